@@ -1,0 +1,53 @@
+# Taskflow developer commands. Every target installs what it needs first (make setup).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS := never
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV ?= uv
+SERVICES := $(notdir $(wildcard services/*))
+PYTEST_ARGS ?=
+
+.PHONY: help setup services db dev test test-fast lint fmt migrate clean openapi catalog bench admin seed
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## install uv if missing and sync the Python workspace
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@$(UV) sync --all-packages --frozen --quiet
+
+services: ## make sure PostgreSQL, RabbitMQ and Redis answer on loopback
+	@infra/local/ensure-services.sh
+
+db: services setup ## create the dev database with its schemas and roles
+	@$(UV) run python -m taskflow.testing.devdb
+
+migrate: db ## run every service's migrations on the dev database
+	@for s in $(SERVICES); do echo "migrate $$s"; $(UV) run --package taskflow-$$s taskflow-$$s migrate || exit 1; done
+
+test: services setup ## run every test against the real local servers
+	@$(UV) run pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff, mypy (strict on libs) and import-linter
+	@$(UV) run ruff check .
+	@$(UV) run ruff format --check .
+	@$(UV) run mypy libs/common/src libs/events/src libs/testing/src
+	@for s in $(SERVICES); do $(UV) run mypy services/$$s/src || exit 1; done
+	@$(UV) run lint-imports
+
+fmt: setup ## format and autofix
+	@$(UV) run ruff format .
+	@$(UV) run ruff check --fix .
+
+catalog: setup ## regenerate the JSON Schema catalog of events in docs/events
+	@$(UV) run python -m taskflow.events.catalog docs/events
+
+openapi: setup ## regenerate every committed services/*/openapi.json
+	@for s in $(SERVICES); do $(UV) run python -m taskflow.common.openapi taskflow.$$s.main:app services/$$s/openapi.json || exit 1; done
+
+bench: services setup ## run the benchmarks in bench/ (see docs/performance.md)
+	@$(UV) run pytest bench -p no:timeout --benchmark-only $(PYTEST_ARGS)
+
+clean: ## remove caches and local state
+	rm -rf .venv .dev .pytest_cache .mypy_cache .ruff_cache .benchmarks
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

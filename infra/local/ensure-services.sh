@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Make sure PostgreSQL, RabbitMQ and Redis answer on loopback.
+# Starts them where installed but stopped; installs missing ones with apt-get on Debian when
+# run as root; otherwise says exactly what to install. Safe to run again when all is up.
+set -euo pipefail
+
+log() { printf '[ensure-services] %s\n' "$*" >&2; }
+
+PGHOST="${PGHOST:-127.0.0.1}"
+PGPORT="${PGPORT:-5432}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+AMQP_PORT="${AMQP_PORT:-5672}"
+
+is_root() { [ "$(id -u)" = "0" ]; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+apt_install() {
+    if is_root && have apt-get; then
+        log "installing $* with apt-get"
+        if [ ! -f /var/lib/apt/periodic/taskflow-updated ]; then
+            apt-get update -qq && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/taskflow-updated
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        log "missing: $*. Install it with: sudo apt-get install -y $*"
+        exit 1
+    fi
+}
+
+wait_for() { # name, tries, command...
+    local name="$1" tries="$2"; shift 2
+    for _ in $(seq "$tries"); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 1
+    done
+    log "$name did not come up"; return 1
+}
+
+pg_up() { pg_isready -q -h "$PGHOST" -p "$PGPORT"; }
+redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG; }
+amqp_up() { rabbitmq-diagnostics -q check_port_listener "$AMQP_PORT" >/dev/null 2>&1; }
+
+# PostgreSQL
+if ! have pg_ctlcluster && ! have pg_isready; then apt_install postgresql postgresql-client; fi
+if ! pg_up; then
+    log "starting PostgreSQL"
+    version="$(ls /etc/postgresql | sort -V | tail -1)"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    wait_for PostgreSQL 30 pg_up
+fi
+
+# Redis
+if ! have redis-server; then apt_install redis-server redis-tools; fi
+if ! redis_up; then
+    log "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" \
+        --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    wait_for Redis 20 redis_up
+fi
+
+# RabbitMQ
+if ! have rabbitmq-server; then apt_install rabbitmq-server; fi
+if ! amqp_up; then
+    log "starting RabbitMQ"
+    rabbitmq-server -detached || true
+    wait_for RabbitMQ 90 amqp_up
+fi
+
+log "PostgreSQL, Redis and RabbitMQ answer on loopback"
