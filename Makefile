@@ -16,8 +16,9 @@ setup: ## install uv if missing and sync the Python workspace
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@$(UV) sync --all-packages --frozen --quiet
 
-services: ## make sure PostgreSQL, RabbitMQ and Redis answer on loopback
+services: ## make sure PostgreSQL, RabbitMQ and Redis answer on loopback, nginx is installed
 	@infra/local/ensure-services.sh
+	@infra/local/ensure-tools.sh
 
 db: services setup ## create the dev database with its schemas and roles
 	@$(UV) run python -m taskflow.testing.devdb

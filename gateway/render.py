@@ -1,0 +1,104 @@
+"""Render the gateway's nginx configuration from its templates and the environment.
+
+Only `${UPPER_CASE}` placeholders are filled (nginx's own `$lower_case` variables pass
+through untouched), so one set of templates serves `make dev`, compose and Kubernetes.
+An unknown placeholder is an error rather than an empty string: a silently empty upstream
+would make nginx start and then fail every request.
+
+    python gateway/render.py --out .dev/nginx          # uses the environment (and defaults)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+
+DEFAULTS = {
+    "GATEWAY_LISTEN": "127.0.0.1:8080",
+    "AUTH_UPSTREAM": "127.0.0.1:8001",
+    "TASKS_UPSTREAM": "127.0.0.1:8002",
+    "NOTIFICATIONS_UPSTREAM": "127.0.0.1:8003",
+    "AUDIT_UPSTREAM": "127.0.0.1:8004",
+    "REPORTING_UPSTREAM": "127.0.0.1:8005",
+    "SPA_ROOT": str(HERE.parent / "frontend" / "dist"),
+    "GATEWAY_HTML_DIR": str(HERE / "html"),
+    "NGINX_MIME_TYPES": "/etc/nginx/mime.types",
+    "RATE_API": "50r/s",
+    "RATE_API_BURST": "100",
+    "RATE_AUTH": "10r/m",
+    "RATE_AUTH_BURST": "5",
+    # TLS: set TLS_CERT_FILE and TLS_KEY_FILE to enable the TLS server block.
+    "TLS_LISTEN": "8443",
+    "TLS_CERT_FILE": "",
+    "TLS_KEY_FILE": "",
+}
+
+TLS_BLOCK = """    server {
+        listen ${TLS_LISTEN} ssl;
+        server_name _;
+        ssl_certificate ${TLS_CERT_FILE};
+        ssl_certificate_key ${TLS_KEY_FILE};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_prefer_server_ciphers off;
+        ssl_session_cache shared:tf_tls:10m;
+        ssl_session_timeout 1d;
+        ssl_session_tickets off;
+        include ${GATEWAY_CONF_DIR}/taskflow-locations-tls.conf;
+    }
+"""
+
+HSTS = 'add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;'
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace every ${NAME}; refuse names we do not know."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"unknown placeholder ${{{name}}}")
+        return values[name]
+
+    return PLACEHOLDER.sub(sub, text)
+
+
+def render(out: Path, env: dict[str, str]) -> None:
+    """Write nginx.conf and its includes into `out` (also the nginx prefix)."""
+    out = out.resolve()
+    values = {key: env.get(key, default) for key, default in DEFAULTS.items()}
+    values.update(
+        NGINX_PREFIX=str(out),
+        NGINX_LOG_DIR=env.get("NGINX_LOG_DIR", str(out / "logs")),
+        GATEWAY_CONF_DIR=str(out),
+    )
+    tls = bool(values["TLS_CERT_FILE"] and values["TLS_KEY_FILE"])
+    values["TLS_SERVER_BLOCK"] = fill(TLS_BLOCK, values) if tls else "    # TLS disabled"
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    Path(values["NGINX_LOG_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    locations = (HERE / "taskflow-locations.conf.template").read_text()
+    headers = (HERE / "security-headers.conf.template").read_text()
+    for suffix, hsts in (("", ""), ("-tls", HSTS)):
+        variant = {**values, "TLS_SUFFIX": suffix, "HSTS_HEADER": hsts}
+        (out / f"taskflow-locations{suffix}.conf").write_text(fill(locations, variant))
+        (out / f"security-headers{suffix}.conf").write_text(fill(headers, variant))
+    (out / "nginx.conf").write_text(fill((HERE / "nginx.conf.template").read_text(), values))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="output folder and nginx prefix")
+    args = parser.parse_args(argv)
+    render(args.out, dict(os.environ))
+    print(args.out / "nginx.conf")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
