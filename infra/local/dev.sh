@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make dev`: the whole system on one machine, from a fresh clone.
+# Installs what is missing, brings the servers up, migrates, then runs every api, worker,
+# the SMTP sink, Radicale and nginx under honcho. Ctrl-C stops everything; run it again any time.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT="$PWD"
+
+infra/local/ensure-services.sh
+infra/local/ensure-tools.sh
+make --no-print-directory setup
+
+[ -f .env ] || cp .env.example .env
+set -a; . ./.env; set +a
+
+mkdir -p .dev/mail .dev/calendar .dev/radicale .dev/nginx
+
+uv run --no-sync python -m taskflow.testing.devdb
+for svc in $(ls services); do
+    echo "[dev] migrate $svc"
+    uv run --no-sync "taskflow-$svc" migrate
+done
+
+if [ -f frontend/package.json ]; then
+    echo "[dev] building the SPA"
+    (cd frontend && npm ci --no-audit --no-fund && npm run build)
+fi
+if [ ! -f frontend/dist/index.html ]; then
+    mkdir -p frontend/dist
+    printf '<!doctype html><title>Taskflow</title><p>The web app is not built yet. APIs: <a href="/api/docs">/api/docs</a></p>\n' > frontend/dist/index.html
+fi
+
+# Radicale: one service account writes every user's calendar.
+cat > .dev/radicale/config <<CONF
+[server]
+hosts = 127.0.0.1:${CALDAV_PORT}
+[auth]
+type = htpasswd
+htpasswd_filename = ${ROOT}/.dev/radicale/users
+htpasswd_encryption = plain
+[rights]
+type = authenticated
+[storage]
+filesystem_folder = ${ROOT}/.dev/calendar
+[logging]
+level = warning
+CONF
+printf '%s:%s\n' "$CALDAV_USER" "$CALDAV_PASSWORD" > .dev/radicale/users
+
+uv run --no-sync python gateway/render.py --out .dev/nginx >/dev/null
+
+if uv run --no-sync taskflow-auth create-admin --email "$DEMO_ADMIN_EMAIL" --password "$DEMO_ADMIN_PASSWORD" --role admin >/dev/null 2>&1; then
+    demo="  demo admin: $DEMO_ADMIN_EMAIL / (DEMO_ADMIN_PASSWORD in .env)"
+else
+    demo="  (demo admin not created: run make admin EMAIL=... PASSWORD=...)"
+fi
+
+cat <<MSG
+
+  Taskflow is starting on http://localhost:${GATEWAY_LISTEN##*:}
+  APIs:      http://localhost:${GATEWAY_LISTEN##*:}/api/docs
+  Mail sink: .dev/mail/*.eml     Calendar: http://127.0.0.1:${CALDAV_PORT}
+$demo
+  make seed loads demo projects, tasks and comments. Ctrl-C stops everything.
+
+MSG
+exec uv run --no-sync honcho start -f Procfile -e .env
