@@ -26,6 +26,9 @@ db: services setup ## create the dev database with its schemas and roles
 migrate: db ## run every service's migrations on the dev database
 	@for s in $(SERVICES); do echo "migrate $$s"; $(UV) run --package taskflow-$$s taskflow-$$s migrate || exit 1; done
 
+dev: ## run the whole system on http://localhost:8080 (Ctrl-C stops it)
+	@infra/local/dev.sh
+
 test: services setup ## run every test against the real local servers
 	@$(UV) run pytest $(PYTEST_ARGS)
 
