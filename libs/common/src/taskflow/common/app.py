@@ -1,0 +1,360 @@
+"""`create_app`: the one place every service's FastAPI app is assembled.
+
+A service's `main.py` is `app = create_app(settings, routers=[...])`. Everything that must be
+the same in every service lives here: request ids, JSON logs, problem+json errors, body size
+limit, CORS, health and readiness, metrics, token verification and the DB/Redis resources.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from taskflow.common import openapi
+from taskflow.common.db import Database
+from taskflow.common.errors import (
+    PROBLEM_MEDIA_TYPE,
+    InternalError,
+    PayloadTooLarge,
+    ProblemError,
+    ServiceUnavailable,
+    Unprocessable,
+    problem_type,
+)
+from taskflow.common.logging import configure_logging, get_logger
+from taskflow.common.metrics import HttpMetrics
+from taskflow.common.redis import make_redis
+from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier
+from taskflow.common.settings import ServiceSettings
+
+log = get_logger("taskflow.app")
+access_log = get_logger("taskflow.access")
+
+ReadinessCheck = Callable[[], Awaitable[Any]]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_TRACEPARENT_RE = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    503: "service_unavailable",
+}
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served (None outside a request)."""
+    return request_id_var.get()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def problem_json(
+    body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A problem+json response."""
+    return JSONResponse(
+        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+def render_problem(request_path: str, exc: ProblemError) -> Response:
+    """The response for a `ProblemError`, with `instance` and `request_id` filled in."""
+    body = exc.body()
+    body["instance"] = request_path
+    body["request_id"] = current_request_id()
+    return problem_json(body, exc.status_code, exc.headers)
+
+
+class RequestContextMiddleware:
+    """Request id, trace id, access log, metrics, body size limit and the last-resort 500.
+
+    A pure ASGI middleware (not BaseHTTPMiddleware) so that it neither buffers streaming
+    responses nor breaks contextvars. It sits inside Starlette's ServerErrorMiddleware and
+    renders unhandled exceptions itself, so that the 500 carries the request id too.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        trace_id = None
+        traceparent = _header(scope, b"traceparent")
+        if traceparent and (m := _TRACEPARENT_RE.match(traceparent.strip().lower())):
+            trace_id = m.group(1)
+        rid_token = request_id_var.set(request_id)
+        log_tokens = structlog.contextvars.bind_contextvars(
+            request_id=request_id, trace_id=trace_id
+        )
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        path = scope.get("path", "")
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        received = 0
+
+        async def receive_wrapper() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+            return message
+
+        try:
+            length = _header(scope, b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+                response = render_problem(
+                    path, PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+                )
+                await response(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive_wrapper, send_wrapper)
+        except Exception:
+            log.exception("unhandled_exception", method=scope.get("method"), path=path)
+            if not response_started:
+                response = render_problem(
+                    path, InternalError("An unexpected error occurred; quote the request id.")
+                )
+                await response(scope, receive, send_wrapper)
+        finally:
+            duration = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path_format", None) or getattr(route, "path", None)
+            template = template or "<unmatched>"
+            method = scope.get("method", "")
+            self.metrics.observe(method, template, status, duration)
+            access_log.info(
+                "request",
+                method=method,
+                route=template,
+                path=path,
+                status=status,
+                duration_ms=round(duration * 1000, 2),
+            )
+            structlog.contextvars.reset_contextvars(**log_tokens)
+            request_id_var.reset(rid_token)
+
+
+async def _problem_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    if exc.status_code >= 500:
+        log.warning("problem", problem_code=exc.code, status=exc.status_code)
+    return render_problem(request.url.path, exc)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        err: ProblemError = Unprocessable(
+            "The request body is not valid JSON.",
+            code="invalid_json",
+            errors=[{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}],
+        )
+    else:
+        # Only loc, msg and type: the input may be a password and must not be echoed.
+        errors = [
+            {
+                "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+            for e in raw
+        ]
+        err = Unprocessable("The request is not valid.", errors=errors)
+    return render_problem(request.url.path, err)
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    title = detail or code.replace("_", " ").capitalize()
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title,
+        "status": exc.status_code,
+        "code": code,
+        "instance": request.url.path,
+        "request_id": current_request_id(),
+    }
+    if detail:
+        body["detail"] = detail
+    return problem_json(body, exc.status_code, exc.headers)
+
+
+async def _run_check(check: ReadinessCheck, limit: float) -> bool:
+    try:
+        async with asyncio.timeout(limit):
+            await check()
+    except Exception:
+        return False
+    return True
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> Response:
+        """The database, Redis and the service's own dependencies answer."""
+        state = request.app.state
+        checks: dict[str, ReadinessCheck] = state.readiness_checks
+        timeout: float = state.settings.readiness_timeout
+        names = list(checks)
+        results = await asyncio.gather(*(_run_check(checks[n], timeout) for n in names))
+        failed = [n for n, ok in zip(names, results, strict=True) if not ok]
+        if failed:
+            # Names only: the error texts may carry hostnames.
+            log.warning("not_ready", failed=failed)
+            return render_problem(
+                request.url.path,
+                ServiceUnavailable(
+                    "Some dependencies are not reachable.", code="not_ready", failed=failed
+                ),
+            )
+        return JSONResponse({"status": "ok", "checks": names})
+
+    @router.get("/metrics")
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics of this process."""
+        m: HttpMetrics = request.app.state.metrics
+        return Response(m.render(), media_type=m.content_type)
+
+    return router
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    routers: Sequence[APIRouter] = (),
+    title: str | None = None,
+    version: str = "0.1.0",
+    readiness_checks: Mapping[str, ReadinessCheck] | None = None,
+    key_source: KeySource | None = None,
+    lifespan: Lifespan | None = None,
+    openapi_tags: list[dict[str, Any]] | None = None,
+    description: str = "",
+) -> FastAPI:
+    """Build a service's app; resources are created now and connect on first use."""
+    configure_logging(settings.log_level, json=settings.log_json, service=settings.service_name)
+    db = Database(settings)
+    redis = make_redis(settings)
+    source: KeySource = key_source or JWKSKeySource(
+        settings.jwks_url,
+        ttl=settings.jwks_cache_ttl,
+        min_refresh_interval=settings.jwks_refresh_min_interval,
+    )
+    verifier = TokenVerifier(source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    metrics = HttpMetrics()
+
+    @asynccontextmanager
+    async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("starting", settings=settings.safe_dump())
+        try:
+            if lifespan is not None:
+                async with lifespan(app):
+                    yield
+            else:
+                yield
+        finally:
+            closer = getattr(source, "aclose", None)
+            if closer is not None:
+                await closer()
+            await redis.aclose()
+            await db.dispose()
+            log.info("stopped")
+
+    app = FastAPI(
+        title=title or f"Taskflow {settings.service_name}",
+        version=version,
+        description=description,
+        lifespan=app_lifespan,
+        openapi_tags=openapi_tags,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.redis = redis
+    app.state.verifier = verifier
+    app.state.metrics = metrics
+    checks: dict[str, ReadinessCheck] = {"database": db.ping, "redis": redis.ping}
+    checks.update(readiness_checks or {})
+    app.state.readiness_checks = checks
+
+    app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
+    )
+    if settings.cors_origins:
+        # Outermost, so that error responses carry CORS headers too.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
+
+    app.include_router(_health_router())
+    for router in routers:
+        app.include_router(router)
+    openapi.install(app)
+    return app

@@ -1,0 +1,105 @@
+"""Async engine and the request-scoped session (one transaction per request).
+
+The session dependency is declared with `Depends(..., scope="function")`: FastAPI (>= 0.121)
+then runs the code after `yield` when the route function returns and *before* the response
+is sent. With the default ("request") scope the commit would run after the client already
+got its 200, and a failing commit would silently lose the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from taskflow.common.errors import Conflict, ServiceUnavailable
+
+if TYPE_CHECKING:
+    from taskflow.common.settings import ServiceSettings
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_metadata(schema: str) -> MetaData:
+    """Metadata bound to a service's schema, with stable constraint names for migrations."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """The service's engine and session factory; creating it opens no connection."""
+
+    def __init__(self, settings: ServiceSettings, *, url: str | None = None, **engine_kw: Any):
+        self.schema = settings.db_schema
+        kw: dict[str, Any] = {
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout,
+            "pool_pre_ping": True,
+            "pool_recycle": 1800,
+            "connect_args": {
+                "server_settings": {
+                    "search_path": settings.db_schema,
+                    "statement_timeout": str(settings.db_statement_timeout_ms),
+                    "application_name": settings.service_name,
+                },
+                "timeout": settings.db_pool_timeout,
+            },
+        }
+        kw.update(engine_kw)
+        self.engine: AsyncEngine = create_async_engine(
+            url or settings.database_url.get_secret_value(), **kw
+        )
+        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False, autoflush=True
+        )
+
+    async def ping(self) -> None:
+        """`SELECT 1` on a pooled connection (readiness)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: commit when the route returns, roll back on error.
+
+    A failed commit raises here, before the response is sent (see module docstring):
+    an integrity error becomes 409 `conflict`, a lost connection 503, anything else 500.
+    """
+    db: Database = request.app.state.db
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            raise Conflict("The change conflicts with existing data.", code="conflict") from None
+        except DBAPIError as exc:
+            await session.rollback()
+            if exc.connection_invalidated:
+                raise ServiceUnavailable("The database is unavailable.") from None
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

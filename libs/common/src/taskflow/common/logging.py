@@ -1,0 +1,152 @@
+"""structlog JSON logging with the request id, the trace id and secrets redacted.
+
+The request id and trace id live in contextvars (bound by the app's middleware), so every
+line logged while serving a request carries them, including lines from libraries that log
+through the standard `logging` module.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any, TextIO
+
+import orjson
+import structlog
+
+#: Keys whose values never reach a log line (compared case-insensitively, `-` as `_`).
+REDACTED_KEYS = frozenset(
+    {
+        "password",
+        "new_password",
+        "current_password",
+        "old_password",
+        "token",
+        "secret",
+        "client_secret",
+        "authorization",
+        "cookie",
+        "set_cookie",
+        "refresh_token",
+        "access_token",
+        "id_token",
+        "code",
+        "totp",
+        "otp",
+        "api_key",
+        "private_key",
+        "database_url",
+        "amqp_url",
+        "redis_url",
+    }
+)
+REDACTED = "[redacted]"
+_SUFFIXES = ("_password", "_token", "_secret")
+
+
+def _is_secret_key(key: object) -> bool:
+    if not isinstance(key, str):
+        return False
+    k = key.lower().replace("-", "_")
+    return k in REDACTED_KEYS or k.endswith(_SUFFIXES)
+
+
+def redact(value: Any, _depth: int = 0) -> Any:
+    """A copy of `value` where the values of secret-looking keys are blanked, recursively."""
+    if _depth > 8:
+        return value
+    if isinstance(value, Mapping):
+        return {
+            k: (REDACTED if _is_secret_key(k) else redact(v, _depth + 1)) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v, _depth + 1) for v in value]
+    return value
+
+
+def redact_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: blank secret keys anywhere in the event."""
+    for key in list(event_dict):
+        if key == "event":
+            continue
+        event_dict[key] = REDACTED if _is_secret_key(key) else redact(event_dict[key])
+    return event_dict
+
+
+def _orjson_dumps(obj: Any, default: Any = None) -> str:
+    return orjson.dumps(obj, default=default or str).decode()
+
+
+_configured: dict[str, Any] = {}
+
+
+def configure_logging(
+    level: str = "INFO", *, json: bool = True, stream: TextIO | None = None, service: str = ""
+) -> None:
+    """Set up structlog and the stdlib root logger to write one JSON object per line.
+
+    Safe to call again (each app does): the last call wins, which is what tests need when
+    they capture the stream.
+    """
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_processor,
+    ]
+    if service:
+        shared.insert(0, _add_service(service))
+    renderer: Any = (
+        structlog.processors.JSONRenderer(serializer=_orjson_dumps)
+        if json
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.processors.format_exc_info,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.processors.format_exc_info],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    old = _configured.get("handler")
+    if old is not None:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    _configured["handler"] = handler
+    # uvicorn's own access log would duplicate ours and carries query strings.
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        lg = logging.getLogger(name)
+        lg.handlers.clear()
+        lg.propagate = True
+
+
+def _add_service(service: str) -> Any:
+    def processor(
+        _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return processor
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    """A structlog logger bound to `name`."""
+    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
+    return logger

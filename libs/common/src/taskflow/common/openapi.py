@@ -1,0 +1,103 @@
+"""OpenAPI post-processing (problem+json everywhere) and the document writer.
+
+`python -m taskflow.common.openapi module:app out.json` writes the app's document as sorted,
+indented JSON with a trailing newline, so that the committed file diffs cleanly and a drift
+test can compare bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from taskflow.common.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
+
+PROBLEM_REF = "#/components/schemas/Problem"
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
+
+
+def _problem_schemas() -> dict[str, Any]:
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    defs.setdefault("FieldError", FieldError.model_json_schema())
+    return {"Problem": schema, **defs}
+
+
+def postprocess(doc: dict[str, Any]) -> dict[str, Any]:
+    """Every operation documents 422 as a Problem; FastAPI's HTTPValidationError goes away."""
+    doc = copy.deepcopy(doc)
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(_problem_schemas())
+    for path_item in doc.get("paths", {}).values():
+        for method, op in path_item.items():
+            if method not in _HTTP_METHODS or not isinstance(op, dict):
+                continue
+            responses = op.setdefault("responses", {})
+            responses["422"] = {
+                "description": "Validation Error",
+                "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+            }
+    text = json.dumps(doc)
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f"#/components/schemas/{name}" not in text:
+            schemas.pop(name, None)
+    # Removing HTTPValidationError may leave ValidationError unused: check again.
+    text = json.dumps(doc)
+    if "#/components/schemas/ValidationError" not in text:
+        schemas.pop("ValidationError", None)
+    return doc
+
+
+def install(app: FastAPI) -> None:
+    """Replace `app.openapi` with a cached, post-processed document."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+            )
+            app.openapi_schema = postprocess(doc)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def render(app: FastAPI) -> str:
+    """The document as committed: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_app(target: str) -> FastAPI:
+    """Import `module:attr` and return the FastAPI app it names."""
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    app = getattr(module, attr or "app")
+    if not isinstance(app, FastAPI):
+        raise TypeError(f"{target} is not a FastAPI app")
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m taskflow.common.openapi module:app out.json", file=sys.stderr)
+        return 2
+    Path(args[1]).write_text(render(load_app(args[0])), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

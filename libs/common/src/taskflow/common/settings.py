@@ -1,0 +1,142 @@
+"""Settings base every service subclasses (one env prefix per service).
+
+Secrets are `SecretStr` so that `repr()`, logs and error messages never show them, and a
+production process refuses to start with a placeholder secret (a forgotten `.env` must not
+become a live system with the development password).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+#: Values that mean "nobody set this secret"; refused in production.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "change_me", "secret", "password", "guest", "dev", "test", "xxx"}
+)
+
+
+def _url_password(url: str) -> str | None:
+    """The password part of a URL, or None when it has none."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by `***`, for logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings; a service subclasses it and sets `env_prefix` in `model_config`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TASKFLOW_", env_file=None, extra="ignore", validate_default=True
+    )
+
+    service_name: str = "taskflow"
+    environment: Environment = "development"
+
+    database_url: SecretStr = SecretStr("postgresql+asyncpg://taskflow@127.0.0.1:5432/taskflow")
+    db_schema: str = "public"
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=0)
+
+    amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    events_exchange: str = "taskflow.events"
+
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_prefix: str = "taskflow"
+
+    jwks_url: str = "http://127.0.0.1:8001/api/v1/auth/.well-known/jwks.json"
+    jwks_cache_ttl: float = Field(default=300.0, gt=0)
+    jwks_refresh_min_interval: float = Field(default=10.0, ge=0)
+    jwt_issuer: str = "taskflow-auth"
+    jwt_audience: str = "taskflow"
+
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_json: bool = True
+    public_base_url: str = "http://localhost:8080"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    readiness_timeout: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_database_url(cls, data: Any) -> Any:
+        """Default the database role to `taskflow_<service>` as init.sql creates it."""
+        if isinstance(data, dict) and "database_url" not in data:
+            service = data.get("service_name") or cls.model_fields["service_name"].default
+            data = dict(data)
+            data["database_url"] = (
+                f"postgresql+asyncpg://taskflow_{service}@127.0.0.1:5432/taskflow"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> ServiceSettings:
+        """In production no secret may be empty, a placeholder or its development default.
+
+        A URL without a password is allowed (certificate or IAM auth), one with a placeholder
+        password is not.
+        """
+        if self.environment != "production":
+            return self
+        bad: list[str] = []
+        for name, value in self.secret_fields().items():
+            raw = value.get_secret_value()
+            field = type(self).model_fields[name]
+            default = (
+                field.default.get_secret_value() if isinstance(field.default, SecretStr) else None
+            )
+            if raw.strip().lower() in PLACEHOLDER_SECRETS or raw == default:
+                bad.append(name)
+                continue
+            if "://" in raw:
+                password = _url_password(raw)
+                if password is not None and password.strip().lower() in PLACEHOLDER_SECRETS:
+                    bad.append(name)
+        if bad:
+            # Names only: the values are the secrets.
+            raise ValueError(f"placeholder or missing secrets in production: {', '.join(bad)}")
+        return self
+
+    def secret_fields(self) -> dict[str, SecretStr]:
+        """Every SecretStr field of this (sub)class by name."""
+        return {
+            name: value
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr)
+        }
+
+    def safe_dump(self) -> dict[str, Any]:
+        """The settings as a dict for logs: secrets masked, URL passwords hidden."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                raw = value.get_secret_value()
+                out[name] = mask_url(raw) if "://" in raw else ("***" if raw else "")
+            else:
+                out[name] = value
+        return out
