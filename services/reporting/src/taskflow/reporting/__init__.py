@@ -1,0 +1,1 @@
+"""Taskflow reporting: read models built from events, and the reports served from them."""

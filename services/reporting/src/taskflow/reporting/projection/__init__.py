@@ -1,0 +1,1 @@
+"""The worker side: events in, read models (task facts, versions, memberships) out."""

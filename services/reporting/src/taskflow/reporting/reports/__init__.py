@@ -1,0 +1,1 @@
+"""The api side: report queries, their schemas, routes and authorization."""
