@@ -35,6 +35,7 @@ from taskflow.common.errors import (
     Unprocessable,
     problem_type,
 )
+from taskflow.common.idempotency import IdempotentReplay, replay_handler
 from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
 from taskflow.common.redis import make_redis
@@ -338,6 +339,7 @@ def create_app(
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(IdempotentReplay, replay_handler)
 
     app.add_middleware(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes

@@ -90,16 +90,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        try:
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            raise Conflict("The change conflicts with existing data.", code="conflict") from None
-        except DBAPIError as exc:
-            await session.rollback()
-            if exc.connection_invalidated:
-                raise ServiceUnavailable("The database is unavailable.") from None
-            raise
+        await commit(session)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, turning a failed commit into a problem (409 on a constraint, 503 when gone).
+
+    Only the request scope (and `idempotency.respond`) call this; services never commit.
+    """
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict("The change conflicts with existing data.", code="conflict") from None
+    except DBAPIError as exc:
+        await session.rollback()
+        if exc.connection_invalidated:
+            raise ServiceUnavailable("The database is unavailable.") from None
+        raise
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
