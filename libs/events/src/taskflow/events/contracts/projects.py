@@ -1,0 +1,101 @@
+"""Events about projects and their members, produced by the tasks service.
+
+Member events belong to the project aggregate (ordering key = project id): the producer locks
+the project row before changing membership, so added / role changed / removed stay in order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from taskflow.events.contracts.base import Event, FieldChange, resource_version_field
+
+ProjectStatus = Literal["planning", "active", "on_hold", "completed"]
+ProjectHealth = Literal["on_track", "at_risk", "off_track"]
+ProjectRole = Literal["viewer", "member", "admin", "owner"]
+
+
+class ProjectEvent(Event):
+    """Events whose aggregate is one project."""
+
+    project_id: UUID
+
+    def subject(self) -> str:
+        return f"project/{self.project_id}"
+
+    def aggregate_id(self) -> str:
+        return str(self.project_id)
+
+
+class ProjectCreated(ProjectEvent):
+    """A project was created; its owner is its first member (a member_added follows)."""
+
+    event_type: ClassVar[str] = "project.created"
+
+    key: str
+    name: str
+    description: str = ""
+    owner_id: UUID
+    status: ProjectStatus
+    health: ProjectHealth
+    start_date: date | None = None
+    target_date: date | None = None
+
+
+with resource_version_field():
+
+    class ProjectUpdated(ProjectEvent):
+        """Fields of a project changed; ``version`` is the project's version after the change."""
+
+        event_type: ClassVar[str] = "project.updated"
+
+        changes: dict[str, FieldChange]
+        version: int  # type: ignore[misc]  # the project's version; see base module docstring
+
+
+class ProjectArchived(ProjectEvent):
+    """The project became read-only."""
+
+    event_type: ClassVar[str] = "project.archived"
+
+
+class ProjectDeleted(ProjectEvent):
+    """The project was soft-deleted (restorable until purged)."""
+
+    event_type: ClassVar[str] = "project.deleted"
+
+
+class ProjectRestored(ProjectEvent):
+    """A deleted or archived project is live again."""
+
+    event_type: ClassVar[str] = "project.restored"
+
+
+class ProjectMemberAdded(ProjectEvent):
+    """A user became a member of the project."""
+
+    event_type: ClassVar[str] = "project.member_added"
+
+    user_id: UUID
+    role: ProjectRole
+
+
+class ProjectMemberRoleChanged(ProjectEvent):
+    """A member's project role changed."""
+
+    event_type: ClassVar[str] = "project.member_role_changed"
+
+    user_id: UUID
+    before: ProjectRole
+    after: ProjectRole
+
+
+class ProjectMemberRemoved(ProjectEvent):
+    """A user is no longer a member; ``role`` is the role they had."""
+
+    event_type: ClassVar[str] = "project.member_removed"
+
+    user_id: UUID
+    role: ProjectRole

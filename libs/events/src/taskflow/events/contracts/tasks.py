@@ -1,0 +1,171 @@
+"""Events about tasks, produced by the tasks service.
+
+Every ``task.*`` event carries the whole :class:`TaskSnapshot` after the change, so a consumer
+never has to call the tasks service back, and ``task.version`` lets a projection ignore an event
+older than what it already holds. The description is left out on purpose (up to 50 KB).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from taskflow.events.contracts.base import Event, FieldChange
+
+TaskStatus = Literal["todo", "in_progress", "blocked", "done", "cancelled"]
+TaskPriority = Literal["none", "low", "medium", "high", "urgent"]
+
+
+class Reminder(BaseModel):
+    """A reminder relative to the due date (``before_minutes``) or at a fixed time (``at``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    before_minutes: int | None = Field(default=None, ge=0)
+    at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.before_minutes is None) == (self.at is None):
+            raise ValueError("a reminder has exactly one of before_minutes and at")
+        return self
+
+
+class Recurrence(BaseModel):
+    """An RFC 5545 RRULE and how the next occurrence is placed.
+
+    ``mode`` is ``"fixed"`` (on the schedule) or ``"after_completion"`` (counted from the
+    completion of the previous occurrence); kept as a string so that a new mode is not a
+    breaking change for consumers that only display it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rrule: str
+    mode: str = "fixed"
+
+
+class TaskSnapshot(BaseModel):
+    """The state of a task after the change that the event reports."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task_id: UUID
+    project_id: UUID
+    key: str = Field(description='Human key, e.g. "OPS-12"')
+    number: int
+    title: str
+    status: TaskStatus
+    priority: TaskPriority
+    assignee_ids: list[UUID] = Field(default_factory=list)
+    watcher_ids: list[UUID] = Field(default_factory=list)
+    label_ids: list[UUID] = Field(default_factory=list)
+    due_at: datetime | None = None
+    start_at: datetime | None = None
+    reminders: list[Reminder] = Field(default_factory=list)
+    recurrence: Recurrence | None = None
+    parent_id: UUID | None = None
+    milestone_id: UUID | None = None
+    estimate_minutes: int | None = None
+    progress: int = Field(default=0, ge=0, le=100)
+    created_by: UUID
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+    deleted_at: datetime | None = None
+    version: int
+
+
+class TaskEvent(Event):
+    """Events whose aggregate is one task; ``project_id`` comes from the snapshot."""
+
+    task: TaskSnapshot
+
+    @property
+    def project_id(self) -> UUID:
+        """The task's project (a property: the snapshot already carries it)."""
+        return self.task.project_id
+
+    @property
+    def task_id(self) -> UUID:
+        """The task's id."""
+        return self.task.task_id
+
+    def subject(self) -> str:
+        return f"task/{self.task.task_id}"
+
+    def aggregate_id(self) -> str:
+        return str(self.task.task_id)
+
+    def project_ref(self) -> UUID | None:
+        return self.task.project_id
+
+
+class TaskCreated(TaskEvent):
+    """A task was created."""
+
+    event_type: ClassVar[str] = "task.created"
+
+
+class TaskUpdated(TaskEvent):
+    """Fields of a task changed: ``changes`` holds each changed field, before and after.
+
+    Assignment and status changes have their own events; a producer may report them here as
+    well when one request changed several things.
+    """
+
+    event_type: ClassVar[str] = "task.updated"
+
+    changes: dict[str, FieldChange]
+
+
+class TaskAssigned(TaskEvent):
+    """A user was added to the task's assignees."""
+
+    event_type: ClassVar[str] = "task.assigned"
+
+    assignee_id: UUID
+
+
+class TaskUnassigned(TaskEvent):
+    """A user was removed from the task's assignees."""
+
+    event_type: ClassVar[str] = "task.unassigned"
+
+    assignee_id: UUID
+
+
+class TaskStatusChanged(TaskEvent):
+    """The status moved from ``before`` to ``after``."""
+
+    event_type: ClassVar[str] = "task.status_changed"
+
+    before: TaskStatus
+    after: TaskStatus
+
+
+class TaskCompleted(TaskEvent):
+    """The task reached ``done`` (``task.completed_at`` is set)."""
+
+    event_type: ClassVar[str] = "task.completed"
+
+
+class TaskReopened(TaskEvent):
+    """A done task is open again."""
+
+    event_type: ClassVar[str] = "task.reopened"
+
+
+class TaskDeleted(TaskEvent):
+    """The task was soft-deleted (``task.deleted_at`` is set); restorable until purged."""
+
+    event_type: ClassVar[str] = "task.deleted"
+
+
+class TaskRestored(TaskEvent):
+    """A soft-deleted task is live again."""
+
+    event_type: ClassVar[str] = "task.restored"
