@@ -72,15 +72,19 @@ Helpers (import them: ``from taskflow.testing import free_port, wait_until``)
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from taskflow.testing import postgres, rabbitmq, redisdb
+from taskflow.testing.caldav import CaldavServer
+from taskflow.testing.faults import TcpProxy
 from taskflow.testing.postgres import FreshDatabase
 from taskflow.testing.postgres import truncate_schema as _truncate_schema
+from taskflow.testing.smtp import SmtpSink
 from taskflow.testing.tokens import RsaKeys, make_token
 
 
@@ -189,9 +193,55 @@ def key_source(jwks: dict[str, Any]) -> Any:
     return StaticKeySource(jwks)
 
 
+@pytest.fixture(scope="session")
+def smtp_sink_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
+    """One aiosmtpd sink for the whole session (for apps configured once per session)."""
+    sink = SmtpSink(tmp_path_factory.mktemp("smtp") / "maildir").start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def smtp_sink(smtp_sink_session: SmtpSink) -> SmtpSink:
+    """The session's SMTP sink, emptied before this test."""
+    smtp_sink_session.clear()
+    return smtp_sink_session
+
+
+@pytest.fixture(scope="session")
+def caldav_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaldavServer]:
+    """A Radicale CalDAV server of this session's own, stopped at the end."""
+    server = CaldavServer(folder=tmp_path_factory.mktemp("radicale")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest_asyncio.fixture
+async def fault_proxy() -> AsyncIterator[Callable[[str, int], Awaitable[TcpProxy]]]:
+    """``await fault_proxy(host, port) -> TcpProxy``; every proxy is closed after the test."""
+    proxies: list[TcpProxy] = []
+
+    async def start(target_host: str, target_port: int) -> TcpProxy:
+        proxy = await TcpProxy(target_host, target_port).start()
+        proxies.append(proxy)
+        return proxy
+
+    try:
+        yield start
+    finally:
+        for proxy in proxies:
+            await proxy.close()
+
+
 __all__ = [
     "amqp_url",
     "amqp_vhost",
+    "caldav_server",
+    "fault_proxy",
     "jwks",
     "key_source",
     "migrate_service",
@@ -200,6 +250,8 @@ __all__ = [
     "redis_prefix",
     "redis_url",
     "rsa_keys",
+    "smtp_sink",
+    "smtp_sink_session",
     "test_database",
     "truncate_schema",
 ]
