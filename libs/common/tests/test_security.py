@@ -69,34 +69,36 @@ def _other_keys() -> Keys:
     return Keys(kid="other-key")
 
 
-def _bad_tokens(keys: Keys) -> dict[str, str]:
+def _bad_token(keys: Keys, case: str) -> str:
     now = int(time.time())
     other = _other_keys()
-    return {
-        "expired": keys.mint(exp=now - 120, iat=now - 1000, nbf=now - 1000),
-        "not_yet_valid": keys.mint(nbf=now + 600, iat=now),
-        "iat_in_future": keys.mint(iat=now + 600, nbf=None),
-        "unknown_kid": other.mint(),
-        "right_kid_wrong_key": jwt.encode(
+    makers: dict[str, Any] = {
+        "expired": lambda: keys.mint(exp=now - 120, iat=now - 1000, nbf=now - 1000),
+        "not_yet_valid": lambda: keys.mint(nbf=now + 600, iat=now),
+        "iat_in_future": lambda: keys.mint(iat=now + 600, nbf=None),
+        "unknown_kid": lambda: other.mint(),
+        "right_kid_wrong_key": lambda: jwt.encode(
             keys.claims(), other.private_pem, algorithm="RS256", headers={"kid": keys.kid}
         ),
-        "alg_none": f"{_b64({'alg': 'none', 'kid': keys.kid, 'typ': 'JWT'})}."
-        f"{_b64(keys.claims())}.",
-        "hs256_with_public_key": _hs256(keys.claims(), keys.public_pem, keys.kid),
-        "jku_header": keys.mint(headers={"jku": "https://evil.example/jwks.json"}),
-        "jwk_header": keys.mint(headers={"jwk": keys.jwk}),
-        "x5u_header": keys.mint(headers={"x5u": "https://evil.example/cert"}),
-        "refresh_as_access": keys.mint(typ="refresh"),
-        "no_typ": keys.mint(typ=None),
-        "tampered_payload": _tamper(keys.mint()),
-        "wrong_issuer": keys.mint(iss="someone-else"),
-        "wrong_audience": keys.mint(aud="other-api"),
-        "no_exp": keys.mint(exp=None),
-        "no_iat": keys.mint(iat=None),
-        "sub_not_uuid": keys.mint(sub="alice"),
-        "oversized": keys.mint(pad="x" * 9000),
-        "garbage": "not.a.jwt",
+        "alg_none": lambda: (
+            f"{_b64({'alg': 'none', 'kid': keys.kid, 'typ': 'JWT'})}.{_b64(keys.claims())}."
+        ),
+        "hs256_with_public_key": lambda: _hs256(keys.claims(), keys.public_pem, keys.kid),
+        "jku_header": lambda: keys.mint(headers={"jku": "https://evil.example/jwks.json"}),
+        "jwk_header": lambda: keys.mint(headers={"jwk": keys.jwk}),
+        "x5u_header": lambda: keys.mint(headers={"x5u": "https://evil.example/cert"}),
+        "refresh_as_access": lambda: keys.mint(typ="refresh"),
+        "no_typ": lambda: keys.mint(typ=None),
+        "tampered_payload": lambda: _tamper(keys.mint()),
+        "wrong_issuer": lambda: keys.mint(iss="someone-else"),
+        "wrong_audience": lambda: keys.mint(aud="other-api"),
+        "no_exp": lambda: keys.mint(exp=None),
+        "no_iat": lambda: keys.mint(iat=None),
+        "sub_not_uuid": lambda: keys.mint(sub="alice"),
+        "oversized": lambda: keys.mint(pad="x" * 9000),
+        "garbage": lambda: "not.a.jwt",
     }
+    return str(makers[case]())
 
 
 BAD = [
@@ -125,7 +127,7 @@ BAD = [
 
 @pytest.mark.parametrize("case", BAD)
 async def test_bad_token_is_401_problem(app: FastAPI, keys: Keys, case: str) -> None:
-    token = _bad_tokens(keys)[case]
+    token = _bad_token(keys, case)
     async with client_for(app) as c:
         resp = await c.get("/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401, resp.text

@@ -13,7 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
 import structlog
@@ -129,7 +129,9 @@ class RequestContextMiddleware:
         response_started = False
         path = scope.get("path", "")
 
-        async def send_wrapper(message: Message) -> None:
+        too_large = False
+
+        async def deliver(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 response_started = True
@@ -139,33 +141,45 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        async def send_wrapper(message: Message) -> None:
+            # Once the body overflowed, the app's own answer (FastAPI turns the error into a
+            # 400 "error parsing the body") is dropped and the 413 is sent instead.
+            if not too_large:
+                await deliver(message)
+
         received = 0
 
         async def receive_wrapper() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+                    too_large = True
+                    raise PayloadTooLarge()
             return message
+
+        def too_large_response() -> Response:
+            return render_problem(
+                path, PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+            )
 
         try:
             length = _header(scope, b"content-length")
             if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-                response = render_problem(
-                    path, PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
-                )
-                await response(scope, receive, send_wrapper)
+                await too_large_response()(scope, receive, deliver)
             else:
-                await self.app(scope, receive_wrapper, send_wrapper)
+                with suppress(PayloadTooLarge):
+                    await self.app(scope, receive_wrapper, send_wrapper)
+                if too_large and not response_started:
+                    await too_large_response()(scope, receive, deliver)
         except Exception:
             log.exception("unhandled_exception", method=scope.get("method"), path=path)
             if not response_started:
                 response = render_problem(
                     path, InternalError("An unexpected error occurred; quote the request id.")
                 )
-                await response(scope, receive, send_wrapper)
+                await response(scope, receive, deliver)
         finally:
             duration = time.perf_counter() - started
             route = scope.get("route")

@@ -128,6 +128,9 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level.upper())
     _configured["handler"] = handler
+    # httpx logs every URL at INFO, query strings (which may carry secrets) included.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     # uvicorn's own access log would duplicate ours and carries query strings.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):
