@@ -245,3 +245,26 @@ def test_devdb_is_idempotent(pg_admin_dsn: str) -> None:
         assert "already existed" in second.stdout
     finally:
         run_in_thread(lambda: drop_database(pg_admin_dsn, name))
+
+
+async def test_sweep_drops_only_databases_of_dead_sessions(pg_admin_dsn: str) -> None:
+    import json
+    import socket
+
+    from taskflow.testing.postgres import create_database, sweep_stale_test_databases
+
+    dead_pid = 2**22 + 1  # above Linux's largest pid_max: never a live process
+    host = socket.gethostname()
+    dead, alive = f"tf_test_dead_{uuid.uuid4().hex[:6]}", f"tf_test_alive_{uuid.uuid4().hex[:6]}"
+    try:
+        for name, pid in ((dead, dead_pid), (alive, os.getpid())):
+            comment = json.dumps({"tag": "taskflow-test", "host": host, "pid": pid})
+            await create_database(pg_admin_dsn, name, comment=comment)
+        dropped = await sweep_stale_test_databases(pg_admin_dsn)
+        assert dead in dropped
+        assert alive not in dropped
+        assert not await database_exists(pg_admin_dsn, dead)
+        assert await database_exists(pg_admin_dsn, alive)
+    finally:
+        await drop_database(pg_admin_dsn, dead)
+        await drop_database(pg_admin_dsn, alive)

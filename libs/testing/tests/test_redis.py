@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import redis.asyncio as aioredis
 
 from taskflow.testing.redisdb import new_prefix, purge_prefix
@@ -36,8 +37,6 @@ async def test_purge_deletes_only_keys_with_the_prefix(redis_url: str) -> None:
 
 
 def test_purge_refuses_glob_or_empty_prefixes(redis_url: str) -> None:
-    import pytest
-
     for bad in ("", "*", "tftest:*", "a?b"):
         with pytest.raises(ValueError, match="refusing"):
             purge_prefix(redis_url, bad)
