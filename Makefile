@@ -36,7 +36,7 @@ lint: setup ## ruff, mypy (strict on libs) and import-linter
 	@$(UV) run ruff check .
 	@$(UV) run ruff format --check .
 	@$(UV) run mypy libs/common/src libs/events/src libs/testing/src
-	@for s in $(SERVICES); do $(UV) run mypy services/$$s/src || exit 1; done
+	@for s in $(SERVICES); do MYPYPATH=services/$$s/src $(UV) run mypy services/$$s/src || exit 1; done
 	@$(UV) run lint-imports
 
 fmt: setup ## format and autofix
