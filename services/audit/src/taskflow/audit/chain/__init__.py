@@ -1,0 +1,1 @@
+"""The hash chain: canonical JSON, entry hashing, redaction and verification (pure logic)."""

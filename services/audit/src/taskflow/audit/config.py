@@ -1,0 +1,82 @@
+"""Settings of the audit service (env prefix `AUDIT_`).
+
+The service uses three database roles on purpose (see docs/services/audit.md): the api reads
+as `taskflow_audit_api` (`AUDIT_DATABASE_URL`), the consumer appends as the schema owner
+`taskflow_audit` (`AUDIT_WORKER_DATABASE_URL`), and only the retention job deletes, as
+`taskflow_audit_retention` (`AUDIT_RETENTION_DATABASE_URL`). A bug or an injection in the api
+therefore cannot rewrite the log: its role has no write privilege on the chain at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from taskflow.common.settings import ServiceSettings
+
+_DEV_DB = "127.0.0.1:5432/taskflow"
+
+#: Payload fields that never enter the log (matched case-insensitively at any depth).
+DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
+    "verify_url",
+    "reset_url",
+    "password",
+    "token",
+    "secret",
+    "code",
+)
+
+
+class Settings(ServiceSettings):
+    """Everything the audit api and worker read from the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AUDIT_", env_file=None, extra="ignore", validate_default=True
+    )
+
+    service_name: str = "audit"
+    db_schema: str = "audit"
+    port: int = Field(default=8004, ge=1, le=65535)
+
+    #: The consumer's (schema owner's) connection; it appends to the chain and runs migrations.
+    worker_database_url: SecretStr = SecretStr(f"postgresql+asyncpg://taskflow_audit@{_DEV_DB}")
+    #: The retention job's connection: the only role the trigger lets DELETE entries.
+    retention_database_url: SecretStr = SecretStr(
+        f"postgresql+asyncpg://taskflow_audit_retention@{_DEV_DB}"
+    )
+
+    queue: str = "audit.events"
+    #: Messages the consumer may hold unacknowledged (the batch it appends in one transaction).
+    prefetch: int = Field(default=500, ge=1, le=10_000)
+    #: Largest number of entries appended in one transaction.
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    #: How long a partial batch waits for more messages before it is appended.
+    batch_wait_seconds: float = Field(default=0.05, ge=0)
+
+    redact_fields: list[str] = Field(default_factory=lambda: list(DEFAULT_REDACT_FIELDS))
+
+    #: Entries recorded longer ago than this are purged (unless their project is on hold);
+    #: the api can change it (`PUT /api/v1/audit/retention`), this is the value until then.
+    retention_days: int = Field(default=2555, ge=1)  # about 7 years, a common banking rule
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    #: Rows deleted per purge transaction (keeps locks and WAL bursts short).
+    retention_chunk: int = Field(default=10_000, ge=1)
+
+    #: Rows fetched per round trip by verification and export.
+    stream_chunk: int = Field(default=5_000, ge=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_api_database_url(cls, data: Any) -> Any:
+        """The api reads as `taskflow_audit_api`, not as the owner (the base default)."""
+        if isinstance(data, dict) and "database_url" not in data:
+            data = dict(data)
+            data["database_url"] = f"postgresql+asyncpg://taskflow_audit_api@{_DEV_DB}"
+        return data
+
+    @property
+    def redact_set(self) -> frozenset[str]:
+        """The redaction list, lower-cased for matching."""
+        return frozenset(f.lower() for f in self.redact_fields)

@@ -1,0 +1,96 @@
+"""The database itself enforces append-only, whatever role the code runs as."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from taskflow.audit.chain.append import NewEntry, append
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+
+def _item(i: int = 0) -> NewEntry:
+    return NewEntry(
+        event_id=uuid.uuid4(),
+        type="task.created",
+        actor_id=uuid.uuid4(),
+        subject=f"task/{i}",
+        project_id=None,
+        occurred_at=datetime.now(UTC),
+        payload=f'{{"n":{i}}}',
+    )
+
+
+async def _seed(owner_engine: AsyncEngine, n: int = 3) -> None:
+    async with owner_engine.begin() as conn:
+        await append(conn, [_item(i) for i in range(n)])
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit.entries SET type = 'x'",
+        "DELETE FROM audit.entries",
+        "TRUNCATE audit.entries",
+        "UPDATE audit.chain_head SET last_seq = 0",
+        "DELETE FROM audit.purges",
+    ],
+)
+async def test_owner_cannot_rewrite(owner_engine: AsyncEngine, sql: str) -> None:
+    """The owner (the consumer's role) can append but never change or remove."""
+    await _seed(owner_engine)
+    with pytest.raises(DBAPIError):
+        async with owner_engine.begin() as conn:
+            await conn.execute(text(sql))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit.entries SET type = 'x'",
+        "DELETE FROM audit.entries",
+        "INSERT INTO audit.entries SELECT seq + 100, gen_random_uuid(), type, actor_id, subject,"
+        " project_id, occurred_at, recorded_at, payload, prev_hash, hash FROM audit.entries",
+        "UPDATE audit.chain_head SET last_seq = last_seq + 1",
+        "INSERT INTO audit.purges (first_seq, last_seq, first_prev_hash, last_hash, count, cutoff)"
+        " VALUES (1, 1, 'a', 'b', 1, now())",
+    ],
+)
+async def test_api_role_cannot_write(
+    owner_engine: AsyncEngine, api_engine: AsyncEngine, sql: str
+) -> None:
+    """The api's real role may read the log and nothing else."""
+    await _seed(owner_engine)
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with api_engine.begin() as conn:
+            await conn.execute(text(sql))
+    async with api_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM audit.entries"))).scalar() == 3
+
+
+async def test_retention_role_may_delete_but_not_update(
+    owner_engine: AsyncEngine, retention_engine: AsyncEngine
+) -> None:
+    await _seed(owner_engine)
+    with pytest.raises(DBAPIError):
+        async with retention_engine.begin() as conn:
+            await conn.execute(text("UPDATE audit.entries SET type = 'x'"))
+    async with retention_engine.begin() as conn:
+        result = await conn.execute(text("DELETE FROM audit.entries WHERE seq = 1"))
+        assert result.rowcount == 1
+
+
+async def test_superuser_is_stopped_by_the_trigger(
+    owner_engine: AsyncEngine, admin_engine: AsyncEngine
+) -> None:
+    """Even the superuser must disable the trigger first (which the tamper tests do)."""
+    await _seed(owner_engine)
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with admin_engine.begin() as conn:
+            await conn.execute(text("UPDATE audit.entries SET type = 'x'"))
