@@ -144,7 +144,7 @@ class ResilientClient:
         """The tenacity policy of one request: always bounded by attempts and total delay."""
         return AsyncRetrying(
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.total_timeout),
-            wait=wait_exponential_jitter(initial=self.initial_wait, max=self.max_wait),
+            wait=wait_exponential_jitter(multiplier=self.initial_wait, max=self.max_wait),
             retry=retry_if_exception_type((httpx.TransportError, _RetryableStatus)),
             reraise=True,
         )

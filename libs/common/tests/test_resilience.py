@@ -1,0 +1,184 @@
+"""Circuit breaker state in real Redis; retries against a real local HTTP server."""
+
+import ast
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_sync
+from common_helpers import serve
+from fastapi import FastAPI, Response
+from tenacity.stop import stop_after_attempt, stop_after_delay, stop_any
+from tenacity.wait import wait_exponential_jitter
+
+from taskflow.common.errors import ServiceUnavailable
+from taskflow.common.resilience import AsyncCircuitBreaker, CircuitBreakerError, ResilientClient
+
+
+async def failing() -> None:
+    await asyncio.sleep(0)
+    raise ConnectionError("down")
+
+
+async def working() -> str:
+    await asyncio.sleep(0)
+    return "ok"
+
+
+def _breaker(
+    sync_redis: redis_sync.Redis, prefix: str, name: str, **kw: Any
+) -> AsyncCircuitBreaker:
+    return AsyncCircuitBreaker(name, redis_client=sync_redis, prefix=prefix, **kw)
+
+
+async def test_breaker_counts_async_failures_opens_half_opens_and_closes(
+    sync_redis: redis_sync.Redis, rprefix: str
+) -> None:
+    name = f"smtp-{uuid.uuid4().hex[:6]}"
+    breaker = _breaker(sync_redis, rprefix, name, fail_max=3, reset_timeout=2)
+    for _ in range(3):
+        with pytest.raises(ConnectionError):
+            await breaker.call(failing)
+    assert breaker.state == "open"
+    # Fast failure while open: the function is not even called.
+    calls = 0
+
+    async def counted() -> str:
+        nonlocal calls
+        calls += 1
+        return "ok"
+
+    started = time.perf_counter()
+    with pytest.raises(CircuitBreakerError):
+        await breaker.call(counted)
+    assert calls == 0
+    assert time.perf_counter() - started < 0.1
+    # Another breaker object (another replica) with the same name sees it open.
+    twin = _breaker(sync_redis, rprefix, name, fail_max=3, reset_timeout=2)
+    assert twin.state == "open"
+    with pytest.raises(CircuitBreakerError):
+        await twin.call(counted)
+    # After reset_timeout the next call is the half-open trial; success closes.
+    deadline = time.monotonic() + 4
+    result = None
+    while result is None and time.monotonic() < deadline:
+        try:
+            result = await breaker.call(counted)
+        except CircuitBreakerError:
+            await asyncio.sleep(0.1)
+    assert result == "ok"
+    assert breaker.state == "closed"
+    assert twin.state == "closed"
+    assert sync_redis.exists(f"{rprefix}:breaker:{name}:pybreaker:state")
+
+
+async def test_successes_reset_the_count(sync_redis: redis_sync.Redis, rprefix: str) -> None:
+    breaker = _breaker(sync_redis, rprefix, f"b-{uuid.uuid4().hex[:6]}", fail_max=2)
+    with pytest.raises(ConnectionError):
+        await breaker.call(failing)
+    assert await breaker.call(working) == "ok"
+    with pytest.raises(ConnectionError):
+        await breaker.call(failing)
+    assert breaker.state == "closed"
+
+
+def _flaky_app(failures: int, status: int = 503) -> tuple[FastAPI, dict[str, int]]:
+    app = FastAPI()
+    seen = {"n": 0}
+
+    @app.api_route("/thing", methods=["GET", "POST"])
+    async def thing() -> Response:
+        seen["n"] += 1
+        if seen["n"] <= failures:
+            return Response(status_code=status)
+        return Response('{"ok": true}', media_type="application/json")
+
+    return app, seen
+
+
+async def test_client_retries_then_succeeds() -> None:
+    app, seen = _flaky_app(2)
+    async with (
+        serve(app) as base,
+        ResilientClient(base, attempts=3, initial_wait=0.01, max_wait=0.05) as c,
+    ):
+        resp = await c.get("/thing")
+    assert resp.status_code == 200
+    assert seen["n"] == 3
+
+
+async def test_client_gives_up_after_attempts_and_returns_last_status() -> None:
+    app, seen = _flaky_app(10, status=502)
+    async with (
+        serve(app) as base,
+        ResilientClient(base, attempts=3, initial_wait=0.01, max_wait=0.05) as c,
+    ):
+        resp = await c.get("/thing")
+    assert resp.status_code == 502
+    assert seen["n"] == 3
+
+
+async def test_post_is_not_retried_unless_asked() -> None:
+    app, seen = _flaky_app(1)
+    async with (
+        serve(app) as base,
+        ResilientClient(base, attempts=3, initial_wait=0.01, max_wait=0.05) as c,
+    ):
+        assert (await c.post("/thing")).status_code == 503
+        assert seen["n"] == 1
+        assert (await c.post("/thing", retry=True)).status_code == 200
+
+
+async def test_4xx_is_not_retried() -> None:
+    app, seen = _flaky_app(1, status=404)
+    async with serve(app) as base, ResilientClient(base, attempts=3, initial_wait=0.01) as c:
+        assert (await c.get("/thing")).status_code == 404
+    assert seen["n"] == 1
+
+
+async def test_unreachable_host_is_service_unavailable_and_opens_breaker(
+    sync_redis: redis_sync.Redis, rprefix: str
+) -> None:
+    from common_helpers import free_port
+
+    breaker = _breaker(
+        sync_redis, rprefix, f"dead-{uuid.uuid4().hex[:6]}", fail_max=2, reset_timeout=60
+    )
+    base = f"http://127.0.0.1:{free_port()}"
+    async with ResilientClient(
+        base, breaker=breaker, attempts=2, initial_wait=0.01, max_wait=0.02
+    ) as c:
+        with pytest.raises(ServiceUnavailable):
+            await c.get("/x")
+        assert breaker.state == "open"
+        with pytest.raises(ServiceUnavailable) as info:
+            await c.get("/x")
+    assert info.value.code == "upstream_unavailable"
+
+
+def test_every_retry_policy_is_bounded_and_jittered() -> None:
+    policy = ResilientClient("http://127.0.0.1:1", attempts=4, max_wait=1.5).retry_policy()
+    assert isinstance(policy.stop, stop_any)
+    kinds = {type(s) for s in policy.stop.stops}
+    assert kinds == {stop_after_attempt, stop_after_delay}
+    assert isinstance(policy.wait, wait_exponential_jitter)
+
+
+def test_no_unbounded_tenacity_use_in_the_lib() -> None:
+    """Every tenacity policy in the lib's source passes `stop=` (and `wait=`)."""
+    src = Path(__file__).parents[1] / "src" / "taskflow" / "common"
+    found = 0
+    for path in src.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                fn = node.func
+                name = fn.id if isinstance(fn, ast.Name) else getattr(fn, "attr", "")
+                if name in {"AsyncRetrying", "Retrying", "retry"}:
+                    found += 1
+                    kws = {k.arg for k in node.keywords}
+                    assert {"stop", "wait"} <= kws, f"{path.name}:{node.lineno}"
+    assert found >= 1
