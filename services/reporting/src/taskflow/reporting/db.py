@@ -10,6 +10,7 @@ with `INSERT ... ON CONFLICT`, so ORM identity tracking would only cost time.
   history that cumulative flow, burndown, start times and reopen counts are derived from.
 - `task_assignees`: the current assignees of each task (from the latest version).
 - `projects`, `members`: the membership projection used for authorization.
+- `milestones`: title and due date of milestones (burndown range and ideal line).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Identity,
     Index,
@@ -89,6 +91,13 @@ task_facts = Table(
     Column("milestone_id", UUID(as_uuid=True), nullable=True),
     Column("assignee_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     Index("ix_task_facts_project_status", "project_id", "status"),
+    Index("ix_task_facts_project_created", "project_id", "created_at"),
+    Index(
+        "ix_task_facts_project_completed",
+        "project_id",
+        "completed_at",
+        postgresql_where=text("completed_at IS NOT NULL"),
+    ),
     Index(
         "ix_task_facts_milestone", "milestone_id", postgresql_where=text("milestone_id IS NOT NULL")
     ),
@@ -123,8 +132,27 @@ task_assignees = Table(
     Index("ix_task_assignees_user", "user_id"),
 )
 
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("milestone_id", UUID(as_uuid=True), primary_key=True),
+    Column("project_id", UUID(as_uuid=True), nullable=False),
+    Column("title", String(500), nullable=True),
+    Column("due_date", Date, nullable=True),
+    # The milestone's own version of the last update applied (0: only the creation seen).
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=True),
+)
+
 #: Read models emptied and refilled by `rebuild` (the event log and the inbox are kept).
-READ_MODELS: tuple[Table, ...] = (task_assignees, task_versions, task_facts, members, projects)
+READ_MODELS: tuple[Table, ...] = (
+    task_assignees,
+    task_versions,
+    task_facts,
+    milestones,
+    members,
+    projects,
+)
 
 __all__ = [
     "READ_MODELS",
@@ -132,6 +160,7 @@ __all__ = [
     "event_log",
     "members",
     "metadata",
+    "milestones",
     "projects",
     "task_assignees",
     "task_facts",

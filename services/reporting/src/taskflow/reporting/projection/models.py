@@ -41,3 +41,14 @@ class ProjectChange:
     project_id: UUID
     at: datetime
     deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneChange:
+    """A milestone created (version 0) or updated (its own version), with what we keep of it."""
+
+    milestone_id: UUID
+    project_id: UUID
+    version: int
+    at: datetime
+    fields: dict[str, object]

@@ -18,13 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.reporting.db import (
     event_log,
     members,
+    milestones,
     projects,
     task_assignees,
     task_facts,
     task_versions,
 )
 from taskflow.reporting.projection.history import VersionPoint, derive
-from taskflow.reporting.projection.models import MembershipChange, ProjectChange, TaskState
+from taskflow.reporting.projection.models import (
+    MembershipChange,
+    MilestoneChange,
+    ProjectChange,
+    TaskState,
+)
 
 
 async def log_event(
@@ -189,5 +195,34 @@ async def apply_project(session: AsyncSession, change: ProjectChange) -> None:
             index_elements=["project_id"],
             set_={"deleted": ins.excluded.deleted, "state_at": ins.excluded.state_at},
             where=func.coalesce(projects.c.state_at, change.at) <= ins.excluded.state_at,
+        )
+    )
+
+
+async def apply_milestone(session: AsyncSession, change: MilestoneChange) -> None:
+    """Keep title and due date of a milestone; an update applies only over an older version.
+
+    The creation (version 0) fills the row if no update got there first, and always records
+    when the milestone was created.
+    """
+    fields = {k: v for k, v in change.fields.items() if k in ("title", "due_date")}
+    ins = insert(milestones).values(
+        milestone_id=change.milestone_id,
+        project_id=change.project_id,
+        version=change.version,
+        created_at=change.at if change.version == 0 else None,
+        **fields,
+    )
+    if change.version == 0:
+        set_: dict[str, Any] = {"created_at": ins.excluded.created_at}
+        await session.execute(ins.on_conflict_do_update(index_elements=["milestone_id"], set_=set_))
+        return
+    set_ = {k: ins.excluded[k] for k in fields}
+    set_["version"] = ins.excluded.version
+    await session.execute(
+        ins.on_conflict_do_update(
+            index_elements=["milestone_id"],
+            set_=set_,
+            where=milestones.c.version < ins.excluded.version,
         )
     )
