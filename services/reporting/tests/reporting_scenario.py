@@ -57,7 +57,7 @@ def uid(n: int) -> UUID:
     return UUID(int=n)
 
 
-O, A, M, V, X = uid(0xA1), uid(0xA2), uid(0xA3), uid(0xA4), uid(0xA5)
+O, A, M, V, X = uid(0xA1), uid(0xA2), uid(0xA3), uid(0xA4), uid(0xA5)  # noqa: E741
 P, Q, R = uid(0x101), uid(0x102), uid(0x103)
 MS = uid(0x201)
 

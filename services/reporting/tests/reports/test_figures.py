@@ -11,9 +11,8 @@ import random
 from typing import Any
 
 import pytest
+from reporting_scenario import MS, T_IDS, A, M, O, P, Q, R, V, X, apply_all, build
 from sqlalchemy import text
-
-from reporting_scenario import MS, A, M, O, P, Q, R, T_IDS, V, X, apply_all, build
 
 pytestmark = pytest.mark.asyncio
 
@@ -191,10 +190,10 @@ async def test_me(loaded: Any, client: Any, auth: Any) -> None:
     }
     projects = {p["project_id"]: p for p in me["projects"]}
     assert set(projects) == {str(P), str(Q)}  # removed from R: R's task is not mine any more
-    assert projects[str(Q)]["assigned"] == 1 and projects[str(Q)]["completed"] == 0
+    assert (projects[str(Q)]["assigned"], projects[str(Q)]["completed"]) == (1, 0)
     assert me["as_of"] == "2026-11-10T09:00:00Z"
     nobody = await get(client, auth, X, "/me")
-    assert nobody["totals"]["assigned"] == 0 and nobody["projects"] == []
+    assert (nobody["totals"]["assigned"], nobody["projects"]) == (0, [])
 
 
 async def test_history_derived_facts(loaded: Any) -> None:
