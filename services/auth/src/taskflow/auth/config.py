@@ -1,0 +1,86 @@
+"""Settings of the auth service (env prefix `AUTH_`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from taskflow.common.settings import ServiceSettings
+
+#: Development-only key encryption key (32 zero-ish bytes, base64). The base settings refuse
+#: a SecretStr equal to its default in production, so this can never protect real data.
+DEV_KEY_ENCRYPTION_KEY = base64.b64encode(b"taskflow-dev-key-encryption-key!").decode()
+
+
+class Settings(ServiceSettings):
+    """Auth settings. Costs and lifetimes are settings so tests can make hashing cheap."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AUTH_", env_file=None, extra="ignore", validate_default=True
+    )
+
+    service_name: str = "auth"
+    db_schema: str = "auth"
+    port: int = Field(default=8001, ge=1, le=65535)
+
+    #: AES-256-GCM key (base64 of 32 bytes) that encrypts TOTP secrets and signing keys.
+    key_encryption_key: SecretStr = SecretStr(DEV_KEY_ENCRYPTION_KEY)
+
+    # argon2id. Why these numbers: docs/performance.md "## Auth".
+    argon2_time_cost: int = Field(default=3, ge=1, le=10)
+    argon2_memory_cost_kib: int = Field(default=64 * 1024, ge=8, le=1024 * 1024)
+    argon2_parallelism: int = Field(default=1, ge=1, le=8)
+    #: How many hashes may run at once: each holds `argon2_memory_cost_kib` of RAM and a core.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=3600)
+    #: Clock skew other services accept (must match taskflow.common's verifier leeway).
+    token_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    #: A session (refresh token family) ends this long after login, whatever happens.
+    session_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    #: A session nobody refreshed for this long ends too.
+    session_idle_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    mfa_challenge_ttl_seconds: int = Field(default=5 * 60, ge=30, le=3600)
+    mfa_challenge_max_attempts: int = Field(default=5, ge=1, le=20)
+    verify_email_ttl_seconds: int = Field(default=48 * 3600, ge=60)
+    password_reset_ttl_seconds: int = Field(default=3600, ge=60)
+    pat_max_ttl_days: int = Field(default=366, ge=1)
+    signing_key_cache_seconds: float = Field(default=30.0, ge=0)
+
+    # Throttling of failed logins (Redis): `free` failures, then a delay that doubles.
+    throttle_account_free: int = Field(default=5, ge=1)
+    throttle_ip_free: int = Field(default=20, ge=1)
+    throttle_base_delay_seconds: int = Field(default=2, ge=1)
+    throttle_max_delay_seconds: int = Field(default=15 * 60, ge=1)
+    throttle_window_seconds: int = Field(default=3600, ge=60)
+
+    #: Refresh cookies are `Secure`; only a plain-http dev setup may turn that off.
+    cookie_secure: bool = True
+    #: Trust X-Forwarded-For from the gateway for the client IP (throttling, sessions list).
+    trust_forwarded_for: bool = True
+
+    @field_validator("key_encryption_key")
+    @classmethod
+    def _kek_is_32_bytes(cls, value: SecretStr) -> SecretStr:
+        """A KEK that is not base64 of exactly 32 bytes is a configuration error."""
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("key_encryption_key must be base64") from None
+        if len(raw) != 32:
+            raise ValueError("key_encryption_key must decode to 32 bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _production_hashing(self) -> Settings:
+        """Production must not run with the cheap test parameters."""
+        if self.environment == "production" and self.argon2_memory_cost_kib < 19 * 1024:
+            raise ValueError("argon2_memory_cost_kib below the OWASP minimum in production")
+        return self
+
+    def kek_bytes(self) -> bytes:
+        """The raw 32-byte key encryption key."""
+        return base64.b64decode(self.key_encryption_key.get_secret_value())

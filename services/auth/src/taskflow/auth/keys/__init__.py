@@ -1,0 +1,1 @@
+"""RS256 signing keys: storage, rotation, JWKS and token minting."""

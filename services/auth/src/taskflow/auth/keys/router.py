@@ -1,0 +1,27 @@
+"""Route: the JWK set every service verifies tokens against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from taskflow.auth.keys.service import jwks_document, published_keys
+from taskflow.common.db import SessionDep
+
+router = APIRouter(prefix="/api/v1/auth/.well-known", tags=["keys"])
+
+
+class Jwks(BaseModel):
+    """RFC 7517 JWK set (public RSA keys)."""
+
+    keys: list[dict[str, Any]]
+
+
+@router.get("/jwks.json", operation_id="keys_jwks", response_model=Jwks)
+async def jwks(db: SessionDep, response: Response) -> Jwks:
+    """The public signing keys: the active one and rotated ones whose tokens may still be live."""
+    # Short cache; verifiers also re-fetch when they meet an unknown kid after a rotation.
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return Jwks.model_validate(jwks_document(await published_keys(db)))

@@ -1,0 +1,1 @@
+"""TOTP second factor and recovery codes."""

@@ -1,0 +1,1 @@
+"""Personal access tokens and their exchange for short-lived access tokens."""

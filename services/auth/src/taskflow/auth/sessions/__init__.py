@@ -1,0 +1,1 @@
+"""Login, MFA challenge, sessions and refresh-token families."""

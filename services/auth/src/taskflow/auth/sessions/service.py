@@ -1,0 +1,282 @@
+"""Login, second factor, refresh-token rotation with reuse detection, and sessions.
+
+Some writes must survive the error answer they lead to (a failed-login event, the revocation
+of a family whose spent token came back, an MFA attempt counter). The request's session rolls
+back on error, so those go through `_security_write`: a short transaction of their own. It is
+the one place where this service commits outside the request scope, on purpose.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.auth.crypto import new_token, token_hash
+from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.deps import AuthContext, ClientInfo
+from taskflow.auth.errors import InvalidCredentials, InvalidMfaCode, InvalidRefreshToken
+from taskflow.auth.keys.service import MintedToken
+from taskflow.auth.mfa.service import verify_second_factor
+from taskflow.auth.sessions import repository
+from taskflow.auth.sessions.models import MfaChallenge, Session
+from taskflow.auth.users import repository as users
+from taskflow.auth.users.models import User
+from taskflow.common.logging import get_logger
+from taskflow.events.contracts.users import UserLoginFailed
+
+log = get_logger(__name__)
+
+REFRESH_PREFIX = "tfr_"
+MFA_PREFIX = "tfm_"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """What a successful sign-in or refresh hands out."""
+
+    access: MintedToken
+    refresh_token: str
+    refresh_expires_at: datetime
+    session_id: uuid.UUID
+    cookie_mode: bool
+
+
+@dataclass(frozen=True)
+class MfaChallengeIssued:
+    token: str
+    expires_in: int
+
+
+async def _security_write(
+    ctx: AuthContext, work: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    """Run `work` in its own committed transaction (see module docstring)."""
+    async with ctx.sessionmaker() as session, session.begin():
+        await work(session)
+
+
+async def _login_failed(
+    ctx: AuthContext, user: User | None, email: str, client: ClientInfo, reason: str
+) -> None:
+    event = UserLoginFailed(
+        user_id=user.id if user else None,
+        email=email,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        reason=reason,
+    )
+
+    async def work(session: AsyncSession) -> None:
+        await outbox.add(session, event, actor_id=user.id if user else None)
+
+    await _security_write(ctx, work)
+
+
+async def login(
+    db: AsyncSession,
+    ctx: AuthContext,
+    client: ClientInfo,
+    *,
+    email: str,
+    password: str,
+    cookie_mode: bool,
+) -> IssuedTokens | MfaChallengeIssued:
+    """Check the password (same answer and cost for unknown emails) and start a session."""
+    await ctx.throttle.check(email, client.ip)
+    user = await users.get_by_email(db, email)
+    if user is None:
+        await ctx.hasher.verify_dummy(password)
+        ok, reason = False, "unknown_email"
+    else:
+        ok = await ctx.hasher.verify(user.password_hash, password)
+        reason = "bad_password" if not ok else "inactive"
+        ok = ok and user.is_active
+    if not ok:
+        await ctx.throttle.record_failure(email, client.ip)
+        await _login_failed(ctx, user, email, client, reason)
+        log.info("login_failed", reason=reason, user_id=str(user.id) if user else None)
+        raise InvalidCredentials()
+    assert user is not None
+    await ctx.throttle.reset_account(email)
+    if ctx.hasher.needs_rehash(user.password_hash):
+        user.password_hash = await ctx.hasher.hash(password)
+        log.info("password_rehashed", user_id=str(user.id))
+    if user.mfa_enabled:
+        return await _issue_challenge(db, ctx, user, cookie_mode)
+    return await start_session(db, ctx, user, client, cookie_mode=cookie_mode, mfa=False)
+
+
+async def _issue_challenge(
+    db: AsyncSession, ctx: AuthContext, user: User, cookie_mode: bool
+) -> MfaChallengeIssued:
+    token = new_token(MFA_PREFIX)
+    ttl = ctx.settings.mfa_challenge_ttl_seconds
+    await repository.add_challenge(
+        db,
+        MfaChallenge(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            cookie_mode=cookie_mode,
+            attempts=0,
+            expires_at=utcnow() + timedelta(seconds=ttl),
+        ),
+    )
+    return MfaChallengeIssued(token=token, expires_in=ttl)
+
+
+async def login_mfa(
+    db: AsyncSession, ctx: AuthContext, client: ClientInfo, *, mfa_token: str, code: str
+) -> IssuedTokens:
+    """Finish a sign-in with a TOTP or recovery code; the challenge is single use."""
+    challenge = await repository.find_challenge(db, token_hash(mfa_token))
+    now = utcnow()
+    if (
+        challenge is None
+        or challenge.used_at is not None
+        or challenge.expires_at <= now
+        or challenge.attempts >= ctx.settings.mfa_challenge_max_attempts
+    ):
+        raise InvalidMfaCode()
+    user = await users.get(db, challenge.user_id)
+    if user is None or not user.is_active or not user.mfa_enabled:
+        raise InvalidMfaCode()
+    await ctx.mfa_throttle.check(str(user.id), client.ip)
+    if not await verify_second_factor(db, ctx, user, code):
+        challenge_id = challenge.id
+
+        async def count_attempt(session: AsyncSession) -> None:
+            await session.execute(
+                update(MfaChallenge)
+                .where(MfaChallenge.id == challenge_id)
+                .values(attempts=MfaChallenge.attempts + 1)
+            )
+
+        await _security_write(ctx, count_attempt)
+        await ctx.mfa_throttle.record_failure(str(user.id), client.ip)
+        await _login_failed(ctx, user, user.email, client, "bad_mfa_code")
+        raise InvalidMfaCode()
+    result = await db.execute(
+        update(MfaChallenge)
+        .where(MfaChallenge.id == challenge.id, MfaChallenge.used_at.is_(None))
+        .values(used_at=now)
+        .returning(MfaChallenge.id)
+    )
+    if result.scalar_one_or_none() is None:
+        raise InvalidMfaCode()  # spent by a concurrent request
+    await ctx.mfa_throttle.reset_account(str(user.id))
+    return await start_session(db, ctx, user, client, cookie_mode=challenge.cookie_mode, mfa=True)
+
+
+async def start_session(
+    db: AsyncSession,
+    ctx: AuthContext,
+    user: User,
+    client: ClientInfo,
+    *,
+    cookie_mode: bool,
+    mfa: bool,
+) -> IssuedTokens:
+    """Create a session (a new refresh-token family) and its first tokens."""
+    now = utcnow()
+    s = ctx.settings
+    row = await repository.create_session(
+        db,
+        Session(
+            user_id=user.id,
+            user_agent=client.user_agent,
+            ip=client.ip,
+            cookie_mode=cookie_mode,
+            mfa=mfa,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + timedelta(seconds=s.session_ttl_seconds),
+        ),
+    )
+    user.last_login_at = now
+    return await _issue(db, ctx, user, row, now)
+
+
+async def _issue(
+    db: AsyncSession, ctx: AuthContext, user: User, row: Session, now: datetime
+) -> IssuedTokens:
+    refresh = new_token(REFRESH_PREFIX)
+    refresh_expires = min(
+        row.expires_at, now + timedelta(seconds=ctx.settings.session_idle_seconds)
+    )
+    await repository.add_refresh_token(db, row.id, token_hash(refresh), refresh_expires)
+    access = await ctx.minter.mint(user_id=user.id, roles=user.roles, scope="*", session_id=row.id)
+    return IssuedTokens(
+        access=access,
+        refresh_token=refresh,
+        refresh_expires_at=refresh_expires,
+        session_id=row.id,
+        cookie_mode=row.cookie_mode,
+    )
+
+
+async def refresh(
+    db: AsyncSession, ctx: AuthContext, client: ClientInfo, *, token: str, via_cookie: bool
+) -> IssuedTokens:
+    """Rotate a refresh token. A spent one coming back revokes its whole family."""
+    row = await repository.find_refresh_token(db, token_hash(token))
+    if row is None:
+        raise InvalidRefreshToken()
+    if row.used_at is not None or not await repository.spend_refresh_token(db, row.id):
+        await _revoke_family(ctx, row.session_id)
+        raise InvalidRefreshToken()
+    sess = await repository.get_session(db, row.session_id)
+    now = utcnow()
+    if (
+        sess is None
+        or sess.revoked_at is not None
+        or sess.expires_at <= now
+        or row.expires_at <= now
+        or sess.cookie_mode != via_cookie
+    ):
+        raise InvalidRefreshToken()
+    user = await users.get(db, sess.user_id)
+    if user is None or not user.is_active:
+        raise InvalidRefreshToken()
+    sess.last_used_at = now
+    sess.ip = client.ip
+    return await _issue(db, ctx, user, sess, now)
+
+
+async def _revoke_family(ctx: AuthContext, session_id: uuid.UUID) -> None:
+    """Theft response: a spent refresh token was presented, so end its session for everyone."""
+
+    async def work(session: AsyncSession) -> None:
+        sess = await repository.get_session(session, session_id)
+        if sess is None:
+            return
+        await repository.revoke(
+            session, user_id=sess.user_id, session_id=session_id, reason="refresh_reuse"
+        )
+        log.warning("refresh_token_reuse", session_id=str(session_id), user_id=str(sess.user_id))
+
+    await _security_write(ctx, work)
+
+
+async def list_sessions(
+    db: AsyncSession, user_id: uuid.UUID, current: str | None
+) -> list[tuple[Session, bool]]:
+    """The user's live sessions, each with whether it is the caller's own."""
+    rows = await repository.list_active(db, user_id)
+    return [(r, str(r.id) == current) for r in rows]
+
+
+async def revoke_session(db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> bool:
+    """End one of the user's own sessions; False when it is not theirs or already ended."""
+    return await repository.revoke(db, user_id=user_id, session_id=session_id, reason="user") > 0
+
+
+async def revoke_all(
+    db: AsyncSession, user_id: uuid.UUID, *, keep: uuid.UUID | None, reason: str = "user"
+) -> int:
+    """End every session of the user (but `keep`)."""
+    return await repository.revoke(db, user_id=user_id, except_session=keep, reason=reason)

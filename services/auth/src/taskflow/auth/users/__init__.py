@@ -1,0 +1,1 @@
+"""Accounts: registration, profile, email verification, password reset, admin."""

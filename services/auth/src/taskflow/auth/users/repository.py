@@ -1,0 +1,104 @@
+"""SQL for users and one-time tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.auth.db import utcnow
+from taskflow.auth.users.models import OneTimeToken, User
+
+
+async def get(
+    session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False
+) -> User | None:
+    """A user by id."""
+    stmt = select(User).where(User.id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    user: User | None = await session.scalar(stmt)
+    return user
+
+
+async def get_by_email(
+    session: AsyncSession, email: str, *, for_update: bool = False
+) -> User | None:
+    """A user by normalised email."""
+    stmt = select(User).where(User.email == email)
+    if for_update:
+        stmt = stmt.with_for_update()
+    user: User | None = await session.scalar(stmt)
+    return user
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    email: str | None,
+    q: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[User]:
+    """Users ordered by (email, id) with keyset pagination."""
+    stmt = select(User)
+    if email:
+        stmt = stmt.where(User.email == email)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                User.email.ilike(pattern, escape="\\"),
+                User.display_name.ilike(pattern, escape="\\"),
+            )
+        )
+    if after is not None:
+        stmt = stmt.where(func.row(User.email, User.id) > func.row(after[0], after[1]))
+    stmt = stmt.order_by(User.email, User.id).limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def add_one_time_token(
+    session: AsyncSession, user_id: uuid.UUID, purpose: str, token_hash: bytes, expires_at: datetime
+) -> None:
+    """Store a one-time token (hash only)."""
+    session.add(
+        OneTimeToken(user_id=user_id, purpose=purpose, token_hash=token_hash, expires_at=expires_at)
+    )
+    await session.flush()
+
+
+async def consume_one_time_token(
+    session: AsyncSession, purpose: str, token_hash: bytes
+) -> uuid.UUID | None:
+    """Mark an unused, unexpired token used and return its user id (atomic, single use)."""
+    now = utcnow()
+    result = await session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.token_hash == token_hash,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(OneTimeToken.user_id)
+    )
+    user_id: uuid.UUID | None = result.scalar_one_or_none()
+    return user_id
+
+
+async def spend_all_tokens(session: AsyncSession, user_id: uuid.UUID, purpose: str) -> None:
+    """Invalidate every outstanding token of a purpose (a reset ends older reset links)."""
+    await session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user_id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )

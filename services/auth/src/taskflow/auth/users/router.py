@@ -1,0 +1,274 @@
+"""Routes: registration and password flows (`/api/v1/auth`), profiles (`/api/v1/users`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from taskflow.auth.auth import AdminCaller, AnyCaller, InteractiveCaller
+from taskflow.auth.deps import Ctx
+from taskflow.auth.errors import (
+    EmailTaken,
+    InteractiveSessionRequired,
+    InvalidCredentials,
+    InvalidOneTimeToken,
+)
+from taskflow.auth.users import service
+from taskflow.auth.users.models import User
+from taskflow.auth.users.schemas import (
+    Accepted,
+    ChangePasswordRequest,
+    ForgotPasswordRequest,
+    RegisterRequest,
+    ResetPasswordRequest,
+    UserAdminUpdate,
+    UserListItem,
+    UserMeUpdate,
+    UserPublic,
+    UserRead,
+    VerifyEmailRequest,
+    normalise_email,
+)
+from taskflow.common.concurrency import IfMatch, check_version, set_etag
+from taskflow.common.db import SessionDep
+from taskflow.common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+    errors,
+)
+from taskflow.common.pagination import Page, PageParamsDep
+
+accounts = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
+users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+def to_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        locale=user.locale,
+        is_active=user.is_active,
+        email_verified=user.email_verified_at is not None,
+        roles=list(user.roles),
+        mfa_enabled=user.mfa_enabled,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+        last_login_at=user.last_login_at,
+        version=user.version,
+    )
+
+
+@accounts.post(
+    "/register",
+    operation_id="auth_register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=errors(EmailTaken, Unprocessable),
+)
+async def register(body: RegisterRequest, db: SessionDep, ctx: Ctx) -> UserRead:
+    """Create an account; a verification link is mailed."""
+    user = await service.register(db, ctx, body)
+    await db.refresh(user)
+    return to_read(user)
+
+
+@accounts.post(
+    "/verify-email",
+    operation_id="auth_verify_email",
+    response_model=UserPublic,
+    responses=errors(InvalidOneTimeToken, Unprocessable),
+)
+async def verify_email(body: VerifyEmailRequest, db: SessionDep) -> UserPublic:
+    """Confirm an email address with the mailed token."""
+    return UserPublic.model_validate(await service.verify_email(db, body.token))
+
+
+@accounts.post(
+    "/verify-email/resend",
+    operation_id="auth_verify_email_resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=errors(InvalidToken),
+)
+async def resend_verification(caller: AnyCaller, db: SessionDep, ctx: Ctx) -> Accepted:
+    """Mail a new verification link to the caller (no-op once verified)."""
+    if caller.user.email_verified_at is None:
+        await service.request_verification(db, ctx, caller.user)
+    return Accepted()
+
+
+@accounts.post(
+    "/password/forgot",
+    operation_id="auth_password_forgot",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=errors(Unprocessable),
+)
+async def forgot_password(body: ForgotPasswordRequest, db: SessionDep, ctx: Ctx) -> Accepted:
+    """Mail a reset link if the account exists (the answer is the same either way)."""
+    await service.forgot_password(db, ctx, body.email)
+    return Accepted()
+
+
+@accounts.post(
+    "/password/reset",
+    operation_id="auth_password_reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(InvalidOneTimeToken, Unprocessable),
+)
+async def reset_password(body: ResetPasswordRequest, db: SessionDep, ctx: Ctx) -> Response:
+    """Set a new password with the mailed token; every session ends."""
+    await service.reset_password(db, ctx, body.token, body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@accounts.post(
+    "/password/change",
+    operation_id="auth_password_change",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(InvalidToken, InvalidCredentials, InteractiveSessionRequired, Unprocessable),
+)
+async def change_password(
+    body: ChangePasswordRequest, caller: InteractiveCaller, db: SessionDep, ctx: Ctx
+) -> Response:
+    """Change the password; the caller's other sessions end."""
+    await service.change_password(
+        db, ctx, caller.user, caller.session_id, body.current_password, body.new_password
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@users_router.get(
+    "/me", operation_id="users_get_me", response_model=UserRead, responses=errors(InvalidToken)
+)
+async def get_me(caller: AnyCaller, response: Response) -> UserRead:
+    """The caller's own account."""
+    set_etag(response, caller.user.version)
+    return to_read(caller.user)
+
+
+@users_router.patch(
+    "/me",
+    operation_id="users_update_me",
+    response_model=UserRead,
+    responses=errors(InvalidToken, PreconditionFailed, Unprocessable),
+)
+async def update_me(
+    body: UserMeUpdate, caller: AnyCaller, db: SessionDep, response: Response, if_match: IfMatch
+) -> UserRead:
+    """Change display name, time zone or locale."""
+    check_version(caller.user, if_match)
+    user = await service.update_me(db, caller.user, body)
+    await db.refresh(user)
+    set_etag(response, user.version)
+    return to_read(user)
+
+
+@users_router.delete(
+    "/me",
+    operation_id="users_deactivate_me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(InvalidToken, InteractiveSessionRequired),
+)
+async def deactivate_me(caller: InteractiveCaller, db: SessionDep) -> Response:
+    """Deactivate the caller's account; every session and token ends."""
+    await service.deactivate(db, caller.user, actor_id=caller.user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@users_router.get(
+    "",
+    operation_id="users_list",
+    response_model=Page[UserListItem],
+    responses=errors(InvalidToken, Unprocessable),
+)
+async def list_users(
+    caller: AnyCaller,
+    db: SessionDep,
+    page: PageParamsDep,
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+) -> Page[UserListItem]:
+    """Find users by email or name; admins may list everyone and see account fields."""
+    is_admin = caller.principal.has_role("admin") and "admin" in caller.user.roles
+    if not is_admin and not email and not q:
+        raise Unprocessable(
+            "Give `email` or `q` (listing everyone is for admins).",
+            code="filter_required",
+            errors=[{"loc": ["query", "q"], "msg": "email or q is required", "type": "missing"}],
+        )
+    after = page.after(length=2)
+    key = (str(after[0]), uuid.UUID(str(after[1]))) if after else None
+    rows = await service.search(
+        db, email=normalise_email(email) if email else None, q=q, after=key, limit=page.limit + 1
+    )
+    items = [_list_item(u, admin=is_admin) for u in rows]
+    return page.page(items, key=lambda u: (u.email, str(u.id)))
+
+
+def _list_item(user: User, *, admin: bool) -> UserListItem:
+    extra: dict[str, Any] = {}
+    if admin:
+        extra = {
+            "email_verified": user.email_verified_at is not None,
+            "roles": list(user.roles),
+            "mfa_enabled": user.mfa_enabled,
+            "created_at": user.created_at,
+            "last_login_at": user.last_login_at,
+        }
+    return UserListItem(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        locale=user.locale,
+        is_active=user.is_active,
+        **extra,
+    )
+
+
+@users_router.get(
+    "/{user_id}",
+    operation_id="users_get",
+    response_model=UserPublic,
+    responses=errors(InvalidToken, NotFound),
+)
+async def get_user(user_id: uuid.UUID, caller: AnyCaller, db: SessionDep) -> UserPublic:
+    """A user's public profile."""
+    return UserPublic.model_validate(await service.get_user(db, user_id))
+
+
+@users_router.patch(
+    "/{user_id}",
+    operation_id="users_admin_update",
+    response_model=UserRead,
+    responses=errors(
+        InvalidToken, Forbidden, NotFound, Conflict, PreconditionFailed, Unprocessable
+    ),
+)
+async def admin_update_user(
+    user_id: uuid.UUID,
+    body: UserAdminUpdate,
+    caller: AdminCaller,
+    db: SessionDep,
+    response: Response,
+    if_match: IfMatch,
+) -> UserRead:
+    """Change roles or the active flag of an account (admin)."""
+    if if_match is not None:
+        check_version(await service.get_user(db, user_id), if_match)
+    user = await service.admin_update(db, caller.user.id, user_id, body)
+    await db.refresh(user)
+    set_etag(response, user.version)
+    return to_read(user)

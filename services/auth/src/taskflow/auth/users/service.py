@@ -1,0 +1,333 @@
+"""Account rules: registration, verification, password reset/change, profile, admin changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.auth.crypto import new_token, token_hash
+from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.deps import AuthContext
+from taskflow.auth.errors import EmailTaken, InvalidCredentials, InvalidOneTimeToken
+from taskflow.auth.passwords.policy import password_problems
+from taskflow.auth.pats import repository as pats
+from taskflow.auth.sessions import repository as sessions
+from taskflow.auth.users import repository
+from taskflow.auth.users.models import User
+from taskflow.auth.users.schemas import RegisterRequest, UserAdminUpdate, UserMeUpdate
+from taskflow.common.errors import Conflict, NotFound, Unprocessable
+from taskflow.common.logging import get_logger
+from taskflow.events.contracts.base import FieldChange
+from taskflow.events.contracts.users import (
+    UserDeactivated,
+    UserPasswordResetRequested,
+    UserRegistered,
+    UserUpdated,
+    UserVerificationRequested,
+)
+
+log = get_logger(__name__)
+
+VERIFY = "verify_email"
+RESET = "password_reset"
+
+
+def check_password(password: str, *, field: str, email: str | None = None) -> None:
+    """422 naming `field` when the password breaks the policy (the value is never echoed)."""
+    problems = password_problems(password, email=email)
+    if problems:
+        raise Unprocessable(
+            "The password does not meet the policy.",
+            code="weak_password",
+            errors=[
+                {"loc": ["body", field], "msg": f"Password {p}.", "type": "weak_password"}
+                for p in problems
+            ],
+        )
+
+
+def _updated_event(user: User, changes: dict[str, FieldChange]) -> UserUpdated:
+    return UserUpdated(
+        user_id=user.id,
+        changes=changes,
+        email=user.email,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        locale=user.locale,
+        email_verified=user.email_verified_at is not None,
+        roles=list(user.roles),
+        is_active=user.is_active,
+    )
+
+
+async def register(db: AsyncSession, ctx: AuthContext, body: RegisterRequest) -> User:
+    """Create an account and send the verification link (through the outbox)."""
+    check_password(body.password, field="password", email=body.email)
+    if await repository.get_by_email(db, body.email) is not None:
+        # Registration must say the email is taken (the user needs to know); the throttling of
+        # the gateway bounds how fast anyone can probe with it.
+        raise EmailTaken("An account with this email already exists.")
+    user = User(
+        email=body.email,
+        display_name=body.display_name,
+        password_hash=await ctx.hasher.hash(body.password),
+        roles=["user"],
+        timezone="UTC",
+        locale="en",
+        is_active=True,
+        mfa_enabled=False,
+        version=1,
+    )
+    db.add(user)
+    try:
+        await db.flush()
+    except IntegrityError:
+        raise EmailTaken("An account with this email already exists.") from None
+    await outbox.add(
+        db,
+        UserRegistered(
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            timezone=user.timezone,
+            locale=user.locale,
+            email_verified=False,
+            roles=["user"],
+        ),
+        actor_id=user.id,
+    )
+    await request_verification(db, ctx, user)
+    return user
+
+
+async def request_verification(db: AsyncSession, ctx: AuthContext, user: User) -> None:
+    """Issue a verification link (single use, hashed, expiring) as an event for the mailer."""
+    token = new_token()
+    expires = utcnow() + timedelta(seconds=ctx.settings.verify_email_ttl_seconds)
+    await repository.add_one_time_token(db, user.id, VERIFY, token_hash(token), expires)
+    base = ctx.settings.public_base_url.rstrip("/")
+    await outbox.add(
+        db,
+        UserVerificationRequested(
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            verify_url=f"{base}/verify-email?token={token}",
+            expires_at=expires,
+        ),
+        actor_id=user.id,
+    )
+
+
+async def verify_email(db: AsyncSession, token: str) -> User:
+    """Mark the email verified; the link works once."""
+    user_id = await repository.consume_one_time_token(db, VERIFY, token_hash(token))
+    user = await repository.get(db, user_id, for_update=True) if user_id else None
+    if user is None:
+        raise InvalidOneTimeToken()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        user.version += 1
+        await outbox.add(
+            db,
+            _updated_event(user, {"email_verified": FieldChange(before=False, after=True)}),
+            actor_id=user.id,
+        )
+    return user
+
+
+async def forgot_password(db: AsyncSession, ctx: AuthContext, email: str) -> None:
+    """Send a reset link if the account exists; the caller answers 202 either way."""
+    user = await repository.get_by_email(db, email)
+    if user is None or not user.is_active:
+        return
+    token = new_token()
+    expires = utcnow() + timedelta(seconds=ctx.settings.password_reset_ttl_seconds)
+    await repository.add_one_time_token(db, user.id, RESET, token_hash(token), expires)
+    base = ctx.settings.public_base_url.rstrip("/")
+    await outbox.add(
+        db,
+        UserPasswordResetRequested(
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            reset_url=f"{base}/reset-password?token={token}",
+            expires_at=expires,
+        ),
+        actor_id=None,
+    )
+
+
+async def reset_password(db: AsyncSession, ctx: AuthContext, token: str, new_password: str) -> None:
+    """Set a new password from a reset link; ends every session and the other links."""
+    user_id = await repository.consume_one_time_token(db, RESET, token_hash(token))
+    user = await repository.get(db, user_id, for_update=True) if user_id else None
+    if user is None or not user.is_active:
+        raise InvalidOneTimeToken()
+    check_password(new_password, field="new_password", email=user.email)
+    await _set_password(db, ctx, user, new_password)
+    await repository.spend_all_tokens(db, user.id, RESET)
+    await sessions.revoke(db, user_id=user.id, reason="password_reset")
+    # Whoever reads the reset mail also proved they own the address.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+
+
+async def change_password(
+    db: AsyncSession,
+    ctx: AuthContext,
+    user: User,
+    current_session: uuid.UUID | None,
+    current_password: str,
+    new_password: str,
+) -> int:
+    """Change the password (current one required); ends every other session."""
+    if not await ctx.hasher.verify(user.password_hash, current_password):
+        raise InvalidCredentials()
+    check_password(new_password, field="new_password", email=user.email)
+    await _set_password(db, ctx, user, new_password)
+    return await sessions.revoke(
+        db, user_id=user.id, except_session=current_session, reason="password_change"
+    )
+
+
+async def _set_password(db: AsyncSession, ctx: AuthContext, user: User, password: str) -> None:
+    user.password_hash = await ctx.hasher.hash(password)
+    user.password_changed_at = utcnow()
+    await db.flush()
+
+
+async def update_me(db: AsyncSession, user: User, changes: UserMeUpdate) -> User:
+    """Change one's own profile fields; `user.updated` carries the diff."""
+    diff: dict[str, FieldChange] = {}
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        if value is None:
+            continue
+        before = getattr(user, name)
+        if before != value:
+            diff[name] = FieldChange(before=before, after=value)
+            setattr(user, name, value)
+    if diff:
+        user.version += 1
+        await db.flush()
+        await outbox.add(db, _updated_event(user, diff), actor_id=user.id)
+    return user
+
+
+async def deactivate(
+    db: AsyncSession, user: User, *, actor_id: uuid.UUID, reason: str = "deactivated"
+) -> None:
+    """Deactivate an account: sessions and personal access tokens end with it."""
+    if not user.is_active:
+        return
+    user.is_active = False
+    user.version += 1
+    await sessions.revoke(db, user_id=user.id, reason=reason)
+    await pats.revoke_all(db, user.id)
+    await db.flush()
+    await outbox.add(db, UserDeactivated(user_id=user.id), actor_id=actor_id)
+
+
+async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
+    """A user by id or 404."""
+    user = await repository.get(db, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+async def search(
+    db: AsyncSession, *, email: str | None, q: str | None, after: Any, limit: int
+) -> Sequence[User]:
+    """Search users by exact email or a substring of email / display name."""
+    return await repository.search(db, email=email, q=q, after=after, limit=limit)
+
+
+async def admin_update(
+    db: AsyncSession, admin_id: uuid.UUID, user_id: uuid.UUID, changes: UserAdminUpdate
+) -> User:
+    """Change roles or the active flag of an account (admins only; not on oneself)."""
+    user = await repository.get(db, user_id, for_update=True)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == admin_id:
+        # Keeps the last admin from locking everyone out by accident.
+        raise Conflict(
+            "Admins cannot change their own roles or deactivate themselves.",
+            code="cannot_change_self",
+        )
+    diff: dict[str, FieldChange] = {}
+    old_roles = list(user.roles)
+    if changes.roles is not None:
+        roles = sorted(set(changes.roles))
+        if roles != sorted(user.roles):
+            diff["roles"] = FieldChange(before=sorted(user.roles), after=roles)
+            user.roles = list(roles)
+    if changes.is_active is False and user.is_active:
+        await deactivate(db, user, actor_id=admin_id, reason="admin")
+    elif changes.is_active is True and not user.is_active:
+        user.is_active = True
+        diff["is_active"] = FieldChange(before=False, after=True)
+    if diff:
+        user.version += 1
+        await db.flush()
+        await outbox.add(db, _updated_event(user, diff), actor_id=admin_id)
+        if set(old_roles) - set(user.roles):
+            # Tokens carry roles: a refresh re-reads them, but a removed role must not live on
+            # for the rest of a session, so the user signs in again.
+            await sessions.revoke(db, user_id=user.id, reason="roles_changed")
+        log.info("user_admin_updated", user_id=str(user.id), fields=sorted(diff))
+    return user
+
+
+async def create_or_promote(
+    db: AsyncSession, ctx: AuthContext, *, email: str, password: str, role: str
+) -> tuple[User, bool]:
+    """`create-admin`: create a verified account with `role`, or give an existing one that role."""
+    user = await repository.get_by_email(db, email, for_update=True)
+    if user is None:
+        check_password(password, field="password", email=email)
+        user = User(
+            email=email,
+            display_name=email.split("@", 1)[0][:100],
+            password_hash=await ctx.hasher.hash(password),
+            roles=sorted({"user", role}),
+            timezone="UTC",
+            locale="en",
+            is_active=True,
+            mfa_enabled=False,
+            email_verified_at=utcnow(),
+            version=1,
+        )
+        db.add(user)
+        await db.flush()
+        await outbox.add(
+            db,
+            UserRegistered(
+                user_id=user.id,
+                email=user.email,
+                display_name=user.display_name,
+                email_verified=True,
+                roles=list(user.roles),
+            ),
+            actor_id=None,
+        )
+        return user, True
+    roles = sorted({*user.roles, role})
+    diff: dict[str, FieldChange] = {}
+    if roles != sorted(user.roles):
+        diff["roles"] = FieldChange(before=sorted(user.roles), after=roles)
+        user.roles = roles
+    if not user.is_active:
+        user.is_active = True
+        diff["is_active"] = FieldChange(before=False, after=True)
+    if diff:
+        user.version += 1
+        await db.flush()
+        await outbox.add(db, _updated_event(user, diff), actor_id=None)
+    return user, False

@@ -1,0 +1,82 @@
+"""`taskflow-auth worker`: the outbox relay plus an hourly clean-up of dead credentials.
+
+SIGTERM/SIGINT set one stop event: the relay finishes (and gets confirms for) the batch in
+flight, the clean-up loop stops between rounds, then the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from taskflow.auth.config import Settings
+from taskflow.auth.db import outbox_rows, utcnow
+from taskflow.auth.keys.service import purge_retired
+from taskflow.auth.sessions.models import MfaChallenge, Session
+from taskflow.auth.users.models import OneTimeToken
+from taskflow.common.db import Database
+from taskflow.common.logging import get_logger
+from taskflow.events.outbox import purge_published
+from taskflow.events.relay import OutboxRelay, sleep_or_stop
+
+log = get_logger(__name__)
+
+CLEANUP_INTERVAL_SECONDS = 3600.0
+KEEP_DEAD_ROWS = timedelta(days=7)
+
+
+async def cleanup_once(db: Database) -> dict[str, int]:
+    """Delete sessions (with their refresh tokens), challenges and links dead for a week."""
+    cutoff = utcnow() - KEEP_DEAD_ROWS
+    counts: dict[str, int] = {}
+    async with db.sessionmaker() as session, session.begin():
+        r = await session.execute(delete(Session).where(Session.expires_at < cutoff))
+        counts["sessions_expired"] = r.rowcount or 0  # type: ignore[attr-defined]
+        r = await session.execute(delete(Session).where(Session.revoked_at < cutoff))
+        counts["sessions_revoked"] = r.rowcount or 0  # type: ignore[attr-defined]
+        r = await session.execute(delete(MfaChallenge).where(MfaChallenge.expires_at < cutoff))
+        counts["mfa_challenges"] = r.rowcount or 0  # type: ignore[attr-defined]
+        r = await session.execute(delete(OneTimeToken).where(OneTimeToken.expires_at < cutoff))
+        counts["one_time_tokens"] = r.rowcount or 0  # type: ignore[attr-defined]
+        counts["signing_keys"] = await purge_retired(session)
+        conn = await session.connection()
+        counts["outbox"] = await purge_published(conn, outbox_rows)
+    return counts
+
+
+async def _cleanup_loop(db: Database, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            log.info("cleanup", **await cleanup_once(db))
+        except Exception as exc:  # keep the worker alive; the next round retries
+            log.warning("cleanup_failed", error_type=type(exc).__name__)
+        if await sleep_or_stop(stop, CLEANUP_INTERVAL_SECONDS):
+            return
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run the relay and the clean-up until SIGTERM/SIGINT (or `stop` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Not possible outside the main thread (tests drive `stop` themselves).
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    db = Database(settings)
+    relay = OutboxRelay(
+        db.engine,
+        outbox_rows,
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        name="auth.outbox",
+    )
+    log.info("worker_started")
+    try:
+        await asyncio.gather(relay.run(stop), _cleanup_loop(db, stop))
+    finally:
+        await db.dispose()
+        log.info("worker_stopped")
