@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services db dev test test-fast lint fmt migrate clean openapi catalog bench admin seed
+.PHONY: help setup services db dev test test-fast lint fmt migrate clean openapi catalog bench admin seed clients
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ catalog: setup ## regenerate the JSON Schema catalog of events in docs/events
 
 openapi: setup ## regenerate every committed services/*/openapi.json
 	@for s in $(SERVICES); do $(UV) run python -m taskflow.common.openapi taskflow.$$s.main:app services/$$s/openapi.json || exit 1; done
+
+clients: setup ## generate a typed Python client per service into clients/python/<svc>
+	@$(UV) run --no-sync python infra/local/clients.py
+
+seed: setup ## load demo data through the gateway of a running `make dev`
+	@$(UV) run --no-sync python infra/local/seed.py
 
 bench: services setup ## run the benchmarks in bench/ (see docs/performance.md)
 	@$(UV) run pytest bench -p no:timeout --benchmark-only $(PYTEST_ARGS)
