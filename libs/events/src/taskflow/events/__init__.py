@@ -5,9 +5,18 @@ Import contracts from here or from ``taskflow.events.contracts``::
     from taskflow.events import Envelope, TaskCreated, decode
 
 The runtime parts live in submodules (``taskflow.events.outbox``, ``.relay``, ``.consumer``,
-``.topology``, ``.admin``) and are re-exported here when their dependencies import.
+``.topology``) and are re-exported here; the FastAPI admin router is in ``.admin``.
 """
 
+from taskflow.events.consumer import (
+    Consumer,
+    Handler,
+    ParkedMessage,
+    inbox_table,
+    install_signal_handlers,
+    list_parked,
+    replay_parked,
+)
 from taskflow.events.contracts import *  # noqa: F403 - the contracts are this package's API
 from taskflow.events.contracts import __all__ as _contracts_all
 from taskflow.events.envelope import CONTENT_TYPE, Envelope, dataschema_for, decode
@@ -20,10 +29,27 @@ from taskflow.events.errors import (
     UnknownEventType,
 )
 from taskflow.events.ids import uuid7
+from taskflow.events.outbox import Outbox, outbox_table, partition_of
+from taskflow.events.relay import Backoff, OutboxRelay
+from taskflow.events.topology import QueueSpec, declare_topology
 
 __all__ = [
     *_contracts_all,
     "CONTENT_TYPE",
+    "Backoff",
+    "Consumer",
+    "Handler",
+    "Outbox",
+    "OutboxRelay",
+    "ParkedMessage",
+    "QueueSpec",
+    "declare_topology",
+    "inbox_table",
+    "install_signal_handlers",
+    "list_parked",
+    "outbox_table",
+    "partition_of",
+    "replay_parked",
     "DuplicateEventType",
     "Envelope",
     "EventError",

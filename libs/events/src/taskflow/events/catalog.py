@@ -71,7 +71,7 @@ def _dump(value: Any) -> bytes:
 def render() -> dict[str, bytes]:
     """Every catalog file by name, as bytes (what :func:`write` puts on disk)."""
     files: dict[str, bytes] = {}
-    index = []
+    index: list[dict[str, Any]] = []
     for cls in registered_events():
         name = file_name(cls)
         files[name] = _dump(event_schema(cls))

@@ -1,0 +1,434 @@
+"""The outbox relay: publishes committed outbox rows to RabbitMQ and marks them sent.
+
+How it keeps its promises:
+
+* **Nothing lost.** A row is marked ``published_at`` only after the broker confirmed it
+  (publisher confirms) *and* did not return it as unroutable (``mandatory=True``). Anything
+  else (nack, return, timeout, lost connection) leaves the row unpublished with ``attempts``
+  and ``last_error`` updated, and it is sent again later. Delivery is therefore at-least-once;
+  consumers deduplicate by event id (their inbox).
+* **Per-aggregate order, with several relays.** Rows carry ``partition = crc32(aggregate) % N``.
+  In one transaction a relay takes the partitions that have pending rows and whose
+  ``pg_try_advisory_xact_lock`` it wins, reads their oldest rows in ``id`` order
+  (``FOR UPDATE SKIP LOCKED``), publishes them on one channel (AMQP keeps a channel's publish
+  order), waits for the confirms, marks them and commits, which releases the partitions. Another
+  relay can take a partition only after that commit, and then sees the marks. When a row fails,
+  the later rows of the same aggregate in the batch are not marked either (even if confirmed),
+  so they are re-sent after it: the last message a consumer receives for an aggregate is always
+  its latest event (projections also use ``task.version``).
+* **Broker away.** Connection errors and publish timeouts close the connection; the relay waits
+  with exponential backoff and full jitter (bounded), reconnects by itself and carries on from
+  the unpublished rows. A stalled connection is caught by ``publish_timeout``.
+* **Wake-up.** A dedicated asyncpg connection LISTENs on the outbox channel (``pg_notify`` is
+  delivered at commit); the relay also polls every ``poll_interval`` in case a notification is
+  lost (listener reconnecting, relay restarted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import aiormq
+import asyncpg
+import orjson
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.types import SmallInteger
+
+from taskflow.events.envelope import CONTENT_TYPE
+from taskflow.events.metrics import (
+    RELAY_CONNECTED,
+    RELAY_FAILURES,
+    RELAY_LAG,
+    RELAY_OLDEST,
+    RELAY_PUBLISHED,
+)
+from taskflow.events.outbox import DEFAULT_PARTITIONS, default_channel
+
+log = logging.getLogger(__name__)
+
+#: Exceptions that mean "the broker (or the way to it) is not there": back off and reconnect.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    aiormq.exceptions.AMQPError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+    RuntimeError,  # aio-pika raises it for operations on a closed connection/channel
+)
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter: ``uniform(0, min(cap, base * 2**n))``."""
+
+    base: float = 0.2
+    cap: float = 15.0
+    attempt: int = 0
+
+    def next(self) -> float:
+        """The next delay (seconds), growing until ``cap``."""
+        ceiling = min(self.cap, self.base * (2 ** min(self.attempt, 30)))
+        self.attempt += 1
+        return random.uniform(self.base / 2, ceiling)
+
+    def reset(self) -> None:
+        """Back to the shortest delay after a success."""
+        self.attempt = 0
+
+
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` or until ``stop`` is set; return True when stopped."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()
+
+
+def _short(exc: BaseException) -> str:
+    """A one-line, bounded description of an exception (no payloads)."""
+    text_ = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    return text_[:300]
+
+
+def _lock_key(table: Table) -> int:
+    """First key of the advisory locks: a signed 32-bit hash of the table's full name."""
+    value = zlib.crc32(f"outbox:{table.fullname}".encode())
+    return value - (1 << 32) if value >= (1 << 31) else value
+
+
+def asyncpg_dsn(engine: AsyncEngine) -> str:
+    """The engine's URL as a plain ``postgresql://`` DSN for a dedicated asyncpg connection."""
+    url = engine.url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class OutboxRelay:
+    """Publishes one outbox table to a topic exchange; see the module docstring.
+
+    ``run(stop)`` is the worker loop; ``publish_batch()`` does one round (tests, commands).
+    ``max_partitions`` caps how many partitions one batch takes (None: all it can win), so that
+    several relays share the load instead of one taking every partition.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        table: Table,
+        amqp_url: str,
+        exchange: str = "taskflow.events",
+        *,
+        notify_channel: str | None = None,
+        partitions: int = DEFAULT_PARTITIONS,
+        batch_size: int = 500,
+        max_partitions: int | None = None,
+        poll_interval: float = 1.0,
+        publish_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        backoff: Backoff | None = None,
+        declare_exchange: bool = True,
+        name: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.table = table
+        self.amqp_url = amqp_url
+        self.exchange_name = exchange
+        self.notify_channel = notify_channel or default_channel(table)
+        self.partitions = partitions
+        self.batch_size = batch_size
+        self.max_partitions = max_partitions or partitions
+        self.poll_interval = poll_interval
+        self.publish_timeout = publish_timeout
+        self.connect_timeout = connect_timeout
+        self.backoff = backoff or Backoff()
+        self.declare_exchange = declare_exchange
+        self.name = name or table.fullname
+        self._lock_key = _lock_key(table)
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._wake = asyncio.Event()
+        self.published_total = 0
+
+    # -- broker -------------------------------------------------------------------------------
+
+    async def _ensure_exchange(self) -> AbstractExchange:
+        if self._exchange is not None and self._channel is not None and not self._channel.is_closed:
+            return self._exchange
+        await self.close_broker()
+        connection = await aio_pika.connect(self.amqp_url, timeout=self.connect_timeout)
+        try:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            if self.declare_exchange:
+                exchange = await channel.declare_exchange(
+                    self.exchange_name,
+                    aio_pika.ExchangeType.TOPIC,
+                    durable=True,
+                    timeout=self.connect_timeout,
+                )
+            else:
+                exchange = await channel.get_exchange(self.exchange_name, ensure=False)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), 2)
+            raise
+        self._connection, self._channel, self._exchange = connection, channel, exchange
+        RELAY_CONNECTED.labels(self.name).set(1)
+        log.info("relay %s connected to the broker", self.name)
+        return exchange
+
+    async def close_broker(self) -> None:
+        """Drop the broker connection (bounded: a stalled peer must not hang the relay)."""
+        connection, self._connection, self._channel, self._exchange = (
+            self._connection,
+            None,
+            None,
+            None,
+        )
+        RELAY_CONNECTED.labels(self.name).set(0)
+        if connection is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(connection.close(), timeout=2)
+
+    # -- one batch ----------------------------------------------------------------------------
+
+    async def _claim_partitions(self, conn: AsyncConnection) -> list[int]:
+        pending = list(
+            (
+                await conn.execute(
+                    select(self.table.c.partition)
+                    .distinct()
+                    .where(self.table.c.published_at.is_(None))
+                )
+            ).scalars()
+        )
+        if not pending:
+            return []
+        random.shuffle(pending)  # relays start at different partitions and share the load
+        # LIMIT stops the scan once enough locks are won, so no lock is taken and left unused.
+        won = await conn.execute(
+            text(
+                "SELECT p FROM unnest(:parts) AS p "
+                "WHERE pg_try_advisory_xact_lock(:key, p::int) LIMIT :cap"
+            ).bindparams(bindparam("parts", type_=ARRAY(SmallInteger))),
+            {"parts": pending, "key": self._lock_key, "cap": self.max_partitions},
+        )
+        return [int(p) for p in won.scalars()]
+
+    async def publish_batch(self) -> int:
+        """Publish one batch; return how many rows were confirmed and marked sent.
+
+        Raises on broker or database errors (after recording the failure on the rows): the
+        caller backs off. Returns 0 when there is nothing to do (or other relays hold it all).
+        """
+        t = self.table
+        async with self.engine.begin() as conn:
+            parts = await self._claim_partitions(conn)
+            if not parts:
+                RELAY_OLDEST.labels(self.name).set(0)
+                return 0
+            rows = (
+                await conn.execute(
+                    select(
+                        t.c.id,
+                        t.c.event_id,
+                        t.c.aggregate_id,
+                        t.c.routing_key,
+                        t.c.envelope,
+                        t.c.created_at,
+                    )
+                    .where(t.c.published_at.is_(None), t.c.partition.in_(parts))
+                    .order_by(t.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            now = datetime.now(UTC)
+            RELAY_OLDEST.labels(self.name).set((now - rows[0].created_at).total_seconds())
+            try:
+                exchange = await self._ensure_exchange()
+            except BROKER_ERRORS as exc:
+                RELAY_FAILURES.labels(self.name, "connect").inc()
+                await self._record_failure(conn, [r.id for r in rows], f"connect: {_short(exc)}")
+                raise
+            results = await self._publish_all(exchange, rows)
+            sent, failed, errors = self._settle(rows, results)
+            if sent:
+                await conn.execute(
+                    update(t).where(t.c.id.in_(sent)).values(published_at=text("now()"))
+                )
+            for error, ids in errors.items():
+                await self._record_failure(conn, ids, error)
+        # Committed: the partitions are released and the marks are visible to other relays.
+        done = datetime.now(UTC)
+        lag = RELAY_LAG.labels(self.name)
+        by_id = {r.id: r for r in rows}
+        for row_id in sent:
+            lag.observe((done - by_id[row_id].created_at).total_seconds())
+        RELAY_PUBLISHED.labels(self.name).inc(len(sent))
+        self.published_total += len(sent)
+        if failed and any(isinstance(r, BaseException) and _is_broker_error(r) for r in results):
+            await self.close_broker()
+            raise ConnectionError(f"{len(failed)} of {len(rows)} rows not confirmed")
+        return len(sent)
+
+    async def _record_failure(self, conn: AsyncConnection, ids: Sequence[int], error: str) -> None:
+        t = self.table
+        await conn.execute(
+            update(t)
+            .where(t.c.id.in_(ids))
+            .values(attempts=t.c.attempts + 1, last_error=error[:1000])
+        )
+
+    async def _publish_all(self, exchange: AbstractExchange, rows: Sequence[Any]) -> list[object]:
+        """Publish every row concurrently on one channel; one result (or exception) per row."""
+
+        async def publish(row: Any) -> object:
+            envelope = row.envelope
+            message = aio_pika.Message(
+                body=orjson.dumps(envelope),
+                message_id=str(row.event_id),
+                content_type=CONTENT_TYPE,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                type=row.routing_key,
+                app_id=str(envelope.get("source", ""))[:255],
+                headers={"x-event-type": row.routing_key},
+            )
+            return await exchange.publish(message, routing_key=row.routing_key, mandatory=True)
+
+        tasks = [asyncio.ensure_future(publish(r)) for r in rows]
+        _done, pending = await asyncio.wait(tasks, timeout=self.publish_timeout)
+        for task in pending:
+            task.cancel()
+        results: list[object] = []
+        for task in tasks:
+            if task in pending:
+                results.append(TimeoutError("no publisher confirm in time"))
+            elif task.cancelled():
+                results.append(asyncio.CancelledError())
+            elif task.exception() is not None:
+                results.append(task.exception())
+            else:
+                results.append(task.result())
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        return results
+
+    def _settle(
+        self, rows: Sequence[Any], results: Sequence[object]
+    ) -> tuple[list[int], list[int], dict[str, list[int]]]:
+        """Split rows into sent and failed; a failure holds back later rows of its aggregate."""
+        sent: list[int] = []
+        failed: list[int] = []
+        errors: dict[str, list[int]] = {}
+        blocked: set[str] = set()
+        for row, result in zip(rows, results, strict=True):
+            error: str | None = None
+            if isinstance(result, aiormq.spec.Basic.Ack):
+                if row.aggregate_id in blocked:
+                    error = "held back: an earlier event of this aggregate failed"
+            elif isinstance(result, aio_pika.exceptions.PublishError):
+                error = f"unroutable: no queue bound to {row.routing_key!r}"
+                RELAY_FAILURES.labels(self.name, "unroutable").inc()
+            elif isinstance(result, BaseException):
+                error = _short(result)
+                RELAY_FAILURES.labels(self.name, "broker").inc()
+            else:  # a returned message without on_return_raises, or an unexpected frame
+                error = f"not confirmed: {type(result).__name__}"
+                RELAY_FAILURES.labels(self.name, "unconfirmed").inc()
+            if error is None:
+                sent.append(row.id)
+            else:
+                failed.append(row.id)
+                blocked.add(row.aggregate_id)
+                errors.setdefault(error, []).append(row.id)
+        return sent, failed, errors
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """Keep a LISTEN connection open; every notification wakes the publishing loop."""
+        backoff = Backoff(base=0.5, cap=10)
+        while not stop.is_set():
+            conn: asyncpg.Connection | None = None
+            lost = asyncio.Event()
+            try:
+                conn = await asyncpg.connect(asyncpg_dsn(self.engine), timeout=10)
+                await conn.add_listener(self.notify_channel, lambda *_: self._wake.set())
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                backoff.reset()
+                self._wake.set()  # catch up on whatever was committed while we were away
+                stop_wait = asyncio.ensure_future(stop.wait())
+                lost_wait = asyncio.ensure_future(lost.wait())
+                await asyncio.wait({stop_wait, lost_wait}, return_when=asyncio.FIRST_COMPLETED)
+                stop_wait.cancel()
+                lost_wait.cancel()
+            except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+                log.warning("relay %s: LISTEN connection failed: %s", self.name, _short(exc))
+            finally:
+                if conn is not None and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(conn.close(), 2)
+            if not stop.is_set():
+                await sleep_or_stop(stop, backoff.next())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until ``stop`` is set; a batch in flight is finished (confirmed) first."""
+        listener = asyncio.create_task(self._listen(stop), name=f"relay-listen-{self.name}")
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    count = await self.publish_batch()
+                except Exception as exc:
+                    delay = self.backoff.next()
+                    log.warning(
+                        "relay %s: batch failed (%s); retrying in %.2fs",
+                        self.name,
+                        _short(exc),
+                        delay,
+                    )
+                    await self.close_broker()
+                    await sleep_or_stop(stop, delay)
+                    continue
+                self.backoff.reset()
+                if count > 0:
+                    continue  # there may be more: go again at once
+                wake = asyncio.ensure_future(self._wake.wait())
+                stopped = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({wake, stopped}, timeout=self.poll_interval,
+                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                wake.cancel()
+                stopped.cancel()
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+            await self.close_broker()
+
+    async def pending(self) -> int:
+        """How many rows are not published yet (for health checks and tests)."""
+        async with self.engine.connect() as conn:
+            t = self.table
+            result = await conn.execute(
+                select(text("count(*)")).select_from(t).where(t.c.published_at.is_(None))
+            )
+            return int(result.scalar_one())
+
+
+def _is_broker_error(exc: BaseException) -> bool:
+    """True for failures of the connection, not of one message (a return is not one)."""
+    if isinstance(exc, aio_pika.exceptions.PublishError):
+        return False
+    return isinstance(exc, (*BROKER_ERRORS, asyncio.CancelledError))

@@ -1,0 +1,124 @@
+"""RabbitMQ topology: the topic exchange, each consumer's queue, its retry queues and its DLQ.
+
+For a :class:`QueueSpec` named ``notifications.events``:
+
+* ``notifications.events``: durable **quorum** queue bound to the spec's routing keys on the
+  ``taskflow.events`` topic exchange, with single active consumer (so per-aggregate order
+  survives several replicas) and a delivery limit that dead-letters to the DLQ (a safety net
+  for a message that crashes the process before it can be retried or parked);
+* ``notifications.events.retry.<n>``: one durable queue per retry delay, with
+  ``x-message-ttl = retry_delays_ms[n]`` that dead-letters back to ``notifications.events``
+  through the default exchange. A failed message is published to the retry queue of its
+  attempt, so delays grow (1 s, 5 s, 30 s, ...) without a delayed-message plugin, and a
+  retry never reaches the other consumers of the topic exchange;
+* ``notifications.events.dlq``: durable queue where messages are parked with ``x-error``.
+
+Retry and parking queues are classic (version 2): they only hold messages, and a classic queue
+keeps a requeued message at its place, which :func:`~taskflow.events.consumer.list_parked`
+relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+
+DEFAULT_EXCHANGE = "taskflow.events"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """One consumer queue: its bindings and its retry policy.
+
+    ``max_attempts`` counts handler runs: after that many failures the message is parked.
+    ``retry_delays_ms[i]`` is the wait before attempt ``i + 2`` (the last one repeats).
+    ``prefetch`` bounds unacknowledged messages in flight to this consumer.
+    """
+
+    name: str
+    bindings: tuple[str, ...]
+    max_attempts: int = 5
+    retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000, 120_000)
+    prefetch: int = 32
+    single_active_consumer: bool = True
+    extra_arguments: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if not self.retry_delays_ms or any(d <= 0 for d in self.retry_delays_ms):
+            raise ValueError("retry_delays_ms needs at least one positive delay")
+
+    @property
+    def dlq(self) -> str:
+        """Name of the parking queue."""
+        return f"{self.name}.dlq"
+
+    def retry_queue(self, failures: int) -> str:
+        """Retry queue used after the ``failures``-th failure (1-based)."""
+        index = min(failures, len(self.retry_delays_ms)) - 1
+        return f"{self.name}.retry.{index}"
+
+    @property
+    def retry_queues(self) -> list[tuple[str, int]]:
+        """``(name, ttl_ms)`` of every retry queue."""
+        return [(f"{self.name}.retry.{i}", d) for i, d in enumerate(self.retry_delays_ms)]
+
+    @property
+    def delivery_limit(self) -> int:
+        """Quorum ``x-delivery-limit``: generous, only for messages that kill the consumer."""
+        return max(20, self.max_attempts * 4)
+
+
+def queue_arguments(spec: QueueSpec) -> dict[str, Any]:
+    """Arguments of the main queue (declare with exactly these, or RabbitMQ refuses)."""
+    args: dict[str, Any] = {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": spec.delivery_limit,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": spec.dlq,
+    }
+    if spec.single_active_consumer:
+        args["x-single-active-consumer"] = True
+    args.update(spec.extra_arguments)
+    return args
+
+
+async def declare_exchange(channel: AbstractChannel, exchange: str) -> AbstractExchange:
+    """The durable topic exchange (idempotent)."""
+    return await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+
+
+async def declare_queue(
+    channel: AbstractChannel, exchange: AbstractExchange, spec: QueueSpec
+) -> AbstractQueue:
+    """Declare one spec's queue, retry queues and DLQ, and bind the queue; return the queue."""
+    await channel.declare_queue(spec.dlq, durable=True, arguments={"x-queue-version": 2})
+    for name, ttl in spec.retry_queues:
+        await channel.declare_queue(
+            name,
+            durable=True,
+            arguments={
+                "x-queue-version": 2,
+                "x-message-ttl": ttl,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": spec.name,
+            },
+        )
+    queue = await channel.declare_queue(spec.name, durable=True, arguments=queue_arguments(spec))
+    for key in spec.bindings:
+        await queue.bind(exchange, routing_key=key)
+    return queue
+
+
+async def declare_topology(
+    channel: AbstractChannel, exchange: str, specs: list[QueueSpec] | tuple[QueueSpec, ...]
+) -> AbstractExchange:
+    """Declare the exchange and every spec's queues (safe to run at every start)."""
+    ex = await declare_exchange(channel, exchange)
+    for spec in specs:
+        await declare_queue(channel, ex, spec)
+    return ex
