@@ -138,3 +138,64 @@ async def tamper(admin_engine: AsyncEngine, sql: str) -> None:
 def h() -> SimpleNamespace:
     """The helpers above, for test modules (importlib mode cannot import conftest)."""
     return SimpleNamespace(item=item, seed=seed, tamper=tamper, wipe=wipe)
+
+
+@pytest.fixture(scope="session")
+def settings(
+    api_url: str,
+    owner_url: str,
+    retention_url: str,
+    amqp_url: str,
+    redis_url: str,
+    redis_prefix: str,
+) -> Any:
+    """Settings of the service on this session's database, vhost and Redis prefix."""
+    from taskflow.audit.config import Settings
+
+    return Settings(
+        database_url=api_url,
+        worker_database_url=owner_url,
+        retention_database_url=retention_url,
+        amqp_url=amqp_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+        stream_chunk=100,
+        batch_wait_seconds=0.01,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Any, key_source: Any) -> AsyncIterator[Any]:
+    from taskflow.audit.main import build_app
+
+    application = build_app(settings, key_source=key_source)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any, clean: AsyncEngine) -> AsyncIterator[Any]:
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def auditor(mint_token: Callable[..., str]) -> dict[str, str]:
+    """Headers of a caller with the system role `auditor`."""
+    return {"Authorization": f"Bearer {mint_token(uuid.uuid4(), roles=('auditor',))}"}
+
+
+@pytest.fixture(scope="session")
+def admin(mint_token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(uuid.uuid4(), roles=('admin',))}"}
+
+
+@pytest.fixture(scope="session")
+def plain_user(mint_token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(uuid.uuid4(), roles=('user',))}"}

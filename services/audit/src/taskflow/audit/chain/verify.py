@@ -35,7 +35,7 @@ class StoredEntry:
 
     @property
     def seq(self) -> int:
-        return self.content.seq
+        return int(self.content.seq)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""The log as users see it: search, single entries, verification and export."""

@@ -1,0 +1,75 @@
+"""SQL of the entries: filtered keyset pages and lookups (all reads, as the api role)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, cast, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Text
+
+from taskflow.audit.db import entries
+
+_COLUMNS = (
+    entries.c.seq,
+    entries.c.event_id,
+    entries.c.type,
+    entries.c.actor_id,
+    entries.c.subject,
+    entries.c.project_id,
+    entries.c.occurred_at,
+    entries.c.recorded_at,
+    cast(entries.c.payload, Text).label("payload"),
+    entries.c.prev_hash,
+    entries.c.hash,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """Search filters; all optional, combined with AND. Times filter `occurred_at`."""
+
+    actor_id: uuid.UUID | None = None
+    subject: str | None = None
+    project_id: uuid.UUID | None = None
+    type: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+def _filtered(f: EntryFilter) -> Select[Any]:
+    q = select(*_COLUMNS)
+    if f.actor_id is not None:
+        q = q.where(entries.c.actor_id == f.actor_id)
+    if f.subject is not None:
+        q = q.where(entries.c.subject == f.subject)
+    if f.project_id is not None:
+        q = q.where(entries.c.project_id == f.project_id)
+    if f.type is not None:
+        q = q.where(entries.c.type == f.type)
+    if f.occurred_from is not None:
+        q = q.where(entries.c.occurred_at >= f.occurred_from)
+    if f.occurred_to is not None:
+        q = q.where(entries.c.occurred_at < f.occurred_to)
+    return q
+
+
+async def page(
+    db: AsyncSession, f: EntryFilter, *, before_seq: int | None, limit: int
+) -> Sequence[Any]:
+    """Up to `limit` rows, newest first, with seq below `before_seq` (the cursor)."""
+    q = _filtered(f)
+    if before_seq is not None:
+        q = q.where(entries.c.seq < before_seq)
+    q = q.order_by(entries.c.seq.desc()).limit(limit)
+    return list((await db.execute(q)).all())
+
+
+async def by_event_id(db: AsyncSession, event_id: uuid.UUID) -> Any | None:
+    """The entry recording event `event_id`, or None."""
+    q = select(*_COLUMNS).where(entries.c.event_id == event_id)
+    return (await db.execute(q)).one_or_none()

@@ -1,0 +1,55 @@
+"""Rules of reading the log: pages, lookups, verification on a consistent snapshot."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from taskflow.audit.chain import store
+from taskflow.audit.entries import repository
+from taskflow.audit.entries.repository import EntryFilter
+from taskflow.audit.entries.schemas import EntryRead, VerifyRead
+from taskflow.common.errors import NotFound
+from taskflow.common.pagination import Page, PageParams
+
+
+def to_read(row: Any) -> EntryRead:
+    """An entries row (with payload as text) as its wire shape."""
+    data = dict(row._mapping)
+    data["payload"] = json.loads(data["payload"])
+    return EntryRead.model_validate(data)
+
+
+async def list_entries(db: AsyncSession, f: EntryFilter, params: PageParams) -> Page[EntryRead]:
+    """One page of entries, newest first."""
+    after = params.after(length=1)
+    before = int(after[0]) if after else None
+    rows = await repository.page(db, f, before_seq=before, limit=params.limit + 1)
+    return params.page([to_read(r) for r in rows], key=lambda e: (e.seq,))
+
+
+async def get_entry(db: AsyncSession, event_id: uuid.UUID) -> EntryRead:
+    """The entry recording one event."""
+    row = await repository.by_event_id(db, event_id)
+    if row is None:
+        raise NotFound("No entry records this event.", code="entry_not_found")
+    return to_read(row)
+
+
+async def verify(
+    snapshot: AsyncEngine, *, from_seq: int | None, to_seq: int | None, chunk: int
+) -> VerifyRead:
+    """Verify the chain (or a window of it) on one REPEATABLE READ snapshot."""
+    async with snapshot.connect() as conn:
+        result = await store.verify(conn, from_seq=from_seq, to_seq=to_seq, chunk=chunk)
+    return VerifyRead(
+        ok=result.ok,
+        checked=result.checked,
+        first_broken_seq=result.first_broken_seq,
+        reason=result.reason,
+        head_seq=result.head_seq,
+        head_hash=result.head_hash,
+    )

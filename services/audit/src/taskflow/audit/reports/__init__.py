@@ -1,0 +1,1 @@
+"""Compliance reports over the log."""

@@ -1,0 +1,43 @@
+"""Wire shapes of the retention policy and legal holds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RetentionRead(BaseModel):
+    """The retention policy in force."""
+
+    days: int = Field(description="Entries recorded longer ago than this are purged.")
+    source: str = Field(description="`policy` when set through the api, else `default`.")
+    version: int = Field(description="Send as If-Match to change it (0 = never set).")
+    updated_at: datetime | None
+    updated_by: uuid.UUID | None
+
+
+class RetentionUpdate(BaseModel):
+    """A new retention period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(ge=1, le=36_500)
+
+
+class LegalHoldCreate(BaseModel):
+    """Why a project's entries must be kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class LegalHoldRead(BaseModel):
+    """A project whose entries the purge keeps, whatever their age."""
+
+    project_id: uuid.UUID
+    reason: str | None
+    created_at: datetime
+    created_by: uuid.UUID | None
