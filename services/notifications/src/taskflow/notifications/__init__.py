@@ -1,0 +1,1 @@
+"""Taskflow notifications: in-app, live, email, calendar and reminders for what happens to work."""

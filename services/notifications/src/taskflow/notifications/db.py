@@ -1,0 +1,36 @@
+"""The service's metadata (bound to schema `notifications`) and its outbox and inbox tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import DeclarativeBase
+
+from taskflow.common.db import make_metadata
+from taskflow.events.ids import uuid7
+from taskflow.events.outbox import Outbox, outbox_table
+
+SCHEMA = "notifications"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of this service."""
+
+    metadata = make_metadata(SCHEMA)
+
+
+def new_id() -> uuid.UUID:
+    """A new time-ordered row id (UUIDv7)."""
+    return uuid7()
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the default clock everywhere)."""
+    return datetime.now(UTC)
+
+
+#: Events this service publishes (notification.delivery_failed), written in the same
+#: transaction as the delivery's final state and published by the worker's relay.
+outbox = outbox_table(Base.metadata)
+OUTBOX = Outbox(outbox, source="taskflow/notifications")

@@ -1,0 +1,1 @@
+"""Deliveries: every attempt to reach a user outside the app (email, calendar) is a row here."""

@@ -1,0 +1,87 @@
+"""Mail rendering (Jinja2, text and HTML parts) and sending (aiosmtplib).
+
+Rendering happens when the delivery is queued, so a retry sends exactly what was decided
+then; sending builds the MIME message from the stored payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import aiosmtplib
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from taskflow.notifications.config import Settings
+
+_env = Environment(
+    loader=PackageLoader("taskflow.notifications", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """Subject and both parts of one mail."""
+
+    subject: str
+    text: str
+    html: str
+
+    def as_payload(self) -> dict[str, Any]:
+        return {"subject": self.subject, "text": self.text, "html": self.html}
+
+
+def render(template: str, subject: str, **context: Any) -> RenderedMail:
+    """Render `<template>.txt.j2` and `<template>.html.j2` with the same context."""
+    ctx = {"subject": subject, **context}
+    text = _env.get_template(f"{template}.txt.j2").render(ctx)
+    html = _env.get_template(f"{template}.html.j2").render(ctx)
+    return RenderedMail(subject, text, html)
+
+
+def build_message(
+    settings: Settings,
+    to: str,
+    payload: dict[str, Any],
+    *,
+    message_id: str | None = None,
+    ics: bytes | None = None,
+) -> EmailMessage:
+    """The MIME message: text, HTML alternative and, when given, an .ics attachment."""
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = payload["subject"]
+    # A stable Message-ID per delivery lets a receiving server drop a duplicate resend.
+    msg["Message-ID"] = message_id or make_msgid(domain="taskflow.local")
+    msg.set_content(payload["text"])
+    msg.add_alternative(payload["html"], subtype="html")
+    if ics is not None:
+        msg.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename="task.ics",
+            params={"method": "PUBLISH"},
+        )
+    return msg
+
+
+async def send(settings: Settings, msg: EmailMessage) -> None:
+    """Hand the message to the SMTP server (raises on any failure)."""
+    await aiosmtplib.send(
+        msg,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        use_tls=settings.smtp_use_tls,
+        start_tls=settings.smtp_start_tls,
+        timeout=settings.smtp_timeout,
+    )

@@ -1,0 +1,544 @@
+"""The consumer's handlers: one function per event type, all in the message's transaction.
+
+Each handler updates the projections, decides recipients (`recipients.py`), stores
+notifications and queues deliveries. The consumer framework records the event id in the inbox
+in the same transaction, so a redelivered event changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.common.logging import get_logger
+from taskflow.events.contracts.base import Event
+from taskflow.events.contracts.comments import CommentAdded
+from taskflow.events.contracts.projects import (
+    ProjectCreated,
+    ProjectMemberAdded,
+    ProjectMemberRemoved,
+    ProjectMemberRoleChanged,
+    ProjectUpdated,
+)
+from taskflow.events.contracts.tasks import TaskEvent, TaskSnapshot, TaskUpdated
+from taskflow.events.contracts.users import (
+    UserPasswordResetRequested,
+    UserRegistered,
+    UserUpdated,
+    UserVerificationRequested,
+)
+from taskflow.events.envelope import Envelope
+from taskflow.notifications import content, recipients
+from taskflow.notifications.context import Context
+from taskflow.notifications.db import new_id
+from taskflow.notifications.deliveries import email
+from taskflow.notifications.deliveries import repository as deliveries
+from taskflow.notifications.deliveries.state import Channel
+from taskflow.notifications.notifications.service import Planned, notify
+from taskflow.notifications.post_commit import on_commit
+from taskflow.notifications.preferences import repository as preferences
+from taskflow.notifications.preferences.schemas import Kind, channels_for
+from taskflow.notifications.projections import repository as projections
+from taskflow.notifications.projections.models import TaskProjection
+from taskflow.notifications.reminders import repository as reminders
+from taskflow.notifications.reminders.schedule import wanted
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
+
+#: Routing keys the notifications queue is bound to.
+BINDINGS = ("user.*", "project.*", "task.*", "comment.*")
+
+CLOSED_STATUSES = frozenset({"done", "cancelled"})
+#: task.updated fields that have their own events (or do not interest people).
+_QUIET_FIELDS = frozenset({"assignee_ids", "status", "completed_at", "updated_at", "version"})
+
+
+def reminder_times(snapshot: TaskSnapshot) -> list[datetime]:
+    """Absolute reminder times of a task (relative ones need a due date)."""
+    out: list[datetime] = []
+    for r in snapshot.reminders:
+        if r.at is not None:
+            out.append(r.at)
+        elif r.before_minutes is not None and snapshot.due_at is not None:
+            out.append(snapshot.due_at - timedelta(minutes=r.before_minutes))
+    return sorted(set(out))
+
+
+def is_open(snapshot: TaskSnapshot) -> bool:
+    return snapshot.status not in CLOSED_STATUSES and snapshot.deleted_at is None
+
+
+class Handlers:
+    """Dispatch by event type; `__call__` is the consumer's handler."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.table: dict[str, Handler] = {
+            "user.registered": self.user_registered,
+            "user.updated": self.user_updated,
+            "user.deactivated": self.user_deactivated,
+            "user.verification_requested": self.verification_requested,
+            "user.password_reset_requested": self.password_reset_requested,
+            "project.created": self.project_created,
+            "project.updated": self.project_updated,
+            "project.member_added": self.member_added,
+            "project.member_role_changed": self.member_role_changed,
+            "project.member_removed": self.member_removed,
+            "comment.added": self.comment_added,
+        }
+
+    async def __call__(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
+        if isinstance(event, TaskEvent):
+            await self.task_event(session, envelope, event)
+        else:
+            handler = self.table.get(envelope.type)
+            if handler is not None:
+                await handler(session, envelope, event)
+        project_id = event.project_ref()
+        if project_id is not None:
+            self._push_event(session, envelope, event, project_id)
+
+    # -- live -------------------------------------------------------------------------------
+
+    def _push_event(
+        self, session: AsyncSession, envelope: Envelope, event: Event, project_id: uuid.UUID
+    ) -> None:
+        """After commit, tell open boards of the project's members what changed."""
+        message = {
+            "type": "event",
+            "event": {
+                "id": str(envelope.id),
+                "type": envelope.type,
+                "time": envelope.time.isoformat(),
+                "subject": envelope.subject,
+                "project_id": str(project_id),
+                "actor_id": str(envelope.actorid) if envelope.actorid else None,
+                "data": event.redacted(),
+            },
+        }
+        on_commit(session, lambda: self.ctx.publisher.to_project(project_id, message))
+
+    # -- users ------------------------------------------------------------------------------
+
+    async def user_registered(
+        self, session: AsyncSession, envelope: Envelope, event: UserRegistered
+    ) -> None:
+        await projections.upsert_user(
+            session,
+            event.user_id,
+            email=event.email,
+            display_name=event.display_name,
+            timezone=event.timezone,
+            email_verified=event.email_verified,
+            active=True,
+            updated_at=envelope.time,
+        )
+
+    async def user_updated(
+        self, session: AsyncSession, envelope: Envelope, event: UserUpdated
+    ) -> None:
+        await projections.upsert_user(
+            session,
+            event.user_id,
+            email=event.email,
+            display_name=event.display_name,
+            timezone=event.timezone,
+            email_verified=event.email_verified,
+            active=event.is_active,
+            updated_at=envelope.time,
+        )
+
+    async def user_deactivated(self, session: AsyncSession, envelope: Envelope, event: Any) -> None:
+        await projections.upsert_user(
+            session, event.user_id, active=False, updated_at=envelope.time
+        )
+
+    async def verification_requested(
+        self, session: AsyncSession, envelope: Envelope, event: UserVerificationRequested
+    ) -> None:
+        """The one mail that goes to an unverified address: the link that verifies it."""
+        mail = email.render(
+            "verification",
+            "Confirm your email address",
+            name=event.display_name,
+            url=event.verify_url,
+            base_url=self.ctx.settings.spa_base_url,
+        )
+        await self._account_mail(
+            session, envelope, event.user_id, event.email, "verification", mail
+        )
+
+    async def password_reset_requested(
+        self, session: AsyncSession, envelope: Envelope, event: UserPasswordResetRequested
+    ) -> None:
+        """Reset links go only to an address we know is verified."""
+        user = (await projections.users(session, [event.user_id])).get(event.user_id)
+        verified = (
+            user is not None
+            and user.email_verified
+            and (user.email or "").lower() == event.email.lower()
+        )
+        if not verified:
+            log.info("reset_mail_skipped_unverified", user_id=str(event.user_id))
+            return
+        mail = email.render(
+            "password_reset",
+            "Reset your Taskflow password",
+            name=event.display_name,
+            url=event.reset_url,
+            base_url=self.ctx.settings.spa_base_url,
+        )
+        await self._account_mail(
+            session, envelope, event.user_id, event.email, "password_reset", mail
+        )
+
+    async def _account_mail(
+        self,
+        session: AsyncSession,
+        envelope: Envelope,
+        user_id: uuid.UUID,
+        to: str,
+        kind: str,
+        mail: email.RenderedMail,
+    ) -> None:
+        now = self.ctx.clock()
+        payload = mail.as_payload()
+        # The payload holds a one-time link: the sender clears it once the mail went out.
+        payload["sensitive"] = True
+        await deliveries.enqueue(
+            session,
+            [
+                {
+                    "id": new_id(),
+                    "channel": Channel.EMAIL.value,
+                    "kind": kind,
+                    "user_id": user_id,
+                    "recipient": to,
+                    "dedupe_key": f"email:{envelope.id}",
+                    "payload": payload,
+                    "status": "pending",
+                    "max_attempts": self.ctx.settings.delivery_max_attempts,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+
+        async def wake() -> None:
+            self.ctx.wake_sender()
+
+        on_commit(session, wake)
+
+    # -- projects ---------------------------------------------------------------------------
+
+    async def project_created(
+        self, session: AsyncSession, envelope: Envelope, event: ProjectCreated
+    ) -> None:
+        await projections.upsert_project(session, event.project_id, key=event.key, name=event.name)
+
+    async def project_updated(
+        self, session: AsyncSession, envelope: Envelope, event: ProjectUpdated
+    ) -> None:
+        values: dict[str, Any] = {}
+        for name in ("name", "key"):
+            change = event.changes.get(name)
+            if change is not None and isinstance(change.after, str):
+                values[name] = change.after
+        await projections.upsert_project(session, event.project_id, **values)
+
+    async def member_added(
+        self, session: AsyncSession, envelope: Envelope, event: ProjectMemberAdded
+    ) -> None:
+        await projections.add_member(session, event.project_id, event.user_id, event.role)
+        project = await projections.project(session, event.project_id)
+        targets = recipients.for_member_added(envelope.actorid, event.user_id)
+        actor = await self._actor_name(session, envelope.actorid)
+        planned = [
+            Planned(
+                user_id=user_id,
+                kind=kind,
+                content=content.for_member_added(
+                    base_url=self.ctx.settings.spa_base_url,
+                    project_id=event.project_id,
+                    project_name=project.name if project else None,
+                    actor_name=actor,
+                ),
+                source_id=envelope.id,
+                project_id=event.project_id,
+                actor_id=envelope.actorid,
+            )
+            for user_id, kind in targets.items()
+        ]
+        await notify(session, self.ctx, planned)
+        join = {"type": "_join", "project_id": str(event.project_id)}
+        on_commit(session, lambda: self.ctx.publisher.to_user(event.user_id, join))
+
+    async def member_role_changed(
+        self, session: AsyncSession, envelope: Envelope, event: ProjectMemberRoleChanged
+    ) -> None:
+        await projections.add_member(session, event.project_id, event.user_id, event.after)
+
+    async def member_removed(
+        self, session: AsyncSession, envelope: Envelope, event: ProjectMemberRemoved
+    ) -> None:
+        await projections.remove_member(session, event.project_id, event.user_id)
+        leave = {"type": "_leave", "project_id": str(event.project_id)}
+        on_commit(session, lambda: self.ctx.publisher.to_user(event.user_id, leave))
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    async def task_event(self, session: AsyncSession, envelope: Envelope, event: TaskEvent) -> None:
+        """Apply the snapshot, notify who is involved, keep reminders and calendars in step."""
+        snap = event.task
+        prev = await projections.task_for_update(session, snap.task_id)
+        stale = prev is not None and prev.version >= snap.version
+        before = _Before.of(prev)
+        if not stale:
+            await self._apply_snapshot(session, prev, snap, envelope.time)
+        targets = self._task_recipients(envelope, event, before)
+        if targets:
+            actor = await self._actor_name(session, envelope.actorid)
+            planned = []
+            for user_id, kind in targets.items():
+                words = content.for_task(
+                    kind,
+                    event_type=envelope.type,
+                    base_url=self.ctx.settings.spa_base_url,
+                    project_id=snap.project_id,
+                    task_id=snap.task_id,
+                    key=snap.key,
+                    title=snap.title,
+                    actor_name=actor,
+                    due_at=snap.due_at,
+                    status=snap.status,
+                )
+                planned.append(
+                    Planned(
+                        user_id=user_id,
+                        kind=kind,
+                        content=words,
+                        source_id=envelope.id,
+                        project_id=snap.project_id,
+                        task_id=snap.task_id,
+                        actor_id=envelope.actorid,
+                        data={"event_type": envelope.type, "task_key": snap.key},
+                    )
+                )
+            await notify(session, self.ctx, planned)
+        if stale:
+            return
+        open_ = is_open(snap)
+        await reminders.sync(
+            session,
+            snap.task_id,
+            wanted(
+                open_=open_,
+                due_at=snap.due_at,
+                reminders=reminder_times(snap),
+                assignees=snap.assignee_ids,
+            ),
+            not_before=envelope.time,
+        )
+        await self._sync_calendar(session, envelope, snap, before)
+
+    async def _apply_snapshot(
+        self, session: AsyncSession, row: TaskProjection | None, snap: TaskSnapshot, now: datetime
+    ) -> None:
+        values: dict[str, Any] = {
+            "project_id": snap.project_id,
+            "key": snap.key,
+            "title": snap.title,
+            "status": snap.status,
+            "done": snap.status in CLOSED_STATUSES,
+            "deleted": snap.deleted_at is not None,
+            "due_at": snap.due_at,
+            "assignee_ids": list(snap.assignee_ids),
+            "watcher_ids": list(snap.watcher_ids),
+            "reminders": [r.model_dump(mode="json") for r in snap.reminders],
+            "version": snap.version,
+            "updated_at": now,
+        }
+        if row is None:
+            session.add(TaskProjection(id=snap.task_id, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        await session.flush()
+
+    def _task_recipients(
+        self, envelope: Envelope, event: TaskEvent, before: _Before
+    ) -> dict[uuid.UUID, Kind]:
+        snap = event.task
+        actor = envelope.actorid
+        kind = envelope.type
+        assignees, watchers = snap.assignee_ids, snap.watcher_ids
+        if kind == "task.created":
+            return recipients.for_task_change(
+                kind, actor_id=actor, assignees=assignees, watchers=(), previous_assignees=None
+            )
+        if kind == "task.assigned":
+            return recipients.decide(actor, [(Kind.TASK_ASSIGNED, [event.assignee_id])])  # type: ignore[attr-defined]
+        if kind == "task.unassigned":
+            return recipients.decide(actor, [(Kind.TASK_UPDATED, [event.assignee_id])])  # type: ignore[attr-defined]
+        if kind == "task.updated":
+            assert isinstance(event, TaskUpdated)
+            if not set(event.changes) - _QUIET_FIELDS:
+                return {}
+            return recipients.for_task_change(
+                kind,
+                actor_id=actor,
+                assignees=assignees,
+                watchers=watchers,
+                previous_assignees=assignees,
+                due_changed="due_at" in event.changes,
+            )
+        if kind == "task.status_changed":
+            # Reaching or leaving done has its own events (completed / reopened).
+            after = getattr(event, "after", None)
+            prior = getattr(event, "before", None)
+            if after == "done" or prior == "done":
+                return {}
+        return recipients.for_task_change(
+            kind,
+            actor_id=actor,
+            assignees=assignees,
+            watchers=watchers,
+            previous_assignees=assignees,
+        )
+
+    async def _sync_calendar(
+        self, session: AsyncSession, envelope: Envelope, snap: TaskSnapshot, before: _Before
+    ) -> None:
+        """Queue a calendar update for each affected assignee who has the calendar channel on.
+
+        The delivery only names the user and the task: the sender reads the task's state at
+        send time, so an older queued update can never undo a newer one.
+        """
+        if self.ctx.settings.caldav_url is None:
+            return
+        open_ = is_open(snap)
+        relevant = (
+            before.missing
+            or before.due_at != snap.due_at
+            or before.title != snap.title
+            or before.open != open_
+            or set(before.assignees) != set(snap.assignee_ids)
+        )
+        if not relevant or (snap.due_at is None and before.due_at is None):
+            return
+        users = set(snap.assignee_ids) | set(before.assignees)
+        prefs = await preferences.for_users(session, users)
+        now = self.ctx.clock()
+        rows = []
+        for user_id in users:
+            pref = prefs.get(user_id)
+            if not channels_for(pref.kinds if pref else None, Kind.TASK_DUE).calendar:
+                continue
+            rows.append(
+                {
+                    "id": new_id(),
+                    "channel": Channel.CALENDAR.value,
+                    "kind": "calendar_sync",
+                    "user_id": user_id,
+                    "task_id": snap.task_id,
+                    "dedupe_key": f"calendar:{envelope.id}:{user_id}",
+                    "payload": {"task_id": str(snap.task_id)},
+                    "status": "pending",
+                    "max_attempts": self.ctx.settings.delivery_max_attempts,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if rows:
+            await deliveries.enqueue(session, rows)
+
+            async def wake() -> None:
+                self.ctx.wake_sender()
+
+            on_commit(session, wake)
+
+    # -- comments ---------------------------------------------------------------------------
+
+    async def comment_added(
+        self, session: AsyncSession, envelope: Envelope, event: CommentAdded
+    ) -> None:
+        task = await projections.task(session, event.task_id)
+        members = await projections.members(session, event.project_id)
+        targets = recipients.for_comment(
+            actor_id=envelope.actorid or event.author_id,
+            assignees=task.assignee_ids if task else (),
+            watchers=task.watcher_ids if task else (),
+            mentions=event.mentions,
+            members=members or None,
+        )
+        if not targets:
+            return
+        actor = await self._actor_name(session, envelope.actorid or event.author_id)
+        planned = [
+            Planned(
+                user_id=user_id,
+                kind=kind,
+                content=content.for_comment(
+                    kind,
+                    base_url=self.ctx.settings.spa_base_url,
+                    project_id=event.project_id,
+                    task_id=event.task_id,
+                    key=event.task_key,
+                    title=event.task_title,
+                    actor_name=actor,
+                    excerpt=event.body,
+                ),
+                source_id=envelope.id,
+                project_id=event.project_id,
+                task_id=event.task_id,
+                actor_id=envelope.actorid or event.author_id,
+                data={"event_type": envelope.type, "comment_id": str(event.comment_id)},
+            )
+            for user_id, kind in targets.items()
+        ]
+        await notify(session, self.ctx, planned)
+
+    async def _actor_name(self, session: AsyncSession, actor_id: uuid.UUID | None) -> str | None:
+        if actor_id is None:
+            return None
+        user = (await projections.users(session, [actor_id])).get(actor_id)
+        return user.display_name if user else None
+
+
+class _Before:
+    """What the projection knew of a task before this event."""
+
+    def __init__(
+        self,
+        *,
+        missing: bool,
+        due_at: datetime | None = None,
+        title: str | None = None,
+        open_: bool = False,
+        assignees: list[uuid.UUID] | None = None,
+    ) -> None:
+        self.missing = missing
+        self.due_at = due_at
+        self.title = title
+        self.open = open_
+        self.assignees = list(assignees or [])
+
+    @classmethod
+    def of(cls, row: TaskProjection | None) -> _Before:
+        if row is None:
+            return cls(missing=True)
+        return cls(
+            missing=False,
+            due_at=row.due_at,
+            title=row.title,
+            open_=not row.done and not row.deleted,
+            assignees=list(row.assignee_ids or []),
+        )

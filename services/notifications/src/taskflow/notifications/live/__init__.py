@@ -1,0 +1,1 @@
+"""Live updates: the WebSocket endpoint and the Redis pub/sub fan-out between replicas."""

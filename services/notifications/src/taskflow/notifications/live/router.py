@@ -1,0 +1,137 @@
+"""WebSocket `/api/v1/ws`: authenticate with the first message, then receive live pushes.
+
+Protocol (JSON text frames):
+- client -> `{"type": "auth", "token": "<access token>"}` first, within `ws_auth_timeout`
+  (never a token in the URL: URLs end up in logs); server -> `{"type": "ready", "user_id"}`.
+- server -> `{"type": "notification", "notification": {...}}` for each new notification of the
+  user, `{"type": "event", "event": {...}}` for changes in the user's projects, and
+  `{"type": "ping"}` every `ws_heartbeat_interval` seconds.
+- client -> `{"type": "ping"}` answered with `{"type": "pong"}`;
+  `{"type": "resume", "since": "<ISO time>"}` replays the user's notifications created after
+  `since` (oldest first, then `{"type": "resumed", "count": n}`). Replayed and live messages
+  can overlap around the reconnect; clients de-duplicate by notification id.
+Close codes: 4401 not authenticated, 4400 bad message, 1013 client too slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from taskflow.common.db import Database
+from taskflow.common.errors import ProblemError
+from taskflow.common.logging import get_logger
+from taskflow.common.security import TokenVerifier
+from taskflow.notifications.context import Context
+from taskflow.notifications.live.hub import Connection, Hub
+from taskflow.notifications.notifications import repository
+from taskflow.notifications.notifications.service import live_message
+from taskflow.notifications.projections import repository as projections
+
+log = get_logger(__name__)
+router = APIRouter()
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_BAD_MESSAGE = 4400
+CLOSE_TOO_SLOW = 1013
+
+
+async def _receive(websocket: WebSocket) -> dict[str, Any] | None:
+    """The next JSON object from the client, None for anything that is not one."""
+    raw = await websocket.receive_text()
+    if len(raw) > 16_384:
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+@router.websocket("/api/v1/ws")
+async def live(websocket: WebSocket) -> None:
+    """Live notifications and project events for one authenticated user."""
+    app = websocket.app
+    ctx: Context = app.state.ctx
+    hub: Hub = app.state.hub
+    verifier: TokenVerifier = app.state.verifier
+    db: Database = app.state.db
+    settings = ctx.settings
+    await websocket.accept()
+    try:
+        first = await asyncio.wait_for(_receive(websocket), settings.ws_auth_timeout)
+        token = first.get("token") if first and first.get("type") == "auth" else None
+        if not isinstance(token, str) or not token:
+            raise ProblemError("auth first", code="not_authenticated")
+        principal = await verifier.verify(token)
+    except (TimeoutError, ProblemError):
+        with contextlib.suppress(Exception):
+            await websocket.send_text(
+                orjson.dumps({"type": "error", "code": "not_authenticated"}).decode()
+            )
+            await websocket.close(CLOSE_UNAUTHENTICATED)
+        return
+    except WebSocketDisconnect:
+        return
+
+    async with db.sessionmaker() as session:
+        projects = await projections.projects_of(session, principal.user_id)
+    conn = Connection(websocket, principal.user_id, projects)
+    hub.register(conn)
+    writer = asyncio.create_task(conn.writer())
+    heartbeat = asyncio.create_task(_heartbeat(conn, settings.ws_heartbeat_interval))
+    conn.offer({"type": "ready", "user_id": str(principal.user_id)})
+    try:
+        reader = asyncio.create_task(_read(conn, db, settings.ws_resume_limit))
+        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        if writer in done and conn.overflowed:
+            with contextlib.suppress(Exception):
+                await websocket.close(CLOSE_TOO_SLOW)
+        for task in (reader, writer):
+            if task in done and not task.cancelled() and task.exception() is not None:
+                exc = task.exception()
+                if not isinstance(exc, WebSocketDisconnect | RuntimeError):
+                    log.warning("ws_task_failed", error_type=type(exc).__name__)
+        reader.cancel()
+    finally:
+        hub.unregister(conn)
+        heartbeat.cancel()
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
+
+
+async def _heartbeat(conn: Connection, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        conn.offer({"type": "ping"})
+
+
+async def _read(conn: Connection, db: Database, resume_limit: int) -> None:
+    """Handle client messages until the socket closes."""
+    while True:
+        message = await _receive(conn.websocket)
+        kind = message.get("type") if message else None
+        if kind == "ping":
+            conn.offer({"type": "pong"})
+        elif kind == "resume" and message is not None:
+            try:
+                since = datetime.fromisoformat(str(message.get("since")))
+            except ValueError:
+                conn.offer({"type": "error", "code": "invalid_since"})
+                continue
+            if since.tzinfo is None:
+                conn.offer({"type": "error", "code": "invalid_since"})
+                continue
+            async with db.sessionmaker() as session:
+                rows = await repository.created_since(session, conn.user_id, since, resume_limit)
+            for row in rows:
+                conn.offer(live_message(row))
+            conn.offer({"type": "resumed", "count": len(rows)})
+        else:
+            conn.offer({"type": "error", "code": "unknown_message"})

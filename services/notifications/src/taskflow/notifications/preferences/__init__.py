@@ -1,0 +1,1 @@
+"""Preferences: per kind of notification and channel, and the daily digest."""

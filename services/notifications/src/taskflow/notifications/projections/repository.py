@@ -1,0 +1,114 @@
+"""SQL of the projections: upserts that never let an older event overwrite newer state."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.notifications.projections.models import (
+    MembershipProjection,
+    ProjectProjection,
+    TaskProjection,
+    UserProjection,
+)
+
+
+async def upsert_user(session: AsyncSession, user_id: uuid.UUID, **values: Any) -> None:
+    """Insert or update a user; only the given columns change."""
+    stmt = insert(UserProjection).values(id=user_id, **values)
+    if values:
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_=values)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
+    await session.execute(stmt)
+
+
+async def users(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserProjection]:
+    """Users by id (missing ids are simply absent)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(UserProjection).where(UserProjection.id.in_(wanted)))
+    return {u.id: u for u in rows}
+
+
+async def add_member(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, role: str
+) -> None:
+    stmt = insert(MembershipProjection).values(project_id=project_id, user_id=user_id, role=role)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["project_id", "user_id"], set_={"role": role})
+    )
+
+
+async def remove_member(session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(MembershipProjection).where(
+            MembershipProjection.project_id == project_id, MembershipProjection.user_id == user_id
+        )
+    )
+
+
+async def members(session: AsyncSession, project_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await session.scalars(
+        select(MembershipProjection.user_id).where(MembershipProjection.project_id == project_id)
+    )
+    return set(rows)
+
+
+async def projects_of(session: AsyncSession, user_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await session.scalars(
+        select(MembershipProjection.project_id).where(MembershipProjection.user_id == user_id)
+    )
+    return set(rows)
+
+
+async def upsert_project(session: AsyncSession, project_id: uuid.UUID, **values: Any) -> None:
+    stmt = insert(ProjectProjection).values(id=project_id, **values)
+    if values:
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_=values)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
+    await session.execute(stmt)
+
+
+async def project(session: AsyncSession, project_id: uuid.UUID) -> ProjectProjection | None:
+    return await session.get(ProjectProjection, project_id)
+
+
+async def task_for_update(session: AsyncSession, task_id: uuid.UUID) -> TaskProjection | None:
+    """The task row locked, so concurrent events of one task apply one after the other."""
+    stmt = select(TaskProjection).where(TaskProjection.id == task_id).with_for_update()
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def task(session: AsyncSession, task_id: uuid.UUID) -> TaskProjection | None:
+    return await session.get(TaskProjection, task_id)
+
+
+async def open_tasks_due_for(
+    session: AsyncSession, user_id: uuid.UUID, limit: int = 1000
+) -> list[TaskProjection]:
+    """Open tasks with a due date assigned to the user (the ICS feed)."""
+    stmt = (
+        select(TaskProjection)
+        .where(
+            TaskProjection.assignee_ids.any(user_id),
+            TaskProjection.due_at.is_not(None),
+            TaskProjection.done.is_(False),
+            TaskProjection.deleted.is_(False),
+        )
+        .order_by(TaskProjection.due_at)
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+def stamp(now: datetime) -> dict[str, datetime]:
+    return {"updated_at": now}
