@@ -1,0 +1,210 @@
+"""Login, refresh rotation and reuse detection, cookie mode with CSRF, logout, sessions."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from auth_testkit import PASSWORD, Api, bearer
+
+
+async def test_login_returns_tokens_the_service_accepts(api: Api) -> None:
+    user, pair = await api.signed_in()
+    assert pair["token_type"] == "Bearer"
+    assert pair["expires_in"] == 900
+    assert pair["refresh_token"].startswith("tfr_")
+    me = await api.client.get("/api/v1/users/me", headers=bearer(pair))
+    assert me.status_code == 200
+    assert me.json()["id"] == user["id"]
+
+
+async def test_unknown_email_and_wrong_password_look_the_same(api: Api) -> None:
+    user = await api.register()
+    wrong = await api.login(user["email"], "Not-The-Password-99")
+    unknown = await api.login(api.email(), "Not-The-Password-99")
+    assert wrong.status_code == unknown.status_code == 401
+    strip = lambda body: {k: v for k, v in body.items() if k != "request_id"}  # noqa: E731
+    assert strip(wrong.json()) == strip(unknown.json())
+    assert wrong.headers.get("www-authenticate") == unknown.headers.get("www-authenticate")
+    # Both run one argon2 verification: the times are of the same order (no early return).
+    durations: dict[str, list[float]] = {"known": [], "unknown": []}
+    for _ in range(5):
+        for kind, email in (("known", user["email"]), ("unknown", api.email())):
+            start = time.perf_counter()
+            await api.login(email, "Not-The-Password-99")
+            durations[kind].append(time.perf_counter() - start)
+    known, unknown_t = (
+        statistics.median(durations["known"]),
+        statistics.median(durations["unknown"]),
+    )
+    assert unknown_t > known * 0.4, durations
+    events = await api.events("user.login_failed")
+    assert {e["reason"] for e in events} >= {"bad_password", "unknown_email"}
+    assert all("password" not in str(e).lower().replace("bad_password", "") for e in events)
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
+    _, pair = await api.signed_in()
+    first = pair["refresh_token"]
+    r = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": first})
+    assert r.status_code == 200, r.text
+    second = r.json()["refresh_token"]
+    assert second != first
+    assert r.json()["session_id"] == pair["session_id"]
+    # The spent token comes back (stolen copy): 401, and the whole family is dead.
+    reuse = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": first})
+    assert reuse.status_code == 401
+    assert reuse.json()["code"] == "invalid_refresh_token"
+    after = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": second})
+    assert after.status_code == 401
+    # Access tokens of the session no longer work on auth either.
+    me = await api.client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+    )
+    assert me.status_code == 401
+
+
+async def test_unknown_refresh_token_is_401(api: Api) -> None:
+    r = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": "tfr_" + "x" * 43})
+    assert r.status_code == 401
+
+
+async def test_cookie_mode_needs_the_csrf_token(api: Api) -> None:
+    user = await api.register()
+    r = await api.client.post(
+        "/api/v1/auth/login",
+        json={"email": user["email"], "password": PASSWORD},
+        headers={"X-Auth-Mode": "cookie"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["refresh_token"] is None
+    set_cookies = r.headers.get_list("set-cookie")
+    refresh_cookie = next(c for c in set_cookies if c.startswith("tf_refresh="))
+    low = refresh_cookie.lower()
+    assert "httponly" in low and "secure" in low and "samesite=strict" in low
+    assert "path=/api/v1/auth" in low
+    csrf = api.client.cookies.get("tf_csrf")
+    assert csrf
+    # No CSRF header: refused.
+    r = await api.client.post("/api/v1/auth/refresh")
+    assert r.status_code == 403
+    assert r.json()["code"] == "csrf_failed"
+    # Foreign origin: refused even with the token.
+    r = await api.client.post(
+        "/api/v1/auth/refresh", headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"}
+    )
+    assert r.status_code == 403
+    # Right token and our origin: rotated, new cookies.
+    r = await api.client.post(
+        "/api/v1/auth/refresh",
+        headers={"X-CSRF-Token": csrf, "Origin": "https://taskflow.example"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["refresh_token"] is None
+    assert api.client.cookies.get("tf_csrf") != csrf
+
+
+async def test_cookie_session_token_cannot_be_used_in_the_body(api: Api) -> None:
+    user = await api.register()
+    r = await api.login(user["email"], cookie=True)
+    token = api.client.cookies.get("tf_refresh", path="/api/v1/auth")
+    assert token
+    api.client.cookies.clear()
+    r = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+    assert r.status_code == 401
+
+
+async def test_logout_ends_the_session(api: Api) -> None:
+    _, pair = await api.signed_in()
+    r = await api.client.post("/api/v1/auth/logout", headers=bearer(pair))
+    assert r.status_code == 204
+    r = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert r.status_code == 401
+
+
+async def test_sessions_list_and_revoke_own_only(api: Api) -> None:
+    user, pair1 = await api.signed_in()
+    pair2 = (await api.login(user["email"])).json()
+    other, other_pair = await api.signed_in()
+    r = await api.client.get("/api/v1/auth/sessions", headers=bearer(pair1))
+    assert r.status_code == 200
+    items = r.json()["items"]
+    assert {i["id"] for i in items} == {pair1["session_id"], pair2["session_id"]}
+    assert [i["current"] for i in items if i["id"] == pair1["session_id"]] == [True]
+    # Someone else cannot see or end my sessions: 404, and my session still works.
+    r = await api.client.delete(
+        f"/api/v1/auth/sessions/{pair2['session_id']}", headers=bearer(other_pair)
+    )
+    assert r.status_code == 404
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair2))).status_code == 200
+    r = await api.client.delete(
+        f"/api/v1/auth/sessions/{pair2['session_id']}", headers=bearer(pair1)
+    )
+    assert r.status_code == 204
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair2))).status_code == 401
+    r = await api.client.get("/api/v1/auth/sessions", headers=bearer(other_pair))
+    assert [i["id"] for i in r.json()["items"]] == [other_pair["session_id"]]
+
+
+async def test_revoke_all_keep_current(api: Api) -> None:
+    user, pair1 = await api.signed_in()
+    pair2 = (await api.login(user["email"])).json()
+    r = await api.client.post(
+        "/api/v1/auth/sessions/revoke-all?keep_current=true", headers=bearer(pair1)
+    )
+    assert r.json() == {"revoked": 1}
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair1))).status_code == 200
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair2))).status_code == 401
+    r = await api.client.post("/api/v1/auth/sessions/revoke-all", headers=bearer(pair1))
+    assert r.json() == {"revoked": 1}
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair1))).status_code == 401
+
+
+async def test_failed_logins_are_throttled_per_account(api: Api) -> None:
+    user = await api.register()
+    statuses = [
+        (await api.login(user["email"], "Wrong-Password-000")).status_code for _ in range(6)
+    ]
+    assert statuses == [401] * 6
+    r = await api.login(user["email"], PASSWORD)  # even the right password waits
+    assert r.status_code == 429
+    assert int(r.headers["retry-after"]) >= 1
+    assert r.json()["code"] == "login_throttled"
+    # The same for an email nobody has: no enumeration through 429s either.
+    ghost = api.email()
+    for _ in range(6):
+        await api.login(ghost, "Wrong-Password-000")
+    assert (await api.login(ghost, "Wrong-Password-000")).status_code == 429
+
+
+async def test_failed_logins_are_throttled_per_ip(api: Api, app: object) -> None:
+    settings = app.state.settings  # type: ignore[attr-defined]
+    old = settings.throttle_ip_free
+    settings.throttle_ip_free = 3
+    try:
+        ip = {"X-Forwarded-For": "203.0.113.77"}
+        for _ in range(4):
+            r = await api.client.post(
+                "/api/v1/auth/login",
+                json={"email": api.email(), "password": "Wrong-Password-000"},
+                headers=ip,
+            )
+            assert r.status_code == 401
+        r = await api.client.post(
+            "/api/v1/auth/login", json={"email": api.email(), "password": "x" * 12}, headers=ip
+        )
+        assert r.status_code == 429
+        assert "retry-after" in r.headers
+    finally:
+        settings.throttle_ip_free = old
+
+
+async def test_bad_input_is_a_422_naming_the_field(api: Api) -> None:
+    r = await api.client.post("/api/v1/auth/login", json={"email": "nope", "password": "x"})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert any("email" in e["loc"] for e in r.json()["errors"])
+    r = await api.client.post(
+        "/api/v1/auth/login", json={"email": "a@b.co", "password": "x" * 5000}
+    )
+    assert r.status_code == 422
