@@ -1,0 +1,1 @@
+"""Taskflow tasks service: projects, members, tasks, comments, search, bulk and recurring work."""

@@ -1,0 +1,1 @@
+"""Activity domain of the tasks service."""

@@ -1,0 +1,1 @@
+"""Labels domain of the tasks service."""

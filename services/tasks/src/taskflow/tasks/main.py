@@ -1,0 +1,76 @@
+"""The tasks api: `app = build_app()`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis
+from fastapi import FastAPI
+
+from taskflow.common.app import create_app
+from taskflow.common.security import KeySource
+from taskflow.tasks.config import Settings
+from taskflow.tasks.users.client import AuthDirectory
+
+TAGS = [
+    {"name": "projects", "description": "Projects and their settings."},
+    {"name": "members", "description": "Who belongs to a project, with which role."},
+    {"name": "labels", "description": "Labels of a project."},
+    {"name": "milestones", "description": "Milestones of a project."},
+    {"name": "tasks", "description": "Tasks, lists, search and the trash."},
+    {"name": "bulk", "description": "Many task changes at once, all or nothing."},
+    {"name": "comments", "description": "Comments on tasks, with @mentions."},
+    {"name": "activity", "description": "Who changed what, before and after."},
+    {"name": "views", "description": "Saved task-list filters."},
+    {"name": "transfer", "description": "Export and import of a project's tasks."},
+]
+
+
+def routers() -> list[Any]:
+    """Every router of the api, in the order their paths should appear."""
+    from taskflow.tasks.activity.router import router as activity_router
+    from taskflow.tasks.comments.router import router as comments_router
+    from taskflow.tasks.labels.router import router as labels_router
+    from taskflow.tasks.milestones.router import router as milestones_router
+    from taskflow.tasks.projects.router import router as projects_router
+    from taskflow.tasks.tasks.bulk_router import router as bulk_router
+    from taskflow.tasks.tasks.router import router as tasks_router
+    from taskflow.tasks.tasks.transfer_router import router as transfer_router
+    from taskflow.tasks.views.router import router as views_router
+
+    return [
+        projects_router, labels_router, milestones_router, bulk_router, tasks_router,
+        comments_router, activity_router, views_router, transfer_router,
+    ]  # fmt: skip
+
+
+def build_app(settings: Settings | None = None, key_source: KeySource | None = None) -> FastAPI:
+    """The tasks api on `settings` (from the environment when None)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await app.state.directory.aclose()
+            app.state.sync_redis.close()
+
+    app = create_app(
+        settings,
+        routers=routers(),
+        title="Taskflow tasks",
+        key_source=key_source,
+        lifespan=lifespan,
+        openapi_tags=TAGS,
+        description="Projects, members, tasks, comments, search, bulk changes and recurring work.",
+    )
+    # pybreaker's Redis storage is synchronous; it gets its own (lazily connecting) client.
+    app.state.sync_redis = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    app.state.directory = AuthDirectory(settings, app.state.sync_redis)
+    return app
+
+
+app = build_app()

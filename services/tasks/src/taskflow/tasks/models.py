@@ -1,0 +1,26 @@
+"""Every ORM model of the service, imported once so that the metadata is complete."""
+
+from taskflow.tasks.activity.models import Activity
+from taskflow.tasks.comments.models import Comment
+from taskflow.tasks.db import Base, inbox, outbox
+from taskflow.tasks.labels.models import Label
+from taskflow.tasks.milestones.models import Milestone
+from taskflow.tasks.projects.models import Member, Project
+from taskflow.tasks.tasks.models import Task
+from taskflow.tasks.users.models import User
+from taskflow.tasks.views.models import SavedView
+
+__all__ = [
+    "Activity",
+    "Base",
+    "Comment",
+    "Label",
+    "Member",
+    "Milestone",
+    "Project",
+    "SavedView",
+    "Task",
+    "User",
+    "inbox",
+    "outbox",
+]

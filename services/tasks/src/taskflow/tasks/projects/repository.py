@@ -1,0 +1,166 @@
+"""SQL of projects and members."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.common.pagination import keyset_filter
+from taskflow.tasks.projects.models import Member, Project
+from taskflow.tasks.sorting import SortSpec
+from taskflow.tasks.users.models import User
+
+PROGRESS = case(
+    (Project.tasks_total == 0, 0), else_=(Project.tasks_done * 100) / Project.tasks_total
+)
+
+_SORT_EXPR: dict[str, tuple[ColumnElement[Any], bool]] = {
+    "name": (Project.name, False),
+    "created_at": (Project.created_at, False),
+    "target_date": (Project.target_date, True),
+    "start_date": (Project.start_date, True),
+    "progress": (PROGRESS, False),
+}
+
+
+def project_sort(sort: str) -> SortSpec:
+    """The keyset sort of a project list (`-field` for descending)."""
+    desc = sort.startswith("-")
+    expr, nullable = _SORT_EXPR[sort.lstrip("-")]
+    return SortSpec(sort, expr, Project.id, desc=desc, nullable=nullable)
+
+
+async def get_for_update(
+    db: AsyncSession, project_id: uuid.UUID, *, include_deleted: bool = False
+) -> Project | None:
+    """The project row, locked against other writers until the transaction ends.
+
+    `FOR NO KEY UPDATE` (not `FOR UPDATE`): it serializes writers exactly the same, but does
+    not block inserts whose foreign key points at the row (a task created meanwhile).
+    """
+    stmt = (
+        select(Project)
+        .where(Project.id == project_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if not include_deleted:
+        stmt = stmt.where(Project.deleted_at.is_(None))
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def get(db: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    """The project row (deleted or not)."""
+    return await db.get(Project, project_id)
+
+
+async def key_taken(db: AsyncSession, key: str) -> bool:
+    """True when some project (even a deleted one) has this key."""
+    return (await db.execute(select(Project.id).where(Project.key == key))).first() is not None
+
+
+async def list_for_user(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    status: list[str] | None,
+    health: list[str] | None,
+    archived: bool | None,
+    q: str | None,
+    sort: SortSpec,
+    after: list[Any] | None,
+    limit: int,
+) -> list[tuple[Project, str]]:
+    """The live projects the user is a member of, with the user's role, one page."""
+    stmt = (
+        select(Project, Member.role)
+        .join(Member, and_(Member.project_id == Project.id, Member.user_id == user_id))
+        .where(Project.deleted_at.is_(None))
+    )
+    if status:
+        stmt = stmt.where(Project.status.in_(status))
+    if health:
+        stmt = stmt.where(Project.health.in_(health))
+    if archived is not None:
+        stmt = stmt.where(
+            Project.archived_at.is_not(None) if archived else Project.archived_at.is_(None)
+        )
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Project.name.ilike(pattern) | Project.key.ilike(pattern))
+    if after is not None:
+        stmt = stmt.where(sort.after(after[1], after[2]))
+    stmt = stmt.order_by(*sort.order_by()).limit(limit + 1)
+    return [(p, role) for p, role in (await db.execute(stmt)).all()]
+
+
+async def bump_counter(db: AsyncSession, project_id: uuid.UUID) -> tuple[int, str]:
+    """Take the next task number; the UPDATE row-locks the project until commit."""
+    row = (
+        await db.execute(
+            update(Project)
+            .where(Project.id == project_id)
+            .values(task_counter=Project.task_counter + 1)
+            .returning(Project.task_counter, Project.key)
+        )
+    ).one()
+    return int(row[0]), str(row[1])
+
+
+async def adjust_counts(db: AsyncSession, project_id: uuid.UUID, total: int, done: int) -> None:
+    """Keep `tasks_total`/`tasks_done` in step with a task write (same transaction)."""
+    if total == 0 and done == 0:
+        return
+    await db.execute(
+        update(Project)
+        .where(Project.id == project_id)
+        .values(tasks_total=Project.tasks_total + total, tasks_done=Project.tasks_done + done)
+    )
+
+
+async def get_member(db: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
+    """One membership."""
+    return await db.get(Member, (project_id, user_id), populate_existing=True)
+
+
+async def count_owners(db: AsyncSession, project_id: uuid.UUID) -> int:
+    """How many owners the project has (read under the project row lock)."""
+    return int(
+        (
+            await db.execute(
+                select(func.count())
+                .select_from(Member)
+                .where(Member.project_id == project_id, Member.role == "owner")
+            )
+        ).scalar_one()
+    )
+
+
+async def list_members(
+    db: AsyncSession, project_id: uuid.UUID, *, after: list[Any] | None, limit: int
+) -> list[tuple[Member, User | None]]:
+    """Members with their projected profile, in join order."""
+    stmt = (
+        select(Member, User)
+        .outerjoin(User, User.id == Member.user_id)
+        .where(Member.project_id == project_id)
+    )
+    if after is not None:
+        stmt = stmt.where(keyset_filter([Member.created_at, Member.user_id], after))
+    stmt = stmt.order_by(Member.created_at, Member.user_id).limit(limit + 1)
+    return [(m, u) for m, u in (await db.execute(stmt)).all()]
+
+
+async def member_ids(
+    db: AsyncSession, project_id: uuid.UUID, user_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `user_ids` are members of the project."""
+    if not user_ids:
+        return set()
+    rows = await db.execute(
+        select(Member.user_id).where(Member.project_id == project_id, Member.user_id.in_(user_ids))
+    )
+    return set(rows.scalars())

@@ -1,0 +1,291 @@
+"""HTTP routes of projects and members."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from taskflow.common.concurrency import IfMatch, set_etag
+from taskflow.common.db import SessionDep
+from taskflow.common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+    Unprocessable,
+    errors,
+)
+from taskflow.common.idempotency import IdempotencyDep
+from taskflow.common.pagination import Page, PageParamsDep
+from taskflow.common.security import CurrentPrincipal, bearer_token
+from taskflow.tasks.projects import repository as repo
+from taskflow.tasks.projects import service
+from taskflow.tasks.projects.auth import (
+    ProjectAdmin,
+    ProjectOwner,
+    ProjectOwnerOfDeleted,
+    ProjectViewer,
+)
+from taskflow.tasks.projects.schemas import (
+    MemberAdd,
+    MemberRead,
+    MemberUpdate,
+    ProjectCreate,
+    ProjectHealth,
+    ProjectRead,
+    ProjectSort,
+    ProjectStatus,
+    ProjectUpdate,
+)
+from taskflow.tasks.users import repository as users_repo
+from taskflow.tasks.users.client import Directory
+
+router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+WRITE_ERRORS = (NotFound, Forbidden, PreconditionFailed, Conflict)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProjectRead,
+    operation_id="projects_create",
+    responses=errors(Conflict),
+)
+async def create_project(
+    body: ProjectCreate, who: CurrentPrincipal, db: SessionDep, idem: IdempotencyDep
+) -> Response:
+    """Create a project; the caller becomes its owner."""
+    project = await service.create(db, who.user_id, body)
+    return await idem.respond(
+        db,
+        project,
+        status_code=201,
+        headers={"Location": f"/api/v1/projects/{project.id}", "ETag": f'"{project.version}"'},
+    )
+
+
+@router.get("", response_model=Page[ProjectRead], operation_id="projects_list")
+async def list_projects(
+    who: CurrentPrincipal,
+    db: SessionDep,
+    page: PageParamsDep,
+    status_: Annotated[list[ProjectStatus] | None, Query(alias="status")] = None,
+    health: Annotated[list[ProjectHealth] | None, Query()] = None,
+    archived: bool | None = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: ProjectSort = "name",
+) -> Page[ProjectRead]:
+    """The projects the caller is a member of, filtered and sorted."""
+    spec = repo.project_sort(sort)
+    after = page.after(length=3)
+    if after is not None and after[0] != sort:
+        raise Unprocessable("The cursor belongs to another sort order.", code="invalid_cursor")
+    rows = await repo.list_for_user(
+        db,
+        who.user_id,
+        status=status_,
+        health=health,
+        archived=archived,
+        q=q,
+        sort=spec,
+        after=after,
+        limit=page.limit,
+    )
+
+    def key(row: Any) -> tuple[Any, ...]:
+        p = row[0]
+        field = sort.lstrip("-")
+        value = (
+            p.tasks_done * 100 // p.tasks_total
+            if field == "progress" and p.tasks_total
+            else (0 if field == "progress" else getattr(p, field))
+        )
+        return (sort, value, p.id)
+
+    result = page.page(rows, key)
+    return Page[ProjectRead](
+        items=[service.to_read(p, role) for p, role in result.items], next_cursor=result.next_cursor
+    )
+
+
+@router.get(
+    "/{project_id}",
+    response_model=ProjectRead,
+    operation_id="projects_get",
+    responses=errors(NotFound),
+)
+async def get_project(access: ProjectViewer, db: SessionDep, response: Response) -> ProjectRead:
+    """One project."""
+    project = await service.get(db, access)
+    set_etag(response, project.version)
+    return project
+
+
+@router.patch(
+    "/{project_id}",
+    response_model=ProjectRead,
+    operation_id="projects_update",
+    responses=errors(*WRITE_ERRORS),
+)
+async def update_project(
+    body: ProjectUpdate,
+    access: ProjectAdmin,
+    db: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProjectRead:
+    """Change a project (admin or owner)."""
+    project = await service.update(db, access, body, if_match)
+    set_etag(response, project.version)
+    return project
+
+
+@router.delete(
+    "/{project_id}",
+    status_code=204,
+    operation_id="projects_delete",
+    responses=errors(*WRITE_ERRORS),
+)
+async def delete_project(
+    access: ProjectOwner, db: SessionDep, if_match: IfMatch = None
+) -> Response:
+    """Move a project to the trash (owner)."""
+    await service.delete(db, access, if_match)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{project_id}/archive",
+    response_model=ProjectRead,
+    operation_id="projects_archive",
+    responses=errors(*WRITE_ERRORS),
+)
+async def archive_project(
+    access: ProjectAdmin, db: SessionDep, response: Response, if_match: IfMatch = None
+) -> ProjectRead:
+    """Make a project read-only (admin or owner)."""
+    project = await service.set_archived(db, access, True, if_match)
+    set_etag(response, project.version)
+    return project
+
+
+@router.post(
+    "/{project_id}/unarchive",
+    response_model=ProjectRead,
+    operation_id="projects_unarchive",
+    responses=errors(*WRITE_ERRORS),
+)
+async def unarchive_project(
+    access: ProjectAdmin, db: SessionDep, response: Response, if_match: IfMatch = None
+) -> ProjectRead:
+    """Make an archived project writable again (admin or owner)."""
+    project = await service.set_archived(db, access, False, if_match)
+    set_etag(response, project.version)
+    return project
+
+
+@router.post(
+    "/{project_id}/restore",
+    response_model=ProjectRead,
+    operation_id="projects_restore",
+    responses=errors(NotFound, Forbidden),
+)
+async def restore_project(access: ProjectOwnerOfDeleted, db: SessionDep) -> ProjectRead:
+    """Bring a deleted project back from the trash (owner)."""
+    return await service.restore(db, access)
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{project_id}/members",
+    response_model=Page[MemberRead],
+    operation_id="members_list",
+    tags=["members"],
+    responses=errors(NotFound),
+)
+async def list_members(
+    access: ProjectViewer, db: SessionDep, page: PageParamsDep
+) -> Page[MemberRead]:
+    """The project's members with their names (for pickers)."""
+    rows = await repo.list_members(
+        db, access.project_id, after=page.after(length=2), limit=page.limit
+    )
+    result = page.page(rows, lambda r: (r[0].created_at, r[0].user_id))
+    return Page[MemberRead](
+        items=[service.member_read(m, u) for m, u in result.items], next_cursor=result.next_cursor
+    )
+
+
+@router.post(
+    "/{project_id}/members",
+    status_code=201,
+    response_model=MemberRead,
+    operation_id="members_add",
+    tags=["members"],
+    responses=errors(NotFound, Forbidden, Conflict, ServiceUnavailable),
+)
+async def add_member(
+    body: MemberAdd,
+    access: ProjectAdmin,
+    db: SessionDep,
+    request: Request,
+    directory: Directory,
+) -> MemberRead:
+    """Add a user by id or email (admin or owner); email is looked up in auth."""
+    token = bearer_token(request)
+    user = None
+    if body.user_id is not None:
+        user = await users_repo.get(db, body.user_id)
+        remote = None if user is not None else await directory.by_id(body.user_id, token)
+    else:
+        assert body.email is not None
+        remote = await directory.by_email(body.email, token)
+    if remote is not None:
+        await users_repo.upsert(
+            db,
+            user_id=remote.id,
+            email=remote.email,
+            display_name=remote.display_name,
+            timezone=remote.timezone,
+        )
+        user = await users_repo.get(db, remote.id)
+    if user is None or not user.is_active:
+        field = "user_id" if body.user_id is not None else "email"
+        raise Unprocessable(
+            "No such user.",
+            code="unknown_user",
+            errors=[{"loc": ["body", field], "msg": "no such user", "type": "unknown_user"}],
+        )
+    return await service.add_member(db, access, user, body.role)
+
+
+@router.patch(
+    "/{project_id}/members/{user_id}",
+    response_model=MemberRead,
+    operation_id="members_update",
+    tags=["members"],
+    responses=errors(NotFound, Forbidden, Conflict),
+)
+async def change_member(
+    user_id: uuid.UUID, body: MemberUpdate, access: ProjectAdmin, db: SessionDep
+) -> MemberRead:
+    """Change a member's role (admin or owner; owners only by an owner)."""
+    return await service.change_role(db, access, user_id, body.role)
+
+
+@router.delete(
+    "/{project_id}/members/{user_id}",
+    status_code=204,
+    operation_id="members_remove",
+    tags=["members"],
+    responses=errors(NotFound, Forbidden, Conflict),
+)
+async def remove_member(user_id: uuid.UUID, access: ProjectViewer, db: SessionDep) -> Response:
+    """Remove a member (admin or owner), or leave the project yourself."""
+    await service.remove_member(db, access, user_id)
+    return Response(status_code=204)

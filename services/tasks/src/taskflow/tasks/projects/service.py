@@ -1,0 +1,312 @@
+"""Rules of projects and members. Services never commit: the request scope does."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.common.concurrency import check_version
+from taskflow.common.errors import Forbidden, Unprocessable
+from taskflow.events.ids import uuid7
+from taskflow.tasks import events as ev
+from taskflow.tasks.activity import service as activity
+from taskflow.tasks.projects import repository as repo
+from taskflow.tasks.projects.auth import ProjectAccess, not_found
+from taskflow.tasks.projects.errors import AlreadyMember, DuplicateKey, LastOwner
+from taskflow.tasks.projects.models import Member, Project
+from taskflow.tasks.projects.schemas import (
+    MemberRead,
+    ProjectCreate,
+    ProjectRead,
+    ProjectUpdate,
+)
+from taskflow.tasks.users.models import User
+
+_FIELDS = ("name", "description", "status", "health", "start_date", "target_date")
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def to_read(project: Project, role: str | None) -> ProjectRead:
+    """The API view of a project row."""
+    total, done = project.tasks_total, project.tasks_done
+    return ProjectRead(
+        id=project.id,
+        key=project.key,
+        name=project.name,
+        description=project.description,
+        status=project.status,  # type: ignore[arg-type]
+        health=project.health,  # type: ignore[arg-type]
+        start_date=project.start_date,
+        target_date=project.target_date,
+        progress=0 if total <= 0 else (done * 100) // total,
+        tasks_total=total,
+        tasks_done=done,
+        role=role,  # type: ignore[arg-type]
+        version=project.version,
+        created_by=project.created_by,
+        created_at=project.created_at,
+        updated_at=project.updated_at,
+        archived_at=project.archived_at,
+        deleted_at=project.deleted_at,
+    )
+
+
+def member_read(member: Member, user: User | None) -> MemberRead:
+    """The API view of a membership."""
+    return MemberRead(
+        project_id=member.project_id,
+        user_id=member.user_id,
+        role=member.role,  # type: ignore[arg-type]
+        email=user.email if user else None,
+        display_name=user.display_name if user else None,
+        created_at=member.created_at,
+    )
+
+
+def _snapshot(project: Project) -> dict[str, Any]:
+    return {f: getattr(project, f) for f in _FIELDS}
+
+
+async def create(db: AsyncSession, user_id: uuid.UUID, data: ProjectCreate) -> ProjectRead:
+    """Create a project with the caller as its owner."""
+    if await repo.key_taken(db, data.key):
+        raise DuplicateKey(f"The key {data.key} is taken.")
+    ts = now()
+    project = Project(
+        id=uuid7(),
+        key=data.key,
+        name=data.name,
+        description=data.description,
+        status=data.status,
+        health=data.health,
+        start_date=data.start_date,
+        target_date=data.target_date,
+        created_by=user_id,
+        created_at=ts,
+        updated_at=ts,
+        version=1,
+        task_counter=0,
+        tasks_total=0,
+        tasks_done=0,
+    )
+    db.add(project)
+    await db.flush()  # no ORM relationship orders the inserts: the project row goes first
+    member = Member(project_id=project.id, user_id=user_id, role="owner", created_at=ts)
+    db.add(member)
+    await db.flush()
+    activity.record(
+        db,
+        project_id=project.id,
+        actor_id=user_id,
+        action="project.created",
+        changes=activity.diff({}, {"key": project.key, **_snapshot(project)}),
+    )
+    await ev.emit(db, ev.project_created(project), user_id)
+    await ev.emit(db, ev.member_added(project, member), user_id)
+    return to_read(project, "owner")
+
+
+async def _locked(
+    db: AsyncSession, access: ProjectAccess, *, include_deleted: bool = False
+) -> Project:
+    project = await repo.get_for_update(db, access.project_id, include_deleted=include_deleted)
+    if project is None:
+        raise not_found()
+    return project
+
+
+async def get(db: AsyncSession, access: ProjectAccess) -> ProjectRead:
+    """One project the caller may see."""
+    project = await repo.get(db, access.project_id)
+    if project is None:
+        raise not_found()
+    return to_read(project, access.role)
+
+
+async def update(
+    db: AsyncSession, access: ProjectAccess, changes: ProjectUpdate, expected: int | None
+) -> ProjectRead:
+    """Change project fields (admin); 412 on a stale version."""
+    project = await _locked(db, access)
+    check_version(project, expected)
+    fields = changes.model_dump(exclude_unset=True)
+    for name in ("name", "status", "health"):
+        if name in fields and fields[name] is None:
+            raise Unprocessable(
+                f"{name} cannot be null.",
+                errors=[{"loc": ["body", name], "msg": "may not be null", "type": "null"}],
+            )
+    start = fields.get("start_date", project.start_date)
+    target = fields.get("target_date", project.target_date)
+    if start is not None and target is not None and target < start:
+        raise Unprocessable(
+            "target_date must not be before start_date.",
+            errors=[
+                {"loc": ["body", "target_date"], "msg": "before start_date", "type": "date_order"}
+            ],
+        )
+    before = _snapshot(project)
+    for name, value in fields.items():
+        setattr(project, name, value)
+    changed = activity.diff(before, _snapshot(project))
+    if changed:
+        project.version += 1
+        project.updated_at = now()
+        activity.record(
+            db,
+            project_id=project.id,
+            actor_id=access.user_id,
+            action="project.updated",
+            changes=changed,
+        )
+        await ev.emit(db, ev.project_updated(project, changed), access.user_id)
+    return to_read(project, access.role)
+
+
+async def set_archived(
+    db: AsyncSession, access: ProjectAccess, archived: bool, expected: int | None
+) -> ProjectRead:
+    """Archive (read-only) or unarchive a project (admin)."""
+    project = await _locked(db, access)
+    check_version(project, expected)
+    if (project.archived_at is not None) != archived:
+        before = project.archived_at
+        project.archived_at = now() if archived else None
+        project.version += 1
+        project.updated_at = now()
+        action = "project.archived" if archived else "project.unarchived"
+        activity.record(
+            db,
+            project_id=project.id,
+            actor_id=access.user_id,
+            action=action,
+            changes=activity.diff({"archived_at": before}, {"archived_at": project.archived_at}),
+        )
+        if archived:
+            await ev.emit(db, ev.project_archived(project), access.user_id)
+        else:
+            # The contracts define "restored" as "deleted or archived project is live again".
+            await ev.emit(db, ev.project_restored(project), access.user_id)
+    return to_read(project, access.role)
+
+
+async def delete(db: AsyncSession, access: ProjectAccess, expected: int | None) -> None:
+    """Soft-delete a project (owner); restorable until the trash is purged."""
+    project = await _locked(db, access)
+    check_version(project, expected)
+    project.deleted_at = now()
+    project.version += 1
+    project.updated_at = project.deleted_at
+    activity.record(db, project_id=project.id, actor_id=access.user_id, action="project.deleted")
+    await ev.emit(db, ev.project_deleted(project), access.user_id)
+
+
+async def restore(db: AsyncSession, access: ProjectAccess) -> ProjectRead:
+    """Bring a soft-deleted project back (owner)."""
+    project = await _locked(db, access, include_deleted=True)
+    if project.deleted_at is None:
+        return to_read(project, access.role)
+    project.deleted_at = None
+    project.version += 1
+    project.updated_at = now()
+    activity.record(db, project_id=project.id, actor_id=access.user_id, action="project.restored")
+    await ev.emit(db, ev.project_restored(project), access.user_id)
+    return to_read(project, access.role)
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+def _check_grant(access: ProjectAccess, role: str) -> None:
+    """Only owners hand out or take away ownership."""
+    if role == "owner" and access.role != "owner":
+        raise Forbidden("Only an owner can make or unmake owners.", code="role_required")
+
+
+async def add_member(db: AsyncSession, access: ProjectAccess, user: User, role: str) -> MemberRead:
+    """Add a user to the project (admin; owners only by an owner)."""
+    _check_grant(access, role)
+    project = await _locked(db, access)
+    if await repo.get_member(db, project.id, user.id) is not None:
+        raise AlreadyMember("The user is already a member of the project.")
+    member = Member(project_id=project.id, user_id=user.id, role=role, created_at=now())
+    db.add(member)
+    await db.flush()
+    activity.record(
+        db,
+        project_id=project.id,
+        actor_id=access.user_id,
+        action="project.member_added",
+        changes={
+            "user_id": {"before": None, "after": str(user.id)},
+            "role": {"before": None, "after": role},
+        },
+    )
+    await ev.emit(db, ev.member_added(project, member), access.user_id)
+    return member_read(member, user)
+
+
+async def change_role(
+    db: AsyncSession, access: ProjectAccess, user_id: uuid.UUID, role: str
+) -> MemberRead:
+    """Change a member's role (admin); the last owner cannot be demoted."""
+    project = await _locked(db, access)
+    member = await repo.get_member(db, project.id, user_id)
+    if member is None:
+        raise not_found("member")
+    if member.role == role:
+        return member_read(member, await db.get(User, user_id))
+    _check_grant(access, role)
+    _check_grant(access, member.role)
+    if member.role == "owner" and await repo.count_owners(db, project.id) <= 1:
+        raise LastOwner("Make someone else an owner first.")
+    before = member.role
+    member.role = role
+    activity.record(
+        db,
+        project_id=project.id,
+        actor_id=access.user_id,
+        action="project.member_role_changed",
+        changes={
+            "user_id": {"before": str(user_id), "after": str(user_id)},
+            "role": {"before": before, "after": role},
+        },
+    )
+    await ev.emit(db, ev.member_role_changed(project, member, before), access.user_id)
+    return member_read(member, await db.get(User, user_id))
+
+
+async def remove_member(db: AsyncSession, access: ProjectAccess, user_id: uuid.UUID) -> None:
+    """Remove a member (admin) or leave (anyone); the last owner cannot go."""
+    if user_id != access.user_id:
+        access.require("admin")
+    project = await _locked(db, access)
+    member = await repo.get_member(db, project.id, user_id)
+    if member is None:
+        raise not_found("member")
+    if member.role == "owner":
+        if user_id != access.user_id:
+            _check_grant(access, "owner")
+        if await repo.count_owners(db, project.id) <= 1:
+            raise LastOwner("The last owner cannot leave; make someone else an owner first.")
+    role = member.role
+    await db.delete(member)
+    await db.flush()
+    activity.record(
+        db,
+        project_id=project.id,
+        actor_id=access.user_id,
+        action="project.member_removed",
+        changes={
+            "user_id": {"before": str(user_id), "after": None},
+            "role": {"before": role, "after": None},
+        },
+    )
+    await ev.emit(db, ev.member_removed(project, user_id, role), access.user_id)

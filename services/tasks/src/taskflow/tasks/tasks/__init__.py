@@ -1,0 +1,1 @@
+"""Tasks domain of the tasks service."""

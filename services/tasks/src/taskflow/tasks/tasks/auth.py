@@ -1,0 +1,74 @@
+"""Authorization of routes addressed by task id: the caller's role in the task's project."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.common.db import SessionDep
+from taskflow.common.security import CurrentPrincipal, Principal
+from taskflow.tasks.projects.auth import ProjectAccess, not_found
+from taskflow.tasks.projects.models import Member, Project
+from taskflow.tasks.tasks.models import Task
+
+
+async def task_access(
+    db: AsyncSession,
+    principal: Principal,
+    task_id: uuid.UUID,
+    min_role: str,
+    *,
+    deleted: bool | None = False,
+) -> ProjectAccess:
+    """The caller's access to the task's project; 404 when the caller may not see the task.
+
+    `deleted`: False = the task must be live, True = it must be in the trash, None = either.
+    """
+    row = (
+        await db.execute(
+            select(Task.project_id, Task.deleted_at, Member.role, Project.archived_at)
+            .join(Project, and_(Project.id == Task.project_id, Project.deleted_at.is_(None)))
+            .join(
+                Member,
+                and_(Member.project_id == Task.project_id, Member.user_id == principal.user_id),
+            )
+            .where(Task.id == task_id)
+        )
+    ).first()
+    if row is None:
+        raise not_found("task")
+    if (deleted is False and row.deleted_at is not None) or (
+        deleted is True and row.deleted_at is None
+    ):
+        raise not_found("task")
+    access = ProjectAccess(
+        principal=principal,
+        project_id=row.project_id,
+        role=row.role,
+        archived=row.archived_at is not None,
+    )
+    access.require(min_role)
+    return access
+
+
+def require_task_role(
+    min_role: str, *, deleted: bool | None = False
+) -> Callable[..., Awaitable[ProjectAccess]]:
+    """Dependency on a `{task_id}` route."""
+
+    async def dependency(
+        task_id: uuid.UUID, principal: CurrentPrincipal, db: SessionDep
+    ) -> ProjectAccess:
+        return await task_access(db, principal, task_id, min_role, deleted=deleted)
+
+    return dependency
+
+
+TaskViewer = Annotated[ProjectAccess, Depends(require_task_role("viewer"))]
+TaskWriter = Annotated[ProjectAccess, Depends(require_task_role("member"))]
+TrashedTaskWriter = Annotated[ProjectAccess, Depends(require_task_role("member", deleted=True))]

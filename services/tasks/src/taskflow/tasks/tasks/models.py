@@ -1,0 +1,137 @@
+"""Tasks: the heart of the service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from taskflow.events.ids import uuid7
+from taskflow.tasks.db import Base
+
+STATUSES = ("todo", "in_progress", "blocked", "done", "cancelled")
+#: Stored as a small integer so that "sort by priority" is an index-friendly integer sort.
+PRIORITIES = ("none", "low", "medium", "high", "urgent")
+
+SEARCH_VECTOR = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B')"
+)
+
+
+class Task(Base):
+    """A task; ids of labels, assignees and watchers are arrays (GIN-indexed for filters)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        # Exactly one next occurrence per completed occurrence of a series.
+        UniqueConstraint("series_id", "occurrence_index"),
+        CheckConstraint(
+            "status IN ('todo','in_progress','blocked','done','cancelled')", name="status"
+        ),
+        CheckConstraint("priority BETWEEN 0 AND 4", name="priority"),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        # Hot lists: one project's live tasks in creation order (the default sort) ...
+        Index(
+            "ix_tasks_project_live_created",
+            "project_id",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # ... by status (board columns, status filters) ...
+        Index(
+            "ix_tasks_project_live_status",
+            "project_id",
+            "status",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # ... by due date (overdue, due ranges, "sort by due").
+        Index(
+            "ix_tasks_project_live_due",
+            "project_id",
+            "due_at",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index("ix_tasks_assignee_ids", "assignee_ids", postgresql_using="gin"),
+        Index("ix_tasks_label_ids", "label_ids", postgresql_using="gin"),
+        Index("ix_tasks_search", "search", postgresql_using="gin"),
+        Index("ix_tasks_parent_id", "parent_id", postgresql_where=text("parent_id IS NOT NULL")),
+        Index(
+            "ix_tasks_milestone_id",
+            "milestone_id",
+            postgresql_where=text("milestone_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_tasks_trash",
+            "project_id",
+            "deleted_at",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_tasks_fixed_series",
+            "series_id",
+            "occurrence_index",
+            postgresql_where=text("series_id IS NOT NULL AND recurrence ->> 'mode' = 'fixed'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16), default="todo", server_default="todo")
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    label_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid), default=list, server_default="{}"
+    )
+    assignee_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid), default=list, server_default="{}"
+    )
+    watcher_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid), default=list, server_default="{}"
+    )
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminders: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    series_id: Mapped[uuid.UUID | None]
+    occurrence_index: Mapped[int | None] = mapped_column(Integer)
+    progress: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    estimate_minutes: Mapped[int | None] = mapped_column(Integer)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    milestone_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("milestones.id", ondelete="SET NULL")
+    )
+    position: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_by: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))

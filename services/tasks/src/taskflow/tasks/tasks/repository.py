@@ -1,0 +1,275 @@
+"""SQL of tasks: locking reads, reference checks, lists with filters, search."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.tasks.labels.models import Label
+from taskflow.tasks.milestones.models import Milestone
+from taskflow.tasks.projects.models import Member, Project
+from taskflow.tasks.sorting import SortSpec
+from taskflow.tasks.tasks.models import PRIORITIES, Task
+from taskflow.tasks.tasks.schemas import TaskFilters
+
+_LAST_WORD = re.compile(r"(\w+)$")
+CLOSED = ("done", "cancelled")
+_CFG = literal_column("'english'::regconfig")
+
+
+async def get_for_update(
+    db: AsyncSession, task_id: uuid.UUID, *, deleted: bool | None = False
+) -> Task | None:
+    """The task row locked against other writers (`FOR NO KEY UPDATE`, see projects repo).
+
+    `deleted`: False = only live tasks, True = only trashed ones, None = either.
+    """
+    stmt = (
+        select(Task)
+        .where(Task.id == task_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if deleted is True:
+        stmt = stmt.where(Task.deleted_at.is_not(None))
+    elif deleted is False:
+        stmt = stmt.where(Task.deleted_at.is_(None))
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_many(db: AsyncSession, task_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Lock several tasks in id order (bulk); returns each found task's project id.
+
+    A fixed lock order cannot deadlock another bulk request over the same tasks.
+    """
+    if not task_ids:
+        return {}
+    rows = await db.execute(
+        select(Task.id, Task.project_id)
+        .where(Task.id.in_(sorted(set(task_ids))))
+        .order_by(Task.id)
+        .with_for_update(key_share=True)
+    )
+    return dict(rows.all())
+
+
+async def get_with_key(db: AsyncSession, task_id: uuid.UUID) -> tuple[Task, str] | None:
+    """A task and its project key."""
+    row = (
+        await db.execute(
+            select(Task, Project.key)
+            .join(Project, Project.id == Task.project_id)
+            .where(Task.id == task_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def project_key(db: AsyncSession, project_id: uuid.UUID) -> str:
+    """The key of a project (for `OPS-12`)."""
+    return str((await db.execute(select(Project.key).where(Project.id == project_id))).scalar_one())
+
+
+async def labels_in_project(
+    db: AsyncSession, project_id: uuid.UUID, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `ids` are labels of the project."""
+    if not ids:
+        return set()
+    rows = await db.execute(
+        select(Label.id).where(Label.project_id == project_id, Label.id.in_(ids))
+    )
+    return set(rows.scalars())
+
+
+async def milestone_in_project(db: AsyncSession, project_id: uuid.UUID, mid: uuid.UUID) -> bool:
+    """True when the milestone belongs to the project."""
+    row = await db.execute(
+        select(Milestone.id).where(Milestone.id == mid, Milestone.project_id == project_id)
+    )
+    return row.first() is not None
+
+
+async def parent_in_project(db: AsyncSession, project_id: uuid.UUID, pid: uuid.UUID) -> bool:
+    """True when the parent is a live task of the same project."""
+    row = await db.execute(
+        select(Task.id).where(
+            Task.id == pid, Task.project_id == project_id, Task.deleted_at.is_(None)
+        )
+    )
+    return row.first() is not None
+
+
+async def ancestor_ids(db: AsyncSession, task_id: uuid.UUID) -> set[uuid.UUID]:
+    """The task and all its ancestors (parent, grandparent, ...), bounded against bad data."""
+    rows = await db.execute(
+        text(
+            "WITH RECURSIVE up(id, parent_id, depth) AS ("
+            " SELECT id, parent_id, 0 FROM tasks.tasks WHERE id = :id"
+            " UNION ALL SELECT t.id, t.parent_id, up.depth + 1 FROM tasks.tasks t"
+            " JOIN up ON t.id = up.parent_id WHERE up.depth < 1000)"
+            " SELECT id FROM up"
+        ),
+        {"id": task_id},
+    )
+    return set(rows.scalars())
+
+
+# --- lists and search -------------------------------------------------------------------
+
+
+def search_query(q: str) -> ColumnElement[Any]:
+    """The tsquery of a search box: the words as typed, or the last word as a prefix.
+
+    `websearch_to_tsquery` gives the search-engine syntax ("quoted phrases", -exclusions,
+    or); for search-as-you-type the last, unfinished word also matches as a prefix. The
+    prefix term is made only of word characters, so no tsquery syntax can be injected.
+    """
+    full = func.websearch_to_tsquery(_CFG, q)
+    stripped = q.rstrip()
+    m = _LAST_WORD.search(stripped) if stripped == q else None
+    if m is None:
+        return full
+    rest = stripped[: m.start()]
+    if rest.endswith("-"):
+        return full
+    prefix = func.to_tsquery(_CFG, m.group(1) + ":*")
+    if rest.strip():
+        prefix = func.websearch_to_tsquery(_CFG, rest).op("&&")(prefix)
+    return full.op("||")(prefix)
+
+
+def task_sort(name: str, rank: ColumnElement[Any] | None) -> SortSpec:
+    """The keyset sort of a task list."""
+    desc = name.startswith("-")
+    field = name.lstrip("-")
+    if field == "rank":
+        assert rank is not None
+        return SortSpec(name, rank, Task.id, desc=True)
+    column: ColumnElement[Any] = getattr(Task, field)
+    return SortSpec(name, column, Task.id, desc=desc, nullable=field == "due_at")
+
+
+def _filters(stmt: Select[Any], f: TaskFilters, me: uuid.UUID) -> Select[Any]:
+    if f.status:
+        stmt = stmt.where(Task.status.in_(f.status))
+    if f.priority:
+        stmt = stmt.where(Task.priority.in_([PRIORITIES.index(p) for p in f.priority]))
+    if f.assignee == "none":
+        stmt = stmt.where(func.cardinality(Task.assignee_ids) == 0)
+    elif f.assignee is not None:
+        who = me if f.assignee == "me" else uuid.UUID(f.assignee)
+        stmt = stmt.where(Task.assignee_ids.contains([who]))
+    if f.label:
+        stmt = stmt.where(Task.label_ids.overlap(f.label))
+    if f.milestone == "none":
+        stmt = stmt.where(Task.milestone_id.is_(None))
+    elif f.milestone is not None:
+        stmt = stmt.where(Task.milestone_id == uuid.UUID(f.milestone))
+    if f.parent == "none":
+        stmt = stmt.where(Task.parent_id.is_(None))
+    elif f.parent is not None:
+        stmt = stmt.where(Task.parent_id == uuid.UUID(f.parent))
+    if f.due_before is not None:
+        stmt = stmt.where(Task.due_at < f.due_before)
+    if f.due_after is not None:
+        stmt = stmt.where(Task.due_at >= f.due_after)
+    overdue = and_(Task.due_at < func.now(), Task.status.not_in(CLOSED))
+    if f.overdue is True:
+        stmt = stmt.where(overdue)
+    elif f.overdue is False:
+        stmt = stmt.where(not_(func.coalesce(overdue, False)))
+    if f.created_before is not None:
+        stmt = stmt.where(Task.created_at < f.created_before)
+    if f.created_after is not None:
+        stmt = stmt.where(Task.created_at >= f.created_after)
+    if f.updated_before is not None:
+        stmt = stmt.where(Task.updated_at < f.updated_before)
+    if f.updated_after is not None:
+        stmt = stmt.where(Task.updated_at >= f.updated_after)
+    if f.recurring is True:
+        stmt = stmt.where(Task.recurrence.is_not(None))
+    elif f.recurring is False:
+        stmt = stmt.where(Task.recurrence.is_(None))
+    return stmt
+
+
+def my_project_ids(user_id: uuid.UUID) -> Select[Any]:
+    """Sub-select: the live projects the user is a member of."""
+    return (
+        select(Member.project_id)
+        .join(Project, Project.id == Member.project_id)
+        .where(Member.user_id == user_id, Project.deleted_at.is_(None))
+    )
+
+
+def list_statement(
+    *,
+    me: uuid.UUID,
+    project_id: uuid.UUID | None,
+    filters: TaskFilters,
+    sort_name: str,
+    after: list[Any] | None,
+    limit: int,
+) -> Select[Any]:
+    """The SELECT of one page of live tasks the caller may see (a project or all of theirs)."""
+    rank: ColumnElement[Any] | None = None
+    query: ColumnElement[Any] | None = None
+    if filters.q:
+        query = search_query(filters.q)
+        rank = func.ts_rank(Task.search, query)
+    stmt = select(Task, Project.key, rank if rank is not None else literal(None)).join(
+        Project, Project.id == Task.project_id
+    )
+    stmt = stmt.where(Task.deleted_at.is_(None))
+    if project_id is not None:
+        stmt = stmt.where(Task.project_id == project_id)
+    else:
+        stmt = stmt.where(Task.project_id.in_(my_project_ids(me)))
+    if query is not None:
+        stmt = stmt.where(Task.search.op("@@")(query))
+    stmt = _filters(stmt, filters, me)
+    sort = task_sort(sort_name, rank)
+    if after is not None:
+        stmt = stmt.where(sort.after(after[1], after[2]))
+    return stmt.order_by(*sort.order_by()).limit(limit + 1)
+
+
+async def list_tasks(db: AsyncSession, stmt: Select[Any]) -> list[tuple[Task, str, float | None]]:
+    """Run a list statement."""
+    return [(t, k, r) for t, k, r in (await db.execute(stmt)).all()]
+
+
+async def trash(
+    db: AsyncSession, project_id: uuid.UUID, *, after: list[Any] | None, limit: int
+) -> list[tuple[Task, str]]:
+    """Trashed tasks of a project, most recently deleted first."""
+    stmt = (
+        select(Task, Project.key)
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.project_id == project_id, Task.deleted_at.is_not(None))
+    )
+    if after is not None:
+        stmt = stmt.where(
+            or_(
+                Task.deleted_at < after[0],
+                and_(Task.deleted_at == after[0], Task.id < after[1]),
+            )
+        )
+    stmt = stmt.order_by(Task.deleted_at.desc(), Task.id.desc()).limit(limit + 1)
+    return [(t, k) for t, k in (await db.execute(stmt)).all()]

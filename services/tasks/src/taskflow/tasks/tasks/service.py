@@ -1,0 +1,438 @@
+"""Rules of tasks: create, change, trash and restore, lists and search.
+
+Every write locks the task row first, checks the expected version, changes the state, and
+writes the activity row and the outbox events in the same transaction (the request scope
+commits once). Services never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.common.concurrency import check_version
+from taskflow.common.errors import Unprocessable
+from taskflow.common.pagination import Page, PageParams, encode_cursor
+from taskflow.events.ids import uuid7
+from taskflow.tasks import events as ev
+from taskflow.tasks.activity import service as activity
+from taskflow.tasks.projects import repository as projects_repo
+from taskflow.tasks.projects.auth import ProjectAccess, not_found
+from taskflow.tasks.tasks import repository as repo
+from taskflow.tasks.tasks.models import PRIORITIES, Task
+from taskflow.tasks.tasks.schemas import TaskCreate, TaskFilters, TaskRead, TaskUpdate
+
+#: Fields whose before/after go into activity and `task.updated`.
+TRACKED = (
+    "title", "description", "status", "priority", "label_ids", "assignee_ids", "watcher_ids",
+    "due_at", "start_at", "reminders", "recurrence", "progress", "estimate_minutes",
+    "parent_id", "milestone_id", "position", "completed_at",
+)  # fmt: skip
+NOT_NULL = ("title", "description", "status", "priority", "label_ids", "assignee_ids",
+            "watcher_ids", "reminders", "progress", "position")  # fmt: skip
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_read(task: Task, key: str, rank: float | None = None) -> TaskRead:
+    """The API view of a task row."""
+    return TaskRead(
+        id=task.id,
+        project_id=task.project_id,
+        key=f"{key}-{task.number}",
+        number=task.number,
+        title=task.title,
+        description=task.description,
+        status=task.status,  # type: ignore[arg-type]
+        priority=PRIORITIES[task.priority],  # type: ignore[arg-type]
+        label_ids=list(task.label_ids or []),
+        assignee_ids=list(task.assignee_ids or []),
+        watcher_ids=list(task.watcher_ids or []),
+        due_at=task.due_at,
+        start_at=task.start_at,
+        reminders=list(task.reminders or []),
+        recurrence=task.recurrence,  # type: ignore[arg-type]
+        series_id=task.series_id,
+        occurrence_index=task.occurrence_index,
+        progress=task.progress,
+        estimate_minutes=task.estimate_minutes,
+        parent_id=task.parent_id,
+        milestone_id=task.milestone_id,
+        position=task.position,
+        completed_at=task.completed_at,
+        version=task.version,
+        created_by=task.created_by,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        deleted_at=task.deleted_at,
+        rank=rank,
+    )
+
+
+def state_of(task: Task) -> dict[str, Any]:
+    """The tracked fields of a task, for diffs."""
+    out = {f: getattr(task, f) for f in TRACKED}
+    out["priority"] = PRIORITIES[task.priority]
+    out["label_ids"] = list(task.label_ids or [])
+    out["assignee_ids"] = list(task.assignee_ids or [])
+    out["watcher_ids"] = list(task.watcher_ids or [])
+    return out
+
+
+def counted(status: str, deleted: bool) -> tuple[int, int]:
+    """What a task adds to its project's (total, done) progress counters."""
+    if deleted or status == "cancelled":
+        return 0, 0
+    return 1, 1 if status == "done" else 0
+
+
+async def adjust_counts(
+    db: AsyncSession, project_id: uuid.UUID, before: tuple[int, int], after: tuple[int, int]
+) -> None:
+    await projects_repo.adjust_counts(db, project_id, after[0] - before[0], after[1] - before[1])
+
+
+def _err(field: str, msg: str, kind: str) -> dict[str, Any]:
+    return {"loc": ["body", field], "msg": msg, "type": kind}
+
+
+async def validate_refs(
+    db: AsyncSession,
+    project_id: uuid.UUID,
+    values: dict[str, Any],
+    *,
+    task_id: uuid.UUID | None = None,
+) -> None:
+    """422 naming each field whose ids do not fit the project (labels, members, parent...)."""
+    errors: list[dict[str, Any]] = []
+    labels = values.get("label_ids")
+    if labels:
+        known = await repo.labels_in_project(db, project_id, labels)
+        if unknown := [str(x) for x in labels if x not in known]:
+            errors.append(
+                _err("label_ids", f"unknown labels: {', '.join(unknown)}", "unknown_label")
+            )
+    for field in ("assignee_ids", "watcher_ids"):
+        ids = values.get(field)
+        if ids:
+            members = await projects_repo.member_ids(db, project_id, list(set(ids)))
+            if strangers := [str(x) for x in ids if x not in members]:
+                errors.append(
+                    _err(
+                        field, f"not members of the project: {', '.join(strangers)}", "not_a_member"
+                    )
+                )
+    milestone = values.get("milestone_id")
+    if milestone is not None and not await repo.milestone_in_project(db, project_id, milestone):
+        errors.append(
+            _err("milestone_id", "no such milestone in this project", "unknown_milestone")
+        )
+    parent = values.get("parent_id")
+    if parent is not None:
+        if not await repo.parent_in_project(db, project_id, parent):
+            errors.append(
+                _err(
+                    "parent_id", "the parent must be a live task of the same project", "bad_parent"
+                )
+            )
+        elif task_id is not None and task_id in await repo.ancestor_ids(db, parent):
+            errors.append(_err("parent_id", "this parent would make a cycle", "parent_cycle"))
+    if errors:
+        raise Unprocessable("Some fields do not fit this project.", errors=errors)
+
+
+def _dedupe(ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    return list(dict.fromkeys(ids))
+
+
+async def create(
+    db: AsyncSession,
+    access: ProjectAccess,
+    data: TaskCreate,
+    *,
+    series: tuple[uuid.UUID, int] | None = None,
+) -> TaskRead:
+    """Create a task; numbers it under the project row lock (`OPS-124`)."""
+    access.require_writable()
+    values = data.model_dump()
+    values["label_ids"] = _dedupe(data.label_ids)
+    values["assignee_ids"] = _dedupe(data.assignee_ids)
+    values["watcher_ids"] = _dedupe(data.watcher_ids)
+    await validate_refs(db, access.project_id, values)
+    number, key = await projects_repo.bump_counter(db, access.project_id)
+    ts = now()
+    task_id = uuid7()
+    if series is None and data.recurrence is not None:
+        series = (task_id, 0)
+    task = Task(
+        id=task_id,
+        project_id=access.project_id,
+        number=number,
+        title=data.title,
+        description=data.description,
+        status=data.status,
+        priority=PRIORITIES.index(data.priority),
+        label_ids=values["label_ids"],
+        assignee_ids=values["assignee_ids"],
+        watcher_ids=values["watcher_ids"],
+        due_at=data.due_at,
+        start_at=data.start_at,
+        reminders=[r.model_dump(mode="json", exclude_none=True) for r in data.reminders],
+        recurrence=data.recurrence.model_dump() if data.recurrence else None,
+        series_id=series[0] if series else None,
+        occurrence_index=series[1] if series else None,
+        progress=data.progress,
+        estimate_minutes=data.estimate_minutes,
+        parent_id=data.parent_id,
+        milestone_id=data.milestone_id,
+        position=data.position if data.position is not None else float(number),
+        completed_at=ts if data.status == "done" else None,
+        version=1,
+        created_by=access.user_id,
+        created_at=ts,
+        updated_at=ts,
+    )
+    db.add(task)
+    await adjust_counts(db, access.project_id, (0, 0), counted(task.status, False))
+    await db.flush()
+    activity.record(
+        db,
+        project_id=task.project_id,
+        task_id=task.id,
+        actor_id=access.user_id,
+        action="task.created",
+        changes=activity.diff({}, state_of(task)),
+    )
+    await ev.emit(db, ev.task_created(task, key), access.user_id)
+    return to_read(task, key)
+
+
+async def get(db: AsyncSession, task_id: uuid.UUID) -> TaskRead:
+    """One task (the caller's access was checked by the route dependency)."""
+    found = await repo.get_with_key(db, task_id)
+    if found is None:
+        raise not_found("task")
+    return to_read(*found)
+
+
+async def _locked(db: AsyncSession, task_id: uuid.UUID, *, deleted: bool | None = False) -> Task:
+    task = await repo.get_for_update(db, task_id, deleted=deleted)
+    if task is None:
+        raise not_found("task")
+    return task
+
+
+def _apply_status(task: Task, status: str) -> None:
+    if status == task.status:
+        return
+    if status == "done":
+        task.completed_at = now()
+    elif task.status == "done":
+        task.completed_at = None
+    task.status = status
+
+
+async def apply_changes(
+    db: AsyncSession, access: ProjectAccess, task: Task, fields: dict[str, Any]
+) -> TaskRead:
+    """Apply validated field values to a locked task, with activity and events."""
+    for name in NOT_NULL:
+        if name in fields and fields[name] is None:
+            raise Unprocessable(
+                f"{name} cannot be null.", errors=[_err(name, "may not be null", "null")]
+            )
+    for name in ("label_ids", "assignee_ids", "watcher_ids"):
+        if name in fields:
+            fields[name] = _dedupe(fields[name])
+    start = fields.get("start_at", task.start_at)
+    due = fields.get("due_at", task.due_at)
+    if start is not None and due is not None and due < start:
+        raise Unprocessable(
+            "due_at must not be before start_at.",
+            errors=[_err("due_at", "due_at is before start_at", "date_order")],
+        )
+    await validate_refs(
+        db,
+        task.project_id,
+        {
+            k: v
+            for k, v in fields.items()
+            if k in ("label_ids", "assignee_ids", "watcher_ids", "milestone_id", "parent_id")
+        },
+        task_id=task.id,
+    )
+    before = state_of(task)
+    before_count = counted(task.status, False)
+    for name, value in fields.items():
+        if name == "status":
+            _apply_status(task, value)
+        elif name == "priority":
+            task.priority = PRIORITIES.index(value)
+        elif name == "reminders":
+            task.reminders = [
+                r if isinstance(r, dict) else r.model_dump(mode="json", exclude_none=True)
+                for r in value
+            ]
+            task.reminders = [
+                {
+                    k: (v.isoformat() if isinstance(v, datetime) else v)
+                    for k, v in r.items()
+                    if v is not None
+                }
+                for r in task.reminders
+            ]
+        elif name == "recurrence":
+            task.recurrence = (
+                value if value is None or isinstance(value, dict) else value.model_dump()
+            )
+            if value is not None and task.series_id is None:
+                task.series_id, task.occurrence_index = task.id, 0
+        else:
+            setattr(task, name, value)
+    changed = activity.diff(before, state_of(task))
+    key = await repo.project_key(db, task.project_id)
+    if not changed:
+        return to_read(task, key)
+    task.version += 1
+    task.updated_at = now()
+    await adjust_counts(db, task.project_id, before_count, counted(task.status, False))
+    activity.record(
+        db,
+        project_id=task.project_id,
+        task_id=task.id,
+        actor_id=access.user_id,
+        action="task.updated",
+        changes=changed,
+    )
+    for event in ev.task_change_events(task, key, changed, before):
+        await ev.emit(db, event, access.user_id)
+    return to_read(task, key)
+
+
+async def update(
+    db: AsyncSession,
+    access: ProjectAccess,
+    task_id: uuid.UUID,
+    changes: TaskUpdate,
+    expected: int | None,
+) -> TaskRead:
+    """Change some fields of a task; 412 when `expected` is not the current version."""
+    access.require_writable()
+    task = await _locked(db, task_id)
+    check_version(task, expected)
+    return await apply_changes(db, access, task, changes.model_dump(exclude_unset=True))
+
+
+async def delete(
+    db: AsyncSession, access: ProjectAccess, task_id: uuid.UUID, expected: int | None
+) -> TaskRead:
+    """Move a task to the trash (restorable until purged)."""
+    access.require_writable()
+    task = await _locked(db, task_id)
+    check_version(task, expected)
+    await adjust_counts(db, task.project_id, counted(task.status, False), (0, 0))
+    task.deleted_at = now()
+    task.updated_at = task.deleted_at
+    task.version += 1
+    key = await repo.project_key(db, task.project_id)
+    activity.record(
+        db,
+        project_id=task.project_id,
+        task_id=task.id,
+        actor_id=access.user_id,
+        action="task.deleted",
+        changes={"deleted_at": {"before": None, "after": task.deleted_at.isoformat()}},
+    )
+    await ev.emit(db, ev.task_deleted(task, key), access.user_id)
+    return to_read(task, key)
+
+
+async def restore(
+    db: AsyncSession, access: ProjectAccess, task_id: uuid.UUID, expected: int | None = None
+) -> TaskRead:
+    """Bring a task back from the trash."""
+    access.require_writable()
+    task = await _locked(db, task_id, deleted=True)
+    check_version(task, expected)
+    before = task.deleted_at
+    task.deleted_at = None
+    task.updated_at = now()
+    task.version += 1
+    await adjust_counts(db, task.project_id, (0, 0), counted(task.status, False))
+    key = await repo.project_key(db, task.project_id)
+    activity.record(
+        db,
+        project_id=task.project_id,
+        task_id=task.id,
+        actor_id=access.user_id,
+        action="task.restored",
+        changes={"deleted_at": {"before": before.isoformat() if before else None, "after": None}},
+    )
+    await ev.emit(db, ev.task_restored(task, key), access.user_id)
+    return to_read(task, key)
+
+
+def _sort_of(filters: TaskFilters) -> str:
+    if filters.sort == "rank" and not filters.q:
+        raise Unprocessable(
+            "sort=rank needs a search (q).",
+            errors=[{"loc": ["query", "sort"], "msg": "rank needs q", "type": "sort"}],
+        )
+    return filters.sort or ("rank" if filters.q else "-created_at")
+
+
+def _cursor_value(task: Task, sort: str, rank: float | None) -> Any:
+    field = sort.lstrip("-")
+    return rank if field == "rank" else getattr(task, field)
+
+
+async def list_tasks(
+    db: AsyncSession,
+    me: uuid.UUID,
+    filters: TaskFilters,
+    page: PageParams,
+    *,
+    project_id: uuid.UUID | None = None,
+) -> Page[TaskRead]:
+    """One page of live tasks: of a project, or of every project the caller is in."""
+    sort = _sort_of(filters)
+    after = page.after(length=3)
+    if after is not None and after[0] != sort:
+        raise Unprocessable(
+            "The cursor belongs to another sort order.",
+            code="invalid_cursor",
+            errors=[
+                {"loc": ["query", "cursor"], "msg": "Invalid cursor", "type": "invalid_cursor"}
+            ],
+        )
+    if after is not None:
+        after[2] = uuid.UUID(str(after[2]))
+    stmt = repo.list_statement(
+        me=me,
+        project_id=project_id,
+        filters=filters,
+        sort_name=sort,
+        after=after,
+        limit=page.limit,
+    )
+    rows = await repo.list_tasks(db, stmt)
+    items = rows[: page.limit]
+    next_cursor = None
+    if len(rows) > page.limit and items:
+        last, _, rank = items[-1]
+        next_cursor = encode_cursor(sort, _cursor_value(last, sort, rank), last.id)
+    return Page[TaskRead](items=[to_read(t, k, r) for t, k, r in items], next_cursor=next_cursor)
+
+
+async def trash(db: AsyncSession, access: ProjectAccess, page: PageParams) -> Page[TaskRead]:
+    """The project's trash, most recently deleted first."""
+    rows = await repo.trash(db, access.project_id, after=page.after(length=2), limit=page.limit)
+    result = page.page(rows, lambda r: (r[0].deleted_at, r[0].id))
+    return Page[TaskRead](
+        items=[to_read(t, k) for t, k in result.items], next_cursor=result.next_cursor
+    )

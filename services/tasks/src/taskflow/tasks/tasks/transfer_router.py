@@ -1,0 +1,85 @@
+"""HTTP routes of export and import."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+
+from taskflow.common.db import SessionDep
+from taskflow.common.errors import Conflict, Forbidden, NotFound, ProblemError, errors
+from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
+from taskflow.tasks.tasks import transfer
+from taskflow.tasks.tasks.schemas import ImportReport
+
+router = APIRouter(prefix="/api/v1/projects", tags=["transfer"])
+
+
+class UnsupportedMediaType(ProblemError):
+    status = 415
+    default_code = "unsupported_media_type"
+    default_title = "Unsupported Media Type"
+
+
+@router.get(
+    "/{project_id}/export",
+    operation_id="projects_export",
+    responses={
+        **errors(NotFound),
+        200: {
+            "description": "The tasks as CSV or JSON.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/TaskRead"}}
+                },
+            },
+        },
+    },
+)
+async def export_tasks(
+    access: ProjectViewer, db: SessionDep, format: Literal["csv", "json"] = "json"
+) -> Response:
+    """Every live task of the project as CSV or JSON."""
+    if format == "csv":
+        body = await transfer.export_csv(db, access)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="tasks.csv"'},
+        )
+    items = await transfer.export_json(db, access)
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(jsonable_encoder(items))
+
+
+@router.post(
+    "/{project_id}/import",
+    response_model=ImportReport,
+    operation_id="projects_import",
+    responses=errors(NotFound, Forbidden, Conflict, UnsupportedMediaType),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_tasks(access: ProjectMember, db: SessionDep, request: Request) -> ImportReport:
+    """Create tasks from a CSV body (header row; title required) with a per-row report."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "text/csv":
+        raise UnsupportedMediaType("Send the CSV as text/csv.")
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from taskflow.common.errors import Unprocessable
+
+        raise Unprocessable(
+            "The CSV must be UTF-8.",
+            errors=[{"loc": ["body"], "msg": "not UTF-8", "type": "encoding"}],
+        ) from None
+    settings = request.app.state.settings
+    return await transfer.import_csv(db, access, text, max_rows=settings.import_max_rows)

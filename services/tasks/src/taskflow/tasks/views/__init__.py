@@ -1,0 +1,1 @@
+"""Views domain of the tasks service."""

@@ -1,0 +1,267 @@
+"""Projects and members over HTTP, including the authorization matrix."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+async def test_create_project_makes_owner_and_events(client, make_user, outbox):
+    ann = await make_user("ann")
+    r = await client.post(
+        "/api/v1/projects", json={"key": "OPS", "name": "Operations"}, headers=ann.h
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["role"] == "owner"
+    assert body["key"] == "OPS"
+    assert body["progress"] == 0
+    assert r.headers["ETag"] == '"1"'
+    types = [t for t, _ in await outbox()]
+    assert types == ["project.created", "project.member_added"]
+    r = await client.get("/api/v1/projects", headers=ann.h)
+    assert [p["key"] for p in r.json()["items"]] == ["OPS"]
+
+
+async def test_duplicate_key_and_bad_key(client, make_user):
+    ann = await make_user()
+    assert (
+        await client.post("/api/v1/projects", json={"key": "OPS", "name": "a"}, headers=ann.h)
+    ).status_code == 201
+    r = await client.post("/api/v1/projects", json={"key": "OPS", "name": "b"}, headers=ann.h)
+    assert r.status_code == 409
+    assert r.json()["code"] == "duplicate_key"
+    r = await client.post("/api/v1/projects", json={"key": "ops!", "name": "b"}, headers=ann.h)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"][-1] == "key"
+
+
+async def test_no_token_is_401(client):
+    r = await client.get("/api/v1/projects")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_non_member_gets_404_everywhere(client, make_user, make_project):
+    ann, eve = await make_user("ann"), await make_user("eve")
+    p = await make_project(ann)
+    task = await p.task(title="secret")
+    pid, tid = p.id, task["id"]
+    calls = [
+        ("GET", f"/api/v1/projects/{pid}", None),
+        ("PATCH", f"/api/v1/projects/{pid}", {"name": "x"}),
+        ("DELETE", f"/api/v1/projects/{pid}", None),
+        ("POST", f"/api/v1/projects/{pid}/archive", None),
+        ("GET", f"/api/v1/projects/{pid}/members", None),
+        ("POST", f"/api/v1/projects/{pid}/members", {"user_id": str(eve.id), "role": "owner"}),
+        ("GET", f"/api/v1/projects/{pid}/tasks", None),
+        ("POST", f"/api/v1/projects/{pid}/tasks", {"title": "x"}),
+        ("GET", f"/api/v1/projects/{pid}/trash", None),
+        ("GET", f"/api/v1/projects/{pid}/activity", None),
+        ("GET", f"/api/v1/projects/{pid}/labels", None),
+        ("GET", f"/api/v1/projects/{pid}/milestones", None),
+        ("GET", f"/api/v1/projects/{pid}/export", None),
+        ("GET", f"/api/v1/tasks/{tid}", None),
+        ("PATCH", f"/api/v1/tasks/{tid}", {"title": "x"}),
+        ("DELETE", f"/api/v1/tasks/{tid}", None),
+        ("GET", f"/api/v1/tasks/{tid}/comments", None),
+        ("POST", f"/api/v1/tasks/{tid}/comments", {"body": "hi"}),
+        ("GET", f"/api/v1/tasks/{tid}/activity", None),
+    ]
+    for method, url, body in calls:
+        r = await client.request(method, url, json=body, headers=eve.h)
+        assert r.status_code == 404, (method, url, r.status_code, r.text)
+    # ... and the same answer as for an id that does not exist.
+    r = await client.get(f"/api/v1/projects/{uuid.uuid4()}", headers=eve.h)
+    assert r.status_code == 404
+    # Listing all my tasks and searching never show it.
+    r = await client.get("/api/v1/tasks", params={"q": "secret"}, headers=eve.h)
+    assert r.json()["items"] == []
+
+
+ROLE_RULES = [
+    # (what, minimum role, method, path template, body)
+    ("read project", "viewer", "GET", "/api/v1/projects/{pid}", None),
+    ("list members", "viewer", "GET", "/api/v1/projects/{pid}/members", None),
+    ("create task", "member", "POST", "/api/v1/projects/{pid}/tasks", {"title": "t"}),
+    ("update task", "member", "PATCH", "/api/v1/tasks/{tid}", {"title": "t2"}),
+    ("comment", "member", "POST", "/api/v1/tasks/{tid}/comments", {"body": "c"}),
+    ("create label", "member", "POST", "/api/v1/projects/{pid}/labels", {"name": "L{n}"}),
+    ("update project", "admin", "PATCH", "/api/v1/projects/{pid}", {"name": "n{n}"}),
+    ("archive", "admin", "POST", "/api/v1/projects/{pid}/archive", None),
+    (
+        "add member",
+        "admin",
+        "POST",
+        "/api/v1/projects/{pid}/members",
+        {"user_id": "{new}", "role": "member"},
+    ),
+    ("delete project", "owner", "DELETE", "/api/v1/projects/{pid}", None),
+]
+ORDER = ["viewer", "member", "admin", "owner"]
+
+
+@pytest.mark.parametrize(
+    ("what", "minimum", "method", "path", "body"), ROLE_RULES, ids=[r[0] for r in ROLE_RULES]
+)
+async def test_role_matrix(client, make_user, make_project, sql, what, minimum, method, path, body):
+    """Every role below the minimum gets 403; the minimum itself is allowed."""
+    owner = await make_user()
+    p = await make_project(owner)
+    task = await p.task()
+    for n, role in enumerate(ORDER):
+        who = owner if role == "owner" else await make_user()
+        if role != "owner":
+            await p.add(who, role)
+        new = await make_user()
+        url = path.format(pid=p.id, tid=task["id"])
+        payload = None
+        if body is not None:
+            payload = {
+                k: v.format(n=n, new=new.id) if isinstance(v, str) else v for k, v in body.items()
+            }
+        r = await client.request(method, url, json=payload, headers=who.h)
+        allowed = ORDER.index(role) >= ORDER.index(minimum)
+        if allowed:
+            assert r.status_code < 300, (what, role, r.status_code, r.text)
+            if what == "archive":
+                await client.post(f"/api/v1/projects/{p.id}/unarchive", headers=owner.h)
+        else:
+            assert r.status_code == 403, (what, role, r.status_code, r.text)
+
+
+async def test_system_admin_is_not_a_project_member(client, make_user, make_project):
+    ann = await make_user()
+    root = await make_user(roles=("admin", "user"))
+    p = await make_project(ann)
+    assert (await client.get(f"/api/v1/projects/{p.id}", headers=root.h)).status_code == 404
+
+
+async def test_members_add_by_email_through_auth(client, make_user, make_project, auth_double, sql):
+    ann = await make_user()
+    p = await make_project(ann)
+    bob_id = uuid.uuid4()
+    auth_double.add(bob_id, "Bob@Example.com", "Bob", tz="Europe/Berlin")
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/members",
+        json={"email": "bob@example.com", "role": "member"},
+        headers=ann.h,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["user_id"] == str(bob_id)
+    assert r.json()["display_name"] == "Bob"
+    assert "email:bob@example.com" in auth_double.calls
+    rows = await sql("SELECT timezone FROM tasks.users WHERE id = :id", id=bob_id)
+    assert rows[0][0] == "Europe/Berlin"
+    # unknown email: 422 naming the field
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/members", json={"email": "nobody@example.com"}, headers=ann.h
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "email"]
+    # already a member
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/members", json={"email": "bob@example.com"}, headers=ann.h
+    )
+    assert r.status_code == 409
+
+
+async def test_auth_down_is_503_not_unknown_user(client, make_user, make_project, auth_double):
+    ann = await make_user()
+    p = await make_project(ann)
+    auth_double.fail = True
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/members", json={"email": "x@example.com"}, headers=ann.h
+    )
+    assert r.status_code == 503
+    assert r.json()["code"] == "upstream_unavailable"
+
+
+async def test_last_owner_cannot_leave_or_be_demoted(client, make_user, make_project):
+    ann, bob = await make_user(), await make_user()
+    p = await make_project(ann)
+    await p.add(bob, "admin")
+    base = f"/api/v1/projects/{p.id}/members"
+    r = await client.delete(f"{base}/{ann.id}", headers=ann.h)
+    assert r.status_code == 409
+    assert r.json()["code"] == "last_owner"
+    r = await client.patch(f"{base}/{ann.id}", json={"role": "admin"}, headers=ann.h)
+    assert r.status_code == 409
+    # an admin cannot remove or demote an owner, nor make owners
+    assert (await client.delete(f"{base}/{ann.id}", headers=bob.h)).status_code == 403
+    assert (
+        await client.patch(f"{base}/{bob.id}", json={"role": "owner"}, headers=bob.h)
+    ).status_code == 403
+    # with a second owner the first may leave
+    assert (
+        await client.patch(f"{base}/{bob.id}", json={"role": "owner"}, headers=ann.h)
+    ).status_code == 200
+    assert (await client.delete(f"{base}/{ann.id}", headers=ann.h)).status_code == 204
+    assert (await client.get(f"/api/v1/projects/{p.id}", headers=ann.h)).status_code == 404
+
+
+async def test_member_can_leave_but_not_remove_others(client, make_user, make_project, outbox):
+    ann, bob, cat = await make_user(), await make_user(), await make_user()
+    p = await make_project(ann)
+    await p.add(bob, "member")
+    await p.add(cat, "member")
+    base = f"/api/v1/projects/{p.id}/members"
+    assert (await client.delete(f"{base}/{cat.id}", headers=bob.h)).status_code == 403
+    assert (await client.delete(f"{base}/{bob.id}", headers=bob.h)).status_code == 204
+    assert [t for t, _ in await outbox("project.member_removed")] == ["project.member_removed"]
+
+
+async def test_update_with_if_match_and_activity(client, make_user, make_project, outbox):
+    ann = await make_user()
+    p = await make_project(ann)
+    url = f"/api/v1/projects/{p.id}"
+    r = await client.patch(url, json={"status": "active"}, headers={**ann.h, "If-Match": '"1"'})
+    assert r.status_code == 200
+    assert r.json()["version"] == 2
+    r = await client.patch(url, json={"health": "at_risk"}, headers={**ann.h, "If-Match": '"1"'})
+    assert r.status_code == 412
+    assert r.json()["code"] == "precondition_failed"
+    r = await client.patch(
+        url, json={"start_date": "2026-05-01", "target_date": "2026-04-01"}, headers=ann.h
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "target_date"]
+    _, data = (await outbox("project.updated"))[0]
+    assert data["changes"]["status"] == {"before": "planning", "after": "active"}
+    r = await client.get(f"{url}/activity", headers=ann.h)
+    assert r.json()["items"][0]["action"] == "project.updated"
+
+
+async def test_archive_makes_read_only_and_delete_restore(client, make_user, make_project):
+    ann = await make_user()
+    p = await make_project(ann)
+    url = f"/api/v1/projects/{p.id}"
+    assert (await client.post(f"{url}/archive", headers=ann.h)).status_code == 200
+    r = await client.post(f"{url}/tasks", json={"title": "x"}, headers=ann.h)
+    assert r.status_code == 409
+    assert r.json()["code"] == "project_archived"
+    assert (await client.post(f"{url}/unarchive", headers=ann.h)).status_code == 200
+    assert (await client.delete(url, headers=ann.h)).status_code == 204
+    assert (await client.get(url, headers=ann.h)).status_code == 404
+    r = await client.post(f"{url}/restore", headers=ann.h)
+    assert r.status_code == 200
+    assert r.json()["deleted_at"] is None
+
+
+async def test_project_list_filters_sorts_and_paginates(client, make_user, make_project):
+    ann = await make_user()
+    for i, status in enumerate(["active", "planning", "active"]):
+        await make_project(ann, key=f"K{i}X", name=f"n{i}", status=status)
+    r = await client.get(
+        "/api/v1/projects", params={"status": "active", "sort": "-name"}, headers=ann.h
+    )
+    assert [p["name"] for p in r.json()["items"]] == ["n2", "n0"]
+    r = await client.get("/api/v1/projects", params={"limit": 2}, headers=ann.h)
+    assert len(r.json()["items"]) == 2
+    assert r.json()["next_cursor"]
+    r2 = await client.get(
+        "/api/v1/projects", params={"limit": 2, "cursor": r.json()["next_cursor"]}, headers=ann.h
+    )
+    assert [p["name"] for p in r2.json()["items"]] == ["n2"]
+    assert r2.json()["next_cursor"] is None
