@@ -9,6 +9,7 @@ with `INSERT ... ON CONFLICT`, so ORM identity tracking would only cost time.
 - `task_versions`: the task's state at each version (status, deleted, due, milestone), the
   history that cumulative flow, burndown, start times and reopen counts are derived from.
 - `task_assignees`: the current assignees of each task (from the latest version).
+- `inbox`: event ids handled by the consumer (taskflow.events), for exactly-once effects.
 - `projects`, `members`: the membership projection used for authorization.
 - `milestones`: title and due date of milestones (burndown range and ideal line).
 """
@@ -32,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from taskflow.common.db import make_metadata
+from taskflow.events.consumer import inbox_table
 
 SCHEMA = "reporting"
 metadata = make_metadata(SCHEMA)
@@ -144,6 +146,9 @@ milestones = Table(
     Column("created_at", DateTime(timezone=True), nullable=True),
 )
 
+#: Event ids the consumer has handled (taskflow.events), in the same transaction as the effect.
+inbox = inbox_table(metadata)
+
 #: Read models emptied and refilled by `rebuild` (the event log and the inbox are kept).
 READ_MODELS: tuple[Table, ...] = (
     task_assignees,
@@ -158,6 +163,7 @@ __all__ = [
     "READ_MODELS",
     "SCHEMA",
     "event_log",
+    "inbox",
     "members",
     "metadata",
     "milestones",
