@@ -58,8 +58,15 @@ async def db(test_database: FreshDatabase) -> AsyncIterator[Db]:
     async with engine.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         await conn.run_sync(metadata.create_all)
-    yield Db(engine, async_sessionmaker(engine, expire_on_commit=False), schema, outbox, inbox,
-             effects, aggregates)  # fmt: skip
+    yield Db(
+        engine,
+        async_sessionmaker(engine, expire_on_commit=False),
+        schema,
+        outbox,
+        inbox,
+        effects,
+        aggregates,
+    )
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     await engine.dispose()
@@ -68,8 +75,9 @@ async def db(test_database: FreshDatabase) -> AsyncIterator[Db]:
 @pytest_asyncio.fixture
 async def clean_db(db: Db) -> Db:
     """The schema with every table emptied (tests of one session share it)."""
-    names = ", ".join(f'"{db.schema}"."{t.name}"' for t in (db.outbox, db.inbox, db.effects,
-                                                          db.aggregates))  # fmt: skip
+    names = ", ".join(
+        f'"{db.schema}"."{t.name}"' for t in (db.outbox, db.inbox, db.effects, db.aggregates)
+    )
     async with db.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
     return db

@@ -30,15 +30,37 @@ from taskflow.events.examples import example, examples, missing_examples
 CATALOG_DIR = Path(__file__).resolve().parents[3] / "docs" / "events"
 
 EXPECTED_TYPES = {
-    "user.registered", "user.updated", "user.deactivated", "user.mfa_enabled",
-    "user.verification_requested", "user.password_reset_requested", "user.login_failed",
-    "project.created", "project.updated", "project.archived", "project.deleted",
-    "project.restored", "project.member_added", "project.member_role_changed",
-    "project.member_removed", "task.created", "task.updated", "task.assigned",
-    "task.unassigned", "task.status_changed", "task.completed", "task.reopened",
-    "task.deleted", "task.restored", "comment.added", "comment.edited", "comment.deleted",
-    "milestone.created", "milestone.updated", "notification.delivery_failed",
-}  # fmt: skip
+    "user.registered",
+    "user.updated",
+    "user.deactivated",
+    "user.mfa_enabled",
+    "user.verification_requested",
+    "user.password_reset_requested",
+    "user.login_failed",
+    "project.created",
+    "project.updated",
+    "project.archived",
+    "project.deleted",
+    "project.restored",
+    "project.member_added",
+    "project.member_role_changed",
+    "project.member_removed",
+    "task.created",
+    "task.updated",
+    "task.assigned",
+    "task.unassigned",
+    "task.status_changed",
+    "task.completed",
+    "task.reopened",
+    "task.deleted",
+    "task.restored",
+    "comment.added",
+    "comment.edited",
+    "comment.deleted",
+    "milestone.created",
+    "milestone.updated",
+    "notification.delivery_failed",
+}
 
 
 def test_every_architecture_event_is_registered_with_an_example() -> None:

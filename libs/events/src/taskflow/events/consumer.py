@@ -36,6 +36,7 @@ import orjson
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.events.contracts import Event, event_class
@@ -85,6 +86,13 @@ def safe_error(exc: BaseException, limit: int = 300) -> str:
     text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     text = _CREDENTIALS.sub(r"\1***@", text)
     return text.encode("ascii", "replace").decode()[:limit]
+
+
+def _is_infrastructure(exc: BaseException) -> bool:
+    """A lost or refused database connection (as opposed to a bug or bad data)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (ConnectionError, OSError, TimeoutError, InterfaceError))
 
 
 def _attempts(message: AbstractIncomingMessage) -> int:
@@ -145,6 +153,7 @@ class Consumer:
         self.declare = declare
         self.connect_timeout = connect_timeout
         self.backoff = backoff or Backoff()
+        self.db_backoff = Backoff(base=0.2, cap=10)
         self.ready = asyncio.Event()  # set once consuming (tests wait for it)
         self.handled = 0
         self.duplicates = 0
@@ -181,8 +190,11 @@ class Consumer:
             connection.close_callbacks.add(lambda *_: closed.set())
             while not stop.is_set() and not closed.is_set():
                 get = asyncio.ensure_future(inbox.get())
-                waits = {get, asyncio.ensure_future(stop.wait()),
-                         asyncio.ensure_future(closed.wait())}  # fmt: skip
+                waits = {
+                    get,
+                    asyncio.ensure_future(stop.wait()),
+                    asyncio.ensure_future(closed.wait()),
+                }
                 done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
                 for task in pending:
                     task.cancel()
@@ -230,18 +242,35 @@ class Consumer:
                 else:
                     duplicate = False
                     await handler(session, envelope, event)
-        except BROKER_ERRORS:
-            raise
-        except Exception as exc:  # the handler's (or the database's) failure: retry or park
+        except Exception as exc:  # the handler's (or the database's) failure
+            if _is_infrastructure(exc):
+                # The database is away: not this message's fault, so no attempt is used up.
+                # Put it back after a pause; order is kept (single active consumer, requeue).
+                delay = self.db_backoff.next()
+                log.warning(
+                    "consumer %s: database unavailable (%s); requeue in %.2fs",
+                    self.spec.name,
+                    safe_error(exc),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                await message.nack(requeue=True)
+                return
             attempts += 1
             error = safe_error(exc)
             if attempts >= self.spec.max_attempts:
-                log.error("consumer %s: parking %s after %d attempts: %s",
-                          self.spec.name, envelope.id, attempts, error)  # fmt: skip
+                log.error(
+                    "consumer %s: parking %s after %d attempts: %s",
+                    self.spec.name,
+                    envelope.id,
+                    attempts,
+                    error,
+                )
                 await self._park(channel, message, error, attempts)
             else:
                 await self._retry(channel, message, error, attempts)
             return
+        self.db_backoff.reset()
         await message.ack()
         HANDLE_SECONDS.labels(self.spec.name).observe(time.perf_counter() - started)
         if duplicate:

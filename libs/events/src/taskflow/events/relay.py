@@ -64,7 +64,6 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     OSError,
     TimeoutError,
-    RuntimeError,  # aio-pika raises it for operations on a closed connection/channel
 )
 
 
@@ -407,8 +406,9 @@ class OutboxRelay:
                     continue  # there may be more: go again at once
                 wake = asyncio.ensure_future(self._wake.wait())
                 stopped = asyncio.ensure_future(stop.wait())
-                await asyncio.wait({wake, stopped}, timeout=self.poll_interval,
-                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                await asyncio.wait(
+                    {wake, stopped}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
                 wake.cancel()
                 stopped.cancel()
         finally:
