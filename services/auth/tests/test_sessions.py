@@ -81,7 +81,9 @@ async def test_cookie_mode_needs_the_csrf_token(api: Api) -> None:
     set_cookies = r.headers.get_list("set-cookie")
     refresh_cookie = next(c for c in set_cookies if c.startswith("tf_refresh="))
     low = refresh_cookie.lower()
-    assert "httponly" in low and "secure" in low and "samesite=strict" in low
+    assert "httponly" in low
+    assert "secure" in low
+    assert "samesite=strict" in low
     assert "path=/api/v1/auth" in low
     csrf = api.client.cookies.get("tf_csrf")
     assert csrf
@@ -125,7 +127,7 @@ async def test_logout_ends_the_session(api: Api) -> None:
 async def test_sessions_list_and_revoke_own_only(api: Api) -> None:
     user, pair1 = await api.signed_in()
     pair2 = (await api.login(user["email"])).json()
-    other, other_pair = await api.signed_in()
+    _, other_pair = await api.signed_in()
     r = await api.client.get("/api/v1/auth/sessions", headers=bearer(pair1))
     assert r.status_code == 200
     items = r.json()["items"]

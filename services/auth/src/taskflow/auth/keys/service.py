@@ -231,7 +231,7 @@ class DbKeySource:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         ttl: float = 60.0,
-        min_refresh_interval: float = 1.0,
+        min_refresh_interval: float = 0.25,
         database: Database | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
@@ -260,13 +260,25 @@ class DbKeySource:
         self._loaded_at = time.monotonic()
 
     async def get(self, kid: str, *, refresh: bool = False) -> Key | None:
-        """The public key for `kid` if it is published."""
-        age = time.monotonic() - self._loaded_at
-        if age > self.ttl or (refresh and kid not in self._keys):
-            async with self._lock:
-                age = time.monotonic() - self._loaded_at
-                if age > self.ttl or (
-                    refresh and kid not in self._keys and age >= self.min_refresh_interval
-                ):
-                    await self._load()
+        """The public key for `kid` if it is published.
+
+        An unknown kid after a recent reload waits out the rest of `min_refresh_interval`
+        and reloads once, instead of failing: a token signed by a key created a moment ago
+        (rotation, first start) must verify, and the wait is what bounds forged-kid floods.
+        Concurrent callers share one reload through the lock.
+        """
+        if kid in self._keys and time.monotonic() - self._loaded_at <= self.ttl:
+            return self._keys[kid]
+        if not refresh and time.monotonic() - self._loaded_at <= self.ttl:
+            return None
+        started = time.monotonic()
+        async with self._lock:
+            if kid in self._keys and self._loaded_at >= started:
+                return self._keys[kid]
+            if self._loaded_at >= started:
+                return self._keys.get(kid)  # someone reloaded while we waited: trust it
+            wait = self.min_refresh_interval - (time.monotonic() - self._loaded_at)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._load()
         return self._keys.get(kid)

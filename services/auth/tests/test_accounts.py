@@ -1,0 +1,121 @@
+"""Registration, email verification, password forgot/reset/change."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from auth_testkit import PASSWORD, Api, bearer
+
+NEW_PASSWORD = "Another-Long-Passphrase-7"
+
+
+def _token(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+async def test_register_normalises_email_and_emits_events(api: Api) -> None:
+    r = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": "  Grace@Example.COM ", "password": PASSWORD, "display_name": " Grace "},
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["email"] == "grace@example.com"
+    assert body["display_name"] == "Grace"
+    assert body["roles"] == ["user"]
+    assert body["email_verified"] is False
+    assert "password" not in r.text
+    assert "argon2" not in r.text
+    registered = await api.events("user.registered")
+    assert [e["email"] for e in registered] == ["grace@example.com"]
+    verify = await api.events("user.verification_requested")
+    assert verify[0]["verify_url"].startswith("https://taskflow.example/verify-email?token=")
+    # Same email in another case: 409.
+    r = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": "GRACE@example.com", "password": PASSWORD, "display_name": "G"},
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "email_taken"
+
+
+async def test_register_refuses_weak_passwords_naming_the_field(api: Api) -> None:
+    for password in ("short", "password1234", "QAZWSXEDCRFV", "Qwerty123456"):
+        r = await api.client.post(
+            "/api/v1/auth/register",
+            json={"email": api.email(), "password": password, "display_name": "X"},
+        )
+        assert r.status_code == 422, password
+        assert r.json()["code"] == "weak_password"
+        assert r.json()["errors"][0]["loc"] == ["body", "password"]
+        assert password not in r.text
+
+
+async def test_verify_email_is_single_use(api: Api) -> None:
+    user = await api.register()
+    token = _token((await api.events("user.verification_requested"))[-1]["verify_url"])
+    r = await api.client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert r.status_code == 200
+    r = await api.client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_or_expired_token"
+    _, pair = user, (await api.login(user["email"])).json()
+    me = await api.client.get("/api/v1/users/me", headers=bearer(pair))
+    assert me.json()["email_verified"] is True
+    updated = await api.events("user.updated")
+    assert updated[-1]["changes"] == {"email_verified": {"before": False, "after": True}}
+
+
+async def test_forgot_password_says_the_same_for_unknown_emails(api: Api) -> None:
+    user = await api.register()
+    known = await api.client.post("/api/v1/auth/password/forgot", json={"email": user["email"]})
+    unknown = await api.client.post("/api/v1/auth/password/forgot", json={"email": api.email()})
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    resets = await api.events("user.password_reset_requested")
+    assert [e["email"] for e in resets] == [user["email"]]
+
+
+async def test_reset_password_ends_sessions_and_link_works_once(api: Api) -> None:
+    user, pair = await api.signed_in()
+    await api.client.post("/api/v1/auth/password/forgot", json={"email": user["email"]})
+    await api.client.post("/api/v1/auth/password/forgot", json={"email": user["email"]})
+    urls = [e["reset_url"] for e in await api.events("user.password_reset_requested")]
+    first, second = _token(urls[0]), _token(urls[1])
+    r = await api.client.post(
+        "/api/v1/auth/password/reset", json={"token": second, "new_password": "short"}
+    )
+    assert r.status_code == 422  # the policy; the refused attempt spends nothing
+    r = await api.client.post(
+        "/api/v1/auth/password/reset", json={"token": second, "new_password": NEW_PASSWORD}
+    )
+    assert r.status_code == 204, r.text
+    for token in (first, second):  # the older link died with the reset; the used one too
+        r = await api.client.post(
+            "/api/v1/auth/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
+        )
+        assert r.status_code == 400
+    assert (await api.login(user["email"], PASSWORD)).status_code == 401
+    assert (await api.login(user["email"], NEW_PASSWORD)).status_code == 200
+    r = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert r.status_code == 401
+
+
+async def test_change_password_ends_other_sessions(api: Api) -> None:
+    user, pair1 = await api.signed_in()
+    pair2 = (await api.login(user["email"])).json()
+    r = await api.client.post(
+        "/api/v1/auth/password/change",
+        json={"current_password": "Wrong-Password-000", "new_password": NEW_PASSWORD},
+        headers=bearer(pair1),
+    )
+    assert r.status_code == 401
+    r = await api.client.post(
+        "/api/v1/auth/password/change",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=bearer(pair1),
+    )
+    assert r.status_code == 204
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair1))).status_code == 200
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair2))).status_code == 401
+    assert (await api.login(user["email"], NEW_PASSWORD)).status_code == 200

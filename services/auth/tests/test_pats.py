@@ -1,0 +1,67 @@
+"""Personal access tokens: created once, listed without the secret, revoked, exchanged."""
+
+from __future__ import annotations
+
+from auth_testkit import Api, bearer
+from jose import jwt
+
+
+async def test_pat_lifecycle(api: Api) -> None:
+    user, pair = await api.signed_in()
+    r = await api.client.post(
+        "/api/v1/auth/tokens",
+        json={"name": "ci", "scopes": ["tasks:read", "tasks:write"]},
+        headers=bearer(pair),
+    )
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    token_id = r.json()["id"]
+    assert token.startswith("tfp_")
+    listed = (await api.client.get("/api/v1/auth/tokens", headers=bearer(pair))).json()
+    assert token not in str(listed)
+    assert [t["id"] for t in listed["items"]] == [token_id]
+
+    r = await api.client.post(
+        "/api/v1/auth/token", json={"grant_type": "personal_access_token", "token": token}
+    )
+    assert r.status_code == 200, r.text
+    access = r.json()["access_token"]
+    claims = jwt.get_unverified_claims(access)
+    assert claims["scope"] == "tasks:read tasks:write"
+    assert "sid" not in claims
+    assert claims["sub"] == user["id"]
+    assert claims["typ"] == "access"
+    # A PAT-derived token reads the profile but cannot manage credentials.
+    pat_headers = {"Authorization": f"Bearer {access}"}
+    assert (await api.client.get("/api/v1/users/me", headers=pat_headers)).status_code == 200
+    r = await api.client.post(
+        "/api/v1/auth/tokens", json={"name": "x", "scopes": ["a"]}, headers=pat_headers
+    )
+    assert r.status_code == 403
+    assert r.json()["code"] == "interactive_session_required"
+
+    # Another user cannot revoke it.
+    _, other = await api.signed_in()
+    r = await api.client.delete(f"/api/v1/auth/tokens/{token_id}", headers=bearer(other))
+    assert r.status_code == 404
+    r = await api.client.delete(f"/api/v1/auth/tokens/{token_id}", headers=bearer(pair))
+    assert r.status_code == 204
+    r = await api.client.post(
+        "/api/v1/auth/token", json={"grant_type": "personal_access_token", "token": token}
+    )
+    assert r.status_code == 401
+    assert r.json()["code"] == "invalid_grant"
+
+
+async def test_pat_expiry_must_be_in_range(api: Api) -> None:
+    _, pair = await api.signed_in()
+    r = await api.client.post(
+        "/api/v1/auth/tokens",
+        json={"name": "old", "scopes": ["a"], "expires_at": "2001-01-01T00:00:00Z"},
+        headers=bearer(pair),
+    )
+    assert r.status_code == 422
+    r = await api.client.post(
+        "/api/v1/auth/tokens", json={"name": "bad", "scopes": ["Not A Scope"]}, headers=bearer(pair)
+    )
+    assert r.status_code == 422
