@@ -118,7 +118,7 @@ class Task(Base):
     reminders: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default="[]"
     )
-    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     series_id: Mapped[uuid.UUID | None]
     occurrence_index: Mapped[int | None] = mapped_column(Integer)
     progress: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")

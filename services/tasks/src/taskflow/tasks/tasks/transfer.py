@@ -58,9 +58,7 @@ async def export_csv(db: AsyncSession, access: ProjectAccess) -> str:
             await db.execute(
                 select(Label.id, Label.name).where(Label.project_id == access.project_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     emails = dict(
         (
@@ -69,9 +67,7 @@ async def export_csv(db: AsyncSession, access: ProjectAccess) -> str:
                 .outerjoin(User, User.id == Member.user_id)
                 .where(Member.project_id == access.project_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     out = io.StringIO()
     writer = csv.writer(out)
@@ -118,21 +114,15 @@ async def import_csv(
             await db.execute(
                 select(Label.id, Label.name).where(Label.project_id == access.project_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     }
     members = (
-        (
-            await db.execute(
-                select(Member.user_id, User.email)
-                .outerjoin(User, User.id == Member.user_id)
-                .where(Member.project_id == access.project_id)
-            )
+        await db.execute(
+            select(Member.user_id, User.email)
+            .outerjoin(User, User.id == Member.user_id)
+            .where(Member.project_id == access.project_id)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     by_ref = {str(uid): uid for uid, _ in members} | {e.lower(): uid for uid, e in members if e}
     report: list[ImportRowResult] = []
     for n, raw in enumerate(reader, start=2):  # row 1 is the header

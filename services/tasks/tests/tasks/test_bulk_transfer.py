@@ -1,0 +1,126 @@
+"""Bulk changes (all or nothing) and export / import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+
+async def test_bulk_applies_everything(client, make_user, make_project, outbox):
+    ann = await make_user()
+    p = await make_project(ann)
+    a, b, c = await p.task(title="a"), await p.task(title="b"), await p.task(title="c")
+    await client.delete(f"/api/v1/tasks/{c['id']}", headers=ann.h)
+    ops = [
+        {"op": "update", "task_id": a["id"], "version": 1, "changes": {"priority": "high"}},
+        {"op": "move", "task_id": b["id"], "version": 1, "status": "in_progress", "position": 0.5},
+        {"op": "restore", "task_id": c["id"]},
+        {"op": "delete", "task_id": a["id"], "version": 2},
+    ]
+    r = await client.post("/api/v1/tasks/bulk", json={"operations": ops}, headers=ann.h)
+    assert r.status_code == 200, r.text
+    assert [x["status"] for x in r.json()["results"]] == ["ok"] * 4
+    assert [x["version"] for x in r.json()["results"]] == [2, 2, 3, 3]
+    r = await client.get(f"/api/v1/tasks/{b['id']}", headers=ann.h)
+    assert (r.json()["status"], r.json()["position"]) == ("in_progress", 0.5)
+    assert (await client.get(f"/api/v1/tasks/{c['id']}", headers=ann.h)).status_code == 200
+
+
+async def test_one_bad_item_changes_nothing(client, make_user, make_project, sql):
+    ann, eve = await make_user(), await make_user()
+    p, q = await make_project(ann), await make_project(eve)
+    a, b = await p.task(title="a"), await p.task(title="b")
+    foreign = await q.task(title="not yours")
+    outbox_before = await sql("SELECT count(*) FROM tasks.outbox")
+    ops = [
+        {"op": "update", "task_id": a["id"], "version": 1, "changes": {"title": "changed"}},
+        {"op": "update", "task_id": b["id"], "version": 9, "changes": {"title": "stale"}},
+        {"op": "delete", "task_id": foreign["id"]},
+        {"op": "update", "task_id": a["id"], "changes": {"label_ids": [str(uuid.uuid4())]}},
+        {"op": "delete", "task_id": str(uuid.uuid4())},
+    ]
+    r = await client.post("/api/v1/tasks/bulk", json={"operations": ops}, headers=ann.h)
+    assert r.status_code == 409
+    assert r.json()["code"] == "bulk_rejected"
+    res = r.json()["results"]
+    assert [x["status"] for x in res] == ["not_applied", "failed", "failed", "failed", "failed"]
+    assert [x["code"] for x in res[1:]] == [
+        "precondition_failed",
+        "task_not_found",
+        "validation_error",
+        "task_not_found",
+    ]
+    assert res[3]["errors"][0]["loc"] == ["body", "label_ids"]
+    assert (
+        await sql("SELECT title, version FROM tasks.tasks WHERE id = :i", i=uuid.UUID(a["id"]))
+    )[0] == ("a", 1)
+    assert await sql("SELECT count(*) FROM tasks.outbox") == outbox_before
+    r = await client.post(
+        "/api/v1/tasks/bulk",
+        json={"operations": [{"op": "delete", "task_id": a["id"]}] * 501},
+        headers=ann.h,
+    )
+    assert r.status_code == 422
+
+
+async def test_export_and_import(client, make_user, make_project):
+    ann, bob = await make_user("ann"), await make_user("bob")
+    p = await make_project(ann, key="EXP")
+    await p.add(bob, "member")
+    await client.post(f"/api/v1/projects/{p.id}/labels", json={"name": "Ops"}, headers=ann.h)
+    await p.task(title="=cmd()", description="formula", assignee_ids=[str(bob.id)])
+    r = await client.get(f"/api/v1/projects/{p.id}/export", params={"format": "csv"}, headers=ann.h)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert rows[0]["key"] == "EXP-1"
+    assert rows[0]["title"] == "'=cmd()"
+    assert rows[0]["assignees"] == "bob@example.com"
+    r = await client.get(f"/api/v1/projects/{p.id}/export", headers=ann.h)
+    assert r.json()[0]["key"] == "EXP-1"
+
+    data = (
+        "title,status,priority,labels,assignees,due_at\n"
+        "Good one,in_progress,high,ops,bob@example.com,2026-12-01T09:00:00Z\n"
+        ",todo,,,,\n"
+        "Bad label,todo,,nope,,\n"
+        "Stranger,todo,,,eve@example.com,\n"
+        "Bad status,sleeping,,,,\n"
+    )
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/import",
+        content=data.encode(),
+        headers={**ann.h, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    rep = r.json()
+    assert (rep["created"], rep["refused"]) == (1, 4)
+    assert [x["status"] for x in rep["rows"]] == [
+        "created",
+        "refused",
+        "refused",
+        "refused",
+        "refused",
+    ]
+    assert rep["rows"][0]["key"] == "EXP-2"
+    assert [x["row"] for x in rep["rows"]] == [2, 3, 4, 5, 6]
+    assert rep["rows"][2]["errors"][0]["loc"] == ["labels"]
+    assert rep["rows"][3]["errors"][0]["loc"] == ["assignees"]
+    assert rep["rows"][4]["errors"][0]["loc"] == ["status"]
+    t = (await client.get(f"/api/v1/tasks/{rep['rows'][0]['task_id']}", headers=ann.h)).json()
+    assert (
+        t["priority"] == "high"
+    )
+    assert (
+        t["assignee_ids"] == [str(bob.id)]
+    )
+    assert (
+        len(t["label_ids"]) == 1
+    )
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/import",
+        content=b"title\nx\n",
+        headers={**ann.h, "Content-Type": "application/json"},
+    )
+    assert r.status_code in (415, 422)
