@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase
 
 from taskflow.common.db import make_metadata
+from taskflow.events.consumer import inbox_table
 
 SCHEMA = "audit"
 
@@ -103,3 +104,6 @@ legal_holds = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Uuid, nullable=True),
 )
+
+#: Handled event ids per queue (the consumer framework's idempotency record).
+inbox = inbox_table(metadata)

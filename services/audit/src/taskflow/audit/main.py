@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from taskflow.audit.config import Settings
 from taskflow.audit.entries.router import router as entries_router
 from taskflow.audit.reports.router import router as reports_router
 from taskflow.audit.retention.router import router as retention_router
 from taskflow.common.app import create_app
-from taskflow.common.security import KeySource
+from taskflow.common.security import KeySource, require_roles
+from taskflow.events.admin import parking_router
 
 TAGS = [
     {"name": "audit", "description": "The tamper-evident log: search, verify, export."},
     {"name": "reports", "description": "Compliance reports."},
     {"name": "retention", "description": "Retention policy and legal holds."},
+    {"name": "admin", "description": "Parked (failed) events: list and replay (admins only)."},
 ]
 
 
 def build_app(settings: Settings | None = None, key_source: KeySource | None = None) -> FastAPI:
     """The api on its read-only role; verification and exports read one consistent snapshot."""
     settings = settings or Settings()
+    parking = APIRouter(prefix="/api/v1/audit/admin")
+    parking.include_router(
+        parking_router(
+            settings.queue,
+            lambda request: request.app.state.settings.amqp_url.get_secret_value(),
+            require_roles("admin"),
+            exchange=settings.events_exchange,
+        )
+    )
     app = create_app(
         settings,
-        routers=[entries_router, reports_router, retention_router],
+        routers=[entries_router, reports_router, retention_router, parking],
         title="Taskflow audit",
         description="The append-only, hash-chained audit log (auditors and admins only).",
         key_source=key_source,

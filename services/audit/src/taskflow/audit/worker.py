@@ -1,0 +1,97 @@
+"""The audit worker: the batched consumer of `audit.events` and the retention job.
+
+Both stop on SIGTERM/SIGINT: the consumer finishes the batch in hand (its messages are acked
+only after their commit; prefetched ones go back to the queue), the retention loop finishes
+its chunk (each chunk is its own transaction, so a purge cut short is still consistent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from taskflow.audit.config import Settings
+from taskflow.audit.consumer import BatchConsumer
+from taskflow.audit.db import inbox
+from taskflow.audit.retention.purge import TamperedEntries, effective_days, purge
+from taskflow.common.db import Database
+from taskflow.common.logging import get_logger
+from taskflow.events.consumer import install_signal_handlers
+from taskflow.events.relay import sleep_or_stop
+from taskflow.events.topology import QueueSpec
+
+log = get_logger("taskflow.audit.worker")
+
+
+def queue_spec(settings: Settings) -> QueueSpec:
+    """`audit.events`, bound to every event type."""
+    return QueueSpec(name=settings.queue, bindings=("#",), prefetch=settings.prefetch)
+
+
+def build_consumer(settings: Settings, db: Database) -> BatchConsumer:
+    """The consumer appending to the chain as the schema owner."""
+    return BatchConsumer(
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        queue_spec(settings),
+        db.sessionmaker,
+        inbox,
+        redact_fields=settings.redact_set,
+        batch_size=settings.batch_size,
+        batch_wait=settings.batch_wait_seconds,
+    )
+
+
+async def run_retention_once(settings: Settings, engine: AsyncEngine) -> int:
+    """One purge with the policy in force; the number of entries deleted."""
+    days = await effective_days(engine, settings.retention_days)
+    result = await purge(engine, days=days, now=datetime.now(UTC), chunk=settings.retention_chunk)
+    return result.deleted
+
+
+async def retention_loop(settings: Settings, engine: AsyncEngine, stop: asyncio.Event) -> None:
+    """Purge every `retention_interval_seconds` until stopped; errors are logged, not fatal."""
+    while not stop.is_set():
+        try:
+            await run_retention_once(settings, engine)
+        except TamperedEntries as exc:
+            log.error("retention_refused_tampered_entries", error=str(exc))
+        except Exception as exc:
+            log.warning("retention_failed", error_type=type(exc).__name__)
+        await sleep_or_stop(stop, settings.retention_interval_seconds)
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Consume and purge until SIGTERM/SIGINT (or `stop`)."""
+    stop = stop or asyncio.Event()
+    install_signal_handlers(stop)
+    owner = Database(settings, url=settings.worker_database_url.get_secret_value())
+    retention = Database(settings, url=settings.retention_database_url.get_secret_value())
+    consumer = build_consumer(settings, owner)
+    log.info("worker_started", queue=settings.queue)
+    tasks = [
+        asyncio.create_task(consumer.run(stop), name="audit-consumer"),
+        asyncio.create_task(retention_loop(settings, retention.engine, stop), name="retention"),
+    ]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                stop.set()
+                raise task.exception()  # type: ignore[misc]
+        await asyncio.gather(*tasks)
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await owner.dispose()
+        await retention.dispose()
+        log.info(
+            "worker_stopped",
+            handled=consumer.handled,
+            duplicates=consumer.duplicates,
+            parked=consumer.parked,
+        )
