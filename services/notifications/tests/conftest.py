@@ -185,3 +185,20 @@ async def settle() -> None:
     """Let post-commit tasks run."""
     await asyncio.sleep(0)
     await post_commit.drain()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def make_worker(clock: Clock) -> AsyncIterator[Callable[..., Any]]:
+    """`make_worker(settings)` -> a wired Worker (loops not started); closed at the end."""
+    from taskflow.notifications.worker import Worker, build_worker
+
+    made: list[Worker] = []
+
+    def make(s: Settings, **kw: Any) -> Worker:
+        w = build_worker(s, clock=clock, **kw)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        await w.close()

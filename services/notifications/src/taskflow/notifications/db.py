@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import DeclarativeBase
 
 from taskflow.common.db import make_metadata
+from taskflow.events.consumer import inbox_table
 from taskflow.events.ids import uuid7
 from taskflow.events.outbox import Outbox, outbox_table
 
@@ -34,3 +35,5 @@ def utcnow() -> datetime:
 #: transaction as the delivery's final state and published by the worker's relay.
 outbox = outbox_table(Base.metadata)
 OUTBOX = Outbox(outbox, source="taskflow/notifications")
+#: Event ids the consumer has handled (its idempotency record), written with each effect.
+inbox = inbox_table(Base.metadata)

@@ -51,6 +51,8 @@ log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 
+#: The service's own queue.
+QUEUE = "notifications.events"
 #: Routing keys the notifications queue is bound to.
 BINDINGS = ("user.*", "project.*", "task.*", "comment.*")
 

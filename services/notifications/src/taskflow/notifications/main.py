@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from taskflow.common.app import create_app
-from taskflow.common.security import KeySource
+from taskflow.common.security import KeySource, require_roles
+from taskflow.events.admin import parking_router
 from taskflow.notifications.config import Settings
 from taskflow.notifications.context import Context
+from taskflow.notifications.handlers import QUEUE
 from taskflow.notifications.live.hub import Hub
 
 TAGS = [
@@ -34,9 +36,19 @@ def routers() -> list[Any]:
     from taskflow.notifications.notifications.router import router as notifications_router
     from taskflow.notifications.preferences.router import router as preferences_router
 
+    parked = APIRouter(prefix="/api/v1/notifications")
+    parked.include_router(
+        parking_router(
+            QUEUE,
+            lambda request: request.app.state.settings.amqp_url.get_secret_value(),
+            require_roles("admin"),
+            tag="parked",
+        )
+    )
     return [
         preferences_router,
         deliveries_router,
+        parked,
         notifications_router,
         calendar_router,
         live_router,

@@ -1,7 +1,7 @@
 """Every table of the service, imported in one place for Alembic and the test cleanup."""
 
 from taskflow.notifications.calendar.models import CalendarCollection, CalendarFeed
-from taskflow.notifications.db import Base, outbox
+from taskflow.notifications.db import Base, inbox, outbox
 from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.notifications.models import Notification
 from taskflow.notifications.preferences.models import Preferences
@@ -26,6 +26,7 @@ __all__ = [
     "Reminder",
     "TaskProjection",
     "UserProjection",
+    "inbox",
     "metadata",
     "outbox",
 ]

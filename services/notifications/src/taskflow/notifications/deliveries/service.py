@@ -195,7 +195,7 @@ class Sender:
         )
 
     async def _fallback_ics(self, delivery: Delivery, payload: dict[str, Any]) -> bytes | None:
-        """The task's .ics when the user wants calendar entries but the calendar is not reachable."""
+        """The task's .ics when the user wants calendar entries but the calendar is unreachable."""
         task_ref = payload.get("ics_task_id")
         if not task_ref or delivery.user_id is None:
             return None
@@ -218,8 +218,6 @@ class Sender:
     async def _send_calendar(self, delivery: Delivery) -> None:
         assert self.caldav is not None
         assert delivery.user_id is not None
-        if self.caldav_breaker is not None and self.caldav_breaker.state == "open":
-            raise _BreakerOpen
         task_id = uuid.UUID((delivery.payload or {})["task_id"])
         user_id = delivery.user_id
         async with self.sessionmaker() as session:
@@ -249,7 +247,8 @@ class Sender:
                 if await self.caldav.put(user_id, task_id, body) in (404, 409):
                     raise CaldavError("calendar collection is missing")
         except ServiceUnavailable as exc:
-            if self.caldav_breaker is not None and self.caldav_breaker.state == "open":
+            # ResilientClient hides the cause (`from None`) but keeps it as the context.
+            if isinstance(exc.__context__, CircuitBreakerError):
                 raise _BreakerOpen from exc
             raise CaldavError("calendar server unreachable") from exc
 
@@ -266,12 +265,12 @@ class Sender:
         transient: tuple[type[BaseException], ...],
     ) -> None:
         """Retry `call` a few times with jittered backoff; each try goes through the breaker."""
-        if breaker.state == "open":
-            raise _BreakerOpen
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.settings.send_retry_attempts),
-                wait=wait_exponential_jitter(initial=0.05, max=self.settings.send_retry_wait_max),
+                wait=wait_exponential_jitter(
+                    multiplier=0.05, max=self.settings.send_retry_wait_max, jitter=0.05
+                ),
                 retry=retry_if_exception_type(transient),
                 reraise=True,
             ):

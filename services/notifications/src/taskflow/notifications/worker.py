@@ -1,0 +1,193 @@
+"""The worker: one process running the consumer, the sender, the scheduler and the outbox relay.
+
+SIGTERM sets `stop`: the consumer stops taking messages and finishes the one in hand, the
+sender finishes its current pass, then everything closes. Nothing acknowledged is lost (the
+consumer acks after commit; a delivery being sent keeps its lease and is retried by the next
+worker if this one dies mid-send).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.common.db import Database
+from taskflow.common.logging import get_logger
+from taskflow.common.resilience import AsyncCircuitBreaker, ResilientClient
+from taskflow.events.consumer import Consumer, install_signal_handlers
+from taskflow.events.contracts.notifications import NotificationDeliveryFailed
+from taskflow.events.relay import OutboxRelay
+from taskflow.events.topology import QueueSpec
+from taskflow.notifications.calendar.caldav import CaldavChannel
+from taskflow.notifications.config import Settings
+from taskflow.notifications.context import Context
+from taskflow.notifications.db import OUTBOX, inbox, outbox, utcnow
+from taskflow.notifications.deliveries.service import Sender
+from taskflow.notifications.handlers import BINDINGS, QUEUE, Handlers
+from taskflow.notifications.reminders.service import Scheduler
+
+log = get_logger(__name__)
+
+
+def queue_spec(settings: Settings, retry_delays_ms: tuple[int, ...] | None = None) -> QueueSpec:
+    """The service's queue: bound to every event family it reacts to."""
+    return QueueSpec(
+        name=QUEUE,
+        bindings=BINDINGS,
+        prefetch=settings.consumer_prefetch,
+        max_attempts=5,
+        **({"retry_delays_ms": retry_delays_ms} if retry_delays_ms else {}),
+    )
+
+
+@dataclass
+class Worker:
+    """Every part of the worker, built from settings; tests build it with their own clock."""
+
+    settings: Settings
+    db: Database
+    redis: Redis
+    sync_redis: redis.Redis
+    ctx: Context
+    consumer: Consumer
+    sender: Sender
+    scheduler: Scheduler
+    relay: OutboxRelay
+    caldav_client: ResilientClient | None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run every loop until `stop` is set, then close resources."""
+        tasks = [
+            asyncio.create_task(self.consumer.run(stop), name="consumer"),
+            asyncio.create_task(self.sender.run(stop), name="sender"),
+            asyncio.create_task(self.scheduler.run(stop), name="scheduler"),
+            asyncio.create_task(self.relay.run(stop), name="relay"),
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.gather(*tasks, return_exceptions=True)
+            await self.close()
+
+    async def close(self) -> None:
+        from taskflow.notifications import post_commit
+
+        await post_commit.drain()
+        with contextlib.suppress(Exception):
+            await self.relay.close_broker()
+        if self.caldav_client is not None:
+            await self.caldav_client.aclose()
+        await self.redis.aclose()
+        self.sync_redis.close()
+        await self.db.dispose()
+
+
+def build_worker(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    retry_delays_ms: tuple[int, ...] | None = None,
+) -> Worker:
+    """Wire the worker's parts (nothing connects until they run)."""
+    db = Database(settings)
+    aredis = Redis.from_url(settings.redis_url.get_secret_value())
+    # pybreaker's Redis storage is synchronous: the breakers get their own client.
+    sync_redis = redis.Redis.from_url(
+        settings.redis_url.get_secret_value(), socket_timeout=2.0, socket_connect_timeout=2.0
+    )
+    ctx = Context(settings=settings, redis=aredis, clock=clock)
+    smtp_breaker = AsyncCircuitBreaker(
+        "smtp",
+        redis_client=sync_redis,
+        prefix=settings.redis_prefix,
+        fail_max=settings.breaker_fail_max,
+        reset_timeout=settings.breaker_reset_timeout,
+    )
+    caldav: CaldavChannel | None = None
+    caldav_breaker: AsyncCircuitBreaker | None = None
+    caldav_client: ResilientClient | None = None
+    if settings.caldav_url:
+        caldav_breaker = AsyncCircuitBreaker(
+            "caldav",
+            redis_client=sync_redis,
+            prefix=settings.redis_prefix,
+            fail_max=settings.breaker_fail_max,
+            reset_timeout=settings.breaker_reset_timeout,
+        )
+        auth = None
+        if settings.caldav_username and settings.caldav_password:
+            import base64
+
+            raw = f"{settings.caldav_username}:{settings.caldav_password.get_secret_value()}"
+            auth = {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
+        caldav_client = ResilientClient(
+            settings.caldav_url,
+            breaker=caldav_breaker,
+            attempts=settings.send_retry_attempts,
+            timeout=settings.caldav_timeout,
+            max_wait=settings.send_retry_wait_max,
+            headers=auth,
+        )
+        caldav = CaldavChannel(caldav_client, settings.caldav_url)
+
+    async def publish_failed(session: AsyncSession, event: NotificationDeliveryFailed) -> None:
+        await OUTBOX.add(session, event, actor_id=None)
+
+    sender = Sender(
+        settings,
+        db.sessionmaker,
+        smtp_breaker=smtp_breaker,
+        caldav=caldav,
+        caldav_breaker=caldav_breaker,
+        publish_failed=publish_failed,
+        clock=clock,
+    )
+    ctx.wake_sender = sender.poke
+    consumer = Consumer(
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        queue_spec(settings, retry_delays_ms),
+        db.sessionmaker,
+        inbox,
+        handlers={},
+        default_handler=Handlers(ctx),
+    )
+    relay = OutboxRelay(
+        db.engine,
+        outbox,
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        name="notifications.outbox",
+    )
+    return Worker(
+        settings=settings,
+        db=db,
+        redis=aredis,
+        sync_redis=sync_redis,
+        ctx=ctx,
+        consumer=consumer,
+        sender=sender,
+        scheduler=Scheduler(ctx, db.sessionmaker),
+        relay=relay,
+        caldav_client=caldav_client,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """The `worker` command: run until SIGTERM/SIGINT."""
+    stop = asyncio.Event()
+    install_signal_handlers(stop)
+    worker = build_worker(settings)
+    log.info("worker_started", queue=QUEUE)
+    await worker.run(stop)
+    log.info("worker_stopped")

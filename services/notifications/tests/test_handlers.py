@@ -1,0 +1,167 @@
+"""Handlers on the real database: projections, recipients, content, mails queued, idempotency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from notif_factories import (
+    assigned,
+    comment,
+    created,
+    member,
+    project,
+    reset,
+    snapshot,
+    uid,
+    updated,
+    user,
+    verification,
+)
+from sqlalchemy import func, select
+
+from taskflow.events.envelope import Envelope
+from taskflow.notifications.deliveries.models import Delivery
+from taskflow.notifications.notifications.models import Notification
+from taskflow.notifications.projections.models import TaskProjection
+
+
+async def _notes(sessionmaker: Any) -> list[Notification]:
+    async with sessionmaker() as s:
+        return list(await s.scalars(select(Notification).order_by(Notification.created_at)))
+
+
+async def _mails(sessionmaker: Any) -> list[Delivery]:
+    async with sessionmaker() as s:
+        return list(await s.scalars(select(Delivery).where(Delivery.channel == "email")))
+
+
+async def test_created_task_notifies_assignees_not_the_actor(apply: Any, sessionmaker: Any) -> None:
+    actor, alice, bob, proj, task = uid(), uid(), uid(), uid(), uid()
+    await apply(user(actor, name="Carol"))
+    await apply(user(alice))
+    await apply(user(bob, verified=False))
+    snap = snapshot(task, proj, creator=actor, assignees=[actor, alice, bob])
+    await apply(created(snap), actor=actor)
+
+    notes = await _notes(sessionmaker)
+    assert sorted(n.user_id for n in notes) == sorted([alice, bob])
+    note = next(n for n in notes if n.user_id == alice)
+    assert note.kind == "task_assigned"
+    assert note.title == "Carol assigned you OPS-1 Reconcile ledger"
+    assert note.link == f"http://spa.test/projects/{proj}/tasks/{task}"
+    mails = await _mails(sessionmaker)
+    # Mail only to the verified address.
+    assert [m.user_id for m in mails] == [alice]
+    assert mails[0].payload is not None
+    assert "Open in Taskflow: http://spa.test/projects/" in mails[0].payload["text"]
+    assert '<a href="http://spa.test/projects/' in mails[0].payload["html"]
+
+
+async def test_same_event_twice_makes_one_notification(apply: Any, sessionmaker: Any) -> None:
+    actor, alice, proj, task = uid(), uid(), uid(), uid()
+    await apply(user(alice))
+    env = Envelope.wrap(
+        created(snapshot(task, proj, creator=actor, assignees=[alice])),
+        source="taskflow/tasks",
+        actor_id=actor,
+    )
+    await apply(None, envelope=env)
+    await apply(None, envelope=env)
+    assert len(await _notes(sessionmaker)) == 1
+    assert len(await _mails(sessionmaker)) == 1
+
+
+async def test_update_of_watched_task_and_stale_events(apply: Any, sessionmaker: Any) -> None:
+    actor, alice, watcher, proj, task = uid(), uid(), uid(), uid(), uid()
+    s1 = snapshot(task, proj, creator=actor, assignees=[alice], watchers=[watcher], version=1)
+    await apply(created(s1), actor=actor)
+    due = datetime.now(UTC) + timedelta(days=2)
+    s3 = snapshot(
+        task, proj, creator=actor, assignees=[alice], watchers=[watcher], version=3, due_at=due
+    )
+    await apply(updated(s3, due_at=(None, due.isoformat())), actor=actor)
+    # An older snapshot arriving late does not roll the projection back.
+    s2 = snapshot(
+        task, proj, creator=actor, assignees=[alice], watchers=[watcher], version=2, title="Old"
+    )
+    await apply(updated(s2, title=("x", "Old")), actor=actor)
+    async with sessionmaker() as s:
+        row = await s.get(TaskProjection, task)
+    assert row is not None
+    assert row.version == 3
+    assert row.title == "Reconcile ledger"
+    assert row.due_at == due
+    kinds = sorted((n.user_id == watcher, n.kind) for n in await _notes(sessionmaker))
+    assert (True, "task_due") in kinds
+    assert (False, "task_due") in kinds
+
+
+async def test_assignment_only_updates_are_quiet(apply: Any, sessionmaker: Any) -> None:
+    actor, alice, proj, task = uid(), uid(), uid(), uid()
+    s1 = snapshot(task, proj, creator=actor, version=1)
+    await apply(created(s1), actor=actor)
+    s2 = snapshot(task, proj, creator=actor, version=2, assignees=[alice])
+    await apply(assigned(s2, alice), actor=actor)
+    await apply(updated(s2, assignee_ids=([], [str(alice)])), actor=actor)
+    notes = await _notes(sessionmaker)
+    assert [(n.user_id, n.kind) for n in notes] == [(alice, "task_assigned")]
+
+
+async def test_mentions_reach_members_only(apply: Any, sessionmaker: Any) -> None:
+    author, alice, outsider, watcher, proj, task = uid(), uid(), uid(), uid(), uid(), uid()
+    for u in (author, alice, outsider, watcher):
+        await apply(user(u))
+    await apply(project(proj, author))
+    for u in (author, alice, watcher):
+        await apply(member(proj, u), actor=author)
+    await apply(created(snapshot(task, proj, creator=author, watchers=[watcher])), actor=author)
+    await apply(
+        comment(task, proj, author, "@alice @outsider please check", [alice, outsider]),
+        actor=author,
+    )
+    notes = [n for n in await _notes(sessionmaker) if n.kind in ("mentioned", "comment_added")]
+    assert sorted((n.user_id, n.kind) for n in notes) == sorted(
+        [(alice, "mentioned"), (watcher, "comment_added")]
+    )
+    mention = next(n for n in notes if n.kind == "mentioned")
+    assert mention.body == "@alice @outsider please check"
+
+
+async def test_member_added_notifies_the_member(apply: Any, sessionmaker: Any) -> None:
+    owner, alice, proj = uid(), uid(), uid()
+    await apply(user(owner, name="Owner"))
+    await apply(project(proj, owner, name="Payments"))
+    await apply(member(proj, alice), actor=owner)
+    await apply(member(proj, owner), actor=owner)
+    notes = await _notes(sessionmaker)
+    assert [(n.user_id, n.title) for n in notes] == [(alice, "Owner added you to Payments")]
+
+
+async def test_verification_mail_goes_to_unverified_address_reset_does_not(
+    apply: Any, sessionmaker: Any
+) -> None:
+    fresh, verified = uid(), uid()
+    await apply(user(fresh, verified=False))
+    await apply(user(verified, verified=True))
+    await apply(verification(fresh, f"{fresh.hex[:10]}@example.test"))
+    await apply(reset(fresh, f"{fresh.hex[:10]}@example.test"))
+    await apply(reset(verified, f"{verified.hex[:10]}@example.test"))
+    await apply(reset(verified, "someone-else@example.test"))
+    mails = await _mails(sessionmaker)
+    assert sorted((m.user_id, m.kind) for m in mails) == sorted(
+        [(fresh, "verification"), (verified, "password_reset")]
+    )
+    assert all(m.notification_id is None for m in mails)
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+async def test_deactivated_user_gets_nothing(apply: Any, sessionmaker: Any) -> None:
+    from taskflow.events.contracts.users import UserDeactivated
+
+    actor, alice, proj, task = uid(), uid(), uid(), uid()
+    await apply(user(alice))
+    await apply(UserDeactivated(user_id=alice))
+    await apply(created(snapshot(task, proj, creator=actor, assignees=[alice])), actor=actor)
+    assert await _notes(sessionmaker) == []
