@@ -1,6 +1,7 @@
 """Scenarios of the relay benchmark (imported by bench/test_relay_throughput.py).
 
-Also runnable on its own: ``uv run python bench/relay_scenarios.py <admin sqlalchemy url> <amqp url>``.
+Also runnable on its own:
+``uv run python bench/relay_scenarios.py <admin sqlalchemy url> <amqp url>``.
 
 Every scenario publishes the same CloudEvents envelope shape (a ``task.updated`` with its task
 snapshot, ~1.2 KB) to a topic exchange with one bound queue, so the relay is compared with the
