@@ -65,37 +65,36 @@ def single_latency(ph: PasswordHasher, n: int = 20) -> float:
 
 async def load(settings: Settings, logins: int, concurrency: int) -> None:
     app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="https://bench"
-        ) as client:
-            emails = [f"bench{i}@example.com" for i in range(50)]
-            for email in emails:
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://bench"
+    ) as client:
+        emails = [f"bench{i}@example.com" for i in range(50)]
+        for email in emails:
+            r = await client.post(
+                "/api/v1/auth/register",
+                json={"email": email, "password": PASSWORD, "display_name": "Bench"},
+            )
+            assert r.status_code == 201, r.text
+        # Warm-up: signing key, pools, dummy hash.
+        await client.post("/api/v1/auth/login", json={"email": emails[0], "password": PASSWORD})
+        latencies: list[float] = []
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for i in range(logins):
+            queue.put_nowait(emails[i % len(emails)])
+
+        async def worker() -> None:
+            while not queue.empty():
+                email = queue.get_nowait()
+                t0 = time.perf_counter()
                 r = await client.post(
-                    "/api/v1/auth/register",
-                    json={"email": email, "password": PASSWORD, "display_name": "Bench"},
+                    "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
                 )
-                assert r.status_code == 201, r.text
-            # Warm-up: signing key, pools, dummy hash.
-            await client.post("/api/v1/auth/login", json={"email": emails[0], "password": PASSWORD})
-            latencies: list[float] = []
-            queue: asyncio.Queue[str] = asyncio.Queue()
-            for i in range(logins):
-                queue.put_nowait(emails[i % len(emails)])
+                latencies.append(time.perf_counter() - t0)
+                assert r.status_code == 200, r.text
 
-            async def worker() -> None:
-                while not queue.empty():
-                    email = queue.get_nowait()
-                    t0 = time.perf_counter()
-                    r = await client.post(
-                        "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
-                    )
-                    latencies.append(time.perf_counter() - t0)
-                    assert r.status_code == 200, r.text
-
-            start = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-            elapsed = time.perf_counter() - start
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import aio_pika
+from auth_testkit import Api
 from pydantic import SecretStr
 
-from auth_testkit import Api
 from taskflow.auth.config import Settings
 from taskflow.auth.worker import run_worker
 from taskflow.testing import wait_until
