@@ -109,15 +109,9 @@ async def test_export_and_import(client, make_user, make_project):
     assert rep["rows"][3]["errors"][0]["loc"] == ["assignees"]
     assert rep["rows"][4]["errors"][0]["loc"] == ["status"]
     t = (await client.get(f"/api/v1/tasks/{rep['rows'][0]['task_id']}", headers=ann.h)).json()
-    assert (
-        t["priority"] == "high"
-    )
-    assert (
-        t["assignee_ids"] == [str(bob.id)]
-    )
-    assert (
-        len(t["label_ids"]) == 1
-    )
+    assert t["priority"] == "high"
+    assert t["assignee_ids"] == [str(bob.id)]
+    assert len(t["label_ids"]) == 1
     r = await client.post(
         f"/api/v1/projects/{p.id}/import",
         content=b"title\nx\n",

@@ -43,8 +43,8 @@ def project_created(p: Project) -> ProjectCreated:
         name=p.name,
         description=p.description,
         owner_id=p.created_by,
-        status=p.status,  # type: ignore[arg-type]
-        health=p.health,  # type: ignore[arg-type]
+        status=p.status,
+        health=p.health,
         start_date=p.start_date,
         target_date=p.target_date,
     )
@@ -67,7 +67,7 @@ def project_restored(p: Project) -> ProjectRestored:
 
 
 def member_added(p: Project, m: Member) -> ProjectMemberAdded:
-    return ProjectMemberAdded(project_id=p.id, user_id=m.user_id, role=m.role)  # type: ignore[arg-type]
+    return ProjectMemberAdded(project_id=p.id, user_id=m.user_id, role=m.role)
 
 
 def member_role_changed(p: Project, m: Member, before: str) -> ProjectMemberRoleChanged:
@@ -75,12 +75,12 @@ def member_role_changed(p: Project, m: Member, before: str) -> ProjectMemberRole
         project_id=p.id,
         user_id=m.user_id,
         before=before,
-        after=m.role,  # type: ignore[arg-type]
+        after=m.role,
     )
 
 
 def member_removed(p: Project, user_id: uuid.UUID, role: str) -> ProjectMemberRemoved:
-    return ProjectMemberRemoved(project_id=p.id, user_id=user_id, role=role)  # type: ignore[arg-type]
+    return ProjectMemberRemoved(project_id=p.id, user_id=user_id, role=role)
 
 
 # --- tasks, comments, milestones ----------------------------------------------------------
@@ -163,7 +163,7 @@ def task_change_events(
         ]
     if "status" in diff:
         old_status = before["status"]
-        out.append(TaskStatusChanged(task=snap, before=old_status, after=t.status))  # type: ignore[arg-type]
+        out.append(TaskStatusChanged(task=snap, before=old_status, after=t.status))
         if t.status == "done":
             out.append(TaskCompleted(task=snap))
         elif old_status == "done":
@@ -205,7 +205,7 @@ def milestone_created(m: Milestone) -> MilestoneCreated:
         project_id=m.project_id,
         title=m.title,
         due_date=m.due_date,
-        state=m.state,  # type: ignore[arg-type]
+        state=m.state,
     )
 
 

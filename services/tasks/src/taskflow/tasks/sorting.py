@@ -16,13 +16,18 @@ from sqlalchemy import ColumnElement, and_, or_
 from taskflow.common.pagination import keyset_filter
 
 
+def cols(columns: list[Any]) -> list[ColumnElement[Any]]:
+    """ORM attributes as the column list `keyset_filter` takes (a typing bridge)."""
+    return columns
+
+
 @dataclass(frozen=True)
 class SortSpec:
     """One sort order: `expr` then the row id, both in the same direction."""
 
     name: str
-    expr: ColumnElement[Any]
-    id_col: ColumnElement[Any]
+    expr: Any  # a column or SQL expression
+    id_col: Any
     desc: bool = False
     nullable: bool = False
 

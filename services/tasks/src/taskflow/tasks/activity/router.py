@@ -15,6 +15,7 @@ from taskflow.common.errors import NotFound, errors
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
 from taskflow.tasks.activity.models import Activity
 from taskflow.tasks.projects.auth import ProjectViewer
+from taskflow.tasks.sorting import cols
 from taskflow.tasks.tasks.auth import require_task_role
 
 router = APIRouter(prefix="/api/v1", tags=["activity"])
@@ -37,7 +38,7 @@ class ActivityRead(BaseModel):
 async def _page(db: Any, where: Any, page: Any) -> Page[ActivityRead]:
     stmt = select(Activity).where(where)
     if (after := page.after(length=1)) is not None:
-        stmt = stmt.where(keyset_filter([Activity.id], after, descending=True))
+        stmt = stmt.where(keyset_filter(cols([Activity.id]), after, descending=True))
     rows = (
         (await db.execute(stmt.order_by(Activity.id.desc()).limit(page.limit + 1))).scalars().all()
     )

@@ -20,6 +20,7 @@ from taskflow.tasks.comments.models import Comment
 from taskflow.tasks.comments.schemas import CommentRead
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.projects.models import Member
+from taskflow.tasks.sorting import cols
 from taskflow.tasks.tasks import repository as tasks_repo
 from taskflow.tasks.users.models import User
 
@@ -112,7 +113,7 @@ async def list_for_task(
     """Live comments of a task, oldest first."""
     stmt = select(Comment).where(Comment.task_id == task_id, Comment.deleted_at.is_(None))
     if (after := page.after(length=2)) is not None:
-        stmt = stmt.where(keyset_filter([Comment.created_at, Comment.id], after))
+        stmt = stmt.where(keyset_filter(cols([Comment.created_at, Comment.id]), after))
     rows = (
         (await db.execute(stmt.order_by(Comment.created_at, Comment.id).limit(page.limit + 1)))
         .scalars()

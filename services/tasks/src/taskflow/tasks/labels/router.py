@@ -23,6 +23,7 @@ from taskflow.tasks.projects.auth import (
     not_found,
     project_access,
 )
+from taskflow.tasks.sorting import cols
 from taskflow.tasks.tasks.models import Task
 
 router = APIRouter(prefix="/api/v1", tags=["labels"])
@@ -69,7 +70,7 @@ async def list_labels(
     """The labels of a project, by name."""
     stmt = select(Label).where(Label.project_id == access.project_id)
     if (after := page.after(length=2)) is not None:
-        stmt = stmt.where(keyset_filter([Label.name, Label.id], after))
+        stmt = stmt.where(keyset_filter(cols([Label.name, Label.id]), after))
     rows = (
         (await db.execute(stmt.order_by(Label.name, Label.id).limit(page.limit + 1)))
         .scalars()

@@ -33,6 +33,7 @@ from taskflow.tasks.projects.auth import (
     not_found,
     project_access,
 )
+from taskflow.tasks.sorting import cols
 from taskflow.tasks.tasks.models import Task
 
 router = APIRouter(prefix="/api/v1", tags=["milestones"])
@@ -51,7 +52,7 @@ async def _progress(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, t
         .where(Task.milestone_id.in_(ids), Task.deleted_at.is_(None))
         .group_by(Task.milestone_id)
     )
-    return {mid: (int(total), int(done)) for mid, total, done in rows.all()}
+    return {mid: (int(total), int(done)) for mid, total, done in rows.all() if mid is not None}
 
 
 def _read(m: Milestone, counts: tuple[int, int]) -> MilestoneRead:
@@ -63,7 +64,7 @@ def _read(m: Milestone, counts: tuple[int, int]) -> MilestoneRead:
         description=m.description,
         due_date=m.due_date,
         state=m.state,
-        progress=(done * 100 // total) if total else 0,  # type: ignore[arg-type]
+        progress=(done * 100 // total) if total else 0,
         tasks_total=total,
         tasks_done=done,
         version=m.version,
@@ -97,7 +98,7 @@ async def list_milestones(
     """The milestones of a project, in creation order."""
     stmt = select(Milestone).where(Milestone.project_id == access.project_id)
     if (after := page.after(length=1)) is not None:
-        stmt = stmt.where(keyset_filter([Milestone.id], after))
+        stmt = stmt.where(keyset_filter(cols([Milestone.id]), after))
     rows = (await db.execute(stmt.order_by(Milestone.id).limit(page.limit + 1))).scalars().all()
     result = page.page(rows, lambda m: (m.id,))
     counts = await _progress(db, [m.id for m in result.items])

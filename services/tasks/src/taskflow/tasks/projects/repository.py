@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.pagination import keyset_filter
 from taskflow.tasks.projects.models import Member, Project
-from taskflow.tasks.sorting import SortSpec
+from taskflow.tasks.sorting import SortSpec, cols
 from taskflow.tasks.users.models import User
 
 PROGRESS = case(
     (Project.tasks_total == 0, 0), else_=(Project.tasks_done * 100) / Project.tasks_total
 )
 
-_SORT_EXPR: dict[str, tuple[ColumnElement[Any], bool]] = {
+_SORT_EXPR: dict[str, tuple[Any, bool]] = {
     "name": (Project.name, False),
     "created_at": (Project.created_at, False),
     "target_date": (Project.target_date, True),
@@ -66,8 +67,8 @@ async def list_for_user(
     db: AsyncSession,
     user_id: uuid.UUID,
     *,
-    status: list[str] | None,
-    health: list[str] | None,
+    status: Sequence[str] | None,
+    health: Sequence[str] | None,
     archived: bool | None,
     q: str | None,
     sort: SortSpec,
@@ -149,7 +150,7 @@ async def list_members(
         .where(Member.project_id == project_id)
     )
     if after is not None:
-        stmt = stmt.where(keyset_filter([Member.created_at, Member.user_id], after))
+        stmt = stmt.where(keyset_filter(cols([Member.created_at, Member.user_id]), after))
     stmt = stmt.order_by(Member.created_at, Member.user_id).limit(limit + 1)
     return [(m, u) for m, u in (await db.execute(stmt)).all()]
 

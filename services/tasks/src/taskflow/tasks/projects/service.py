@@ -41,14 +41,14 @@ def to_read(project: Project, role: str | None) -> ProjectRead:
         key=project.key,
         name=project.name,
         description=project.description,
-        status=project.status,  # type: ignore[arg-type]
-        health=project.health,  # type: ignore[arg-type]
+        status=project.status,
+        health=project.health,
         start_date=project.start_date,
         target_date=project.target_date,
         progress=0 if total <= 0 else (done * 100) // total,
         tasks_total=total,
         tasks_done=done,
-        role=role,  # type: ignore[arg-type]
+        role=role,
         version=project.version,
         created_by=project.created_by,
         created_at=project.created_at,
@@ -63,7 +63,7 @@ def member_read(member: Member, user: User | None) -> MemberRead:
     return MemberRead(
         project_id=member.project_id,
         user_id=member.user_id,
-        role=member.role,  # type: ignore[arg-type]
+        role=member.role,
         email=user.email if user else None,
         display_name=user.display_name if user else None,
         created_at=member.created_at,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Conflict, ProblemError
 from taskflow.common.security import Principal
+from taskflow.tasks.projects.auth import not_found
 from taskflow.tasks.tasks import repository as repo
 from taskflow.tasks.tasks import service
 from taskflow.tasks.tasks.auth import task_access
@@ -32,7 +33,7 @@ async def _apply(db: AsyncSession, who: Principal, op: BulkOperation) -> int:
     access.require_writable()
     task = await repo.get_for_update(db, op.task_id)
     if task is None:
-        raise service.not_found("task")
+        raise not_found("task")
     check_version(task, op.version)
     fields: dict[str, Any]
     if op.op == "update":

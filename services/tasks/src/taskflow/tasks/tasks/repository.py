@@ -29,7 +29,7 @@ from taskflow.tasks.tasks.schemas import TaskFilters
 
 _LAST_WORD = re.compile(r"(\w+)$")
 CLOSED = ("done", "cancelled")
-_CFG = literal_column("'english'::regconfig")
+_CFG: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
 async def get_for_update(
@@ -148,7 +148,7 @@ def search_query(q: str) -> ColumnElement[Any]:
     rest = stripped[: m.start()]
     if rest.endswith("-"):
         return full
-    prefix = func.to_tsquery(_CFG, m.group(1) + ":*")
+    prefix: ColumnElement[Any] = func.to_tsquery(_CFG, m.group(1) + ":*")
     if rest.strip():
         prefix = func.websearch_to_tsquery(_CFG, rest).op("&&")(prefix)
     return full.op("||")(prefix)
@@ -161,7 +161,7 @@ def task_sort(name: str, rank: ColumnElement[Any] | None) -> SortSpec:
     if field == "rank":
         assert rank is not None
         return SortSpec(name, rank, Task.id, desc=True)
-    column: ColumnElement[Any] = getattr(Task, field)
+    column: Any = getattr(Task, field)
     return SortSpec(name, column, Task.id, desc=desc, nullable=field == "due_at")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -38,7 +39,7 @@ async def upsert(
         if value is not None:
             values[name] = value
     stmt = insert(User).values(**values)
-    update = {k: stmt.excluded[k] for k in values if k != "id"}
+    update: dict[str, Any] = {k: stmt.excluded[k] for k in values if k != "id"}
     update["updated_at"] = func.now()
     where = None
     if source_time is not None:

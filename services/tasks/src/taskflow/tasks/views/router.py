@@ -17,6 +17,7 @@ from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
 from taskflow.common.security import CurrentPrincipal
 from taskflow.events.ids import uuid7
 from taskflow.tasks.projects.auth import project_access
+from taskflow.tasks.sorting import cols
 from taskflow.tasks.tasks.schemas import TaskFilters
 from taskflow.tasks.views.models import SavedView
 
@@ -94,7 +95,7 @@ async def list_views(who: CurrentPrincipal, db: SessionDep, page: PageParamsDep)
     """My saved views, by name."""
     stmt = select(SavedView).where(SavedView.user_id == who.user_id)
     if (after := page.after(length=2)) is not None:
-        stmt = stmt.where(keyset_filter([SavedView.name, SavedView.id], after))
+        stmt = stmt.where(keyset_filter(cols([SavedView.name, SavedView.id]), after))
     rows = (
         (await db.execute(stmt.order_by(SavedView.name, SavedView.id).limit(page.limit + 1)))
         .scalars()
