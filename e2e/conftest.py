@@ -1,0 +1,168 @@
+"""Fixtures of the end-to-end suite: the whole system as real processes behind real nginx.
+
+Scope is the e2e package, not the pytest session: when `make test` runs every suite in one
+session, the services' own tests share the session's database and vhost, and twelve long-lived
+processes consuming the same queue names would steal their messages. So the e2e run makes its
+own database, vhost and Redis prefix with the libs/testing building blocks (the same code the
+`test_database`, `amqp_url` and `redis_prefix` fixtures use), and removes them, and stops every
+process, when its last test is done.
+
+Each test declares the services it needs with `@pytest.mark.needs("auth", "tasks")`; a test
+whose service is not built yet is skipped with the reason (what is missing). Set
+`TASKFLOW_E2E_REQUIRE_ALL=1` to make such a test fail instead (CI, once everything exists).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from taskflow.testing import postgres, rabbitmq, redisdb
+from taskflow.testing.caldav import CaldavServer
+from taskflow.testing.smtp import SmtpSink
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from e2e.clients import GeneratedClient, generate_and_import  # noqa: E402
+from e2e.harness import SERVICES, Backing, ServiceInfo, System, discover  # noqa: E402
+
+_SYSTEM_KEY = pytest.StashKey[System]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs(*services): the e2e test needs these services running"
+    )
+
+
+@pytest.fixture(scope="package")
+def services_built() -> dict[str, ServiceInfo]:
+    """Which services exist well enough to run (probed once)."""
+    return discover(SERVICES)
+
+
+@pytest.fixture(autouse=True)
+def _needs(request: pytest.FixtureRequest, services_built: dict[str, ServiceInfo]) -> None:
+    """Skip (or fail, with TASKFLOW_E2E_REQUIRE_ALL=1) a test whose services are not built."""
+    marker = request.node.get_closest_marker("needs")
+    if marker is None:
+        return
+    missing = [services_built[s] for s in marker.args if not services_built[s].available]
+    if not missing:
+        return
+    reason = "; ".join(f"{m.name} not built yet: {m.missing}" for m in missing)
+    if os.environ.get("TASKFLOW_E2E_REQUIRE_ALL") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="package")
+def backing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backing]:
+    """A database, vhost, Redis prefix, SMTP sink and Radicale private to this e2e run."""
+    admin_dsn = os.environ.get("TASKFLOW_TEST_PG_ADMIN_DSN", postgres.DEFAULT_ADMIN_DSN)
+    database = postgres.FreshDatabase.create(admin_dsn, repo_root=ROOT)
+    vhost = rabbitmq.create_vhost()
+    redis_url = redisdb.redis_url_from_env()
+    prefix = redisdb.new_prefix()
+    sink = SmtpSink(tmp_path_factory.mktemp("e2e-smtp") / "maildir").start()
+    caldav = CaldavServer(folder=tmp_path_factory.mktemp("e2e-radicale")).start()
+    try:
+        yield Backing(
+            database=database,
+            amqp_url=vhost.url,
+            redis_url=redis_url,
+            redis_prefix=prefix,
+            smtp_host=sink.host,
+            smtp_port=sink.port,
+            caldav_url=caldav.url,
+            caldav_username=caldav.username,
+            caldav_password=caldav.password,
+            mail=sink,
+            calendar=caldav,
+        )
+    finally:
+        caldav.stop()
+        sink.stop()
+        redisdb.purge_prefix(redis_url, prefix)
+        rabbitmq.delete_vhost(vhost)
+        database.drop()
+
+
+@pytest.fixture(scope="package")
+def mail(backing: Backing) -> SmtpSink:
+    """The run's SMTP sink (the one every notifications process sends to)."""
+    sink: SmtpSink = backing.mail
+    return sink
+
+
+@pytest.fixture(scope="package")
+def system(
+    request: pytest.FixtureRequest,
+    services_built: dict[str, ServiceInfo],
+    backing: Backing,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[System]:
+    """Every built service migrated and running (api + worker), nginx in front, all ready."""
+    system = System(
+        services=services_built, backing=backing, workdir=tmp_path_factory.mktemp("e2e-system")
+    )
+    running = system.running
+    if not running:
+        pytest.skip("no service is built yet")
+    # One after the other: Alembic's context is process-global, not thread-safe.
+    for service in running:
+        backing.database.migrate(service)
+    request.config.stash[_SYSTEM_KEY] = system
+    try:
+        system.start()
+        yield system
+    finally:
+        codes = system.stop()
+        del request.config.stash[_SYSTEM_KEY]
+        unclean = {n: c for n, c in codes.items() if c not in (0, None, -15, 143)}
+        if unclean:
+            sys.stderr.write(f"\ne2e: processes that did not exit cleanly: {unclean}\n")
+            sys.stderr.write(system.logs(40) + "\n")
+
+
+@pytest.fixture(scope="package")
+def clients(services_built: dict[str, ServiceInfo]) -> dict[str, GeneratedClient | Exception]:
+    """Each built service's generated client (or the error that stopped it generating)."""
+    out: dict[str, GeneratedClient | Exception] = {}
+    for service, info in services_built.items():
+        if not info.available:
+            continue
+        try:
+            out[service] = generate_and_import(service)
+        except Exception as exc:  # reported by the test that needs it
+            out[service] = exc
+    return out
+
+
+def client_for(clients: dict[str, Any], service: str) -> GeneratedClient:
+    """The generated client of `service`, failing the test when it did not generate."""
+    value = clients.get(service)
+    if isinstance(value, Exception):
+        pytest.fail(f"the generated {service} client is broken: {value}")
+    if value is None:
+        pytest.fail(f"no generated client for {service}")
+    assert isinstance(value, GeneratedClient)
+    return value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Put the last lines of every process's log into the report of a failing test."""
+    report = yield
+    if report.failed:
+        system = item.config.stash.get(_SYSTEM_KEY, None)
+        if system is not None:
+            report.sections.append(("taskflow process logs (last lines)", system.logs(25)))
+    return report
