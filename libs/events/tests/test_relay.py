@@ -261,3 +261,23 @@ async def test_rolled_back_transaction_publishes_nothing_and_notify_wakes_relay(
     assert orjson.loads(got.messages[0].body)["id"] == str(env.id)
     async with db.engine.connect() as conn:
         assert len((await conn.execute(select(db.outbox))).all()) == 1
+
+
+async def test_unreachable_broker_is_recorded_on_the_rows(
+    clean_db: Any, amqp_url: str, exchange_name: str
+) -> None:
+    from taskflow.testing import free_port
+
+    db = clean_db
+    outbox = Outbox(db.outbox, SOURCE)
+    dead = amqp_url.replace(":5672/", f":{free_port()}/")
+    relay = OutboxRelay(db.engine, db.outbox, dead, exchange_name, connect_timeout=1)
+    async with db.sessionmaker() as session, session.begin():
+        await outbox.add(session, make_event(uuid7(), 1), actor_id=None)
+    with pytest.raises(ConnectionError):
+        await relay.publish_batch()
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(select(db.outbox))).one()
+    assert row.published_at is None
+    assert row.attempts == 1
+    assert row.last_error.startswith("connect:")

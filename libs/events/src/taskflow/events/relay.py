@@ -255,20 +255,27 @@ class OutboxRelay:
                 return 0
             now = datetime.now(UTC)
             RELAY_OLDEST.labels(self.name).set((now - rows[0].created_at).total_seconds())
+            connect_error: BaseException | None = None
+            sent: list[int] = []
+            failed: list[int] = []
+            results: list[object] = []
             try:
                 exchange = await self._ensure_exchange()
             except BROKER_ERRORS as exc:
                 RELAY_FAILURES.labels(self.name, "connect").inc()
                 await self._record_failure(conn, [r.id for r in rows], f"connect: {_short(exc)}")
-                raise
-            results = await self._publish_all(exchange, rows)
-            sent, failed, errors = self._settle(rows, results)
-            if sent:
-                await conn.execute(
-                    update(t).where(t.c.id.in_(sent)).values(published_at=text("now()"))
-                )
-            for error, ids in errors.items():
-                await self._record_failure(conn, ids, error)
+                connect_error = exc
+            else:
+                results = await self._publish_all(exchange, rows)
+                sent, failed, errors = self._settle(rows, results)
+                if sent:
+                    await conn.execute(
+                        update(t).where(t.c.id.in_(sent)).values(published_at=text("now()"))
+                    )
+                for error, ids in errors.items():
+                    await self._record_failure(conn, ids, error)
+        if connect_error is not None:  # raised after the commit, which keeps the record
+            raise ConnectionError(f"broker unreachable: {_short(connect_error)}")
         # Committed: the partitions are released and the marks are visible to other relays.
         done = datetime.now(UTC)
         lag = RELAY_LAG.labels(self.name)
