@@ -44,9 +44,9 @@ async def test_relay_publishes_user_events(
                 "user.verification_requested",
             }
 
-        await wait_until(got_both, timeout=15)
+        await wait_until(got_both, timeout=30)
         stop.set()
-        await asyncio.wait_for(worker, timeout=15)
+        await asyncio.wait_for(worker, timeout=30)
         registered = next(m for m in received if m["type"] == "user.registered")
         assert registered["source"] == "taskflow/auth"
         assert registered["subject"] == f"user/{user['id']}"

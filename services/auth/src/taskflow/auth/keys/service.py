@@ -154,11 +154,13 @@ class TokenMinter:
         self.settings = settings
         self.box = box
         self.sessionmaker = sessionmaker
-        self._cached: tuple[str, bytes] | None = None
+        #: (kid, constructed signing key). Constructing an RSA key from PEM validates it,
+        #: which costs tens of ms: it is done once per cache period, never per token.
+        self._cached: tuple[str, Key] | None = None
         self._cached_at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def _signing_key(self) -> tuple[str, bytes]:
+    async def _signing_key(self) -> tuple[str, Key]:
         if (
             self._cached is not None
             and time.monotonic() - self._cached_at < self.settings.signing_key_cache_seconds
@@ -174,7 +176,7 @@ class TokenMinter:
             async with self.sessionmaker() as session, session.begin():
                 key = await ensure_active_key(session, self.box)
                 pem = self.box.decrypt(key.private_key_enc, context=f"signing-key:{key.kid}")
-            self._cached = (key.kid, pem)
+            self._cached = (key.kid, jwk.construct(pem.decode(), ALGORITHM))
             self._cached_at = time.monotonic()
             return self._cached
 
@@ -191,7 +193,7 @@ class TokenMinter:
         session_id: uuid.UUID | None,
     ) -> MintedToken:
         """A signed RS256 access token with the claims every service expects."""
-        kid, pem = await self._signing_key()
+        kid, signing_key = await self._signing_key()
         now = int(time.time())
         ttl = self.settings.access_token_ttl_seconds
         jti = str(uuid.uuid4())
@@ -209,7 +211,7 @@ class TokenMinter:
         }
         if session_id is not None:
             claims["sid"] = str(session_id)
-        token = jwt.encode(claims, pem.decode(), algorithm=ALGORITHM, headers={"kid": kid})
+        token = jwt.encode(claims, signing_key, algorithm=ALGORITHM, headers={"kid": kid})
         return MintedToken(
             token=token,
             jti=jti,
