@@ -29,3 +29,26 @@ async def drain_sender(worker: Any, rounds: int = 5) -> None:
     for _ in range(rounds):
         if not await worker.sender.run_once():
             return
+
+
+async def publish(
+    amqp_url: str, exchange: str, body: bytes, routing_key: str, message_id: str
+) -> None:
+    """Publish one message to the events exchange as a producer's relay would."""
+    import aio_pika
+
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        ex = await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        await ex.publish(
+            aio_pika.Message(
+                body,
+                message_id=message_id,
+                content_type="application/cloudevents+json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=routing_key,
+        )
+    finally:
+        await connection.close()

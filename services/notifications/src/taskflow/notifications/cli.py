@@ -13,5 +13,5 @@ main = make_cli(
     settings=Settings,
     app="taskflow.notifications.main:app",
     alembic_ini=Path(__file__).resolve().parents[3] / "alembic.ini",
-    worker=run_worker,  # type: ignore[arg-type]
+    worker=run_worker,
 )

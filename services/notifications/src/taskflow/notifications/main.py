@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from taskflow.common.app import create_app
+from taskflow.common.errors import Forbidden, Unauthorized, errors
 from taskflow.common.security import KeySource, require_roles
 from taskflow.events.admin import parking_router
 from taskflow.notifications.config import Settings
@@ -43,7 +44,8 @@ def routers() -> list[Any]:
             lambda request: request.app.state.settings.amqp_url.get_secret_value(),
             require_roles("admin"),
             tag="parked",
-        )
+        ),
+        responses=errors(Unauthorized, Forbidden),
     )
     return [
         preferences_router,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import redis
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,13 +38,18 @@ log = get_logger(__name__)
 
 def queue_spec(settings: Settings, retry_delays_ms: tuple[int, ...] | None = None) -> QueueSpec:
     """The service's queue: bound to every event family it reacts to."""
-    return QueueSpec(
-        name=QUEUE,
-        bindings=BINDINGS,
-        prefetch=settings.consumer_prefetch,
-        max_attempts=5,
-        **({"retry_delays_ms": retry_delays_ms} if retry_delays_ms else {}),
+    spec = QueueSpec(
+        name=QUEUE, bindings=BINDINGS, prefetch=settings.consumer_prefetch, max_attempts=5
     )
+    if retry_delays_ms:
+        spec = QueueSpec(
+            name=QUEUE,
+            bindings=BINDINGS,
+            prefetch=settings.consumer_prefetch,
+            max_attempts=5,
+            retry_delays_ms=retry_delays_ms,
+        )
+    return spec
 
 
 @dataclass
@@ -54,7 +59,7 @@ class Worker:
     settings: Settings
     db: Database
     redis: Redis
-    sync_redis: redis.Redis
+    sync_redis: SyncRedis
     ctx: Context
     consumer: Consumer
     sender: Sender
@@ -102,7 +107,7 @@ def build_worker(
     db = Database(settings)
     aredis = Redis.from_url(settings.redis_url.get_secret_value())
     # pybreaker's Redis storage is synchronous: the breakers get their own client.
-    sync_redis = redis.Redis.from_url(
+    sync_redis = SyncRedis.from_url(
         settings.redis_url.get_secret_value(), socket_timeout=2.0, socket_connect_timeout=2.0
     )
     ctx = Context(settings=settings, redis=aredis, clock=clock)

@@ -107,7 +107,8 @@ async def page(
     if status is not None:
         stmt = stmt.where(Delivery.status == status)
     if after is not None:
-        stmt = stmt.where(keyset_filter([Delivery.created_at, Delivery.id], after, descending=True))
+        columns = [Delivery.__table__.c.created_at, Delivery.__table__.c.id]
+        stmt = stmt.where(keyset_filter(columns, after, descending=True))
     stmt = stmt.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)
     return list((await session.scalars(stmt)).all())
 

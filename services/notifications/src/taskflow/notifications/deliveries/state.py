@@ -49,7 +49,7 @@ def backoff(attempts: int, *, base: float, cap: float, rng: random.Random | None
     """Seconds to wait after `attempts` failed attempts: full-jitter exponential, capped."""
     ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
     r = (rng or random).uniform(0.5, 1.0)
-    return ceiling * r
+    return float(ceiling * r)
 
 
 def after_success(attempts: int, now: datetime) -> Outcome:

@@ -43,7 +43,11 @@ async def page(
         stmt = stmt.where(Notification.read_at.is_(None))
     if after is not None:
         stmt = stmt.where(
-            keyset_filter([Notification.created_at, Notification.id], after, descending=True)
+            keyset_filter(
+                [Notification.__table__.c.created_at, Notification.__table__.c.id],
+                after,
+                descending=True,
+            )
         )
     stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     return list((await session.scalars(stmt)).all())

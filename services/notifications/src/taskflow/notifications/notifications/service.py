@@ -119,8 +119,8 @@ async def notify(session: AsyncSession, ctx: Context, planned: list[Planned]) ->
             )
     created = await repository.insert_many(session, rows)
     by_user = {n.user_id: n.id for n in created}
-    for mail in mails:
-        mail["notification_id"] = by_user.get(mail["user_id"])
+    for queued in mails:
+        queued["notification_id"] = by_user.get(queued["user_id"])
     await deliveries.enqueue(session, mails)
     _after_commit(session, ctx, created, wake=bool(mails))
     return created

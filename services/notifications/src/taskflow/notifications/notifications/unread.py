@@ -58,7 +58,7 @@ class UnreadCounter:
                 2,
                 count_key,
                 gen_key,
-                (gen or b"0").decode(),
+                gen.decode() if isinstance(gen, bytes) else str(gen or "0"),
                 str(value),
                 str(self.ttl),
             )

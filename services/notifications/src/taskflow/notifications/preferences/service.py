@@ -21,7 +21,7 @@ def _read(row: Preferences | None) -> PreferencesRead:
         return PreferencesRead(kinds=resolve(None))
     return PreferencesRead(
         kinds=resolve(row.kinds),
-        digest=row.digest,  # type: ignore[arg-type]
+        digest=row.digest,
         digest_hour=row.digest_hour,
     )
 

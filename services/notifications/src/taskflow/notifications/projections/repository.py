@@ -99,7 +99,7 @@ async def open_tasks_due_for(
     stmt = (
         select(TaskProjection)
         .where(
-            TaskProjection.assignee_ids.any(user_id),
+            TaskProjection.assignee_ids.contains([user_id]),
             TaskProjection.due_at.is_not(None),
             TaskProjection.done.is_(False),
             TaskProjection.deleted.is_(False),

@@ -1,0 +1,183 @@
+"""The WebSocket on two real api replicas sharing Redis: pushes, isolation, resume, auth."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import uvicorn
+from notif_factories import created, member, project, snapshot, uid, user
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from taskflow.notifications.main import build_app
+from taskflow.testing import free_port
+
+
+class Replica:
+    def __init__(self, settings: Any, key_source: Any) -> None:
+        self.app = build_app(settings, key_source=key_source)
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="on",
+                ws="websockets-sansio",
+            )
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1/ws"
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            await asyncio.sleep(0.02)
+        await asyncio.wait_for(self.app.state.hub.subscribed.wait(), 5)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 10)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def replicas(settings: Any, key_source: Any) -> AsyncIterator[tuple[Replica, Replica]]:
+    a, b = Replica(settings, key_source), Replica(settings, key_source)
+    await a.start()
+    await b.start()
+    yield a, b
+    await a.stop()
+    await b.stop()
+
+
+async def _open(url: str, token: str) -> Any:
+    ws = await connect(url)
+    await ws.send(json.dumps({"type": "auth", "token": token}))
+    ready = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert ready["type"] == "ready"
+    return ws
+
+
+async def _next(ws: Any, kind: str, within: float = 1.0) -> dict[str, Any]:
+    """The next message of `kind` (pings skipped) within `timeout` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(kind)
+        msg = json.loads(await asyncio.wait_for(ws.recv(), left))
+        if msg["type"] == kind:
+            return msg
+
+
+async def _collect(ws: Any, kinds: set[str], within: float = 1.0) -> dict[str, dict[str, Any]]:
+    """The first message of each kind in `kinds`, in whatever order they come."""
+    deadline = time.monotonic() + within
+    got: dict[str, dict[str, Any]] = {}
+    while set(got) != kinds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(kinds - set(got))
+        msg = json.loads(await asyncio.wait_for(ws.recv(), left))
+        if msg["type"] in kinds:
+            got.setdefault(msg["type"], msg)
+    return got
+
+
+async def test_push_reaches_a_socket_on_the_other_replica_within_a_second(
+    replicas: Any, apply: Any, mint_token: Any
+) -> None:
+    _, b = replicas
+    alice, bob, actor, proj = uid(), uid(), uid(), uid()
+    await apply(project(proj, actor))
+    await apply(member(proj, alice), actor=actor)
+    ws_alice = await _open(b.url, mint_token(str(alice)))
+    ws_bob = await _open(replicas[0].url, mint_token(str(bob)))
+    try:
+        start = time.monotonic()
+        await apply(created(snapshot(uid(), proj, creator=actor, assignees=[alice])), actor=actor)
+        got = await _collect(ws_alice, {"notification", "event"}, within=1.0)
+        assert time.monotonic() - start < 1.0
+        assert got["notification"]["notification"]["kind"] == "task_assigned"
+        event = got["event"]
+        assert event["event"]["type"] == "task.created"
+        assert event["event"]["project_id"] == str(proj)
+        # Bob is neither assignee nor member: he hears nothing.
+        with pytest.raises(TimeoutError):
+            await _next(ws_bob, "notification", within=0.3)
+        with pytest.raises(TimeoutError):
+            await _next(ws_bob, "event", within=0.1)
+    finally:
+        await ws_alice.close()
+        await ws_bob.close()
+
+
+async def test_member_added_later_starts_receiving_project_events(
+    replicas: Any, apply: Any, mint_token: Any
+) -> None:
+    a, _ = replicas
+    alice, actor, proj = uid(), uid(), uid()
+    ws = await _open(a.url, mint_token(str(alice)))
+    try:
+        await apply(member(proj, alice), actor=actor)
+        await _next(ws, "notification")  # "added you to ..."
+        await apply(created(snapshot(uid(), proj, creator=actor)), actor=actor)
+        event = await _next(ws, "event", within=2.0)
+        assert event["event"]["type"] == "task.created"
+    finally:
+        await ws.close()
+
+
+async def test_resume_replays_what_was_missed(replicas: Any, apply: Any, mint_token: Any) -> None:
+    _a, b = replicas
+    alice, actor, proj = uid(), uid(), uid()
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    await apply(user(alice))
+    for _ in range(2):
+        await apply(created(snapshot(uid(), proj, creator=actor, assignees=[alice])), actor=actor)
+    ws = await _open(b.url, mint_token(str(alice)))
+    try:
+        await ws.send(json.dumps({"type": "resume", "since": since.isoformat()}))
+        first = await _next(ws, "notification")
+        second = await _next(ws, "notification")
+        assert first["notification"]["id"] != second["notification"]["id"]
+        assert (await _next(ws, "resumed"))["count"] == 2
+        await ws.send(json.dumps({"type": "ping"}))
+        await _next(ws, "pong")
+        await _next(ws, "ping", within=2.0)  # server heartbeat
+    finally:
+        await ws.close()
+
+
+async def _drain_until_closed(ws: Any) -> None:
+    while True:
+        await asyncio.wait_for(ws.recv(), 5)
+
+
+async def test_socket_without_valid_auth_is_closed(replicas: Any, mint_token: Any) -> None:
+    a, _ = replicas
+    for first in (
+        {"type": "auth", "token": "not-a-jwt"},
+        {"type": "hello"},
+        {"type": "auth", "token": mint_token(str(uid()), expires_in=-60)},
+    ):
+        ws = await connect(a.url)
+        await ws.send(json.dumps(first))
+        with pytest.raises(ConnectionClosed) as info:
+            await _drain_until_closed(ws)
+        assert info.value.rcvd is not None
+        assert info.value.rcvd.code == 4401

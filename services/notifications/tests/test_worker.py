@@ -1,0 +1,89 @@
+"""The whole worker on RabbitMQ: consume, notify, mail; duplicates; poison parked; clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest_asyncio
+from notif_factories import created, snapshot, uid, user
+from notif_support import publish
+from sqlalchemy import func, select
+
+from taskflow.events.envelope import Envelope
+from taskflow.notifications.notifications.models import Notification
+from taskflow.testing import wait_until
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def running(settings: Any, make_worker: Any) -> AsyncIterator[Any]:
+    worker = make_worker(settings, retry_delays_ms=(50,))
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(worker.consumer.ready.wait(), 15)
+    yield worker
+    stop.set()
+    await asyncio.wait_for(task, 15)
+
+
+async def _count(sessionmaker: Any) -> int:
+    async with sessionmaker() as s:
+        return int(await s.scalar(select(func.count()).select_from(Notification)) or 0)
+
+
+async def _send(settings: Any, env: Envelope) -> None:
+    await publish(
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        env.to_bytes(),
+        env.type,
+        str(env.id),
+    )
+
+
+async def test_events_become_notifications_and_mail_once(
+    running: Any, settings: Any, sessionmaker: Any, smtp_sink: Any
+) -> None:
+    alice, actor, proj = uid(), uid(), uid()
+    await _send(settings, Envelope.wrap(user(alice), source="taskflow/auth", actor_id=None))
+    env = Envelope.wrap(
+        created(snapshot(uid(), proj, creator=actor, assignees=[alice])),
+        source="taskflow/tasks",
+        actor_id=actor,
+    )
+    await _send(settings, env)
+    await wait_until(lambda: _count(sessionmaker), timeout=10)
+    await smtp_sink.wait_for(lambda m: True, timeout=10)
+
+    # The broker delivers the same event again (a relay retry): nothing new happens.
+    before = running.consumer.duplicates
+    await _send(settings, env)
+    await wait_until(lambda: running.consumer.duplicates > before, timeout=10)
+    await asyncio.sleep(0.3)
+    assert await _count(sessionmaker) == 1
+    assert len(smtp_sink.messages()) == 1
+
+
+async def test_poison_event_is_parked_and_listed_for_admins(
+    running: Any, settings: Any, client: Any, auth: Any
+) -> None:
+    before = running.consumer.parked
+    await publish(
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        b'{"specversion": "1.0", "type": "task.created", "data": "nope"}',
+        "task.created",
+        "poison-1",
+    )
+    await wait_until(lambda: running.consumer.parked > before, timeout=10)
+    r = await client.get("/api/v1/notifications/parked", headers=auth(uid(), roles=("admin",)))
+    assert r.status_code == 200, r.text
+    assert "poison-1" in [m["message_id"] for m in r.json()["items"]]
+    r = await client.get("/api/v1/notifications/parked", headers=auth(uid()))
+    assert r.status_code == 403
+    # The consumer keeps going after parking.
+    alice = uid()
+    await _send(settings, Envelope.wrap(user(alice), source="taskflow/auth", actor_id=None))
+    handled = running.consumer.handled
+    await wait_until(lambda: running.consumer.handled > handled, timeout=10)
