@@ -210,3 +210,33 @@ async def test_bad_input_is_a_422_naming_the_field(api: Api) -> None:
         "/api/v1/auth/login", json={"email": "a@b.co", "password": "x" * 5000}
     )
     assert r.status_code == 422
+
+
+async def test_login_rehashes_when_parameters_change(
+    api: Api, make_settings: object, auth_engine: object
+) -> None:
+    import httpx
+    from sqlalchemy import text
+
+    from taskflow.auth.main import build_app
+
+    user = await api.register()  # hashed with t=1, m=1 MiB (the suite's cheap parameters)
+    stronger = build_app(make_settings(argon2_time_cost=2, argon2_memory_cost_kib=2048))  # type: ignore[operator]
+    async with (
+        stronger.router.lifespan_context(stronger),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=stronger), base_url="https://test"
+        ) as client,
+    ):
+        r = await client.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+        assert r.status_code == 200, r.text
+    async with api.engine.connect() as conn:
+        stored = (
+            await conn.execute(
+                text("SELECT password_hash FROM auth.users WHERE id = :id"), {"id": user["id"]}
+            )
+        ).scalar_one()
+    assert "m=2048,t=2,p=1" in stored
+    assert (await api.login(user["email"])).status_code == 200  # and it still verifies
