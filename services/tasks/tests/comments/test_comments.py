@@ -49,3 +49,18 @@ async def test_only_author_edits_admin_deletes(client, make_user, make_project, 
         "comment.edited",
         "comment.deleted",
     ]
+
+
+async def test_retried_comment_with_idempotency_key_posts_once(
+    client, make_user, make_project, sql
+):
+    ann = await make_user()
+    p = await make_project(ann)
+    t = await p.task()
+    h = {**ann.h, "Idempotency-Key": "c-1"}
+    url = f"/api/v1/tasks/{t['id']}/comments"
+    r1 = await client.post(url, json={"body": "once"}, headers=h)
+    r2 = await client.post(url, json={"body": "once"}, headers=h)
+    assert r1.status_code == r2.status_code == 201
+    assert r1.json()["id"] == r2.json()["id"]
+    assert (await sql("SELECT count(*) FROM tasks.comments"))[0][0] == 1

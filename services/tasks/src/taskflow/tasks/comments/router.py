@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response, status
 from taskflow.common.concurrency import IfMatch, set_etag
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, errors
+from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep
 from taskflow.common.security import CurrentPrincipal
 from taskflow.tasks.comments import service
@@ -39,12 +40,17 @@ async def list_comments(
     responses=errors(NotFound, Forbidden, Conflict),
 )
 async def add_comment(
-    task_id: uuid.UUID, body: CommentCreate, access: TaskWriter, db: SessionDep, response: Response
-) -> CommentRead:
+    task_id: uuid.UUID,
+    body: CommentCreate,
+    access: TaskWriter,
+    db: SessionDep,
+    idem: IdempotencyDep,
+) -> Response:
     """Comment on a task (member or higher); @mentions of members are resolved."""
     comment = await service.add(db, access, task_id, body.body)
-    set_etag(response, comment.version)
-    return comment
+    return await idem.respond(
+        db, comment, status_code=201, headers={"ETag": f'"{comment.version}"'}
+    )
 
 
 @router.patch(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, Forbidden, NotFound, errors
+from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
 from taskflow.common.security import CurrentPrincipal
 from taskflow.events.ids import uuid7
@@ -89,7 +90,9 @@ async def list_labels(
     operation_id="labels_create",
     responses=errors(NotFound, Forbidden, Conflict),
 )
-async def create_label(body: LabelCreate, access: ProjectMember, db: SessionDep) -> LabelRead:
+async def create_label(
+    body: LabelCreate, access: ProjectMember, db: SessionDep, idem: IdempotencyDep
+) -> Response:
     """Create a label (member or higher)."""
     access.require_writable()
     if await _name_taken(db, access.project_id, body.name):
@@ -105,7 +108,7 @@ async def create_label(body: LabelCreate, access: ProjectMember, db: SessionDep)
         action="label.created",
         changes={"name": {"before": None, "after": label.name}},
     )
-    return LabelRead.model_validate(label)
+    return await idem.respond(db, LabelRead.model_validate(label), status_code=201)
 
 
 @router.patch(

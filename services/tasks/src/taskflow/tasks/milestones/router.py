@@ -19,6 +19,7 @@ from taskflow.common.errors import (
     Unprocessable,
     errors,
 )
+from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
 from taskflow.common.security import CurrentPrincipal, Principal
 from taskflow.events.ids import uuid7
@@ -116,8 +117,8 @@ async def list_milestones(
     responses=errors(NotFound, Forbidden, Conflict),
 )
 async def create_milestone(
-    body: MilestoneCreate, access: ProjectMember, db: SessionDep, response: Response
-) -> MilestoneRead:
+    body: MilestoneCreate, access: ProjectMember, db: SessionDep, idem: IdempotencyDep
+) -> Response:
     """Create a milestone (member or higher)."""
     access.require_writable()
     ts = datetime.now(UTC)
@@ -142,8 +143,9 @@ async def create_milestone(
         changes=activity.diff({}, {f: getattr(m, f) for f in FIELDS}),
     )
     await ev.emit(db, ev.milestone_created(m), access.user_id)
-    set_etag(response, m.version)
-    return _read(m, (0, 0))
+    return await idem.respond(
+        db, _read(m, (0, 0)), status_code=201, headers={"ETag": f'"{m.version}"'}
+    )
 
 
 @router.get(

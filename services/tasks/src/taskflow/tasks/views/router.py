@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, NotFound, errors
+from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
 from taskflow.common.security import CurrentPrincipal
 from taskflow.events.ids import uuid7
@@ -112,7 +113,9 @@ async def list_views(who: CurrentPrincipal, db: SessionDep, page: PageParamsDep)
     operation_id="views_create",
     responses=errors(NotFound, Conflict),
 )
-async def create_view(body: ViewCreate, who: CurrentPrincipal, db: SessionDep) -> ViewRead:
+async def create_view(
+    body: ViewCreate, who: CurrentPrincipal, db: SessionDep, idem: IdempotencyDep
+) -> Response:
     """Save a named filter set."""
     if body.project_id is not None:
         await project_access(db, who, body.project_id, "viewer")
@@ -130,7 +133,7 @@ async def create_view(body: ViewCreate, who: CurrentPrincipal, db: SessionDep) -
     )
     db.add(v)
     await db.flush()
-    return _read(v)
+    return await idem.respond(db, _read(v), status_code=201)
 
 
 @router.patch(
