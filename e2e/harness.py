@@ -424,12 +424,14 @@ class System:
             parts.append(f"----- {name} ({state}) {proc.log_path}\n{proc.tail(lines)}")
         return "\n".join(parts)
 
-    def run_cli(self, service: str, *args: str, timeout: float = 60) -> str:
+    def run_cli(
+        self, service: str, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
+    ) -> str:
         """Run a one-off service command (e.g. `create-admin`) with the service's environment."""
         result = subprocess.run(  # noqa: S603 (our own argv)
             [UV, "run", "--no-sync", f"taskflow-{service}", *args],
             cwd=ROOT,
-            env=self.service_env(service),
+            env={**self.service_env(service), **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -1,0 +1,557 @@
+"""The story of issue 8, end to end, through nginx and the generated clients.
+
+Steps run in file order and share one :class:`~e2e.story.Story`. Each declares the services it
+needs (`@pytest.mark.needs`), so it runs as soon as those services work; a step whose
+prerequisite step failed is skipped with that reason (the failure itself is reported above it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+import pytest_asyncio
+
+from e2e.clients import GeneratedClient, as_dict, call
+from e2e.conftest import client_for
+from e2e.harness import System, poll
+from e2e.story import LiveSocket, Person, Story
+from taskflow.testing.smtp import SmtpSink
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture(scope="package")
+def story() -> Story:
+    return Story()
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
+async def _close_socket(story: Story) -> AsyncIterator[None]:
+    """Close Bob's WebSocket (if a step opened it) when the story is over."""
+    yield
+    if story.socket is not None:
+        await story.socket.close()
+
+
+@pytest.fixture
+def api(clients: dict[str, GeneratedClient | Exception]) -> Any:
+    """`api("auth")`: a service's generated client (fails the test if it did not generate)."""
+
+    def get(service: str) -> GeneratedClient:
+        return client_for(clients, service)
+
+    return get
+
+
+def _mail_text(message: EmailMessage) -> str:
+    """All text parts of a mail, decoded."""
+    parts = []
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            parts.append(str(part.get_content()))
+    return "\n".join(parts)
+
+
+def _to(address: str) -> Any:
+    def match(message: EmailMessage) -> bool:
+        return address in str(message.get("To", "")) + str(message.get("X-RcptTo", ""))
+
+    return match
+
+
+async def _login(system: System, api: Any, person: Person) -> None:
+    """Password login without MFA; keeps the access token on the person."""
+    async with person.http(system.gateway_url, authenticated=False) as http:
+        response = await call(
+            api("auth"),
+            "auth_login",
+            http,
+            body={"email": person.email, "password": person.password},
+            expect=200,
+        )
+    body = as_dict(response.parsed)
+    assert "access_token" in body, f"{person.name}: expected a token pair, got {body}"
+    person.token = body["access_token"]
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+@pytest.mark.needs("auth")
+async def test_01_two_users_register_and_an_auditor_is_created(
+    system: System, api: Any, story: Story
+) -> None:
+    """Alice and Bob sign up through the gateway; an auditor account comes from the CLI."""
+    for person, display in ((story.alice, "Alice E2E"), (story.bob, "Bob E2E")):
+        async with person.http(system.gateway_url, authenticated=False) as http:
+            response = await call(
+                api("auth"),
+                "auth_register",
+                http,
+                body={"email": person.email, "password": person.password, "display_name": display},
+                expect=201,
+            )
+        user = as_dict(response.parsed)
+        assert user["email"] == person.email
+        assert user["email_verified"] is False
+        person.user_id = user["id"]
+        await _login(system, api, person)
+
+    out = system.run_cli(
+        "auth",
+        "create-admin",
+        "--email",
+        story.auditor.email,
+        "--role",
+        "auditor",
+        env={"AUTH_ADMIN_PASSWORD": story.auditor.password},
+    )
+    assert "created user" in out, out
+    await _login(system, api, story.auditor)
+    async with story.auditor.http(system.gateway_url) as http:
+        me = as_dict((await call(api("auth"), "users_get_me", http, expect=200)).parsed)
+    assert "auditor" in me["roles"]
+    story.auditor.user_id = me["id"]
+    story.done.add("register")
+
+
+@pytest.mark.needs("auth", "notifications")
+async def test_02_both_verify_their_email_from_the_mail_in_the_sink(
+    system: System, api: Any, story: Story, mail: SmtpSink
+) -> None:
+    """notifications mails each a one-time link; following it verifies the address."""
+    story.require("register")
+    for person in (story.alice, story.bob):
+        message = await mail.wait_for(_to(person.email), timeout=20)
+        found = re.search(r"verify-email\?token=([^\s\"'<>&]+)", _mail_text(message))
+        assert found, f"no verification link in the mail to {person.name}"
+        token = urllib.parse.unquote(found.group(1))
+        async with person.http(system.gateway_url, authenticated=False) as http:
+            await call(api("auth"), "auth_verify_email", http, body={"token": token}, expect=200)
+        async with person.http(system.gateway_url) as http:
+            me = as_dict((await call(api("auth"), "users_get_me", http, expect=200)).parsed)
+        assert me["email_verified"] is True
+    story.done.add("verify")
+
+
+@pytest.mark.needs("auth")
+async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
+    system: System, api: Any, story: Story
+) -> None:
+    """TOTP set-up and confirmation, then a login that asks for and accepts a code."""
+    story.require("register")
+    alice = story.alice
+    async with alice.http(system.gateway_url) as http:
+        setup = as_dict((await call(api("auth"), "mfa_totp_setup", http, expect=200)).parsed)
+        alice.totp_secret = setup["secret"]
+        totp = pyotp.TOTP(alice.totp_secret)
+        step = int(time.time() // 30)
+        confirmed = await call(
+            api("auth"),
+            "mfa_totp_confirm",
+            http,
+            body={"code": totp.at(step * 30)},
+            expect=200,
+        )
+        assert len(as_dict(confirmed.parsed)["recovery_codes"]) >= 5
+
+    async with alice.http(system.gateway_url, authenticated=False) as http:
+        first = await call(
+            api("auth"),
+            "auth_login",
+            http,
+            body={"email": alice.email, "password": alice.password},
+            expect=200,
+        )
+        challenge = as_dict(first.parsed)
+        assert challenge.get("mfa_required") is True, challenge
+        assert "access_token" not in challenge
+        # The confirmation spent this time step's code (replays are refused); the next
+        # step's code is within the accepted drift.
+        wrong = await call(
+            api("auth"),
+            "auth_login_mfa",
+            http,
+            body={"mfa_token": challenge["mfa_token"], "code": totp.at(step * 30)},
+        )
+        assert wrong.status_code in (400, 401), wrong.content[:300]
+        second = await call(
+            api("auth"),
+            "auth_login_mfa",
+            http,
+            body={"mfa_token": challenge["mfa_token"], "code": totp.at((step + 1) * 30)},
+            expect=200,
+        )
+    alice.token = as_dict(second.parsed)["access_token"]
+    async with alice.http(system.gateway_url) as http:
+        me = as_dict((await call(api("auth"), "users_get_me", http, expect=200)).parsed)
+    assert me["mfa_enabled"] is True
+    story.done.add("mfa")
+
+
+# --------------------------------------------------------------------------- work
+
+
+async def _open_socket(system: System, story: Story) -> None:
+    """Bob's browser tab: a WebSocket through nginx, authenticated by its first message."""
+    from websockets.asyncio.client import connect
+
+    url = system.gateway_url.replace("http://", "ws://") + "/api/v1/ws"
+    connection = await connect(url, local_addr=(story.bob.source, 0), open_timeout=10)
+    socket = LiveSocket(connection)
+    await connection.send(f'{{"type": "auth", "token": "{story.bob.token}"}}')
+    socket.reader = asyncio.create_task(socket.read_forever())
+    story.socket = socket
+    ready = await poll(
+        lambda: _first(socket.messages, lambda m: m.get("type") == "ready"),
+        within=10,
+        what="the WebSocket's ready message",
+    )
+    assert ready["user_id"] == story.bob.user_id
+
+
+async def _first(messages: list[dict[str, Any]], predicate: Any) -> dict[str, Any] | None:
+    return next((m for m in messages if predicate(m)), None)
+
+
+@pytest.mark.needs("auth", "tasks")
+@pytest.mark.usefixtures("_close_socket")
+async def test_04_alice_plans_recurring_work_for_bob(
+    system: System, api: Any, story: Story
+) -> None:
+    """A project, Bob as member, a weekly task due tomorrow with reminders, assigned to Bob."""
+    story.require("register")
+    alice, bob = story.alice, story.bob
+    if system.services["notifications"].available:
+        # Bob turns calendar sync on (off by default) and opens the app: both before the task
+        # exists, so the VEVENT and the live push are caused by what follows.
+        async with bob.http(system.gateway_url) as http:
+            prefs = await call(
+                api("notifications"),
+                "preferences_update",
+                http,
+                body={"kinds": {"task_due": {"in_app": True, "email": True, "calendar": True}}},
+                expect=200,
+            )
+        assert as_dict(prefs.parsed)["kinds"]["task_due"]["calendar"] is True
+        await _open_socket(system, story)
+
+    story.project_key = "E" + story.run.upper()[:5].replace("0", "Q")
+    async with alice.http(system.gateway_url) as http:
+        project = as_dict(
+            (
+                await call(
+                    api("tasks"),
+                    "projects_create",
+                    http,
+                    body={"key": story.project_key, "name": f"Operations {story.run}"},
+                    expect=201,
+                )
+            ).parsed
+        )
+        story.project_id = project["id"]
+        assert project["role"] == "owner"
+        await call(
+            api("tasks"),
+            "members_add",
+            http,
+            project_id=story.project_id,
+            body={"email": bob.email, "role": "member"},
+            expect=(200, 201),
+        )
+        due = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+        story.task_title = f"Reconcile the ledger {story.run}"
+        created = await call(
+            api("tasks"),
+            "tasks_create",
+            http,
+            project_id=story.project_id,
+            body={
+                "title": story.task_title,
+                "description": "Weekly reconciliation of the suspense account.",
+                "priority": "high",
+                "due_at": due.isoformat(),
+                "assignee_ids": [bob.user_id],
+                # One reminder an hour before the due time, one a few seconds from now so
+                # the story sees a reminder fire.
+                "reminders": [
+                    {"before_minutes": 60},
+                    {"at": (datetime.now(UTC) + timedelta(seconds=4)).isoformat()},
+                ],
+                "recurrence": {"rrule": "FREQ=WEEKLY", "mode": "after_completion"},
+            },
+            expect=201,
+        )
+    task = as_dict(created.parsed)
+    story.task_id, story.task_version = task["id"], task["version"]
+    assert task["assignee_ids"] == [bob.user_id]
+    assert task["recurrence"]["rrule"] == "FREQ=WEEKLY"
+    assert task["occurrence_index"] in (0, None)
+
+    # Bob, a member now, sees it; a stranger (the auditor has no membership) gets 404.
+    async with bob.http(system.gateway_url) as http:
+        seen = await call(api("tasks"), "tasks_get", http, task_id=story.task_id, expect=200)
+        assert as_dict(seen.parsed)["title"] == story.task_title
+    async with story.auditor.http(system.gateway_url) as http:
+        hidden = await call(api("tasks"), "tasks_get", http, task_id=story.task_id)
+        assert hidden.status_code == 404, hidden.content[:300]
+    story.done.add("task")
+
+
+@pytest.mark.needs("auth", "tasks", "notifications")
+async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
+    system: System, api: Any, story: Story, mail: SmtpSink
+) -> None:
+    """The assignment reaches Bob's WebSocket and inbox, and his calendar holds the VEVENT."""
+    story.require("task")
+    assert story.socket is not None, "Bob's WebSocket was not opened in step 04"
+    socket, task_id = story.socket, story.task_id
+
+    def about_task(message: dict[str, Any]) -> bool:
+        return message.get("type") == "notification" and task_id in str(message)
+
+    pushed = await poll(
+        lambda: _first(socket.messages, about_task), within=20, what="a live notification"
+    )
+    assert story.task_title in str(pushed) or task_id in str(pushed)
+
+    message = await mail.wait_for(
+        lambda m: _to(story.bob.email)(m) and story.task_title in _mail_text(m) + str(m["Subject"]),
+        timeout=20,
+    )
+    assert message["From"]
+
+    backing = system.backing
+    url = f"{backing.caldav_url}/{story.bob.user_id}/tasks/{task_id}.ics"
+    async with httpx.AsyncClient(
+        auth=(backing.caldav_username, backing.caldav_password), timeout=5
+    ) as caldav:
+
+        async def event() -> str | None:
+            response = await caldav.get(url)
+            return response.text if response.status_code == 200 else None
+
+        ics = await poll(event, within=20, what=f"the VEVENT at {url}")
+    assert "BEGIN:VEVENT" in ics
+    assert story.task_title in ics.replace("\r\n ", "")
+
+    # The reminder set a few seconds after creation fires as a notification too.
+    def reminder(message: dict[str, Any]) -> bool:
+        return about_task(message) and "remind" in str(message).lower()
+
+    await poll(lambda: _first(socket.messages, reminder), within=25, what="the reminder")
+
+    async with story.bob.http(system.gateway_url) as http:
+        listed = await call(api("notifications"), "notifications_list", http, expect=200)
+        assert task_id in str(as_dict(listed.parsed))
+        # The private ICS feed (for calendar apps) carries the same event, through nginx.
+        feed = as_dict(
+            (
+                await call(api("notifications"), "calendar_feed_rotate", http, expect=(200, 201))
+            ).parsed
+        )
+    feed_url = next(v for v in feed.values() if isinstance(v, str) and ".ics" in v)
+    path = urllib.parse.urlsplit(feed_url).path
+    async with httpx.AsyncClient(base_url=system.gateway_url, timeout=10) as anonymous:
+        ics_feed = await anonymous.get(path)
+    assert ics_feed.status_code == 200, ics_feed.text[:300]
+    assert ics_feed.headers["content-type"].startswith("text/calendar")
+    assert story.task_title in ics_feed.text.replace("\r\n ", "")
+    story.done.add("notified")
+
+
+# --------------------------------------------------------------------------- oversight
+
+
+@pytest.mark.needs("auth", "tasks", "reporting")
+async def test_06_the_project_report_counts_the_task(
+    system: System, api: Any, story: Story
+) -> None:
+    """reporting's read model (fed by events) counts Alice's task in the project summary."""
+    story.require("task")
+    async with story.alice.http(system.gateway_url) as http:
+
+        async def counted() -> dict[str, Any] | None:
+            response = await call(
+                api("reporting"), "summary_get", http, project_id=story.project_id
+            )
+            if response.status_code != 200:
+                return None
+            summary = as_dict(response.parsed)
+            return summary if summary["total"] >= 1 else None
+
+        summary = await poll(counted, within=20, what="the task in the project summary")
+    assert summary["total"] == 1
+    assert summary["by_priority"].get("high") == 1
+    story.done.add("report")
+
+
+@pytest.mark.needs("auth", "tasks")
+async def test_07_a_stale_if_match_is_refused_with_412(
+    system: System, api: Any, story: Story
+) -> None:
+    """Two editors: the second, holding an old version, gets 412 problem+json, not a lost update."""
+    story.require("task")
+    async with story.alice.http(system.gateway_url) as http:
+        moved = await call(
+            api("tasks"),
+            "tasks_update",
+            http,
+            task_id=story.task_id,
+            body={"description": "Weekly reconciliation; attach the bank statement."},
+            if_match=f'"{story.task_version}"',
+            expect=200,
+        )
+        fresh = as_dict(moved.parsed)["version"]
+        assert fresh > story.task_version
+        stale = await call(
+            api("tasks"),
+            "tasks_update",
+            http,
+            task_id=story.task_id,
+            body={"priority": "low"},
+            if_match=f'"{story.task_version}"',
+        )
+    assert stale.status_code == 412, stale.content[:300]
+    assert stale.headers["content-type"].startswith("application/problem+json")
+    assert b"precondition_failed" in stale.content
+    story.task_version = fresh
+    story.done.add("412")
+
+
+@pytest.mark.needs("auth", "tasks")
+async def test_08_completing_the_task_creates_the_next_occurrence(
+    system: System, api: Any, story: Story
+) -> None:
+    """Bob completes it; the tasks worker creates next week's occurrence, still his."""
+    story.require("task")
+    async with story.bob.http(system.gateway_url) as http:
+        current = as_dict(
+            (await call(api("tasks"), "tasks_get", http, task_id=story.task_id, expect=200)).parsed
+        )
+        done = await call(
+            api("tasks"),
+            "tasks_update",
+            http,
+            task_id=story.task_id,
+            body={"status": "done"},
+            if_match=f'"{current["version"]}"',
+            expect=200,
+        )
+        assert as_dict(done.parsed)["status"] == "done"
+
+        async def next_occurrence() -> dict[str, Any] | None:
+            response = await call(
+                api("tasks"), "tasks_list_project", http, project_id=story.project_id, expect=200
+            )
+            items = as_dict(response.parsed)["items"]
+            return next((t for t in items if t["id"] != story.task_id), None)
+
+        following = await poll(next_occurrence, within=20, what="the next occurrence")
+    assert following["title"] == story.task_title
+    assert following["occurrence_index"] == 1
+    assert following["status"] != "done"
+    assert following["assignee_ids"] == [story.bob.user_id]
+    first_due = datetime.fromisoformat(current["due_at"])
+    next_due = datetime.fromisoformat(following["due_at"])
+    assert next_due - first_due >= timedelta(days=6), (first_due, next_due)
+    story.done.add("complete")
+
+
+@pytest.mark.needs("auth", "tasks", "audit")
+async def test_09_the_audit_log_holds_every_event_and_verifies(
+    system: System, api: Any, story: Story
+) -> None:
+    """The auditor finds each kind of event of the story in the log, and the chain verifies."""
+    story.require("task")
+    wanted = {
+        "user.registered",
+        "project.created",
+        "project.member_added",
+        "task.created",
+        "task.updated",
+    }
+    if "mfa" in story.done:
+        wanted.add("user.mfa_enabled")
+    if "complete" in story.done:
+        wanted.add("task.completed")
+    if "verify" in story.done:
+        wanted.add("user.updated")
+
+    async with story.auditor.http(system.gateway_url) as http:
+
+        async def all_types() -> set[str] | None:
+            seen: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                kwargs: dict[str, Any] = {"limit": 200}
+                if cursor:
+                    kwargs["cursor"] = cursor
+                page = as_dict((await call(api("audit"), "events_list", http, **kwargs)).parsed)
+                seen.extend(page["items"])
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+            types = {e["type"] for e in seen}
+            mine = [e for e in seen if e.get("project_id") == story.project_id]
+            if wanted <= types and mine:
+                return types
+            return None
+
+        await poll(all_types, within=25, interval=0.5, what=f"audit entries of types {wanted}")
+        verified = as_dict((await call(api("audit"), "chain_verify", http, expect=200)).parsed)
+        assert verified["ok"] is True, verified
+        assert verified["first_broken_seq"] is None
+        assert verified["checked"] >= len(wanted)
+
+    # Audit data is for auditors and admins only.
+    async with story.bob.http(system.gateway_url) as http:
+        refused = await call(api("audit"), "events_list", http)
+    assert refused.status_code == 403, refused.content[:300]
+    story.done.add("audit")
+
+
+# --------------------------------------------------------------------------- the gateway
+
+
+@pytest.mark.needs("auth")
+async def test_10_login_rate_limit_answers_429_problem_json(
+    system: System, api: Any, story: Story
+) -> None:
+    """A password guesser from one address meets nginx's login budget: 429 problem+json."""
+    guesser = Person("guesser", "127.0.0.20", f"nobody-{story.run}@example.com")
+    statuses: list[int] = []
+    limited: httpx.Response | None = None
+    async with guesser.http(system.gateway_url, authenticated=False) as http:
+        for attempt in range(30):
+            # A new account each time: auth's own per-account throttle must not be what stops
+            # the guesser here; this is about the gateway's per-address budget.
+            response = await http.post(
+                "/api/v1/auth/login",
+                json={"email": f"{attempt}-{guesser.email}", "password": "wrong-password"},
+            )
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                limited = response
+                break
+    assert limited is not None, f"no 429 after {len(statuses)} tries: {statuses}"
+    assert statuses[0] == 401, statuses  # auth itself answered the first guesses
+    assert limited.headers["content-type"].startswith("application/problem+json")
+    assert limited.json()["code"] == "rate_limited"
+    assert "retry-after" in limited.headers
+    # Another address is not affected.
+    async with story.alice.http(system.gateway_url, authenticated=False) as http:
+        other = await http.post(
+            "/api/v1/auth/login", json={"email": guesser.email, "password": "wrong-password"}
+        )
+    assert other.status_code == 401
