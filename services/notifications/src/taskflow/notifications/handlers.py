@@ -43,7 +43,7 @@ from taskflow.notifications.post_commit import on_commit
 from taskflow.notifications.preferences import repository as preferences
 from taskflow.notifications.preferences.schemas import Kind, channels_for
 from taskflow.notifications.projections import repository as projections
-from taskflow.notifications.projections.models import TaskProjection
+from taskflow.notifications.projections.models import TaskProjection, UserProjection
 from taskflow.notifications.reminders import repository as reminders
 from taskflow.notifications.reminders.schedule import wanted
 
@@ -306,7 +306,9 @@ class Handlers:
             await self._apply_snapshot(session, prev, snap, envelope.time)
         targets = self._task_recipients(envelope, event, before)
         if targets:
-            actor = await self._actor_name(session, envelope.actorid)
+            # One lookup serves the actor's name and the recipients' addresses.
+            known = await projections.users(session, [*targets, *_opt(envelope.actorid)])
+            actor = _name(known, envelope.actorid)
             planned = []
             for user_id, kind in targets.items():
                 words = content.for_task(
@@ -333,22 +335,30 @@ class Handlers:
                         data={"event_type": envelope.type, "task_key": snap.key},
                     )
                 )
-            await notify(session, self.ctx, planned)
+            await notify(session, self.ctx, planned, users=known)
         if stale:
             return
         open_ = is_open(snap)
+        times = reminder_times(snap)
+        if before.missing or before.due_at is not None or before.reminders or snap.due_at or times:
+            await self._sync_reminders(session, envelope, snap, open_, times)
+        await self._sync_calendar(session, envelope, snap, before)
+
+    async def _sync_reminders(
+        self,
+        session: AsyncSession,
+        envelope: Envelope,
+        snap: TaskSnapshot,
+        open_: bool,
+        times: list[datetime],
+    ) -> None:
+        """Keep the task's reminder rows in step (skipped for tasks that never had a date)."""
         await reminders.sync(
             session,
             snap.task_id,
-            wanted(
-                open_=open_,
-                due_at=snap.due_at,
-                reminders=reminder_times(snap),
-                assignees=snap.assignee_ids,
-            ),
+            wanted(open_=open_, due_at=snap.due_at, reminders=times, assignees=snap.assignee_ids),
             not_before=envelope.time,
         )
-        await self._sync_calendar(session, envelope, snap, before)
 
     async def _apply_snapshot(
         self, session: AsyncSession, row: TaskProjection | None, snap: TaskSnapshot, now: datetime
@@ -483,7 +493,9 @@ class Handlers:
         )
         if not targets:
             return
-        actor = await self._actor_name(session, envelope.actorid or event.author_id)
+        author = envelope.actorid or event.author_id
+        known = await projections.users(session, [*targets, author])
+        actor = _name(known, author)
         planned = [
             Planned(
                 user_id=user_id,
@@ -506,7 +518,7 @@ class Handlers:
             )
             for user_id, kind in targets.items()
         ]
-        await notify(session, self.ctx, planned)
+        await notify(session, self.ctx, planned, users=known)
 
     async def _actor_name(self, session: AsyncSession, actor_id: uuid.UUID | None) -> str | None:
         if actor_id is None:
@@ -526,8 +538,10 @@ class _Before:
         title: str | None = None,
         open_: bool = False,
         assignees: list[uuid.UUID] | None = None,
+        reminders: bool = False,
     ) -> None:
         self.missing = missing
+        self.reminders = reminders
         self.due_at = due_at
         self.title = title
         self.open = open_
@@ -543,4 +557,14 @@ class _Before:
             title=row.title,
             open_=not row.done and not row.deleted,
             assignees=list(row.assignee_ids or []),
+            reminders=bool(row.reminders),
         )
+
+
+def _opt(value: uuid.UUID | None) -> list[uuid.UUID]:
+    return [value] if value is not None else []
+
+
+def _name(users: dict[uuid.UUID, UserProjection], user_id: uuid.UUID | None) -> str | None:
+    user = users.get(user_id) if user_id is not None else None
+    return user.display_name if user else None

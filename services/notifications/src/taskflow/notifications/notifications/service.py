@@ -23,6 +23,7 @@ from taskflow.notifications.post_commit import on_commit
 from taskflow.notifications.preferences import repository as preferences
 from taskflow.notifications.preferences.schemas import NOT_DIGESTED, Kind, channels_for
 from taskflow.notifications.projections import repository as projections
+from taskflow.notifications.projections.models import UserProjection
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,13 @@ def live_message(n: Notification) -> dict[str, Any]:
     return {"type": "notification", "notification": to_read(n).model_dump(mode="json")}
 
 
-async def notify(session: AsyncSession, ctx: Context, planned: list[Planned]) -> list[Notification]:
+async def notify(
+    session: AsyncSession,
+    ctx: Context,
+    planned: list[Planned],
+    *,
+    users: dict[uuid.UUID, UserProjection] | None = None,
+) -> list[Notification]:
     """Store in-app notifications and queue mails as each user's preferences say.
 
     Mail goes only to a verified address of an active user. Everything happens in the
@@ -57,7 +64,8 @@ async def notify(session: AsyncSession, ctx: Context, planned: list[Planned]) ->
     if not planned:
         return []
     ids = [p.user_id for p in planned]
-    users = await projections.users(session, ids)
+    if users is None:
+        users = await projections.users(session, ids)
     prefs = await preferences.for_users(session, ids)
     now = ctx.clock()
     rows: list[dict[str, Any]] = []
