@@ -263,3 +263,30 @@ async def test_labels_and_milestones(client, make_user, make_project, outbox):
     assert (await client.delete(f"/api/v1/labels/{label['id']}", headers=ann.h)).status_code == 204
     r = await client.get(f"/api/v1/tasks/{t['id']}", headers=ann.h)
     assert r.json()["label_ids"] == []
+
+
+async def test_reminders_and_recurrence_can_be_changed(client, make_user, make_project, outbox):
+    ann = await make_user()
+    p = await make_project(ann)
+    t = await p.task(due_at="2026-06-01T09:00:00Z")
+    r = await client.patch(
+        f"/api/v1/tasks/{t['id']}",
+        json={
+            "reminders": [{"before_minutes": 15}, {"at": "2026-05-31T18:00:00+02:00"}],
+            "recurrence": {"rrule": "FREQ=MONTHLY;BYMONTHDAY=1", "mode": "fixed"},
+        },
+        headers=ann.h,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["reminders"][0] == {"before_minutes": 15}
+    assert body["reminders"][1]["at"] == "2026-05-31T16:00:00+00:00"
+    assert (body["series_id"], body["occurrence_index"]) == (t["id"], 0)
+    _, upd = (await outbox("task.updated"))[-1]
+    assert upd["task"]["recurrence"] == {"rrule": "FREQ=MONTHLY;BYMONTHDAY=1", "mode": "fixed"}
+    r = await client.patch(f"/api/v1/tasks/{t['id']}", json={"recurrence": None}, headers=ann.h)
+    assert r.json()["recurrence"] is None
+    r = await client.get(
+        f"/api/v1/projects/{p.id}/tasks", params={"recurring": "true"}, headers=ann.h
+    )
+    assert r.json()["items"] == []

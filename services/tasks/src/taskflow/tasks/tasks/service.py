@@ -146,6 +146,21 @@ async def validate_refs(
         raise Unprocessable("Some fields do not fit this project.", errors=errors)
 
 
+def reminders_json(reminders: list[Any]) -> list[dict[str, Any]]:
+    """Reminders as stored: `{"before_minutes": n}` or `{"at": "<UTC ISO 8601>"}`."""
+    out: list[dict[str, Any]] = []
+    for r in reminders:
+        item = r.model_dump(exclude_none=True) if hasattr(r, "model_dump") else dict(r)
+        at = item.get("at")
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at)
+        if isinstance(at, datetime):
+            out.append({"at": at.astimezone(UTC).isoformat()})
+        elif item.get("before_minutes") is not None:
+            out.append({"before_minutes": int(item["before_minutes"])})
+    return out
+
+
 def _dedupe(ids: list[uuid.UUID]) -> list[uuid.UUID]:
     return list(dict.fromkeys(ids))
 
@@ -182,7 +197,7 @@ async def create(
         watcher_ids=values["watcher_ids"],
         due_at=data.due_at,
         start_at=data.start_at,
-        reminders=[r.model_dump(mode="json", exclude_none=True) for r in data.reminders],
+        reminders=reminders_json(data.reminders),
         recurrence=data.recurrence.model_dump() if data.recurrence else None,
         series_id=series[0] if series else None,
         occurrence_index=series[1] if series else None,
@@ -274,18 +289,7 @@ async def apply_changes(
         elif name == "priority":
             task.priority = PRIORITIES.index(value)
         elif name == "reminders":
-            task.reminders = [
-                r if isinstance(r, dict) else r.model_dump(mode="json", exclude_none=True)
-                for r in value
-            ]
-            task.reminders = [
-                {
-                    k: (v.isoformat() if isinstance(v, datetime) else v)
-                    for k, v in r.items()
-                    if v is not None
-                }
-                for r in task.reminders
-            ]
+            task.reminders = reminders_json(value)
         elif name == "recurrence":
             task.recurrence = (
                 value if value is None or isinstance(value, dict) else value.model_dump()
