@@ -340,7 +340,7 @@ class Handlers:
             return
         open_ = is_open(snap)
         times = reminder_times(snap)
-        if before.missing or before.due_at is not None or before.reminders or snap.due_at or times:
+        if before.due_at is not None or before.reminders or snap.due_at or times:
             await self._sync_reminders(session, envelope, snap, open_, times)
         await self._sync_calendar(session, envelope, snap, before)
 
