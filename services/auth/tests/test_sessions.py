@@ -240,3 +240,22 @@ async def test_login_rehashes_when_parameters_change(
         ).scalar_one()
     assert "m=2048,t=2,p=1" in stored
     assert (await api.login(user["email"])).status_code == 200  # and it still verifies
+
+
+async def test_concurrent_use_of_one_refresh_token_lets_one_win_and_ends_the_family(
+    api: Api,
+) -> None:
+    import asyncio
+
+    _, pair = await api.signed_in()
+    body = {"refresh_token": pair["refresh_token"]}
+    results = await asyncio.gather(
+        *(api.client.post("/api/v1/auth/refresh", json=body) for _ in range(3))
+    )
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [200, 401, 401]
+    winner = next(r for r in results if r.status_code == 200).json()
+    r = await api.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": winner["refresh_token"]}
+    )
+    assert r.status_code == 401  # the family was revoked by the losers' reuse
