@@ -57,6 +57,9 @@ class Settings(ServiceSettings):
     throttle_max_delay_seconds: int = Field(default=15 * 60, ge=1)
     throttle_window_seconds: int = Field(default=3600, ge=60)
 
+    #: At most one reset / verification mail per address in this many seconds.
+    mail_interval_seconds: int = Field(default=60, ge=0)
+
     #: Refresh cookies are `Secure`; only a plain-http dev setup may turn that off.
     cookie_secure: bool = True
     #: Trust X-Forwarded-For from the gateway for the client IP (throttling, sessions list).
@@ -79,6 +82,8 @@ class Settings(ServiceSettings):
         """Production must not run with the cheap test parameters."""
         if self.environment == "production" and self.argon2_memory_cost_kib < 19 * 1024:
             raise ValueError("argon2_memory_cost_kib below the OWASP minimum in production")
+        if self.environment == "production" and not self.cookie_secure:
+            raise ValueError("cookie_secure must stay on in production")
         return self
 
     def kek_bytes(self) -> bytes:

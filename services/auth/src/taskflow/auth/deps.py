@@ -12,7 +12,7 @@ from taskflow.auth.config import Settings
 from taskflow.auth.crypto import SecretBox
 from taskflow.auth.keys.service import TokenMinter
 from taskflow.auth.passwords.hashing import Hasher
-from taskflow.auth.sessions.throttle import LoginThrottle
+from taskflow.auth.sessions.throttle import LoginThrottle, first_in_window
 
 
 @dataclass
@@ -26,6 +26,14 @@ class AuthContext:
     throttle: LoginThrottle
     mfa_throttle: LoginThrottle
     sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def may_send_mail(self, kind: str, email: str) -> bool:
+        """False when a mail of `kind` went to `email` less than `mail_interval_seconds` ago."""
+        if self.settings.mail_interval_seconds == 0:
+            return True
+        return await first_in_window(
+            self.throttle.redis, self.settings, kind, email, self.settings.mail_interval_seconds
+        )
 
 
 def get_context(request: Request) -> AuthContext:

@@ -76,3 +76,12 @@ class LoginThrottle:
         """Forget an account's failures (after a successful login). The IP keeps its count."""
         fail_key, lock_key = self._keys("acct", account)
         await self.redis.delete(fail_key, lock_key)
+
+
+async def first_in_window(
+    redis: Redis, settings: Settings, kind: str, ident: str, seconds: int
+) -> bool:
+    """True for the first call per `(kind, ident)` in `seconds` (mail flood guard)."""
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    name = key(settings.redis_prefix, "auth", "once", kind, digest)
+    return bool(await redis.set(name, b"1", ex=seconds, nx=True))

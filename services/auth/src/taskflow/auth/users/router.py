@@ -100,7 +100,9 @@ async def verify_email(body: VerifyEmailRequest, db: SessionDep) -> UserPublic:
 )
 async def resend_verification(caller: AnyCaller, db: SessionDep, ctx: Ctx) -> Accepted:
     """Mail a new verification link to the caller (no-op once verified)."""
-    if caller.user.email_verified_at is None:
+    if caller.user.email_verified_at is None and await ctx.may_send_mail(
+        "verify", caller.user.email
+    ):
         await service.request_verification(db, ctx, caller.user)
     return Accepted()
 

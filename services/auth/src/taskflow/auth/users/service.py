@@ -146,6 +146,9 @@ async def forgot_password(db: AsyncSession, ctx: AuthContext, email: str) -> Non
     user = await repository.get_by_email(db, email)
     if user is None or not user.is_active:
         return
+    if not await ctx.may_send_mail("reset", user.email):
+        log.info("reset_mail_suppressed", user_id=str(user.id))
+        return
     token = new_token()
     expires = utcnow() + timedelta(seconds=ctx.settings.password_reset_ttl_seconds)
     await repository.add_one_time_token(db, user.id, RESET, token_hash(token), expires)
