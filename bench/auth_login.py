@@ -65,9 +65,12 @@ def single_latency(ph: PasswordHasher, n: int = 20) -> float:
 
 async def load(settings: Settings, logins: int, concurrency: int) -> None:
     app = build_app(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="https://bench"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://bench"
+        ) as client,
+    ):
         emails = [f"bench{i}@example.com" for i in range(50)]
         for email in emails:
             r = await client.post(
