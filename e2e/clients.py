@@ -55,11 +55,15 @@ class GeneratedClient:
             ) from None
 
 
-def generate_and_import(service: str) -> GeneratedClient:
-    """Regenerate the service's client from its committed document and import it."""
-    generator = _load_generator()
-    folder = generator.generate(service, quiet=True)
-    name = generator.package_name(service)
+def generate(service: str) -> Path:
+    """Regenerate the service's client from its committed document (a subprocess; thread-safe)."""
+    folder: Path = _load_generator().generate(service, quiet=True)
+    return folder
+
+
+def import_generated(service: str, folder: Path) -> GeneratedClient:
+    """Import a generated client and index its operations by operationId."""
+    name = f"taskflow_{service}_client"
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
@@ -76,6 +80,11 @@ def generate_and_import(service: str) -> GeneratedClient:
     if not client.operations:
         raise AssertionError(f"the generated {service} client has no operations")
     return client
+
+
+def generate_and_import(service: str) -> GeneratedClient:
+    """Regenerate the service's client and import it."""
+    return import_generated(service, generate(service))
 
 
 def _body_model(function: Any) -> Any:

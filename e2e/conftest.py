@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from e2e.clients import GeneratedClient, generate_and_import  # noqa: E402
+from e2e.clients import GeneratedClient, generate, import_generated  # noqa: E402
 from e2e.harness import SERVICES, Backing, ServiceInfo, System, discover  # noqa: E402
 
 _SYSTEM_KEY = pytest.StashKey[System]()
@@ -106,6 +107,7 @@ def mail(backing: Backing) -> SmtpSink:
 def system(
     request: pytest.FixtureRequest,
     services_built: dict[str, ServiceInfo],
+    _generating: dict[str, Future[Path]],
     backing: Backing,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[System]:
@@ -133,14 +135,24 @@ def system(
 
 
 @pytest.fixture(scope="package")
-def clients(services_built: dict[str, ServiceInfo]) -> dict[str, GeneratedClient | Exception]:
+def _generating(
+    services_built: dict[str, ServiceInfo],
+) -> Iterator[dict[str, Future[Path]]]:
+    """Generate the clients in the background while the system starts (a subprocess each)."""
+    built = [s for s, info in services_built.items() if info.available]
+    with ThreadPoolExecutor(max_workers=max(1, len(built))) as pool:
+        yield {service: pool.submit(generate, service) for service in built}
+
+
+@pytest.fixture(scope="package")
+def clients(
+    _generating: dict[str, Future[Path]], system: System
+) -> dict[str, GeneratedClient | Exception]:
     """Each built service's generated client (or the error that stopped it generating)."""
     out: dict[str, GeneratedClient | Exception] = {}
-    for service, info in services_built.items():
-        if not info.available:
-            continue
+    for service, future in _generating.items():
         try:
-            out[service] = generate_and_import(service)
+            out[service] = import_generated(service, future.result(timeout=120))
         except Exception as exc:  # reported by the test that needs it
             out[service] = exc
     return out

@@ -315,7 +315,9 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
     """The assignment reaches Bob's WebSocket and inbox, and his calendar holds the VEVENT."""
     story.require("task")
     assert story.socket is not None, "Bob's WebSocket was not opened in step 04"
-    socket, task_id = story.socket, story.task_id
+    assert story.task_id is not None
+    assert story.task_title is not None
+    socket, task_id, title = story.socket, story.task_id, story.task_title
 
     def about_task(message: dict[str, Any]) -> bool:
         return message.get("type") == "notification" and task_id in str(message)
@@ -323,10 +325,10 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
     pushed = await poll(
         lambda: _first(socket.messages, about_task), within=20, what="a live notification"
     )
-    assert story.task_title in str(pushed) or task_id in str(pushed)
+    assert title in str(pushed) or task_id in str(pushed)
 
     message = await mail.wait_for(
-        lambda m: _to(story.bob.email)(m) and story.task_title in _mail_text(m) + str(m["Subject"]),
+        lambda m: _to(story.bob.email)(m) and title in _mail_text(m) + str(m["Subject"]),
         timeout=20,
     )
     assert message["From"]
@@ -343,7 +345,7 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
 
         ics = await poll(event, within=20, what=f"the VEVENT at {url}")
     assert "BEGIN:VEVENT" in ics
-    assert story.task_title in ics.replace("\r\n ", "")
+    assert title in ics.replace("\r\n ", "")
 
     # The reminder set a few seconds after creation fires as a notification too.
     def reminder(message: dict[str, Any]) -> bool:
@@ -366,7 +368,7 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
         ics_feed = await anonymous.get(path)
     assert ics_feed.status_code == 200, ics_feed.text[:300]
     assert ics_feed.headers["content-type"].startswith("text/calendar")
-    assert story.task_title in ics_feed.text.replace("\r\n ", "")
+    assert title in ics_feed.text.replace("\r\n ", "")
     story.done.add("notified")
 
 
