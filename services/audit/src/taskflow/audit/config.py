@@ -48,10 +48,11 @@ class Settings(ServiceSettings):
     )
 
     queue: str = "audit.events"
-    #: Messages the consumer may hold unacknowledged (the batch it appends in one transaction).
-    prefetch: int = Field(default=500, ge=1, le=10_000)
+    #: Messages the consumer may hold unacknowledged: twice the batch, so that the broker
+    #: delivers the next batch while the current one is being appended.
+    prefetch: int = Field(default=2000, ge=1, le=20_000)
     #: Largest number of entries appended in one transaction.
-    batch_size: int = Field(default=500, ge=1, le=10_000)
+    batch_size: int = Field(default=1000, ge=1, le=10_000)
     #: How long a partial batch waits for more messages before it is appended.
     batch_wait_seconds: float = Field(default=0.05, ge=0)
 

@@ -12,8 +12,8 @@ unit of work:
    per-message path, so it is retried and then parked like any handler failure;
 3. the rest go into ONE transaction: their inbox rows (`ON CONFLICT DO NOTHING RETURNING`, so
    duplicates, also inside the batch, drop out), then one `append` of the fresh ones under the
-   chain-head lock; then every message is acked. A crash before the acks only causes
-   redeliveries, which the inbox skips;
+   chain-head lock; then the batch is acked with one `multiple` ack. A crash before the ack
+   only causes redeliveries, which the inbox skips;
 4. if that transaction fails, nothing of it was written, and the batch is replayed message by
    message through the framework's `_process`: a poison message is isolated, retried and
    parked, the others are recorded.
@@ -27,16 +27,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from taskflow.audit.chain.append import NewEntry, append
 from taskflow.audit.chain.handlers import make_handler
 from taskflow.audit.chain.intake import to_entry
+from taskflow.audit.pg import driver
 from taskflow.events.consumer import Consumer, _attempts
 from taskflow.events.envelope import decode
 from taskflow.events.errors import MalformedEvent
@@ -139,38 +140,46 @@ class BatchConsumer(Consumer):
                 ready.append((message, to_entry(envelope, event, self.redact_fields)))
             except (ValueError, TypeError):
                 slow.append(message)  # fails again in the framework's path: retried, parked
-        if ready:
-            try:
-                written = await self._append(ready)
-            except BROKER_ERRORS:
-                raise
-            except Exception as exc:
-                log.warning("audit batch of %d failed (%s); one by one", len(ready), exc)
-                self.fallbacks += 1
-                slow = [m for m, _ in ready] + slow
-            else:
-                for message, _ in ready:
-                    await message.ack()
-                self.batches += 1
-                self.handled += written
-                self.duplicates += len(ready) - written
-                CONSUMED.labels(self.spec.name, "handled").inc(written)
-                if len(ready) > written:
-                    CONSUMED.labels(self.spec.name, "duplicate").inc(len(ready) - written)
+        # The rare slow ones first: the batch is then acked with ONE `multiple` ack on its
+        # highest delivery tag, which must not cover a message still unhandled.
         for message in slow:
             await self._process(channel, message)
+        if not ready:
+            return
+        try:
+            written = await self._append(ready)
+        except BROKER_ERRORS:
+            raise
+        except Exception as exc:
+            log.warning("audit batch of %d failed (%s); one by one", len(ready), exc)
+            self.fallbacks += 1
+            for message, _ in ready:
+                await self._process(channel, message)
+            return
+        # Every lower delivery tag is acked already (earlier batches, parked or slow ones,
+        # all settled above), so this acks exactly the batch, in one frame.
+        await ready[-1][0].ack(multiple=True)
+        self.batches += 1
+        self.handled += written
+        self.duplicates += len(ready) - written
+        CONSUMED.labels(self.spec.name, "handled").inc(written)
+        if len(ready) > written:
+            CONSUMED.labels(self.spec.name, "duplicate").inc(len(ready) - written)
 
     async def _append(self, ready: list[tuple[AbstractIncomingMessage, NewEntry]]) -> int:
         """Inbox rows and chain entries of a batch in one transaction; entries written."""
         async with self.sessionmaker() as session, session.begin():
-            rows = [{"event_id": e.event_id, "queue": self.spec.name} for _, e in ready]
-            result = await session.execute(
-                pg_insert(self.inbox)
-                .values(rows)
-                .on_conflict_do_nothing()
-                .returning(self.inbox.c.event_id)
+            pg = await driver(session)
+            # One statement with two array parameters (a multi-row VALUES of 1000 rows would
+            # cost SQLAlchemy more to compile than PostgreSQL to run).
+            fresh_rows = await pg.fetch(
+                "INSERT INTO audit.inbox (event_id, queue) "
+                "SELECT e, $2 FROM unnest($1::uuid[]) AS u(e) "
+                "ON CONFLICT DO NOTHING RETURNING event_id",
+                [e.event_id for _, e in ready],
+                self.spec.name,
             )
-            fresh = set(result.scalars())
+            fresh = {uuid.UUID(str(r[0])) for r in fresh_rows}
             entries: list[NewEntry] = []
             for _, entry in ready:
                 if entry.event_id in fresh:
