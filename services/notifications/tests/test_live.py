@@ -142,6 +142,20 @@ async def test_member_added_later_starts_receiving_project_events(
         await ws.close()
 
 
+async def test_replica_is_ready_only_with_its_subscription(replicas: Any) -> None:
+    import httpx
+
+    a, _ = replicas
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{a.port}") as http:
+        assert (await http.get("/readyz")).status_code == 200
+        a.app.state.hub.subscribed.clear()
+        try:
+            r = await http.get("/readyz")
+            assert r.status_code == 503
+        finally:
+            a.app.state.hub.subscribed.set()
+
+
 async def test_resume_replays_what_was_missed(replicas: Any, apply: Any, mint_token: Any) -> None:
     _a, b = replicas
     alice, actor, proj = uid(), uid(), uid()

@@ -36,4 +36,5 @@ async def test_feed_secret_is_stored_hashed(client: Any, auth: Any, engine: Any)
         stored = (
             await conn.execute(text("SELECT secret_hash FROM notifications.calendar_feeds"))
         ).scalar_one()
-    assert secret not in stored and len(stored) == 64
+    assert secret not in stored
+    assert len(stored) == 64

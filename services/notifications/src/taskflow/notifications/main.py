@@ -79,7 +79,15 @@ def build_app(settings: Settings | None = None, key_source: KeySource | None = N
         description="In-app and live notifications, preferences, the calendar feed and deliveries.",
     )
     app.state.ctx = Context(settings=settings, redis=app.state.redis)
-    app.state.hub = Hub(app.state.redis, settings.redis_prefix)
+    hub = Hub(app.state.redis, settings.redis_prefix)
+    app.state.hub = hub
+
+    async def live_subscribed() -> None:
+        """Ready only while the replica's pub/sub subscription is up (live pushes flow)."""
+        if not hub.subscribed.is_set():
+            raise RuntimeError("pub/sub not subscribed")
+
+    app.state.readiness_checks["live"] = live_subscribed
     return app
 
 
