@@ -53,9 +53,13 @@ def format_ts(value: datetime) -> str:
 
     A naive timestamp is refused: guessing its zone would make the hash depend on the machine.
     """
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("naive timestamps have no place in the audit log")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if offset:
+        value = value.astimezone(UTC)
+    # isoformat (C) is an order of magnitude faster than strftime, and this is the inner loop.
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _opt(value: str | None) -> str:
