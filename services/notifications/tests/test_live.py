@@ -195,3 +195,30 @@ async def test_socket_without_valid_auth_is_closed(replicas: Any, mint_token: An
             await _drain_until_closed(ws)
         assert info.value.rcvd is not None
         assert info.value.rcvd.code == 4401
+
+
+async def test_socket_closes_when_its_token_expires_unless_renewed(
+    replicas: Any, mint_token: Any
+) -> None:
+    a, _ = replicas
+    alice = uid()
+    opened = time.monotonic()
+    ws = await _open(a.url, mint_token(str(alice), expires_in=3))
+    # A fresh token for the same user extends the session; another user's is refused.
+    await ws.send(json.dumps({"type": "auth", "token": mint_token(str(alice))}))
+    await _next(ws, "ready", within=2.0)
+    await ws.send(json.dumps({"type": "auth", "token": mint_token(str(uid()))}))
+    assert (await _next(ws, "error", within=2.0))["code"] == "user_mismatch"
+    short = await _open(a.url, mint_token(str(alice), expires_in=1))
+    try:
+        err = await _next(short, "error", within=5.0)
+        assert err["code"] == "token_expired"
+        with pytest.raises(ConnectionClosed) as info:
+            await _drain_until_closed(short)
+        assert info.value.rcvd is not None
+        assert info.value.rcvd.code == 4401
+        await asyncio.sleep(max(0.0, 3.5 - (time.monotonic() - opened)))
+        await ws.send(json.dumps({"type": "ping"}))
+        await _next(ws, "pong", within=2.0)  # still open after the first token's expiry
+    finally:
+        await ws.close()

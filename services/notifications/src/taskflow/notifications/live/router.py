@@ -10,6 +10,9 @@ Protocol (JSON text frames):
   `{"type": "resume", "since": "<ISO time>"}` replays the user's notifications created after
   `since` (oldest first, then `{"type": "resumed", "count": n}`). Replayed and live messages
   can overlap around the reconnect; clients de-duplicate by notification id.
+- client -> `{"type": "auth", "token": ...}` again at any time (same user) extends the session;
+  when the last token expires the server sends `{"type": "error", "code": "token_expired"}`
+  and closes with 4401, so a revoked or expired session does not keep a socket open.
 Close codes: 4401 not authenticated, 4400 bad message, 1013 client too slow.
 """
 
@@ -17,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import datetime
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from jose import jwt
 
 from taskflow.common.db import Database
 from taskflow.common.errors import ProblemError
@@ -82,14 +87,22 @@ async def live(websocket: WebSocket) -> None:
     async with db.sessionmaker() as session:
         projects = await projections.projects_of(session, principal.user_id)
     conn = Connection(websocket, principal.user_id, projects)
+    session = _Session(_expiry(token))
     hub.register(conn)
     writer = asyncio.create_task(conn.writer())
     heartbeat = asyncio.create_task(_heartbeat(conn, settings.ws_heartbeat_interval))
+    expiry = asyncio.create_task(_expire(session))
     conn.offer({"type": "ready", "user_id": str(principal.user_id)})
     try:
-        reader = asyncio.create_task(_read(conn, db, settings.ws_resume_limit))
-        done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-        if writer in done and conn.overflowed:
+        reader = asyncio.create_task(_read(conn, db, settings.ws_resume_limit, verifier, session))
+        done, _ = await asyncio.wait({reader, writer, expiry}, return_when=asyncio.FIRST_COMPLETED)
+        if expiry in done:
+            conn.offer({"type": "error", "code": "token_expired"})
+            conn.queue.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer, 1.0)
+                await websocket.close(CLOSE_UNAUTHENTICATED)
+        elif writer in done and conn.overflowed:
             with contextlib.suppress(Exception):
                 await websocket.close(CLOSE_TOO_SLOW)
         for task in (reader, writer):
@@ -101,9 +114,39 @@ async def live(websocket: WebSocket) -> None:
     finally:
         hub.unregister(conn)
         heartbeat.cancel()
+        expiry.cancel()
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await writer
+
+
+class _Session:
+    """When the socket's authentication runs out; a new auth message moves it."""
+
+    def __init__(self, expires_at: float) -> None:
+        self.expires_at = expires_at
+        self.moved = asyncio.Event()
+
+    def extend(self, expires_at: float) -> None:
+        self.expires_at = max(self.expires_at, expires_at)
+        self.moved.set()
+
+
+def _expiry(token: str) -> float:
+    """The `exp` of a token that was just verified (so reading it unverified is safe)."""
+    exp = jwt.get_unverified_claims(token).get("exp")
+    return float(exp) if isinstance(exp, int | float) else time.time()
+
+
+async def _expire(session: _Session) -> None:
+    """Return once the session's token has expired (and no newer one arrived)."""
+    while True:
+        left = session.expires_at - time.time()
+        if left <= 0:
+            return
+        session.moved.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.moved.wait(), left)
 
 
 async def _heartbeat(conn: Connection, interval: float) -> None:
@@ -112,13 +155,33 @@ async def _heartbeat(conn: Connection, interval: float) -> None:
         conn.offer({"type": "ping"})
 
 
-async def _read(conn: Connection, db: Database, resume_limit: int) -> None:
+async def _read(
+    conn: Connection,
+    db: Database,
+    resume_limit: int,
+    verifier: TokenVerifier,
+    session: _Session,
+) -> None:
     """Handle client messages until the socket closes."""
     while True:
         message = await _receive(conn.websocket)
         kind = message.get("type") if message else None
         if kind == "ping":
             conn.offer({"type": "pong"})
+        elif kind == "auth" and message is not None:
+            token = message.get("token")
+            try:
+                if not isinstance(token, str):
+                    raise ProblemError("no token", code="not_authenticated")
+                principal = await verifier.verify(token)
+            except ProblemError:
+                conn.offer({"type": "error", "code": "invalid_token"})
+                continue
+            if principal.user_id != conn.user_id:
+                conn.offer({"type": "error", "code": "user_mismatch"})
+                continue
+            session.extend(_expiry(token))
+            conn.offer({"type": "ready", "user_id": str(conn.user_id)})
         elif kind == "resume" and message is not None:
             try:
                 since = datetime.fromisoformat(str(message.get("since")))
