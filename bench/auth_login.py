@@ -10,7 +10,8 @@ What it does, on the local servers (a throw-away database, a Redis prefix of its
    PostgreSQL, Redis, signing key), `--concurrency` clients, each login a success for one of 50
    users; reports logins/s and p50/p99 latency.
 The login path costs one argon2 verification plus ~6 SQL statements and one RS256 signature,
-so its throughput should sit just under the 2-thread hash floor.
+so its throughput should sit just under the 2-thread hash floor. A refresh run (no argon2)
+shows what the rest of the request costs.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ async def load(settings: Settings, logins: int, concurrency: int) -> None:
                 json={"email": email, "password": PASSWORD, "display_name": "Bench"},
             )
             assert r.status_code == 201, r.text
-        # Warm-up: signing key, pools, dummy hash.
+        # Warm-up: signing key, pools.
         await client.post("/api/v1/auth/login", json={"email": emails[0], "password": PASSWORD})
+
         latencies: list[float] = []
         queue: asyncio.Queue[str] = asyncio.Queue()
         for i in range(logins):
@@ -97,13 +99,42 @@ async def load(settings: Settings, logins: int, concurrency: int) -> None:
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
-    latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+        report("service login", latencies, time.perf_counter() - start, concurrency)
+
+        # Refresh: the same kind of request without argon2 (SQL + one RS256 signature).
+        tokens = []
+        for i in range(concurrency):
+            r = await client.post(
+                "/api/v1/auth/login", json={"email": emails[i], "password": PASSWORD}
+            )
+            tokens.append(r.json()["refresh_token"])
+        refresh_latencies: list[float] = []
+        per_worker = max(1, logins // concurrency)
+
+        async def refresher(token: str) -> None:
+            for _ in range(per_worker):
+                t0 = time.perf_counter()
+                r = await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+                refresh_latencies.append(time.perf_counter() - t0)
+                assert r.status_code == 200, r.text
+                token = r.json()["refresh_token"]
+
+        start = time.perf_counter()
+        await asyncio.gather(*(refresher(t) for t in tokens))
+        report("service refresh", refresh_latencies, time.perf_counter() - start, concurrency)
+
+
+def report(what: str, latencies: list[float], elapsed: float, concurrency: int) -> None:
+    """One line: requests/s and p50/p99 latency."""
+    latencies = sorted(latencies)
+    n = len(latencies)
+
+    def p(q: float) -> float:
+        return latencies[min(n - 1, int(q * n))] * 1000
+
     print(
-        f"service login       : {logins / elapsed:7.1f} logins/s  "
-        f"p50 {p(0.50):6.1f} ms  p99 {p(0.99):6.1f} ms  "
-        f"(mean {statistics.mean(latencies) * 1000:.1f} ms, {logins} logins, "
+        f"{what:21}: {n / elapsed:7.1f} /s  p50 {p(0.50):6.1f} ms  p99 {p(0.99):6.1f} ms  "
+        f"(mean {statistics.mean(latencies) * 1000:.1f} ms, {n} requests, "
         f"{concurrency} concurrent)"
     )
 
