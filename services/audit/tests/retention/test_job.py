@@ -1,0 +1,39 @@
+"""The worker's retention pass uses the policy set through the api."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from taskflow.audit.worker import run_retention_once
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+
+async def test_policy_from_the_api_drives_the_purge(
+    h: Any,
+    settings: Any,
+    owner_engine: AsyncEngine,
+    api_engine: AsyncEngine,
+    retention_engine: AsyncEngine,
+) -> None:
+    now = datetime.now(UTC)
+    await h.seed(owner_engine, [h.item(i) for i in range(4)], now=now - timedelta(days=40))
+    await h.seed(owner_engine, [h.item(i) for i in range(3)], now=now - timedelta(days=5))
+    # The default (years) keeps everything.
+    assert await run_retention_once(settings, retention_engine) == 0
+    async with api_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO audit.retention_policy (id, days, version, updated_at)"
+                " VALUES (1, 30, 1, now())"
+            )
+        )
+    assert await run_retention_once(settings, retention_engine) == 4
+    async with api_engine.connect() as conn:
+        purged = (await conn.execute(text("SELECT first_seq, last_seq FROM audit.purges"))).all()
+    assert [tuple(r) for r in purged] == [(1, 4)]
