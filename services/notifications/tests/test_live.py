@@ -173,6 +173,9 @@ async def test_resume_replays_what_was_missed(replicas: Any, apply: Any, mint_to
         await ws.send(json.dumps({"type": "ping"}))
         await _next(ws, "pong")
         await _next(ws, "ping", within=2.0)  # server heartbeat
+        # Renewing the token after a resume works on the same socket.
+        await ws.send(json.dumps({"type": "auth", "token": mint_token(str(alice))}))
+        await _next(ws, "ready", within=2.0)
     finally:
         await ws.close()
 

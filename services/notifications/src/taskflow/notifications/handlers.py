@@ -24,7 +24,13 @@ from taskflow.events.contracts.projects import (
     ProjectMemberRoleChanged,
     ProjectUpdated,
 )
-from taskflow.events.contracts.tasks import TaskEvent, TaskSnapshot, TaskUpdated
+from taskflow.events.contracts.tasks import (
+    TaskAssigned,
+    TaskEvent,
+    TaskSnapshot,
+    TaskUnassigned,
+    TaskUpdated,
+)
 from taskflow.events.contracts.users import (
     UserPasswordResetRequested,
     UserRegistered,
@@ -395,10 +401,10 @@ class Handlers:
             return recipients.for_task_change(
                 kind, actor_id=actor, assignees=assignees, watchers=(), previous_assignees=None
             )
-        if kind == "task.assigned":
-            return recipients.decide(actor, [(Kind.TASK_ASSIGNED, [event.assignee_id])])  # type: ignore[attr-defined]
-        if kind == "task.unassigned":
-            return recipients.decide(actor, [(Kind.TASK_UPDATED, [event.assignee_id])])  # type: ignore[attr-defined]
+        if isinstance(event, TaskAssigned):
+            return recipients.decide(actor, [(Kind.TASK_ASSIGNED, [event.assignee_id])])
+        if isinstance(event, TaskUnassigned):
+            return recipients.decide(actor, [(Kind.TASK_UPDATED, [event.assignee_id])])
         if kind == "task.updated":
             assert isinstance(event, TaskUpdated)
             if not set(event.changes) - _QUIET_FIELDS:

@@ -87,14 +87,14 @@ async def live(websocket: WebSocket) -> None:
     async with db.sessionmaker() as session:
         projects = await projections.projects_of(session, principal.user_id)
     conn = Connection(websocket, principal.user_id, projects)
-    session = _Session(_expiry(token))
+    lifetime = _Lifetime(_expiry(token))
     hub.register(conn)
     writer = asyncio.create_task(conn.writer())
     heartbeat = asyncio.create_task(_heartbeat(conn, settings.ws_heartbeat_interval))
-    expiry = asyncio.create_task(_expire(session))
+    expiry = asyncio.create_task(_expire(lifetime))
     conn.offer({"type": "ready", "user_id": str(principal.user_id)})
     try:
-        reader = asyncio.create_task(_read(conn, db, settings.ws_resume_limit, verifier, session))
+        reader = asyncio.create_task(_read(conn, db, settings.ws_resume_limit, verifier, lifetime))
         done, _ = await asyncio.wait({reader, writer, expiry}, return_when=asyncio.FIRST_COMPLETED)
         if expiry in done:
             conn.offer({"type": "error", "code": "token_expired"})
@@ -120,7 +120,7 @@ async def live(websocket: WebSocket) -> None:
             await writer
 
 
-class _Session:
+class _Lifetime:
     """When the socket's authentication runs out; a new auth message moves it."""
 
     def __init__(self, expires_at: float) -> None:
@@ -138,15 +138,15 @@ def _expiry(token: str) -> float:
     return float(exp) if isinstance(exp, int | float) else time.time()
 
 
-async def _expire(session: _Session) -> None:
-    """Return once the session's token has expired (and no newer one arrived)."""
+async def _expire(lifetime: _Lifetime) -> None:
+    """Return once the socket's token has expired (and no newer one arrived)."""
     while True:
-        left = session.expires_at - time.time()
+        left = lifetime.expires_at - time.time()
         if left <= 0:
             return
-        session.moved.clear()
+        lifetime.moved.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(session.moved.wait(), left)
+            await asyncio.wait_for(lifetime.moved.wait(), left)
 
 
 async def _heartbeat(conn: Connection, interval: float) -> None:
@@ -160,7 +160,7 @@ async def _read(
     db: Database,
     resume_limit: int,
     verifier: TokenVerifier,
-    session: _Session,
+    lifetime: _Lifetime,
 ) -> None:
     """Handle client messages until the socket closes."""
     while True:
@@ -180,7 +180,7 @@ async def _read(
             if principal.user_id != conn.user_id:
                 conn.offer({"type": "error", "code": "user_mismatch"})
                 continue
-            session.extend(_expiry(token))
+            lifetime.extend(_expiry(token))
             conn.offer({"type": "ready", "user_id": str(conn.user_id)})
         elif kind == "resume" and message is not None:
             try:
