@@ -14,6 +14,7 @@ hashed at append time is exactly what is hashed again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -48,10 +49,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+@functools.lru_cache(maxsize=4096)
 def format_ts(value: datetime) -> str:
     """A timestamp as UTC ISO 8601 with microseconds: `2026-11-24T09:00:00.000000Z`.
 
     A naive timestamp is refused: guessing its zone would make the hash depend on the machine.
+    Cached: a batch shares one `recorded_at`, so verification formats it once per batch.
     """
     offset = value.utcoffset()
     if offset is None:
