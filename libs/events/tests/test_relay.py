@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from taskflow.events import (
     CONTENT_TYPE,
@@ -281,3 +281,61 @@ async def test_unreachable_broker_is_recorded_on_the_rows(
     assert row.published_at is None
     assert row.attempts == 1
     assert row.last_error.startswith("connect:")
+
+
+async def test_batch_takes_the_oldest_pending_rows_of_its_partitions_in_id_order(
+    clean_db: Any, amqp_url: str, exchange_name: str, collector: Callable[..., Awaitable[Any]]
+) -> None:
+    """The per-partition head walk returns what ``ORDER BY id LIMIT n`` over them would."""
+    db = clean_db
+    got = await collector("#")
+    outbox = Outbox(db.outbox, SOURCE)
+    aggregates = [uuid7() for _ in range(40)]
+    async with db.sessionmaker() as session, session.begin():
+        await outbox.add_many(
+            session,
+            [make_event(aggregates[i % 40], i // 40 + 1) for i in range(400)],
+            actor_id=None,
+        )
+    async with db.engine.begin() as conn:  # some already sent, so heads are not at the start
+        await conn.execute(
+            update(db.outbox).where(db.outbox.c.id % 7 == 0).values(published_at=func.now())
+        )
+        pending = [
+            r.id
+            for r in await conn.execute(
+                select(db.outbox.c.id)
+                .where(db.outbox.c.published_at.is_(None))
+                .order_by(db.outbox.c.id)
+            )
+        ]
+    relay = OutboxRelay(db.engine, db.outbox, amqp_url, exchange_name, batch_size=50)
+    try:
+        assert await relay.publish_batch() == 50
+        async with db.engine.connect() as conn:
+            marked = [
+                r.id
+                for r in await conn.execute(
+                    select(db.outbox.c.id)
+                    .where(db.outbox.c.id % 7 != 0, db.outbox.c.published_at.is_not(None))
+                    .order_by(db.outbox.c.id)
+                )
+            ]
+        assert marked == pending[:50]
+        await wait_until(lambda: len(got.messages) == 50)
+        assert [m.message_id for m in got.messages] == await _event_ids(db, marked)
+        while await relay.publish_batch():
+            pass
+        assert await unpublished(db) == 0
+        await wait_until(lambda: len(got.messages) == len(pending))
+    finally:
+        await relay.close_broker()
+
+
+async def _event_ids(db: Any, row_ids: list[int]) -> list[str]:
+    """Event ids of outbox rows, in row id order."""
+    async with db.engine.connect() as conn:
+        result = await conn.execute(
+            select(db.outbox.c.event_id).where(db.outbox.c.id.in_(row_ids)).order_by(db.outbox.c.id)
+        )
+        return [str(e) for e in result.scalars()]
