@@ -15,7 +15,9 @@ whose service is not built yet is skipped with the reason (what is missing). Set
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -43,6 +45,37 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+#: The first e2e test also pays for starting the system (ten Python processes on a machine
+#: that may be busy with other suites): more room than the project's 120 s per test.
+E2E_TEST_TIMEOUT = 300
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(E2E_TEST_TIMEOUT))
+
+
+@pytest.fixture(scope="package")
+def workdir() -> Iterator[Path]:
+    """A folder of this run for configs, logs and stores, outside pytest's shared basetemp.
+
+    pytest prunes old numbered folders of `/tmp/pytest-of-<user>`, which other suites on the
+    same machine create all the time; the running system's files must not be among them.
+    Removed at the end unless a test failed (then its path is printed, logs and all).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="tf-e2e-"))
+    yield folder
+    if _FAILED[0]:
+        sys.stderr.write(f"\ne2e: logs and state of the failed run kept in {folder}\n")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_FAILED = [False]
+
+
 @pytest.fixture(scope="package")
 def services_built() -> dict[str, ServiceInfo]:
     """Which services exist well enough to run (probed once)."""
@@ -65,15 +98,16 @@ def _needs(request: pytest.FixtureRequest, services_built: dict[str, ServiceInfo
 
 
 @pytest.fixture(scope="package")
-def backing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backing]:
+def backing(workdir: Path) -> Iterator[Backing]:
     """A database, vhost, Redis prefix, SMTP sink and Radicale private to this e2e run."""
     admin_dsn = os.environ.get("TASKFLOW_TEST_PG_ADMIN_DSN", postgres.DEFAULT_ADMIN_DSN)
     database = postgres.FreshDatabase.create(admin_dsn, repo_root=ROOT)
     vhost = rabbitmq.create_vhost()
     redis_url = redisdb.redis_url_from_env()
     prefix = redisdb.new_prefix()
-    sink = SmtpSink(tmp_path_factory.mktemp("e2e-smtp") / "maildir").start()
-    caldav = CaldavServer(folder=tmp_path_factory.mktemp("e2e-radicale")).start()
+    sink = SmtpSink(workdir / "maildir").start()
+    (workdir / "radicale").mkdir()
+    caldav = CaldavServer(folder=workdir / "radicale").start()
     try:
         yield Backing(
             database=database,
@@ -109,12 +143,10 @@ def system(
     services_built: dict[str, ServiceInfo],
     _generating: dict[str, Future[Path]],
     backing: Backing,
-    tmp_path_factory: pytest.TempPathFactory,
+    workdir: Path,
 ) -> Iterator[System]:
     """Every built service migrated and running (api + worker), nginx in front, all ready."""
-    system = System(
-        services=services_built, backing=backing, workdir=tmp_path_factory.mktemp("e2e-system")
-    )
+    system = System(services=services_built, backing=backing, workdir=workdir / "system")
     running = system.running
     if not running:
         pytest.skip("no service is built yet")
@@ -174,6 +206,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Put the last lines of every process's log into the report of a failing test."""
     report = yield
     if report.failed:
+        _FAILED[0] = True
         system = item.config.stash.get(_SYSTEM_KEY, None)
         if system is not None:
             report.sections.append(("taskflow process logs (last lines)", system.logs(25)))

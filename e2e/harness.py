@@ -338,7 +338,7 @@ class System:
             self.workdir / "logs" / "gateway.log",
         ).start()
 
-    async def _wait_ready(self, limit: float = 90.0) -> None:
+    async def _wait_ready(self, limit: float = 180.0) -> None:
         """Every api answers /readyz 200, nginx /healthz, every worker's queue has a consumer."""
         deadline = time.monotonic() + limit
         async with httpx.AsyncClient(timeout=3) as http:
