@@ -13,9 +13,28 @@ For each message, in delivery order, one at a time:
    parked in ``<queue>.dlq`` once ``max_attempts`` is reached, with ``x-error``. The original is
    acked only after the broker confirmed the retry/park copy, so nothing is dropped.
 
+Batch mode (``QueueSpec(batch_size=N)`` with ``N > 1``; off by default). The unit of work
+becomes up to ``N`` messages already delivered (after the first, it waits at most
+``batch_wait_ms`` for more), taken in delivery order:
+
+1. malformed messages and messages without a handler are parked at once, as above;
+2. the rest run in ONE transaction: one multi-row inbox insert (``ON CONFLICT DO NOTHING
+   RETURNING``), then each fresh event's handler in delivery order; a second copy of an id, in
+   the inbox already or earlier in the same batch, is a duplicate and skipped;
+3. after the commit, one ``multiple`` ack on the batch's last delivery tag (every lower tag is
+   settled by then: earlier batches, parked messages). A crash before it only causes
+   redeliveries, which the inbox skips;
+4. if the batch transaction fails, nothing of it was written, and the batch is replayed one
+   message at a time through the single-message path above: a poison message is retried and
+   parked alone, the others are applied once. The failed batch does not count as an attempt.
+   When the database itself is away, the whole batch is put back (after a pause) instead.
+
+Handlers must therefore keep every effect inside the session: after a failed batch the
+healthy handlers run again (their rolled-back effects are redone, once).
+
 Graceful stop: set the ``stop`` event (``install_signal_handlers`` wires SIGTERM/SIGINT): the
-consumer cancels its subscription, finishes the message in hand and closes the channel, which
-returns prefetched but unhandled messages to the queue.
+consumer cancels its subscription, finishes the message (or the partial batch) in hand and
+closes the channel, which returns prefetched but unhandled messages to the queue.
 """
 
 from __future__ import annotations
@@ -159,6 +178,8 @@ class Consumer:
         self.duplicates = 0
         self.parked = 0
         self.retried = 0
+        self.batches = 0  # batch transactions committed (batch mode)
+        self.fallbacks = 0  # batches replayed one message at a time
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; reconnects with backoff when the broker goes away."""
@@ -189,17 +210,11 @@ class Consumer:
             closed = asyncio.Event()
             connection.close_callbacks.add(lambda *_: closed.set())
             while not stop.is_set() and not closed.is_set():
-                get = asyncio.ensure_future(inbox.get())
-                waits = {
-                    get,
-                    asyncio.ensure_future(stop.wait()),
-                    asyncio.ensure_future(closed.wait()),
-                }
-                done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
-                    task.cancel()
-                if get in done:
-                    await self._process(channel, get.result())
+                batch = await self._collect(inbox, stop, closed)
+                if len(batch) == 1:  # a lone message (or batch mode off): the plain path
+                    await self._process(channel, batch[0])
+                elif batch:
+                    await self._process_batch(channel, batch)
             if closed.is_set() and not stop.is_set():
                 raise ConnectionError("broker connection closed")
             # Graceful stop: no new deliveries; unhandled prefetched ones go back on close.
@@ -209,6 +224,134 @@ class Consumer:
             self.ready.clear()
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(connection.close(), timeout=5)
+
+    async def _collect(
+        self,
+        inbox: asyncio.Queue[AbstractIncomingMessage],
+        stop: asyncio.Event,
+        closed: asyncio.Event,
+    ) -> list[AbstractIncomingMessage]:
+        """Wait for one message (or stop); in batch mode, take more for ``batch_wait_ms``.
+
+        Stop (or a lost connection) ends the wait at once: the partial batch is handled.
+        """
+        get = asyncio.ensure_future(inbox.get())
+        stopped = asyncio.ensure_future(stop.wait())
+        lost = asyncio.ensure_future(closed.wait())
+        try:
+            await asyncio.wait({get, stopped, lost}, return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                return []
+            batch = [get.result()]
+            if self.spec.batch_size == 1:
+                return batch
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.spec.batch_wait_ms / 1000
+            while len(batch) < self.spec.batch_size and not stopped.done() and not lost.done():
+                try:
+                    batch.append(inbox.get_nowait())
+                    continue
+                except asyncio.QueueEmpty:
+                    pass
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                get = asyncio.ensure_future(inbox.get())
+                await asyncio.wait(
+                    {get, stopped, lost}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not get.done():
+                    break
+                batch.append(get.result())
+            return batch
+        finally:
+            for waiter in (get, stopped, lost):
+                if not waiter.done():
+                    waiter.cancel()
+
+    async def _process_batch(
+        self, channel: AbstractChannel, batch: list[AbstractIncomingMessage]
+    ) -> None:
+        """Handle several messages in one transaction (see "Batch mode" in the module doc)."""
+        started = time.perf_counter()
+        ready: list[tuple[AbstractIncomingMessage, Envelope, Event, Handler]] = []
+        for message in batch:
+            try:
+                envelope = decode(message.body)
+                event = envelope.event()
+            except MalformedEvent as exc:
+                await self._park(channel, message, exc.reason, _attempts(message))
+                continue
+            handler = self.handlers.get(envelope.type, self.default_handler)
+            if handler is None:
+                reason = f"no handler for {envelope.type!r}"
+                await self._park(channel, message, reason, _attempts(message))
+                continue
+            ready.append((message, envelope, event, handler))
+        if not ready:
+            return
+        try:
+            handled = await self._apply_batch(ready)
+        except Exception as exc:
+            if _is_infrastructure(exc):
+                delay = self.db_backoff.next()
+                log.warning(
+                    "consumer %s: database unavailable (%s); requeue batch in %.2fs",
+                    self.spec.name,
+                    safe_error(exc),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                # Every lower tag is settled, so this puts back exactly the batch, in order.
+                await ready[-1][0].nack(multiple=True, requeue=True)
+                return
+            log.warning(
+                "consumer %s: batch of %d failed (%s); handling it one message at a time",
+                self.spec.name,
+                len(ready),
+                safe_error(exc),
+            )
+            self.fallbacks += 1
+            for message, *_ in ready:
+                await self._process(channel, message)
+            return
+        self.db_backoff.reset()
+        # Earlier batches and the messages parked above are settled already, so this one
+        # frame acks exactly this batch.
+        await ready[-1][0].ack(multiple=True)
+        self.batches += 1
+        duplicates = len(ready) - handled
+        self.handled += handled
+        self.duplicates += duplicates
+        per_message = (time.perf_counter() - started) / len(ready)
+        seconds = HANDLE_SECONDS.labels(self.spec.name)
+        for _ in ready:
+            seconds.observe(per_message)
+        if handled:
+            CONSUMED.labels(self.spec.name, "handled").inc(handled)
+        if duplicates:
+            CONSUMED.labels(self.spec.name, "duplicate").inc(duplicates)
+
+    async def _apply_batch(
+        self, ready: list[tuple[AbstractIncomingMessage, Envelope, Event, Handler]]
+    ) -> int:
+        """Inbox rows and handler effects of a batch in one transaction; return how many ran."""
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                pg_insert(self.inbox)
+                .values([{"event_id": env.id, "queue": self.spec.name} for _, env, _, _ in ready])
+                .on_conflict_do_nothing()
+                .returning(self.inbox.c.event_id)
+            )
+            fresh = set(result.scalars())
+            handled = 0
+            for _, envelope, event, handler in ready:
+                if envelope.id not in fresh:
+                    continue  # seen before, or a second copy earlier in this batch
+                fresh.discard(envelope.id)
+                await handler(session, envelope, event)
+                handled += 1
+            return handled
 
     async def _queue(self, channel: AbstractChannel) -> AbstractQueue:
         if self.declare:

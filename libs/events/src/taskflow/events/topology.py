@@ -36,6 +36,11 @@ class QueueSpec:
     ``max_attempts`` counts handler runs: after that many failures the message is parked.
     ``retry_delays_ms[i]`` is the wait before attempt ``i + 2`` (the last one repeats).
     ``prefetch`` bounds unacknowledged messages in flight to this consumer.
+
+    ``batch_size > 1`` turns on batch mode in :class:`~taskflow.events.consumer.Consumer`: up
+    to that many delivered messages are handled in one transaction (one commit instead of one
+    per message), waiting at most ``batch_wait_ms`` for more once one has arrived. ``prefetch``
+    must be at least ``batch_size`` (the broker only delivers that many unacknowledged).
     """
 
     name: str
@@ -45,12 +50,20 @@ class QueueSpec:
     prefetch: int = 32
     single_active_consumer: bool = True
     extra_arguments: dict[str, Any] = field(default_factory=dict)
+    batch_size: int = 1
+    batch_wait_ms: int = 20
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         if not self.retry_delays_ms or any(d <= 0 for d in self.retry_delays_ms):
             raise ValueError("retry_delays_ms needs at least one positive delay")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if self.batch_wait_ms < 0:
+            raise ValueError("batch_wait_ms must not be negative")
+        if self.prefetch < self.batch_size:
+            raise ValueError("prefetch must be at least batch_size")
 
     @property
     def dlq(self) -> str:
