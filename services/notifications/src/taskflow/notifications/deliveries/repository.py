@@ -22,11 +22,10 @@ async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
         return 0
     stmt = (
         insert(Delivery)
-        .values(list(rows))
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Delivery.id)
     )
-    return len((await session.scalars(stmt)).all())
+    return len((await session.scalars(stmt, list(rows))).all())
 
 
 async def claim_due(

@@ -19,13 +19,13 @@ async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     """Insert notifications, skipping any that already exist for the same source; return the new."""
     if not rows:
         return []
+    # Parameters passed separately (not `.values([...])`) keep one cached compiled statement.
     stmt = (
         insert(Notification)
-        .values(list(rows))
         .on_conflict_do_nothing(index_elements=["source_id", "user_id", "kind"])
         .returning(Notification)
     )
-    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+    result = await session.scalars(stmt, list(rows), execution_options={"populate_existing": True})
     return list(result.all())
 
 
