@@ -32,9 +32,14 @@ STATUSES = ("todo", "in_progress", "blocked", "done", "cancelled")
 #: Stored as a small integer so that "sort by priority" is an index-friendly integer sort.
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 
+#: Title (weight A) and description (B), plus one lexeme naming the project
+#: (`prj<hex of project_id>`). A search ANDs the words with the caller's project lexemes, so the
+#: one GIN index intersects "has the word" with "is in one of my projects" by itself, instead of
+#: fetching every task of the caller's projects and testing each (no btree_gin needed).
 SEARCH_VECTOR = (
     "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B')"
+    "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B') || "
+    "to_tsvector('simple'::regconfig, 'prj' || replace(project_id::text, '-', ''))"
 )
 
 

@@ -414,8 +414,11 @@ async def list_tasks(
                 {"loc": ["query", "cursor"], "msg": "Invalid cursor", "type": "invalid_cursor"}
             ],
         )
-    if after is not None:
-        after[2] = uuid.UUID(str(after[2]))
+    scope: list[uuid.UUID] | None = None
+    if filters.q and project_id is None:
+        scope = await repo.my_project_id_list(db, me)
+        if not scope:
+            return Page[TaskRead](items=[], next_cursor=None)
     stmt = repo.list_statement(
         me=me,
         project_id=project_id,
@@ -423,8 +426,9 @@ async def list_tasks(
         sort_name=sort,
         after=after,
         limit=page.limit,
+        search_scope=scope,
     )
-    rows = await repo.list_tasks(db, stmt)
+    rows = await repo.list_tasks(db, stmt, custom_plan=True)
     items = rows[: page.limit]
     next_cursor = None
     if len(rows) > page.limit and items:
