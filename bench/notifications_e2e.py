@@ -14,9 +14,10 @@ notifications schema migrated), a RabbitMQ vhost, a Redis key prefix, the notifi
    the Redis publish, the hub and the socket write.
 2. throughput: `--burst` events already queued, then the worker starts; events/s = burst /
    time until the consumer handled them all.
-3. floors measured in the same run: a raw aio-pika publish+consume loop (ack per message,
-   same prefetch) and a raw SQL loop (one transaction per event inserting an inbox row and a
-   notification row with asyncpg).
+3. floors measured in the same run: the libs/events consumer with a no-op handler (decode,
+   inbox row, commit, ack: what any handler pays), a raw aio-pika consume loop (ack per
+   message, same prefetch) and a raw SQL loop (one transaction per event inserting an inbox
+   row and a notification row with asyncpg).
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ async def latency(
     }
 
 
-async def throughput(settings: Settings, burst: int) -> float:
+async def throughput(settings: Settings, burst: int, *, noop: bool = False) -> float:
     conn, ex = await publisher(settings.amqp_url.get_secret_value(), settings.events_exchange)
     # Declare and bind the queue first (a worker run does it; run one briefly).
     worker = build_worker(settings)
@@ -181,6 +182,12 @@ async def throughput(settings: Settings, burst: int) -> float:
         await publish(ex, task_event(uuid.uuid4(), project, actor))
     await conn.close()
     worker = build_worker(settings)
+    if noop:
+        # The framework floor: decode, inbox insert, commit and ack, no handler work.
+        async def nothing(session: Any, envelope: Any, event: Any) -> None:
+            return None
+
+        worker.consumer.default_handler = nothing
     stop = asyncio.Event()
     start = time.perf_counter()
     task = asyncio.create_task(worker.run(stop))
@@ -279,6 +286,8 @@ async def main() -> None:
         )
         eps = await throughput(settings, args.burst)
         print(f"consumer throughput: {eps:.0f} events/s ({args.burst} queued events)")
+        floor = await throughput(settings, args.burst, noop=True)
+        print(f"floor, consumer framework with a no-op handler: {floor:.0f} events/s")
         broker = await raw_broker(vhost.url, args.burst, settings.consumer_prefetch)
         print(f"floor, raw broker consume+ack (quorum queue): {broker:.0f} msg/s")
         sql = await raw_sql(to_asyncpg_dsn(url), args.burst)
