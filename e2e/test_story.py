@@ -319,13 +319,22 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
     assert story.task_title is not None
     socket, task_id, title = story.socket, story.task_id, story.task_title
 
-    def about_task(message: dict[str, Any]) -> bool:
-        return message.get("type") == "notification" and task_id in str(message)
+    def notification(kind: str) -> Any:
+        def match(message: dict[str, Any]) -> bool:
+            if message.get("type") != "notification":
+                return False
+            body = message.get("notification") or {}
+            return bool(body.get("task_id") == task_id and body.get("kind") == kind)
+
+        return match
 
     pushed = await poll(
-        lambda: _first(socket.messages, about_task), within=20, what="a live notification"
+        lambda: _first(socket.messages, notification("task_assigned")),
+        within=20,
+        what="the live task_assigned notification",
     )
-    assert title in str(pushed) or task_id in str(pushed)
+    assert pushed["notification"]["project_id"] == story.project_id
+    assert pushed["notification"]["actor_id"] == story.alice.user_id
 
     message = await mail.wait_for(
         lambda m: _to(story.bob.email)(m) and title in _mail_text(m) + str(m["Subject"]),
@@ -348,10 +357,11 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
     assert title in ics.replace("\r\n ", "")
 
     # The reminder set a few seconds after creation fires as a notification too.
-    def reminder(message: dict[str, Any]) -> bool:
-        return about_task(message) and "remind" in str(message).lower()
-
-    await poll(lambda: _first(socket.messages, reminder), within=25, what="the reminder")
+    await poll(
+        lambda: _first(socket.messages, notification("reminder")),
+        within=25,
+        what="the live reminder notification",
+    )
 
     async with story.bob.http(system.gateway_url) as http:
         listed = await call(api("notifications"), "notifications_list", http, expect=200)
@@ -492,7 +502,7 @@ async def test_09_the_audit_log_holds_every_event_and_verifies(
 
     async with story.auditor.http(system.gateway_url) as http:
 
-        async def all_types() -> set[str] | None:
+        async def all_types() -> list[dict[str, Any]] | None:
             seen: list[dict[str, Any]] = []
             cursor = None
             while True:
@@ -507,10 +517,18 @@ async def test_09_the_audit_log_holds_every_event_and_verifies(
             types = {e["type"] for e in seen}
             mine = [e for e in seen if e.get("project_id") == story.project_id]
             if wanted <= types and mine:
-                return types
+                return seen
             return None
 
-        await poll(all_types, within=25, interval=0.5, what=f"audit entries of types {wanted}")
+        entries = await poll(
+            all_types, within=25, interval=0.5, what=f"audit entries of types {wanted}"
+        )
+        # The verification events carry a one-time link for the mail; the log must not.
+        assert "verify-email?token=" not in str(entries)
+        mine = [e for e in entries if e.get("project_id") == story.project_id]
+        assert {e["actor_id"] for e in mine if e["type"] == "project.created"} == {
+            story.alice.user_id
+        }
         verified = as_dict((await call(api("audit"), "chain_verify", http, expect=200)).parsed)
         assert verified["ok"] is True, verified
         assert verified["first_broken_seq"] is None
