@@ -66,8 +66,10 @@ async def app(scope, receive, send):
     headers = {k.decode(): v.decode() for k, v in scope["headers"]}
     payload = json.dumps({"path": scope["path"], "query": scope["query_string"].decode(),
                           "headers": headers, "body_len": len(body), "pad": "x" * 2048}).encode()
+    # Like the services, answer with the request id received (nginx must not double it).
+    rid = headers.get("x-request-id", "").encode()
     await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
+                "headers": [(b"content-type", b"application/json"), (b"x-request-id", rid)]})
     await send({"type": "http.response.body", "body": payload})
 """
 
