@@ -118,10 +118,15 @@ class BatchConsumer(Consumer):
             remaining = deadline - loop.time()
             if remaining <= 0 or stop.is_set():
                 break
-            try:
-                batch.append(await asyncio.wait_for(inbox.get(), remaining))
-            except TimeoutError:
-                break
+            more = asyncio.ensure_future(inbox.get())
+            await asyncio.wait({more}, timeout=remaining)
+            if more.done() or not more.cancel():
+                batch.append(more.result())
+                continue
+            # Cancelled before it took a message: asyncio.Queue leaves the item in the queue,
+            # so nothing delivered is ever dropped between the broker and a batch (which
+            # matters: the batch's `multiple` ack would otherwise ack it unrecorded).
+            break
         return batch
 
     async def _process_batch(
