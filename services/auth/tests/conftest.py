@@ -48,6 +48,8 @@ def make_settings(auth_url: str, redis_url: str, redis_prefix: str) -> Callable[
             "argon2_memory_cost_kib": 1024,
             "argon2_parallelism": 1,
             "throttle_ip_free": 10_000,
+            # Long enough that a slow CI machine cannot outwait a lock mid-test.
+            "throttle_base_delay_seconds": 30,
             "public_base_url": "https://taskflow.example",
             "cors_origins": ["https://taskflow.example"],
             "log_json": True,

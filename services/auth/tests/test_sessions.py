@@ -28,7 +28,7 @@ async def test_unknown_email_and_wrong_password_look_the_same(api: Api) -> None:
     assert wrong.headers.get("www-authenticate") == unknown.headers.get("www-authenticate")
     # Both run one argon2 verification: the times are of the same order (no early return).
     durations: dict[str, list[float]] = {"known": [], "unknown": []}
-    for _ in range(5):
+    for _ in range(7):
         for kind, email in (("known", user["email"]), ("unknown", api.email())):
             start = time.perf_counter()
             await api.login(email, "Not-The-Password-99")
@@ -37,7 +37,7 @@ async def test_unknown_email_and_wrong_password_look_the_same(api: Api) -> None:
         statistics.median(durations["known"]),
         statistics.median(durations["unknown"]),
     )
-    assert unknown_t > known * 0.4, durations
+    assert unknown_t > known * 0.3, durations
     events = await api.events("user.login_failed")
     assert {e["reason"] for e in events} >= {"bad_password", "unknown_email"}
     assert all("password" not in str(e).lower().replace("bad_password", "") for e in events)

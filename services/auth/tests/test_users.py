@@ -115,3 +115,18 @@ async def test_deactivate_me(api: Api) -> None:
     r = await api.client.delete("/api/v1/users/me", headers=bearer(pair))
     assert r.status_code == 204
     assert (await api.login(user["email"])).status_code == 401
+
+
+async def test_removing_a_role_ends_the_users_sessions(api: Api) -> None:
+    auditor, auditor_pair = await api.make_admin("auditor")
+    _, admin = await api.make_admin()
+    r = await api.client.patch(
+        f"/api/v1/users/{auditor['id']}", json={"roles": ["user"]}, headers=bearer(admin)
+    )
+    assert r.status_code == 200
+    assert r.json()["roles"] == ["user"]
+    me = await api.client.get("/api/v1/users/me", headers=bearer(auditor_pair))
+    assert me.status_code == 401  # the token still said "auditor": it must not live on
+    pair = (await api.login(auditor["email"])).json()
+    me = await api.client.get("/api/v1/users/me", headers=bearer(pair))
+    assert me.json()["roles"] == ["user"]
