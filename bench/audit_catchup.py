@@ -133,6 +133,8 @@ async def raw_consume(url: str, name: str, n: int, *, every: int = 1) -> float:
 
         async def on(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             nonlocal got
+            if got >= n:
+                return  # past the sample: left unacked, returned to the queue on close
             got += 1
             if got % every == 0 or got >= n:
                 await message.ack(multiple=every > 1)
