@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services db dev test test-fast lint fmt migrate clean openapi catalog bench admin seed clients
+.PHONY: help setup services db dev test lint fmt migrate clean openapi catalog clients seed bench admin
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,10 @@ seed: setup ## load demo data through the gateway of a running `make dev`
 
 bench: services setup ## run the benchmarks in bench/ (see docs/performance.md)
 	@$(UV) run pytest bench -p no:timeout --benchmark-only $(PYTEST_ARGS)
+
+admin: migrate ## create or promote an account: make admin EMAIL=... PASSWORD=... [ROLE=admin|auditor|user]
+	@test -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make admin EMAIL=... PASSWORD=... [ROLE=admin]"; exit 2; }
+	@AUTH_ADMIN_PASSWORD="$(PASSWORD)" $(UV) run --package taskflow-auth taskflow-auth create-admin --email "$(EMAIL)" --role "$(or $(ROLE),admin)"
 
 clean: ## remove caches and local state
 	rm -rf .venv .dev .pytest_cache .mypy_cache .ruff_cache .benchmarks
