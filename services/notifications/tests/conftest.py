@@ -75,6 +75,7 @@ def settings(
         sender_poll_interval=0.1,
         scheduler_poll_interval=0.1,
         ws_heartbeat_interval=0.5,
+        consumer_retry_delays_ms=(50,),
     )
 
 

@@ -18,6 +18,8 @@ async def test_worker_exits_cleanly_on_sigterm(settings: Any) -> None:
         "NOTIFICATIONS_REDIS_PREFIX": settings.redis_prefix,
         "NOTIFICATIONS_LOG_LEVEL": "INFO",
         "NOTIFICATIONS_ENVIRONMENT": "test",
+        # Same queue arguments as the in-process workers of this session.
+        "NOTIFICATIONS_CONSUMER_RETRY_DELAYS_MS": "[50]",
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

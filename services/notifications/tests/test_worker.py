@@ -18,7 +18,7 @@ from taskflow.testing import wait_until
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def running(settings: Any, make_worker: Any) -> AsyncIterator[Any]:
-    worker = make_worker(settings, retry_delays_ms=(50,))
+    worker = make_worker(settings)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     await asyncio.wait_for(worker.consumer.ready.wait(), 15)

@@ -60,4 +60,10 @@ class Settings(ServiceSettings):
     ws_resume_limit: int = Field(default=200, ge=1, le=1000)
 
     unread_cache_ttl: int = Field(default=300, ge=1)
-    consumer_prefetch: int = Field(default=32, ge=1)
+    consumer_prefetch: int = Field(default=64, ge=1)
+    # Batch mode of the libs/events consumer: up to this many events in one transaction
+    # (one commit and one ack per batch), waiting at most `consumer_batch_wait_ms` for more.
+    consumer_batch_size: int = Field(default=32, ge=1)
+    consumer_batch_wait_ms: int = Field(default=10, ge=0)
+    # Waits before the 2nd, 3rd, ... attempt of a failing event (then it is parked).
+    consumer_retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000, 120_000)

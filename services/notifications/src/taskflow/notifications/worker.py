@@ -36,20 +36,18 @@ from taskflow.notifications.reminders.service import Scheduler
 log = get_logger(__name__)
 
 
-def queue_spec(settings: Settings, retry_delays_ms: tuple[int, ...] | None = None) -> QueueSpec:
-    """The service's queue: bound to every event family it reacts to."""
-    spec = QueueSpec(
-        name=QUEUE, bindings=BINDINGS, prefetch=settings.consumer_prefetch, max_attempts=5
+def queue_spec(settings: Settings) -> QueueSpec:
+    """The service's queue: bound to every event family it reacts to, in batch mode."""
+    batch = settings.consumer_batch_size
+    return QueueSpec(
+        name=QUEUE,
+        bindings=BINDINGS,
+        prefetch=max(settings.consumer_prefetch, batch),
+        max_attempts=5,
+        retry_delays_ms=settings.consumer_retry_delays_ms,
+        batch_size=batch,
+        batch_wait_ms=settings.consumer_batch_wait_ms,
     )
-    if retry_delays_ms:
-        spec = QueueSpec(
-            name=QUEUE,
-            bindings=BINDINGS,
-            prefetch=settings.consumer_prefetch,
-            max_attempts=5,
-            retry_delays_ms=retry_delays_ms,
-        )
-    return spec
 
 
 @dataclass
@@ -101,7 +99,6 @@ def build_worker(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utcnow,
-    retry_delays_ms: tuple[int, ...] | None = None,
 ) -> Worker:
     """Wire the worker's parts (nothing connects until they run)."""
     db = Database(settings)
@@ -161,7 +158,7 @@ def build_worker(
     consumer = Consumer(
         settings.amqp_url.get_secret_value(),
         settings.events_exchange,
-        queue_spec(settings, retry_delays_ms),
+        queue_spec(settings),
         db.sessionmaker,
         inbox,
         handlers={},
