@@ -265,3 +265,43 @@ async def test_project_list_filters_sorts_and_paginates(client, make_user, make_
     )
     assert [p["name"] for p in r2.json()["items"]] == ["n2"]
     assert r2.json()["next_cursor"] is None
+
+
+async def test_removing_a_member_unassigns_them_everywhere(
+    client, make_user, make_project, outbox, sql
+):
+    ann, bob, cat = await make_user(), await make_user(), await make_user()
+    p = await make_project(ann)
+    await p.add(bob, "member")
+    await p.add(cat, "member")
+    both = [str(bob.id), str(cat.id)]
+    t1 = await p.task(assignee_ids=both, watcher_ids=[str(bob.id)])
+    t2 = await p.task(watcher_ids=both)
+    t3 = await p.task(assignee_ids=[str(bob.id)])
+    await client.delete(f"/api/v1/tasks/{t3['id']}", headers=ann.h)  # trashed tasks too
+    untouched = await p.task(assignee_ids=[str(cat.id)])
+    r = await client.delete(f"/api/v1/projects/{p.id}/members/{bob.id}", headers=ann.h)
+    assert r.status_code == 204
+    for t, assignees, watchers in ((t1, [str(cat.id)], []), (t2, [], [str(cat.id)])):
+        got = (await client.get(f"/api/v1/tasks/{t['id']}", headers=ann.h)).json()
+        assert (got["assignee_ids"], got["watcher_ids"]) == (assignees, watchers)
+        assert got["version"] == 2
+    rows = await sql(
+        "SELECT assignee_ids, version FROM tasks.tasks WHERE id = :i", i=uuid.UUID(t3["id"])
+    )
+    assert rows[0] == ([], 3)
+    got = (await client.get(f"/api/v1/tasks/{untouched['id']}", headers=ann.h)).json()
+    assert got["version"] == 1
+    unassigned = [d["task"]["task_id"] for _, d in await outbox("task.unassigned")]
+    assert sorted(unassigned) == sorted([t1["id"], t3["id"]])
+    assert all(d["assignee_id"] == str(bob.id) for _, d in await outbox("task.unassigned"))
+    updated = [d for _, d in await outbox("task.updated")]
+    assert {d["task"]["task_id"] for d in updated} == {t1["id"], t2["id"], t3["id"]}
+    r = await client.get(f"/api/v1/tasks/{t1['id']}/activity", headers=ann.h)
+    assert r.json()["items"][0]["changes"]["assignee_ids"]["before"] == both
+    # a refused removal (the last owner) changes no task
+    mine = await p.task(assignee_ids=[str(ann.id)])
+    r = await client.delete(f"/api/v1/projects/{p.id}/members/{ann.id}", headers=ann.h)
+    assert r.status_code == 409
+    got = (await client.get(f"/api/v1/tasks/{mine['id']}", headers=ann.h)).json()
+    assert (got["assignee_ids"], got["version"]) == ([str(ann.id)], 1)

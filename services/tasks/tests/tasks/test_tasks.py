@@ -262,7 +262,24 @@ async def test_labels_and_milestones(client, make_user, make_project, outbox):
     ]
     assert (await client.delete(f"/api/v1/labels/{label['id']}", headers=ann.h)).status_code == 204
     r = await client.get(f"/api/v1/tasks/{t['id']}", headers=ann.h)
-    assert r.json()["label_ids"] == []
+    assert (r.json()["label_ids"], r.json()["version"]) == ([], 2)
+    _, data = (await outbox("task.updated"))[-1]
+    assert data["task"]["task_id"] == t["id"]
+    assert data["changes"]["label_ids"] == {"before": [label["id"]], "after": []}
+
+    # deleting the milestone takes it off its tasks (task.updated each) and announces the
+    # deletion as milestone.updated (state -> deleted: there is no milestone.deleted contract)
+    r = await client.delete(f"/api/v1/milestones/{ms['id']}", headers={**ann.h, "If-Match": '"2"'})
+    assert r.status_code == 204
+    r = await client.get(f"/api/v1/tasks/{t['id']}", headers=ann.h)
+    assert (r.json()["milestone_id"], r.json()["version"]) == (None, 3)
+    moved = [d for _, d in await outbox("task.updated") if "milestone_id" in d["changes"]]
+    assert len(moved) == 2
+    assert all(d["changes"]["milestone_id"]["before"] == ms["id"] for d in moved)
+    _, gone = (await outbox("milestone.updated"))[-1]
+    assert gone["changes"]["state"] == {"before": "closed", "after": "deleted"}
+    assert gone["version"] == 3
+    assert (await client.get(f"/api/v1/milestones/{ms['id']}", headers=ann.h)).status_code == 404
 
 
 async def test_reminders_and_recurrence_can_be_changed(client, make_user, make_project, outbox):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response, status
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.db import SessionDep
@@ -25,7 +25,7 @@ from taskflow.tasks.projects.auth import (
     project_access,
 )
 from taskflow.tasks.sorting import cols
-from taskflow.tasks.tasks.models import Task
+from taskflow.tasks.tasks import service as tasks_service
 
 router = APIRouter(prefix="/api/v1", tags=["labels"])
 
@@ -148,15 +148,8 @@ async def update_label(
 async def delete_label(label_id: uuid.UUID, who: CurrentPrincipal, db: SessionDep) -> Response:
     """Delete a label and take it off every task (member or higher)."""
     label, access = await _label_access(db, who, label_id)
-    await db.execute(
-        update(Task)
-        .where(Task.project_id == label.project_id, Task.label_ids.contains([label.id]))
-        .values(
-            label_ids=func.array_remove(Task.label_ids, label.id),
-            version=Task.version + 1,
-            updated_at=func.now(),
-        )
-    )
+    # Each task loses the label like an edit would (version, activity, `task.updated`).
+    await tasks_service.strip_reference(db, access.user_id, label.project_id, label_id=label.id)
     activity.record(
         db,
         project_id=label.project_id,

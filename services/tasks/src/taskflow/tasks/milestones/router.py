@@ -35,6 +35,7 @@ from taskflow.tasks.projects.auth import (
     project_access,
 )
 from taskflow.tasks.sorting import cols
+from taskflow.tasks.tasks import service as tasks_service
 from taskflow.tasks.tasks.models import Task
 
 router = APIRouter(prefix="/api/v1", tags=["milestones"])
@@ -219,12 +220,22 @@ async def delete_milestone(
     m, access = await _access(db, who, milestone_id, "member", lock=True)
     access.require_writable()
     check_version(m, if_match)
+    # Its tasks lose the milestone like an edit would (version, activity, `task.updated`).
+    await tasks_service.strip_reference(db, access.user_id, m.project_id, milestone_id=m.id)
     activity.record(
         db,
         project_id=m.project_id,
         actor_id=access.user_id,
         action="milestone.deleted",
         changes={"title": {"before": m.title, "after": None}},
+    )
+    # There is no `milestone.deleted` contract: the deletion travels as `milestone.updated`
+    # whose `state` becomes "deleted" (the last version of the milestone).
+    m.version += 1
+    await ev.emit(
+        db,
+        ev.milestone_updated(m, {"state": {"before": m.state, "after": "deleted"}}),
+        access.user_id,
     )
     await db.delete(m)
     return Response(status_code=204)

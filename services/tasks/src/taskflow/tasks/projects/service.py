@@ -23,6 +23,8 @@ from taskflow.tasks.projects.schemas import (
     ProjectRead,
     ProjectUpdate,
 )
+from taskflow.tasks.tasks import repository as tasks_repo
+from taskflow.tasks.tasks import service as tasks_service
 from taskflow.tasks.users.models import User
 
 _FIELDS = ("name", "description", "status", "health", "start_date", "target_date")
@@ -287,6 +289,9 @@ async def remove_member(db: AsyncSession, access: ProjectAccess, user_id: uuid.U
     """Remove a member (admin) or leave (anyone); the last owner cannot go."""
     if user_id != access.user_id:
         access.require("admin")
+    # Task rows before the project row: a task PATCH that changes the progress counters locks
+    # its task and then the project, so taking them the other way round could deadlock.
+    await tasks_repo.lock_referencing(db, access.project_id, user_id=user_id)
     project = await _locked(db, access)
     member = await repo.get_member(db, project.id, user_id)
     if member is None:
@@ -310,3 +315,6 @@ async def remove_member(db: AsyncSession, access: ProjectAccess, user_id: uuid.U
         },
     )
     await ev.emit(db, ev.member_removed(project, user_id, role), access.user_id)
+    # After the membership is gone (so no new assignment can be validated against it), take
+    # the user off every task: `task.updated` + `task.unassigned`, like an edit would.
+    await tasks_service.strip_reference(db, access.user_id, project.id, user_id=user_id)

@@ -69,6 +69,37 @@ async def lock_many(db: AsyncSession, task_ids: list[uuid.UUID]) -> dict[uuid.UU
     return dict(rows.all())
 
 
+async def lock_referencing(
+    db: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID | None = None,
+    label_id: uuid.UUID | None = None,
+    milestone_id: uuid.UUID | None = None,
+) -> list[Task]:
+    """Tasks of the project (live or trashed) naming the user, label or milestone, locked.
+
+    Locked in id order, the order bulk uses, so two such writers cannot deadlock.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if user_id is not None:
+        conditions += [Task.assignee_ids.contains([user_id]), Task.watcher_ids.contains([user_id])]
+    if label_id is not None:
+        conditions.append(Task.label_ids.contains([label_id]))
+    if milestone_id is not None:
+        conditions.append(Task.milestone_id == milestone_id)
+    if not conditions:
+        return []
+    stmt = (
+        select(Task)
+        .where(Task.project_id == project_id, or_(*conditions))
+        .order_by(Task.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return list((await db.execute(stmt)).scalars())
+
+
 async def get_with_key(db: AsyncSession, task_id: uuid.UUID) -> tuple[Task, str] | None:
     """A task and its project key."""
     row = (

@@ -318,6 +318,58 @@ async def apply_changes(
     return to_read(task, key)
 
 
+async def strip_reference(
+    db: AsyncSession,
+    actor_id: uuid.UUID,
+    project_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID | None = None,
+    label_id: uuid.UUID | None = None,
+    milestone_id: uuid.UUID | None = None,
+) -> int:
+    """Take a leaving member, a deleted label or a deleted milestone off every task using it.
+
+    Each task changes like a PATCH would: version bump, activity row, `task.updated` and, for
+    a member, one `task.unassigned` per task, so consumers never keep a stale assignee, label
+    or milestone. Trashed tasks are cleaned too, so a restore never brings back a stranger.
+    Tasks are locked in id order, like bulk, so two such writers cannot deadlock each other.
+    Returns how many tasks changed.
+    """
+    tasks = await repo.lock_referencing(
+        db, project_id, user_id=user_id, label_id=label_id, milestone_id=milestone_id
+    )
+    if not tasks:
+        return 0
+    key = await repo.project_key(db, project_id)
+    ts = now()
+    for task in tasks:
+        before = state_of(task)
+        if user_id is not None:
+            task.assignee_ids = [x for x in task.assignee_ids or [] if x != user_id]
+            task.watcher_ids = [x for x in task.watcher_ids or [] if x != user_id]
+        if label_id is not None:
+            task.label_ids = [x for x in task.label_ids or [] if x != label_id]
+        if milestone_id is not None and task.milestone_id == milestone_id:
+            task.milestone_id = None
+        changed = activity.diff(before, state_of(task))
+        if not changed:
+            continue
+        task.version += 1
+        task.updated_at = ts
+        activity.record(
+            db,
+            project_id=project_id,
+            task_id=task.id,
+            actor_id=actor_id,
+            action="task.updated",
+            changes=changed,
+        )
+        for event in ev.task_change_events(task, key, changed, before):
+            await ev.emit(db, event, actor_id)
+    await db.flush()
+    return len(tasks)
+
+
 async def update(
     db: AsyncSession,
     access: ProjectAccess,
