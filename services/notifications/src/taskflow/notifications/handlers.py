@@ -313,8 +313,8 @@ class Handlers:
         targets = self._task_recipients(envelope, event, before)
         if targets:
             # One lookup serves the actor's name and the recipients' addresses.
-            known = await projections.users(session, [*targets, *_opt(envelope.actorid)])
-            actor = _name(known, envelope.actorid)
+            known = await projections.people(session, [*targets, *_opt(envelope.actorid)])
+            actor = _name(known[0], envelope.actorid)
             planned = []
             for user_id, kind in targets.items():
                 words = content.for_task(
@@ -341,7 +341,7 @@ class Handlers:
                         data={"event_type": envelope.type, "task_key": snap.key},
                     )
                 )
-            await notify(session, self.ctx, planned, users=known)
+            await notify(session, self.ctx, planned, people=known)
         if stale:
             return
         open_ = is_open(snap)
@@ -500,8 +500,8 @@ class Handlers:
         if not targets:
             return
         author = envelope.actorid or event.author_id
-        known = await projections.users(session, [*targets, author])
-        actor = _name(known, author)
+        known = await projections.people(session, [*targets, author])
+        actor = _name(known[0], author)
         planned = [
             Planned(
                 user_id=user_id,
@@ -524,7 +524,7 @@ class Handlers:
             )
             for user_id, kind in targets.items()
         ]
-        await notify(session, self.ctx, planned, users=known)
+        await notify(session, self.ctx, planned, people=known)
 
     async def _actor_name(self, session: AsyncSession, actor_id: uuid.UUID | None) -> str | None:
         if actor_id is None:

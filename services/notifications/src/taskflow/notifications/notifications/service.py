@@ -20,7 +20,7 @@ from taskflow.notifications.notifications import repository
 from taskflow.notifications.notifications.models import Notification
 from taskflow.notifications.notifications.schemas import NotificationRead
 from taskflow.notifications.post_commit import on_commit
-from taskflow.notifications.preferences import repository as preferences
+from taskflow.notifications.preferences.models import Preferences
 from taskflow.notifications.preferences.schemas import NOT_DIGESTED, Kind, channels_for
 from taskflow.notifications.projections import repository as projections
 from taskflow.notifications.projections.models import UserProjection
@@ -54,7 +54,7 @@ async def notify(
     ctx: Context,
     planned: list[Planned],
     *,
-    users: dict[uuid.UUID, UserProjection] | None = None,
+    people: tuple[dict[uuid.UUID, UserProjection], dict[uuid.UUID, Preferences]] | None = None,
 ) -> list[Notification]:
     """Store in-app notifications and queue mails as each user's preferences say.
 
@@ -63,10 +63,7 @@ async def notify(
     """
     if not planned:
         return []
-    ids = [p.user_id for p in planned]
-    if users is None:
-        users = await projections.users(session, ids)
-    prefs = await preferences.for_users(session, ids)
+    users, prefs = people or await projections.people(session, [p.user_id for p in planned])
     now = ctx.clock()
     rows: list[dict[str, Any]] = []
     mails: list[dict[str, Any]] = []

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.notifications.preferences.models import Preferences
 from taskflow.notifications.projections.models import (
     MembershipProjection,
     ProjectProjection,
@@ -36,6 +37,28 @@ async def users(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UU
         return {}
     rows = await session.scalars(select(UserProjection).where(UserProjection.id.in_(wanted)))
     return {u.id: u for u in rows}
+
+
+async def people(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> tuple[dict[uuid.UUID, UserProjection], dict[uuid.UUID, Preferences]]:
+    """Users and their stored preferences in one round trip (either may be missing)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}, {}
+    stmt = (
+        select(UserProjection, Preferences)
+        .join(Preferences, Preferences.user_id == UserProjection.id, full=True)
+        .where(func.coalesce(UserProjection.id, Preferences.user_id).in_(wanted))
+    )
+    users: dict[uuid.UUID, UserProjection] = {}
+    prefs: dict[uuid.UUID, Preferences] = {}
+    for user, pref in (await session.execute(stmt)).tuples():
+        if user is not None:
+            users[user.id] = user
+        if pref is not None:
+            prefs[pref.user_id] = pref
+    return users, prefs
 
 
 async def add_member(
