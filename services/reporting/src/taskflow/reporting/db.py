@@ -60,6 +60,8 @@ projects = Table(
     Column("deleted", Boolean, nullable=False, server_default=text("false")),
     # Time of the event that last set `deleted`: an older event never overrides it.
     Column("state_at", DateTime(timezone=True), nullable=True),
+    # Archived projects are read-only but stay reportable; the flag is shown with the figures.
+    Column("archived", Boolean, nullable=False, server_default=text("false")),
 )
 
 members = Table(
@@ -92,6 +94,9 @@ task_facts = Table(
     Column("deleted", Boolean, nullable=False, server_default=text("false")),
     Column("milestone_id", UUID(as_uuid=True), nullable=True),
     Column("assignee_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    # The assignees when the final run of `done` began: who gets the credit for completing it
+    # (the current assignees may have changed since). Empty unless the task is done.
+    Column("completed_by", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     Index("ix_task_facts_project_status", "project_id", "status"),
     Index("ix_task_facts_project_created", "project_id", "created_at"),
     Index(
@@ -116,6 +121,7 @@ task_versions = Table(
     Column("due_at", DateTime(timezone=True), nullable=True),
     Column("milestone_id", UUID(as_uuid=True), nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("assignee_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     Index("ix_task_versions_project_at", "project_id", "at"),
     Index(
         "ix_task_versions_milestone",

@@ -65,17 +65,24 @@ async def apply_event(
 ) -> bool:
     """Log and apply one event; False when it was already in the log (nothing done).
 
-    `log=False` is for `rebuild`, which replays events that are already in the log.
+    `log=False` is for `rebuild`, which replays events that are already in the log. A task
+    event's advisory lock is taken with the log insert (one round trip), so a task event costs
+    two statements: that one and `repository.apply_task`.
     """
-    if log and not await repository.log_event(
-        session,
-        event_id=envelope.id,
-        event_type=envelope.type,
-        project_id=event.project_ref(),
-        occurred_at=envelope.time,
-        envelope=envelope.to_dict(),
-    ):
-        return False
+    lock = repository.task_lock_key(event.task.task_id) if isinstance(event, TaskEvent) else None
+    if log:
+        if not await repository.log_event(
+            session,
+            event_id=envelope.id,
+            event_type=envelope.type,
+            project_id=event.project_ref(),
+            occurred_at=envelope.time,
+            envelope=envelope.to_dict(),
+            lock=lock,
+        ):
+            return False
+    elif isinstance(event, TaskEvent):
+        await repository.lock_task(session, event.task.task_id)
     await project(session, event, envelope.time)
     return True
 

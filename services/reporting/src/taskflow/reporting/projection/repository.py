@@ -11,26 +11,38 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, text
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.reporting.db import (
-    event_log,
-    members,
-    milestones,
-    projects,
-    task_assignees,
-    task_facts,
-    task_versions,
-)
-from taskflow.reporting.projection.history import VersionPoint, derive
+from taskflow.reporting.db import members, milestones, projects
 from taskflow.reporting.projection.models import (
     MembershipChange,
     MilestoneChange,
     ProjectChange,
     TaskState,
 )
+
+
+_LOG_EVENT = text(
+    """
+    WITH lk AS (
+      SELECT CASE WHEN CAST(:lock AS text) IS NULL THEN NULL
+                  ELSE pg_advisory_xact_lock(hashtextextended(CAST(:lock AS text), 0)) END
+    )
+    INSERT INTO reporting.event_log (event_id, type, project_id, occurred_at, envelope)
+    SELECT CAST(:id AS uuid), CAST(:type AS varchar), CAST(:project AS uuid),
+           CAST(:at AS timestamptz), CAST(:envelope AS jsonb)
+    FROM lk
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING seq
+    """
+).bindparams(bindparam("envelope", type_=JSONB))
+
+
+def task_lock_key(task_id: UUID) -> str:
+    """The advisory lock that serialises the events of one task (see `apply_task`)."""
+    return f"reporting.task:{task_id}"
 
 
 async def log_event(
@@ -41,120 +53,165 @@ async def log_event(
     project_id: UUID | None,
     occurred_at: datetime,
     envelope: dict[str, Any],
+    lock: str | None = None,
 ) -> bool:
-    """Append the event to the log; False when it is already there (a duplicate)."""
-    stmt = (
-        insert(event_log)
-        .values(
-            event_id=event_id,
-            type=event_type,
-            project_id=project_id,
-            occurred_at=occurred_at,
-            envelope=envelope,
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(event_log.c.seq)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
+    """Append the event to the log; False when it is already there (a duplicate).
 
-
-async def apply_task(session: AsyncSession, state: TaskState, at: datetime) -> None:
-    """Record the task's state at its version and move its facts forward if it is newer.
-
-    A transaction-scoped advisory lock on the task serialises concurrent events of one task,
-    so the history recomputation below always sees every version committed before it.
+    `lock` names a transaction-scoped advisory lock taken in the same round trip, before the
+    row is written (a task event takes its task's lock here, see `apply_task`).
     """
+    result = await session.execute(
+        _LOG_EVENT,
+        {
+            "lock": lock,
+            "id": event_id,
+            "type": event_type,
+            "project": project_id,
+            "at": occurred_at,
+            "envelope": envelope,
+        },
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def lock_task(session: AsyncSession, task_id: UUID) -> None:
+    """Take the task's advisory lock alone (rebuild, which does not write the log)."""
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-        {"k": f"reporting.task:{state.task_id}"},
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": task_lock_key(task_id)}
     )
-    await session.execute(
-        insert(task_versions)
-        .values(
-            task_id=state.task_id,
-            version=state.version,
-            project_id=state.project_id,
-            status=state.status,
-            deleted=state.deleted,
-            due_at=state.due_at,
-            milestone_id=state.milestone_id,
-            at=at,
-        )
-        .on_conflict_do_nothing(index_elements=["task_id", "version"])
-    )
-    values = {
-        "project_id": state.project_id,
-        "version": state.version,
-        "status": state.status,
-        "priority": state.priority,
-        "created_at": state.created_at,
-        "reported_completed_at": state.completed_at,
-        "due_at": state.due_at,
-        "deleted": state.deleted,
-        "milestone_id": state.milestone_id,
-        "assignee_ids": list(state.assignee_ids),
-    }
-    ins = insert(task_facts).values(task_id=state.task_id, **values)
-    upsert = ins.on_conflict_do_update(
-        index_elements=["task_id"],
-        set_={k: ins.excluded[k] for k in values},
-        where=task_facts.c.version < ins.excluded.version,
-    ).returning(task_facts.c.version)
-    moved = (await session.execute(upsert)).scalar_one_or_none() is not None
-    if moved:
-        await _replace_assignees(session, state)
-        # A task moved to another project takes its history along, so that per-project
-        # history queries (cumulative flow, burndown) agree with the current facts.
-        await session.execute(
-            update(task_versions)
-            .where(task_versions.c.task_id == state.task_id)
-            .where(task_versions.c.project_id != state.project_id)
-            .values(project_id=state.project_id)
-        )
-    await _recompute_history(session, state.task_id)
 
 
-async def _replace_assignees(session: AsyncSession, state: TaskState) -> None:
-    await session.execute(delete(task_assignees).where(task_assignees.c.task_id == state.task_id))
-    if state.assignee_ids:
-        await session.execute(
-            insert(task_assignees)
-            .values(
-                [
-                    {"task_id": state.task_id, "user_id": uid, "project_id": state.project_id}
-                    for uid in dict.fromkeys(state.assignee_ids)
-                ]
-            )
-            .on_conflict_do_nothing()
+#: Columns of task_facts that follow the latest version (the event's, if it is newer).
+_LATEST = (
+    ("project_id", "uuid"),
+    ("version", "int"),
+    ("status", "varchar"),
+    ("priority", "varchar"),
+    ("created_at", "timestamptz"),
+    ("reported_completed_at", "timestamptz"),
+    ("due_at", "timestamptz"),
+    ("deleted", "boolean"),
+    ("milestone_id", "uuid"),
+    ("assignee_ids", "uuid[]"),
+)
+#: Columns derived from the whole history, rewritten by every event of the task.
+_DERIVED = ("started_at", "completed_at", "times_reopened", "completed_by")
+
+_CLOSED = "('done', 'cancelled')"
+_OPEN = "('todo', 'in_progress', 'blocked')"
+
+# One statement applies a task event (the advisory lock was taken by the statement before,
+# so `cur` and `pts` see every version committed by other transactions). Sub-statements of
+# a WITH share one snapshot and cannot see each other's writes, so the history is derived
+# from the stored versions *plus* the row this statement inserts (`newv`), and the facts are
+# written once, by the upsert, with the latest-state columns guarded by version and the
+# derived ones always. The derivation is the SQL twin of history.derive (tested against it).
+_APPLY_TASK = text(
+    f"""
+    WITH cur AS (
+      SELECT version, reported_completed_at FROM reporting.task_facts WHERE task_id = :t
+    ),
+    mv AS (
+      SELECT NOT EXISTS (SELECT 1 FROM cur WHERE cur.version >= CAST(:version AS int)) AS moved
+    ),
+    newv AS (
+      INSERT INTO reporting.task_versions
+        (task_id, version, project_id, status, deleted, due_at, milestone_id, at, assignee_ids)
+      VALUES (:t, :version, :project_id, :status, :deleted, :due_at, :milestone_id,
+              CAST(:at AS timestamptz), :assignee_ids)
+      ON CONFLICT (task_id, version) DO NOTHING
+      RETURNING version, status, at, assignee_ids
+    ),
+    pts AS (
+      SELECT version, status, at, assignee_ids FROM reporting.task_versions WHERE task_id = :t
+      UNION ALL
+      SELECT version, status, at, assignee_ids FROM newv
+    ),
+    seq AS (
+      SELECT version, status, at, assignee_ids, lag(status) OVER (ORDER BY version) AS prev
+      FROM pts
+    ),
+    d AS (
+      SELECT (array_agg(at ORDER BY version) FILTER (WHERE status = 'in_progress'))[1]
+               AS started_at,
+             count(*) FILTER (WHERE prev IN {_CLOSED} AND status IN {_OPEN})::int AS reopened,
+             (array_agg(status ORDER BY version DESC))[1] = 'done' AS is_done
+      FROM seq
+    ),
+    run AS (
+      SELECT at, assignee_ids FROM seq
+      WHERE status = 'done' AND prev IS DISTINCT FROM 'done'
+      ORDER BY version DESC LIMIT 1
+    ),
+    facts AS (
+      INSERT INTO reporting.task_facts
+        (task_id, {", ".join(c for c, _ in _LATEST)}, {", ".join(_DERIVED)})
+      SELECT CAST(:t AS uuid), {", ".join(f"CAST(:{c} AS {ty})" for c, ty in _LATEST)},
+             d.started_at,
+             CASE WHEN d.is_done THEN coalesce(
+               CASE WHEN mv.moved THEN CAST(:reported_completed_at AS timestamptz)
+                    ELSE (SELECT reported_completed_at FROM cur) END,
+               run.at) END,
+             d.reopened,
+             CASE WHEN d.is_done THEN coalesce(run.assignee_ids, '{{}}') ELSE '{{}}' END
+      FROM d CROSS JOIN mv LEFT JOIN run ON true
+      ON CONFLICT (task_id) DO UPDATE SET
+        {
+        ", ".join(
+            f"{c} = CASE WHEN task_facts.version < EXCLUDED.version "
+            f"THEN EXCLUDED.{c} ELSE task_facts.{c} END"
+            for c, _ in _LATEST
         )
+    },
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in _DERIVED)}
+    ),
+    gone AS (
+      DELETE FROM reporting.task_assignees a USING mv
+      WHERE mv.moved AND a.task_id = :t AND NOT (a.user_id = ANY(CAST(:assignee_ids AS uuid[])))
+    ),
+    came AS (
+      INSERT INTO reporting.task_assignees (task_id, user_id, project_id)
+      SELECT DISTINCT CAST(:t AS uuid), u, CAST(:project_id AS uuid)
+      FROM unnest(CAST(:assignee_ids AS uuid[])) AS u, mv
+      WHERE mv.moved
+      ON CONFLICT (task_id, user_id) DO UPDATE SET project_id = EXCLUDED.project_id
+    ),
+    carried AS (
+      -- A task moved to another project takes its history along, so that per-project
+      -- history queries (cumulative flow, burndown) agree with the current facts.
+      UPDATE reporting.task_versions v SET project_id = CAST(:project_id AS uuid) FROM mv
+      WHERE mv.moved AND v.task_id = :t AND v.project_id <> CAST(:project_id AS uuid)
+    )
+    SELECT moved FROM mv
+    """
+)
 
 
-async def _recompute_history(session: AsyncSession, task_id: UUID) -> None:
-    """Derive started/completed/reopened from every version known so far (see history.py)."""
-    rows = (
-        await session.execute(
-            select(task_versions.c.version, task_versions.c.status, task_versions.c.at).where(
-                task_versions.c.task_id == task_id
-            )
-        )
-    ).all()
-    reported = (
-        await session.execute(
-            select(task_facts.c.reported_completed_at).where(task_facts.c.task_id == task_id)
-        )
-    ).scalar_one_or_none()
-    derived = derive(
-        (VersionPoint(r.version, r.status, r.at) for r in rows), reported_completed_at=reported
+async def apply_task(session: AsyncSession, state: TaskState, at: datetime) -> bool:
+    """Record the task's state at its version, move its facts forward if it is newer, and
+    re-derive its history: one statement (True when the facts moved to this version).
+
+    The caller holds the task's advisory lock (`log_event(lock=...)` or `lock_task`), so
+    the history read here includes every version committed before it.
+    """
+    result = await session.execute(
+        _APPLY_TASK,
+        {
+            "t": state.task_id,
+            "version": state.version,
+            "project_id": state.project_id,
+            "status": state.status,
+            "priority": state.priority,
+            "created_at": state.created_at,
+            "reported_completed_at": state.completed_at,
+            "due_at": state.due_at,
+            "deleted": state.deleted,
+            "milestone_id": state.milestone_id,
+            "assignee_ids": list(dict.fromkeys(state.assignee_ids)),
+            "at": at,
+        },
     )
-    await session.execute(
-        update(task_facts)
-        .where(task_facts.c.task_id == task_id)
-        .values(
-            started_at=derived.started_at,
-            completed_at=derived.completed_at,
-            times_reopened=derived.times_reopened,
-        )
-    )
+    return bool(result.scalar_one())
 
 
 async def apply_membership(session: AsyncSession, change: MembershipChange) -> None:
