@@ -118,3 +118,39 @@ async def test_export_and_import(client, make_user, make_project):
         headers={**ann.h, "Content-Type": "application/json"},
     )
     assert r.status_code in (415, 422)
+
+
+async def test_import_takes_more_than_the_ordinary_body_limit(client, make_user, make_project):
+    """Import may carry up to `import_max_bytes` (10 MiB, as the gateway); nothing else may."""
+    ann = await make_user()
+    p = await make_project(ann)
+    csv_h = {**ann.h, "Content-Type": "text/csv"}
+    rows = [f"Task {i},{'d' * 49_000}" for i in range(30)]
+    body = ("title,description\n" + "\n".join(rows) + "\n").encode()
+    assert 1024 * 1024 < len(body) < 10 * 1024 * 1024
+    r = await client.post(f"/api/v1/projects/{p.id}/import", content=body, headers=csv_h)
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["created"] == 30
+
+    big = b"title\n" + b"x" * (10 * 1024 * 1024)
+    r = await client.post(f"/api/v1/projects/{p.id}/import", content=big, headers=csv_h)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+    # every other route keeps the ordinary 1 MiB, with or without a Content-Length
+    task = b'{"title": "' + b"x" * 1_100_000 + b'"}'
+    json_h = {**ann.h, "Content-Type": "application/json"}
+    r = await client.post(f"/api/v1/projects/{p.id}/tasks", content=task, headers=json_h)
+    assert r.status_code == 413
+    assert r.json()["code"] == "payload_too_large"
+    assert r.headers.get("x-request-id")
+
+    async def chunks():
+        for i in range(0, len(task), 65536):
+            yield task[i : i + 65536]
+
+    r = await client.post(f"/api/v1/projects/{p.id}/tasks", content=chunks(), headers=json_h)
+    assert r.status_code == 413
+    assert r.json()["code"] == "payload_too_large"
+    r = await client.get(f"/api/v1/projects/{p.id}/tasks", headers=ann.h)
+    assert len(r.json()["items"]) == 30

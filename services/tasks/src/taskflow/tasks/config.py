@@ -33,7 +33,8 @@ class Settings(ServiceSettings):
     recurrence_interval_seconds: float = Field(default=60.0, gt=0)
     #: Idempotency keys are remembered this long.
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
-    #: CSV import bodies may be larger than ordinary JSON bodies.
-    import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    #: CSV import bodies may be larger than ordinary JSON bodies (`max_body_bytes`, 1 MiB);
+    #: the gateway lets 10 MiB through on the import route only, and so does the api.
+    import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=5000, ge=1)
     bulk_max_operations: int = Field(default=500, ge=1)
