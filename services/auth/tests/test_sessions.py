@@ -201,6 +201,33 @@ async def test_failed_logins_are_throttled_per_ip(api: Api, app: object) -> None
         settings.throttle_ip_free = old
 
 
+async def test_forwarded_for_from_an_untrusted_peer_is_ignored(app: object) -> None:
+    """A client talking to auth directly cannot spread its failures over invented IPs."""
+    import httpx
+
+    settings = app.state.settings  # type: ignore[attr-defined]
+    old = settings.throttle_ip_free
+    settings.throttle_ip_free = 3
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.23", 4567))  # type: ignore[arg-type]
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="https://test") as direct:
+            for i in range(4):
+                r = await direct.post(
+                    "/api/v1/auth/login",
+                    json={"email": f"nobody{i}@example.com", "password": "Wrong-Password-000"},
+                    headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+                )
+                assert r.status_code == 401
+            r = await direct.post(
+                "/api/v1/auth/login",
+                json={"email": "nobody9@example.com", "password": "Wrong-Password-000"},
+                headers={"X-Forwarded-For": "203.0.113.200"},
+            )
+            assert r.status_code == 429  # counted against 198.51.100.23, whatever the header said
+    finally:
+        settings.throttle_ip_free = old
+
+
 async def test_bad_input_is_a_422_naming_the_field(api: Api) -> None:
     r = await api.client.post("/api/v1/auth/login", json={"email": "nope", "password": "x"})
     assert r.status_code == 422

@@ -92,3 +92,25 @@ async def test_production_parameters_need_rehash_of_cheap_hash() -> None:
     new_hash = await production.hash("Correct-Horse-Battery-42")
     assert not production.needs_rehash(new_hash)
     assert "m=65536,t=3,p=1" in new_hash
+
+
+def test_client_ip_trusts_forwarded_for_only_from_trusted_proxies() -> None:
+    from taskflow.auth.deps import client_ip
+
+    nets = Settings(trusted_proxies=["10.0.0.0/8", "::1/128"]).proxy_networks()
+    # Straight from the internet: the header is the attacker's word, ignored.
+    assert client_ip("198.51.100.7", "203.0.113.1", nets) == "198.51.100.7"
+    # Through the gateway: the entry it appended; the client's own entries to its left are not.
+    assert client_ip("10.1.2.3", "1.2.3.4, 203.0.113.9", nets) == "203.0.113.9"
+    # Two proxies in a row: skip the trusted hops.
+    assert client_ip("10.1.2.3", "203.0.113.9, 10.9.9.9", nets) == "203.0.113.9"
+    # Garbage in the header stops at the last trusted hop.
+    assert client_ip("10.1.2.3", "203.0.113.9, nonsense", nets) == "10.1.2.3"
+    assert client_ip("::1", "2001:db8::5", nets) == "2001:db8::5"
+    assert client_ip("10.1.2.3", None, nets) == "10.1.2.3"
+    assert client_ip("10.1.2.3", "203.0.113.9", ()) == "10.1.2.3"
+
+
+def test_trusted_proxies_must_be_networks() -> None:
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        Settings(trusted_proxies=["10.0.0.0/8", "gateway"])

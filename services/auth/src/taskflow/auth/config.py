@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -62,8 +63,22 @@ class Settings(ServiceSettings):
 
     #: Refresh cookies are `Secure`; only a plain-http dev setup may turn that off.
     cookie_secure: bool = True
-    #: Trust X-Forwarded-For from the gateway for the client IP (throttling, sessions list).
-    trust_forwarded_for: bool = True
+    #: Peers (IPs or CIDR networks) whose X-Forwarded-For is believed: the gateway. A request
+    #: from any other address is taken at its socket address, so a client talking to auth
+    #: directly cannot pick the IP its failed logins count against. The default covers
+    #: loopback and private networks (compose, Kubernetes); production should name the
+    #: gateway's addresses exactly. Empty: never trust the header.
+    trusted_proxies: list[str] = Field(
+        default=[
+            "127.0.0.0/8",
+            "::1/128",
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "fc00::/7",
+        ],
+        max_length=64,
+    )
 
     @field_validator("key_encryption_key")
     @classmethod
@@ -76,6 +91,23 @@ class Settings(ServiceSettings):
         if len(raw) != 32:
             raise ValueError("key_encryption_key must decode to 32 bytes")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        """Each entry must be an IP address or network; a typo must not silently trust nobody."""
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network"
+                ) from None
+        return value
+
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`trusted_proxies` parsed."""
+        return tuple(ipaddress.ip_network(e, strict=False) for e in self.trusted_proxies)
 
     @model_validator(mode="after")
     def _production_hashing(self) -> Settings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +15,9 @@ from taskflow.auth.crypto import SecretBox
 from taskflow.auth.keys.service import TokenMinter
 from taskflow.auth.passwords.hashing import Hasher
 from taskflow.auth.sessions.throttle import LoginThrottle, first_in_window
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass
@@ -26,6 +31,7 @@ class AuthContext:
     throttle: LoginThrottle
     mfa_throttle: LoginThrottle
     sessionmaker: async_sessionmaker[AsyncSession]
+    proxies: tuple[IPNetwork, ...] = field(default=())
 
     async def may_send_mail(self, kind: str, email: str) -> bool:
         """False when a mail of `kind` went to `email` less than `mail_interval_seconds` ago."""
@@ -50,17 +56,42 @@ class ClientInfo:
     user_agent: str | None
 
 
+def _parse_ip(value: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def client_ip(peer: str | None, forwarded: str | None, trusted: Sequence[IPNetwork]) -> str | None:
+    """The address that reached our first trusted proxy.
+
+    X-Forwarded-For is believed only when the socket peer is a trusted proxy. Then the list is
+    walked from the right (each proxy appends the address it saw) past further trusted
+    proxies; the first other entry is the client. Entries left of it are client-controlled
+    and never used. A malformed entry stops the walk at the last trusted hop.
+    """
+    peer_ip = _parse_ip(peer) if peer else None
+    if peer_ip is None or not forwarded or not any(peer_ip in net for net in trusted):
+        return peer
+    found: IPAddress = peer_ip
+    for entry in reversed(forwarded.split(",")[-16:]):
+        hop = _parse_ip(entry)
+        if hop is None:
+            break
+        found = hop
+        if not any(hop in net for net in trusted):
+            break
+    return str(found)
+
+
 def get_client(request: Request) -> ClientInfo:
-    """The client IP (the gateway's X-Forwarded-For entry when trusted) and its user agent."""
-    settings: Settings = request.app.state.settings
-    ip = request.client.host if request.client else None
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded and settings.trust_forwarded_for:
-        # The gateway appends the address it saw; entries before it are client-controlled.
-        last = forwarded.split(",")[-1].strip()
-        ip = last[:64] or ip
+    """The client IP (see `client_ip`) and its user agent, both bounded."""
+    ctx: AuthContext = request.app.state.auth
+    peer = request.client.host if request.client else None
+    ip = client_ip(peer, request.headers.get("x-forwarded-for"), ctx.proxies)
     agent = request.headers.get("user-agent")
-    return ClientInfo(ip=ip, user_agent=agent[:256] if agent else None)
+    return ClientInfo(ip=ip[:64] if ip else None, user_agent=agent[:256] if agent else None)
 
 
 Ctx = Annotated[AuthContext, Depends(get_context)]

@@ -52,6 +52,7 @@ def build_app(settings: Settings | None = None, key_source: KeySource | None = N
         throttle=LoginThrottle(app.state.redis, settings),
         mfa_throttle=LoginThrottle(app.state.redis, settings, scope="mfa"),
         sessionmaker=db.sessionmaker,
+        proxies=settings.proxy_networks(),
     )
     return app
 
