@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.common.errors import ProblemError, Unprocessable
 from taskflow.tasks.labels.models import Label
@@ -17,7 +18,7 @@ from taskflow.tasks.projects.auth import ProjectAccess
 from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.tasks import service
 from taskflow.tasks.tasks.models import PRIORITIES, Task
-from taskflow.tasks.tasks.schemas import ImportReport, ImportRowResult, TaskCreate, TaskRead
+from taskflow.tasks.tasks.schemas import ImportReport, ImportRowResult, TaskCreate
 from taskflow.tasks.users.models import User
 
 COLUMNS = (
@@ -36,64 +37,109 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-async def _rows(db: AsyncSession, project_id: uuid.UUID) -> list[tuple[Task, str]]:
-    rows = await db.execute(
+#: Rows fetched per round trip from the server-side cursor of an export.
+EXPORT_BATCH = 500
+
+
+def _export_statement(project_id: uuid.UUID) -> Any:
+    return (
         select(Task, Project.key)
         .join(Project, Project.id == Task.project_id)
         .where(Task.project_id == project_id, Task.deleted_at.is_(None))
         .order_by(Task.number)
+        .execution_options(yield_per=EXPORT_BATCH)
     )
-    return [(t, k) for t, k in rows.all()]
 
 
-async def export_json(db: AsyncSession, access: ProjectAccess) -> list[TaskRead]:
-    """Every live task of the project."""
-    return [service.to_read(t, k) for t, k in await _rows(db, access.project_id)]
+async def _snapshot(db: AsyncSession) -> None:
+    """One consistent read-only snapshot for the whole export (names and tasks agree)."""
+    await db.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
 
 
-async def export_csv(db: AsyncSession, access: ProjectAccess) -> str:
-    """Every live task of the project as CSV (labels by name, assignees by email or id)."""
-    labels = dict(
-        (
-            await db.execute(
-                select(Label.id, Label.name).where(Label.project_id == access.project_id)
-            )
-        ).all()
-    )
-    emails = dict(
-        (
-            await db.execute(
-                select(Member.user_id, User.email)
-                .outerjoin(User, User.id == Member.user_id)
-                .where(Member.project_id == access.project_id)
-            )
-        ).all()
-    )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for t, key in await _rows(db, access.project_id):
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    f"{key}-{t.number}",
-                    t.title,
-                    t.description,
-                    t.status,
-                    PRIORITIES[t.priority],
-                    ";".join(labels.get(x, str(x)) for x in t.label_ids),
-                    ";".join(emails.get(x) or str(x) for x in t.assignee_ids),
-                    t.due_at,
-                    t.start_at,
-                    t.estimate_minutes,
-                    t.progress,
-                    t.created_at,
-                    t.completed_at,
-                )
-            ]
+async def _stream_rows(
+    db: AsyncSession, project_id: uuid.UUID
+) -> AsyncIterator[list[tuple[Task, str]]]:
+    """The live tasks of the project in number order, a batch at a time (server-side cursor).
+
+    The session's identity map holds objects weakly, so rows already sent are freed.
+    """
+    result = await db.stream(_export_statement(project_id))
+    async for batch in result.partitions():
+        yield [(t, k) for t, k in batch]
+
+
+async def export_json(
+    sessions: async_sessionmaker[AsyncSession], project_id: uuid.UUID
+) -> AsyncIterator[bytes]:
+    """Every live task of the project as a JSON array, streamed a batch at a time.
+
+    Runs in its own session and transaction (the request's is over once the route returned),
+    so memory stays at one batch whatever the size of the project.
+    """
+    async with sessions() as db, db.begin():
+        await _snapshot(db)
+        first = True
+        yield b"["
+        async for batch in _stream_rows(db, project_id):
+            parts = [service.to_read(t, k).model_dump_json().encode() for t, k in batch]
+            if parts:
+                yield (b"" if first else b",") + b",".join(parts)
+                first = False
+        yield b"]"
+
+
+async def export_csv(
+    sessions: async_sessionmaker[AsyncSession], project_id: uuid.UUID
+) -> AsyncIterator[bytes]:
+    """Every live task of the project as CSV (labels by name, assignees by email or id).
+
+    Streamed a batch at a time from one read-only snapshot, like `export_json`.
+    """
+    async with sessions() as db, db.begin():
+        await _snapshot(db)
+        labels = dict(
+            (
+                await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
+            ).all()
         )
-    return out.getvalue()
+        emails = dict(
+            (
+                await db.execute(
+                    select(Member.user_id, User.email)
+                    .outerjoin(User, User.id == Member.user_id)
+                    .where(Member.project_id == project_id)
+                )
+            ).all()
+        )
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        yield out.getvalue().encode()
+        async for batch in _stream_rows(db, project_id):
+            out.seek(0)
+            out.truncate()
+            for t, key in batch:
+                writer.writerow(
+                    [
+                        _cell(v)
+                        for v in (
+                            f"{key}-{t.number}",
+                            t.title,
+                            t.description,
+                            t.status,
+                            PRIORITIES[t.priority],
+                            ";".join(labels.get(x, str(x)) for x in t.label_ids),
+                            ";".join(emails.get(x) or str(x) for x in t.assignee_ids),
+                            t.due_at,
+                            t.start_at,
+                            t.estimate_minutes,
+                            t.progress,
+                            t.created_at,
+                            t.completed_at,
+                        )
+                    ]
+                )
+            yield out.getvalue().encode()
 
 
 async def import_csv(

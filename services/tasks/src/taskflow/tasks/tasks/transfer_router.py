@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, Forbidden, NotFound, ProblemError, errors
@@ -38,21 +39,19 @@ class UnsupportedMediaType(ProblemError):
     },
 )
 async def export_tasks(
-    access: ProjectViewer, db: SessionDep, format: Literal["csv", "json"] = "json"
+    access: ProjectViewer, request: Request, format: Literal["csv", "json"] = "json"
 ) -> Response:
-    """Every live task of the project as CSV or JSON."""
+    """Every live task of the project as CSV or JSON, streamed."""
+    sessions = request.app.state.db.sessionmaker
     if format == "csv":
-        body = await transfer.export_csv(db, access)
-        return Response(
-            body,
+        return StreamingResponse(
+            transfer.export_csv(sessions, access.project_id),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="tasks.csv"'},
         )
-    items = await transfer.export_json(db, access)
-    from fastapi.encoders import jsonable_encoder
-    from fastapi.responses import JSONResponse
-
-    return JSONResponse(jsonable_encoder(items))
+    return StreamingResponse(
+        transfer.export_json(sessions, access.project_id), media_type="application/json"
+    )
 
 
 @router.post(
