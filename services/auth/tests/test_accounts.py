@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from auth_testkit import PASSWORD, Api, bearer
+from sqlalchemy import text
 
 NEW_PASSWORD = "Another-Long-Passphrase-7"
 
@@ -42,13 +43,71 @@ async def test_register_normalises_email_and_emits_events(api: Api) -> None:
     assert [e["email"] for e in registered] == ["grace@example.com"]
     verify = await api.events("user.verification_requested")
     assert verify[0]["verify_url"].startswith("https://taskflow.example/verify-email?token=")
-    # Same email in another case: 409.
+    # Same email in another case: still the one account (normalised and unique).
     r = await api.client.post(
         "/api/v1/auth/register",
-        json={"email": "GRACE@example.com", "password": PASSWORD, "display_name": "G"},
+        json={"email": "GRACE@example.com", "password": NEW_PASSWORD, "display_name": "G"},
     )
-    assert r.status_code == 409
-    assert r.json()["code"] == "email_taken"
+    assert r.status_code == 201
+    async with api.engine.connect() as conn:
+        emails = (
+            (await conn.execute(text("SELECT email FROM auth.users WHERE email LIKE 'grace@%'")))
+            .scalars()
+            .all()
+        )
+    assert emails == ["grace@example.com"]
+    assert (await api.login("grace@example.com", PASSWORD)).status_code == 200
+    assert (await api.login("grace@example.com", NEW_PASSWORD)).status_code == 401
+
+
+async def test_registering_a_taken_email_looks_like_a_new_account(api: Api) -> None:
+    """No user enumeration: same status and body shape; the owner gets a reset mail."""
+    owner = await api.register(name="Owner")
+    fresh_email = api.email()
+    taken = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": owner["email"], "password": NEW_PASSWORD, "display_name": "Mallory"},
+    )
+    fresh = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": fresh_email, "password": NEW_PASSWORD, "display_name": "Mallory"},
+    )
+    assert taken.status_code == fresh.status_code == 201
+    assert set(taken.json()) == set(fresh.json())
+    assert set(taken.headers) == set(fresh.headers)
+    same = ("email_verified", "roles", "mfa_enabled", "is_active", "version", "display_name")
+    assert {k: taken.json()[k] for k in same} == {k: fresh.json()[k] for k in same}
+    assert taken.json()["id"] != owner["id"]  # nothing about the real account leaks
+    assert taken.json()["email"] == owner["email"]
+    # The owner is told (a reset link, useful if they forgot they have an account); only the
+    # new address gets a verification link and a user.registered event.
+    resets = await api.events("user.password_reset_requested")
+    assert [e["user_id"] for e in resets] == [owner["id"]]
+    verifies = [e["email"] for e in await api.events("user.verification_requested")]
+    assert verifies == [owner["email"], fresh_email]
+    registered = [e["email"] for e in await api.events("user.registered")]
+    assert registered == [owner["email"], fresh_email]
+    # The attacker's password did not replace the owner's.
+    assert (await api.login(owner["email"], NEW_PASSWORD)).status_code == 401
+    assert (await api.login(owner["email"], PASSWORD)).status_code == 200
+
+
+async def test_concurrent_registrations_of_one_email_make_one_account(api: Api) -> None:
+    import asyncio
+
+    email = api.email()
+    body = {"email": email, "password": PASSWORD, "display_name": "Twin"}
+    results = await asyncio.gather(
+        *(api.client.post("/api/v1/auth/register", json=body) for _ in range(3))
+    )
+    assert [r.status_code for r in results] == [201, 201, 201]
+    async with api.engine.connect() as conn:
+        count = (
+            await conn.execute(
+                text("SELECT count(*) FROM auth.users WHERE email = :e"), {"e": email}
+            )
+        ).scalar_one()
+    assert count == 1
 
 
 async def test_register_refuses_weak_passwords_naming_the_field(api: Api) -> None:
@@ -86,6 +145,65 @@ async def test_forgot_password_says_the_same_for_unknown_emails(api: Api) -> Non
     assert known.json() == unknown.json()
     resets = await api.events("user.password_reset_requested")
     assert [e["email"] for e in resets] == [user["email"]]
+
+
+async def test_forgot_password_answers_before_looking_the_account_up(api: Api) -> None:
+    """The 202 goes out before any account work, so its timing cannot reveal the account."""
+    import asyncio
+    import json
+
+    from taskflow.auth.users import service
+
+    app = api.client._transport.app  # type: ignore[attr-defined]
+    user = await api.register()
+    order: list[str] = []
+    real = service.forgot_password
+
+    async def traced(*args: object) -> None:
+        order.append("lookup")
+        await real(*args)  # type: ignore[arg-type]
+
+    async def call(email: str) -> None:
+        body = json.dumps({"email": email}).encode()
+        sent = False
+
+        async def receive() -> dict[str, object]:
+            nonlocal sent
+            if sent:
+                await asyncio.Event().wait()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                order.append(f"answer {message['status']}")
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "https",
+            "path": "/api/v1/auth/password/forgot",
+            "raw_path": b"/api/v1/auth/password/forgot",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
+            "client": ("127.0.0.1", 1234),
+            "server": ("test", 443),
+        }
+        await app(scope, receive, send)
+
+    service.forgot_password = traced  # type: ignore[assignment]
+    try:
+        await call(user["email"])
+        await call(api.email())
+    finally:
+        service.forgot_password = real  # type: ignore[assignment]
+    assert order == ["answer 202", "lookup", "answer 202", "lookup"]
+    assert [e["email"] for e in await api.events("user.password_reset_requested")] == [
+        user["email"]
+    ]
 
 
 async def test_reset_password_ends_sessions_and_link_works_once(api: Api) -> None:

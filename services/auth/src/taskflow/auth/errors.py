@@ -74,7 +74,3 @@ class MfaAlreadyEnabled(Conflict):
 
 class MfaNotEnabled(Conflict):
     default_code = "mfa_not_enabled"
-
-
-class EmailTaken(Conflict):
-    default_code = "email_taken"

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.crypto import new_token, token_hash
-from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.db import new_id, outbox, utcnow
 from taskflow.auth.deps import AuthContext
-from taskflow.auth.errors import EmailTaken, InvalidCredentials, InvalidOneTimeToken
+from taskflow.auth.errors import InvalidCredentials, InvalidOneTimeToken
 from taskflow.auth.passwords.policy import password_problems
 from taskflow.auth.pats import repository as pats
 from taskflow.auth.sessions import repository as sessions
@@ -66,43 +66,72 @@ def _updated_event(user: User, changes: dict[str, FieldChange]) -> UserUpdated:
 
 
 async def register(db: AsyncSession, ctx: AuthContext, body: RegisterRequest) -> User:
-    """Create an account and send the verification link (through the outbox)."""
+    """Create an account and send the verification link (through the outbox).
+
+    An address that already has an account gets the same 201 and a user of the same shape
+    (not stored, its id leads nowhere), so the answer does not tell whether the address is
+    registered. Its owner is mailed a password-reset link instead, the useful answer for
+    someone who forgot they had an account. Both paths check the policy and hash the
+    password, so they also cost about the same.
+    """
     check_password(body.password, field="password", email=body.email)
-    if await repository.get_by_email(db, body.email) is not None:
-        # Registration must say the email is taken (the user needs to know); the throttling of
-        # the gateway bounds how fast anyone can probe with it.
-        raise EmailTaken("An account with this email already exists.")
-    user = User(
+    password_hash = await ctx.hasher.hash(body.password)
+    existing = await repository.get_by_email(db, body.email)
+    if existing is None:
+        user = User(
+            email=body.email,
+            display_name=body.display_name,
+            password_hash=password_hash,
+            roles=["user"],
+            timezone="UTC",
+            locale="en",
+            is_active=True,
+            mfa_enabled=False,
+            version=1,
+        )
+        try:
+            async with db.begin_nested():
+                db.add(user)
+                await db.flush()
+        except IntegrityError:
+            # Registered by a concurrent request a moment ago: answer as for a taken address.
+            existing = await repository.get_by_email(db, body.email)
+        else:
+            await outbox.add(
+                db,
+                UserRegistered(
+                    user_id=user.id,
+                    email=user.email,
+                    display_name=user.display_name,
+                    timezone=user.timezone,
+                    locale=user.locale,
+                    email_verified=False,
+                    roles=["user"],
+                ),
+                actor_id=user.id,
+            )
+            await request_verification(db, ctx, user)
+            await db.refresh(user)
+            return user
+    if existing is not None:
+        log.info("register_existing_address", user_id=str(existing.id))
+        await send_reset_link(db, ctx, existing)
+    now = utcnow()
+    return User(
+        id=new_id(),
         email=body.email,
         display_name=body.display_name,
-        password_hash=await ctx.hasher.hash(body.password),
         roles=["user"],
         timezone="UTC",
         locale="en",
         is_active=True,
         mfa_enabled=False,
+        email_verified_at=None,
+        created_at=now,
+        updated_at=now,
+        last_login_at=None,
         version=1,
     )
-    db.add(user)
-    try:
-        await db.flush()
-    except IntegrityError:
-        raise EmailTaken("An account with this email already exists.") from None
-    await outbox.add(
-        db,
-        UserRegistered(
-            user_id=user.id,
-            email=user.email,
-            display_name=user.display_name,
-            timezone=user.timezone,
-            locale=user.locale,
-            email_verified=False,
-            roles=["user"],
-        ),
-        actor_id=user.id,
-    )
-    await request_verification(db, ctx, user)
-    return user
 
 
 async def request_verification(db: AsyncSession, ctx: AuthContext, user: User) -> None:
@@ -142,9 +171,16 @@ async def verify_email(db: AsyncSession, token: str) -> User:
 
 
 async def forgot_password(db: AsyncSession, ctx: AuthContext, email: str) -> None:
-    """Send a reset link if the account exists; the caller answers 202 either way."""
+    """Send a reset link if the account exists (run after the 202 went out, see the router)."""
     user = await repository.get_by_email(db, email)
-    if user is None or not user.is_active:
+    if user is not None:
+        await send_reset_link(db, ctx, user)
+
+
+async def send_reset_link(db: AsyncSession, ctx: AuthContext, user: User) -> None:
+    """Issue a reset link (single use, hashed, expiring) as an event for the mailer, at most
+    one per address per `mail_interval_seconds`; nothing for a deactivated account."""
+    if not user.is_active:
         return
     if not await ctx.may_send_mail("reset", user.email):
         log.info("reset_mail_suppressed", user_id=str(user.id))
