@@ -92,14 +92,14 @@ async def harness(
     )
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
-    await asyncio.wait_for(consumer.ready.wait(), 10)
+    await asyncio.wait_for(consumer.ready.wait(), 30)
     channel = await amqp.channel(publisher_confirms=True)
     exchange = await channel.get_exchange(exchange_name)
     h = Harness(consumer, spec, stop, task, exchange, channel)
     state["h"] = h
     yield h
     stop.set()
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 30)
     for name in [spec.name, spec.dlq, *(n for n, _ in spec.retry_queues)]:
         await channel.queue_delete(name)
     await channel.close()
@@ -114,7 +114,9 @@ async def test_duplicate_delivery_has_one_effect(clean_db: Any, harness: Harness
     event = example(TaskCreated)
     env = await harness.publish_event(event)
     await harness.publish(env.to_bytes(), env.type, str(env.id))  # redelivered by the broker
-    await wait_until(lambda: harness.consumer.handled + harness.consumer.duplicates == 2)
+    await wait_until(
+        lambda: harness.consumer.handled + harness.consumer.duplicates == 2, timeout=30
+    )
     assert harness.consumer.handled == 1
     assert harness.consumer.duplicates == 1
     assert [r.event_id for r in await effects(clean_db)] == [env.id]
@@ -130,7 +132,7 @@ async def test_failing_message_is_retried_then_parked_and_replayed(
     harness.failing.add(str(bad.id))
     await asyncio.sleep(0)
     good = await harness.publish_event(example(TaskCreated))
-    await wait_until(lambda: harness.consumer.parked == 1, timeout=10)
+    await wait_until(lambda: harness.consumer.parked == 1, timeout=30)
     assert harness.calls.count(str(bad.id)) == 3  # max_attempts
     assert harness.consumer.retried == 2
     assert harness.consumer.handled == 1  # the consumer went on with the next message
@@ -154,7 +156,7 @@ async def test_failing_message_is_retried_then_parked_and_replayed(
     harness.failing.clear()
     assert await replay_parked(amqp_url, harness.spec.name, message_ids=["nope"]) == 0
     assert await replay_parked(amqp_url, harness.spec.name, message_ids=[str(bad.id)]) == 1
-    await wait_until(lambda: harness.consumer.handled == 2, timeout=5)
+    await wait_until(lambda: harness.consumer.handled == 2, timeout=30)
     assert {r.event_id for r in await effects(clean_db)} == {good.id, bad.id}
     assert await list_parked(amqp_url, harness.spec.name) == []
 
@@ -194,7 +196,7 @@ async def test_graceful_stop_finishes_the_message_in_hand(
     await harness.publish_event(example(TaskCreated), message_id=event_id)
     await wait_until(lambda: str(event_id) in harness.calls)
     harness.stop.set()  # as SIGTERM would, while the handler is running
-    await asyncio.wait_for(harness.task, 5)
+    await asyncio.wait_for(harness.task, 30)
     assert [r.event_id for r in await effects(clean_db)] == [event_id]
     queue = await harness.channel.declare_queue(harness.spec.name, passive=True)
     assert queue.declaration_result.message_count == 0  # acked, not redelivered
@@ -219,7 +221,7 @@ async def test_outbox_to_consumer_end_to_end(
             pass
     finally:
         await relay.close_broker()
-    await wait_until(lambda: harness.consumer.handled == 200, timeout=20)
+    await wait_until(lambda: harness.consumer.handled == 200, timeout=60)
     async with db.engine.connect() as conn:
         count = (await conn.execute(select(func.count()).select_from(db.effects))).scalar_one()
     assert count == 200

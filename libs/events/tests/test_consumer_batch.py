@@ -57,7 +57,7 @@ class BatchHarness:
 
     async def start(self) -> None:
         self.task = asyncio.create_task(self.consumer.run(self.stop))
-        await asyncio.wait_for(self.consumer.ready.wait(), 10)
+        await asyncio.wait_for(self.consumer.ready.wait(), 30)
 
     async def ready_messages(self) -> int:
         queue = await self.channel.declare_queue(self.spec.name, passive=True)
@@ -121,7 +121,7 @@ async def make_harness(
     for h in made:
         h.stop.set()
         if h.task is not None:
-            await asyncio.wait_for(h.task, 10)
+            await asyncio.wait_for(h.task, 30)
         for name in [h.spec.name, h.spec.dlq, *(n for n, _ in h.spec.retry_queues)]:
             await h.channel.queue_delete(name)
         await h.channel.close()
@@ -138,13 +138,15 @@ def test_batch_spec_needs_prefetch_at_least_batch_size() -> None:
 
 
 async def test_duplicates_in_a_batch_have_one_effect(clean_db: Any, make_harness: Any) -> None:
-    h: BatchHarness = await make_harness()
+    # The batch closes when its 4th message arrives, never on the clock: a loaded machine
+    # cannot split it.
+    h: BatchHarness = await make_harness(batch_size=4, batch_wait_ms=30_000)
     first = await h.publish_event(example(TaskCreated))
     await h.publish_bytes(first.to_bytes(), first.type, str(first.id))  # redelivered copy
     second = await h.publish_event(example(TaskCreated))
     await h.publish_bytes(first.to_bytes(), first.type, str(first.id))  # and again, later
     await h.start()
-    await wait_until(lambda: h.consumer.handled + h.consumer.duplicates == 4)
+    await wait_until(lambda: h.consumer.handled + h.consumer.duplicates == 4, timeout=30)
     assert (h.consumer.handled, h.consumer.duplicates) == (2, 2)
     assert h.consumer.batches == 1
     assert h.consumer.fallbacks == 0
@@ -158,14 +160,14 @@ async def test_duplicates_in_a_batch_have_one_effect(clean_db: Any, make_harness
 async def test_poison_message_in_a_batch_is_parked_alone(
     clean_db: Any, make_harness: Any, amqp_url: str
 ) -> None:
-    h: BatchHarness = await make_harness()
+    h: BatchHarness = await make_harness(batch_size=6, batch_wait_ms=3_000)  # all 6 at once
     envs = [await h.publish_event(example(TaskCreated)) for _ in range(5)]
     bad = envs[2]
     h.failing.add(str(bad.id))
     malformed_id = "m-bad"
     await h.publish_bytes(b"not json", "task.created", malformed_id)
     await h.start()
-    await wait_until(lambda: h.consumer.parked == 2, timeout=10)
+    await wait_until(lambda: h.consumer.parked == 2, timeout=30)
     assert h.consumer.fallbacks == 1
     assert h.consumer.handled == 4
     rows = await effects(clean_db)
@@ -190,7 +192,7 @@ async def test_events_are_applied_in_delivery_order_across_batches(
         for v in range(1, 31)
     ]
     await h.start()
-    await wait_until(lambda: h.consumer.handled == 30, timeout=10)
+    await wait_until(lambda: h.consumer.handled == 30, timeout=30)
     assert [r.event_id for r in await effects(clean_db)] == [e.id for e in envs]
     assert h.calls == [str(e.id) for e in envs]
     assert h.consumer.batches >= 4  # 30 messages, at most 8 per batch
@@ -205,11 +207,11 @@ async def test_graceful_stop_handles_the_partial_batch(clean_db: Any, make_harne
     async def all_delivered() -> bool:  # none left ready: all three are in the consumer's hand
         return await h.ready_messages() == 0
 
-    await wait_until(all_delivered)
+    await wait_until(all_delivered, timeout=30)
     assert h.consumer.handled == 0  # still collecting
     h.stop.set()
     assert h.task is not None
-    await asyncio.wait_for(h.task, 5)
+    await asyncio.wait_for(h.task, 30)
     assert h.consumer.handled == 3
     assert [r.event_id for r in await effects(clean_db)] == [e.id for e in envs]
     assert await h.ready_messages() == 0  # acked, not redelivered

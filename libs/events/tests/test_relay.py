@@ -245,20 +245,25 @@ async def test_rolled_back_transaction_publishes_nothing_and_notify_wakes_relay(
     db = clean_db
     got = await collector("#")
     outbox = Outbox(db.outbox, SOURCE)
-    # A long poll interval: only LISTEN/NOTIFY can make this fast.
-    relay = OutboxRelay(db.engine, db.outbox, amqp_url, exchange_name, poll_interval=30)
+    # A poll interval far beyond the test's deadlines: only LISTEN/NOTIFY can wake the relay.
+    relay = OutboxRelay(db.engine, db.outbox, amqp_url, exchange_name, poll_interval=3600)
     stop, tasks = await run_relays([relay])
-    await asyncio.sleep(0.3)  # let the listener connect
+    # Wait (no guessed sleep) until the listener is up and the loop has gone idle after its
+    # catch-up round, so the row below can only be picked up because of its NOTIFY.
+    await asyncio.wait_for(relay.listening.wait(), 30)
+    await asyncio.wait_for(relay.idle.wait(), 30)
     async with db.sessionmaker() as session, session.begin():
         await outbox.add(session, make_event(uuid7(), 1), actor_id=None)
         await session.rollback()
     async with db.sessionmaker() as session, session.begin():
         env = await outbox.add(session, make_event(uuid7(), 1), actor_id=None)
-    await wait_until(lambda: len(got.messages) == 1, timeout=3)
+    await wait_until(lambda: len(got.messages) >= 1, timeout=30)
+    await wait_until(relay.idle.is_set, timeout=30)  # the round after it found nothing more
     stop.set()
     await asyncio.gather(*tasks)
-    assert got.messages[0].message_id == str(env.id)
+    assert [m.message_id for m in got.messages] == [str(env.id)]
     assert orjson.loads(got.messages[0].body)["id"] == str(env.id)
+    assert relay.published_total == 1
     async with db.engine.connect() as conn:
         assert len((await conn.execute(select(db.outbox))).all()) == 1
 
@@ -281,6 +286,16 @@ async def test_unreachable_broker_is_recorded_on_the_rows(
     assert row.published_at is None
     assert row.attempts == 1
     assert row.last_error.startswith("connect:")
+    assert "guest:guest" not in row.last_error
+
+
+def test_error_texts_never_carry_url_credentials() -> None:
+    from taskflow.events.relay import _short
+
+    exc = ConnectionError("cannot open amqp://svc:s3cr3t@broker.internal:5672/vhost")
+    text = _short(exc)
+    assert "s3cr3t" not in text
+    assert text == "ConnectionError: cannot open amqp://***@broker.internal:5672/vhost"
 
 
 async def test_batch_takes_the_oldest_pending_rows_of_its_partitions_in_id_order(

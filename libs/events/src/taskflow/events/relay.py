@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,10 +109,17 @@ async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
     return stop.is_set()
 
 
+_URL_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
+
+
 def _short(exc: BaseException) -> str:
-    """A one-line, bounded description of an exception (no payloads)."""
+    """A one-line, bounded description of an exception (no payloads, no URL credentials).
+
+    It goes to the logs and to the rows' ``last_error``, and a driver's message may quote the
+    URL it was given (``amqp://user:password@host``), so credentials are masked.
+    """
     text_ = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-    return text_[:300]
+    return _URL_CREDENTIALS.sub(r"\1***@", text_)[:300]
 
 
 def _lock_key(table: Table) -> int:
@@ -235,6 +243,11 @@ class OutboxRelay:
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._wake = asyncio.Event()
+        #: Set while the LISTEN connection is up (cleared when it is lost): a caller that
+        #: must know notifications reach the relay (a health check, a test) waits for it.
+        self.listening = asyncio.Event()
+        #: Set while the loop waits for a notification or the next poll (nothing in hand).
+        self.idle = asyncio.Event()
         self.published_total = 0
 
     # -- broker -------------------------------------------------------------------------------
@@ -438,6 +451,7 @@ class OutboxRelay:
                 await conn.add_listener(self.notify_channel, lambda *_: self._wake.set())
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 backoff.reset()
+                self.listening.set()
                 self._wake.set()  # catch up on whatever was committed while we were away
                 stop_wait = asyncio.ensure_future(stop.wait())
                 lost_wait = asyncio.ensure_future(lost.wait())
@@ -447,6 +461,7 @@ class OutboxRelay:
             except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
                 log.warning("relay %s: LISTEN connection failed: %s", self.name, _short(exc))
             finally:
+                self.listening.clear()
                 if conn is not None and not conn.is_closed():
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(conn.close(), 2)
@@ -477,11 +492,17 @@ class OutboxRelay:
                     continue  # there may be more: go again at once
                 wake = asyncio.ensure_future(self._wake.wait())
                 stopped = asyncio.ensure_future(stop.wait())
-                await asyncio.wait(
-                    {wake, stopped}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
-                )
-                wake.cancel()
-                stopped.cancel()
+                self.idle.set()
+                try:
+                    await asyncio.wait(
+                        {wake, stopped},
+                        timeout=self.poll_interval,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    self.idle.clear()
+                    wake.cancel()
+                    stopped.cancel()
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -66,7 +66,7 @@ Faults
         ``await .restore()``. Closed at the end of the test.
 
 Helpers (import them: ``from taskflow.testing import free_port, wait_until``)
-    ``free_port()``, ``await wait_until(predicate, timeout=5.0, interval=0.05)``.
+    ``free_port()``, ``await wait_until(predicate, timeout=15.0, interval=0.05)``.
 """
 
 from __future__ import annotations
