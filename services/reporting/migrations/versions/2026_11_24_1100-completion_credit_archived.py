@@ -38,6 +38,14 @@ def upgrade() -> None:
         sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
         schema="reporting",
     )
+    # `/me` finds the tasks a user completed through it (array containment).
+    op.create_index(
+        "ix_task_facts_completed_by",
+        "task_facts",
+        ["completed_by"],
+        schema="reporting",
+        postgresql_using="gin",
+    )
     op.execute(
         "UPDATE reporting.task_versions v SET assignee_ids = f.assignee_ids "
         "FROM reporting.task_facts f WHERE f.task_id = v.task_id"
@@ -49,5 +57,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("projects", "archived", schema="reporting")
+    op.drop_index("ix_task_facts_completed_by", "task_facts", schema="reporting")
     op.drop_column("task_facts", "completed_by", schema="reporting")
     op.drop_column("task_versions", "assignee_ids", schema="reporting")

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import random
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from reporting_scenario import MS, T_IDS, A, M, O, P, Q, R, V, X, apply_all, build
 from sqlalchemy import text
+
+from taskflow.events.contracts.tasks import TaskUpdated
+from taskflow.events.envelope import Envelope
 
 pytestmark = pytest.mark.asyncio
 
@@ -177,6 +181,29 @@ async def test_team(loaded: Any, client: Any, auth: Any) -> None:
         },
     }
     assert [i["user_id"] for i in (await get(client, auth, O, f"/projects/{P}/team"))["items"]]
+
+
+async def test_completion_credit_stays_with_who_completed(
+    loaded: Any, client: Any, auth: Any
+) -> None:
+    """T8, completed by A, handed to O afterwards: A keeps the completion, O gets the task."""
+    last = next(
+        e.event() for e in reversed(build().envelopes) if e.event().task.task_id == T_IDS[8]
+    )
+    snap = last.task.model_copy(update={"version": last.task.version + 1, "assignee_ids": [O]})
+    moved = Envelope.wrap(
+        TaskUpdated(task=snap, changes={}),
+        source="taskflow/tasks",
+        actor_id=O,
+        id=uuid4(),
+        time=snap.updated_at,
+    )
+    await apply_all(loaded, [moved])
+    team = _people(await get(client, auth, A, f"/projects/{P}/team"))
+    assert (team[str(A)]["assigned"], team[str(A)]["completed"]) == (2, 2)
+    assert team[str(A)]["median_cycle_hours"] == 29.25
+    assert (team[str(O)]["assigned"], team[str(O)]["completed"]) == (1, 0)
+    assert (await get(client, auth, A, "/me"))["totals"]["completed"] == 2
 
 
 async def test_me(loaded: Any, client: Any, auth: Any) -> None:

@@ -91,6 +91,41 @@ async def test_a_deleted_project_is_gone_for_everyone(loaded: Any, client: Any, 
     ).status_code == 200
 
 
+async def test_an_archived_project_stays_reportable_and_says_so(
+    loaded: Any, client: Any, auth: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from taskflow.events import Envelope, ProjectArchived, ProjectRestored, ProjectUpdated
+
+    def wrap(event: Any, day: int) -> Envelope:
+        return Envelope.wrap(
+            event, source="t", actor_id=O, time=datetime(2026, 11, day, tzinfo=UTC)
+        )
+
+    async def summary() -> Any:
+        r = await client.get(f"/api/v1/reports/projects/{Q}/summary", headers=auth(O))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert (await summary())["archived"] is False
+    # project.updated (name, dates) is logged but changes no figure.
+    before = await summary()
+    await apply_all(loaded, [wrap(ProjectUpdated(project_id=Q, changes={}, version=2), 11)])
+    after = await summary()
+    assert {k: v for k, v in after.items() if k != "as_of"} == {
+        k: v for k, v in before.items() if k != "as_of"
+    }
+    await apply_all(loaded, [wrap(ProjectArchived(project_id=Q), 12)])
+    s = await summary()
+    assert (s["archived"], s["total"]) == (True, 1)
+    # An older restore does not unarchive; a newer one does.
+    await apply_all(loaded, [wrap(ProjectRestored(project_id=Q), 11)])
+    assert (await summary())["archived"] is True
+    await apply_all(loaded, [wrap(ProjectRestored(project_id=Q), 13)])
+    assert (await summary())["archived"] is False
+
+
 async def test_without_a_token_every_report_is_401(client: Any) -> None:
     for path in (
         f"/projects/{P}/summary",

@@ -105,6 +105,7 @@ task_facts = Table(
         "completed_at",
         postgresql_where=text("completed_at IS NOT NULL"),
     ),
+    Index("ix_task_facts_completed_by", "completed_by", postgresql_using="gin"),
     Index(
         "ix_task_facts_milestone", "milestone_id", postgresql_where=text("milestone_id IS NOT NULL")
     ),

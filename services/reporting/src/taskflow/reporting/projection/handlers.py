@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.events.contracts.base import Event
 from taskflow.events.contracts.milestones import MilestoneCreated, MilestoneUpdated
 from taskflow.events.contracts.projects import (
+    ProjectArchived,
     ProjectCreated,
     ProjectDeleted,
     ProjectMemberAdded,
     ProjectMemberRemoved,
     ProjectMemberRoleChanged,
     ProjectRestored,
+    ProjectUpdated,
 )
 from taskflow.events.contracts.tasks import TaskEvent, TaskSnapshot
 from taskflow.events.envelope import Envelope
@@ -115,8 +117,18 @@ async def project(session: AsyncSession, event: Event, at: datetime) -> None:
             )
         case ProjectDeleted():
             await repository.apply_project(session, ProjectChange(event.project_id, at, True))
+        case ProjectArchived():
+            await repository.apply_project(
+                session, ProjectChange(event.project_id, at, None, archived=True)
+            )
         case ProjectRestored():
-            await repository.apply_project(session, ProjectChange(event.project_id, at, False))
+            await repository.apply_project(
+                session, ProjectChange(event.project_id, at, False, archived=False)
+            )
+        case ProjectUpdated():
+            # Name, dates, status and health of a project appear in no report; the event is
+            # kept in the log (a rebuild could use it) and otherwise deliberately ignored.
+            return
         case MilestoneCreated():
             await repository.apply_milestone(
                 session,

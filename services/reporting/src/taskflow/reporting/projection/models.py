@@ -36,11 +36,15 @@ class MembershipChange:
 
 @dataclass(frozen=True, slots=True)
 class ProjectChange:
-    """A project deleted or restored at `at` (archived projects stay reportable)."""
+    """A project deleted, archived or restored at `at` (archived projects stay reportable).
+
+    `None` leaves a flag as it is: deleting does not unarchive, archiving does not undelete.
+    """
 
     project_id: UUID
     at: datetime
-    deleted: bool
+    deleted: bool | None
+    archived: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,12 @@
 Every write is guarded so that applying events in any order, any number of times, leaves the
 same rows: task facts move only to a higher version, a version row is written once,
 membership and project flags move only to a later event time.
+
+The f-strings only splice module constants (column lists, status lists) into the SQL; every
+value is a bound parameter.
 """
+
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -22,7 +27,6 @@ from taskflow.reporting.projection.models import (
     ProjectChange,
     TaskState,
 )
-
 
 _LOG_EVENT = text(
     """
@@ -243,14 +247,23 @@ async def ensure_project(session: AsyncSession, project_id: UUID) -> None:
 
 
 async def apply_project(session: AsyncSession, change: ProjectChange) -> None:
-    """Mark the project deleted or restored unless a later change is already applied."""
-    ins = insert(projects).values(
-        project_id=change.project_id, deleted=change.deleted, state_at=change.at
-    )
+    """Mark the project deleted, archived or restored unless a later change is already applied.
+
+    One event-time guard covers both flags: restore clears both, so the latest lifecycle event
+    decides the project's state.
+    """
+    flags = {
+        k: v
+        for k, v in (("deleted", change.deleted), ("archived", change.archived))
+        if v is not None
+    }
+    ins = insert(projects).values(project_id=change.project_id, state_at=change.at, **flags)
+    set_: dict[str, Any] = {k: ins.excluded[k] for k in flags}
+    set_["state_at"] = ins.excluded.state_at
     await session.execute(
         ins.on_conflict_do_update(
             index_elements=["project_id"],
-            set_={"deleted": ins.excluded.deleted, "state_at": ins.excluded.state_at},
+            set_=set_,
             where=func.coalesce(projects.c.state_at, change.at) <= ins.excluded.state_at,
         )
     )

@@ -49,6 +49,16 @@ async def project_as_of(session: AsyncSession, project_id: UUID) -> datetime | N
     return value
 
 
+async def project_archived(session: AsyncSession, project_id: UUID) -> bool:
+    """Whether the project is archived (project.archived, until project.restored)."""
+    value = (
+        await session.execute(
+            text("SELECT archived FROM projects WHERE project_id = :p"), {"p": project_id}
+        )
+    ).scalar_one_or_none()
+    return bool(value)
+
+
 async def global_as_of(session: AsyncSession) -> datetime | None:
     """Time of the newest event applied at all."""
     value: datetime | None = (
@@ -254,14 +264,35 @@ GROUP BY d.label, iv.status
     return out
 
 
+# Credit: a task counts for "assigned" and "overdue" under its current assignees, and for
+# "completed", on-time and cycle time under `completed_by` (the assignees when the final run
+# of done began), so re-assigning a finished task does not move the credit for it.
+# `credit` rows carry `cur` (a current assignment) and `fin` (a completion credit).
+_CREDIT = """
+  SELECT a.user_id, a.project_id, f.status, f.due_at, f.completed_at, f.started_at,
+         true AS cur, false AS fin
+  FROM task_assignees a JOIN task_facts f ON f.task_id = a.task_id
+  WHERE {assigned} AND NOT f.deleted
+  UNION ALL
+  SELECT u.user_id, f.project_id, f.status, f.due_at, f.completed_at, f.started_at,
+         false AS cur, true AS fin
+  FROM task_facts f CROSS JOIN LATERAL unnest(f.completed_by) AS u(user_id)
+  WHERE {completed} AND f.status = 'done' AND f.completed_by <> '{{}}' AND NOT f.deleted
+"""
+
+_TEAM_CREDIT = _CREDIT.format(assigned="a.project_id = :p", completed="f.project_id = :p")
+_MY_CREDIT = _CREDIT.format(
+    assigned="a.user_id = :u", completed="f.completed_by @> ARRAY[CAST(:u AS uuid)]"
+)
+
 _PER_ASSIGNEE = f"""
-  count(*) AS assigned,
-  count(*) FILTER (WHERE f.status = 'done') AS completed,
-  count(*) FILTER (WHERE f.status = 'done' AND f.due_at IS NOT NULL) AS due_done,
-  count(*) FILTER (WHERE f.status = 'done' AND f.completed_at <= f.due_at) AS on_time,
+  count(*) FILTER (WHERE f.cur) AS assigned,
+  count(*) FILTER (WHERE f.fin) AS completed,
+  count(*) FILTER (WHERE f.fin AND f.due_at IS NOT NULL) AS due_done,
+  count(*) FILTER (WHERE f.fin AND f.completed_at <= f.due_at) AS on_time,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.completed_at - f.started_at))
-    FILTER (WHERE f.status = 'done' AND f.started_at IS NOT NULL) AS median_cycle,
-  count(*) FILTER (WHERE f.status IN {_OPEN} AND f.due_at < :now) AS overdue
+    FILTER (WHERE f.fin AND f.started_at IS NOT NULL) AS median_cycle,
+  count(*) FILTER (WHERE f.cur AND f.status IN {_OPEN} AND f.due_at < :now) AS overdue
 """
 
 
@@ -271,10 +302,9 @@ async def team(session: AsyncSession, project_id: UUID, now: datetime) -> list[d
         text(
             f"""
             WITH figures AS (
-              SELECT a.user_id, {_PER_ASSIGNEE}
-              FROM task_assignees a JOIN task_facts f ON f.task_id = a.task_id
-              WHERE a.project_id = :p AND NOT f.deleted
-              GROUP BY a.user_id
+              SELECT f.user_id, {_PER_ASSIGNEE}
+              FROM ({_TEAM_CREDIT}) f
+              GROUP BY f.user_id
             ),
             people AS (
               SELECT user_id, role FROM members WHERE project_id = :p AND active
@@ -297,14 +327,13 @@ async def my_figures(session: AsyncSession, user_id: UUID, now: datetime) -> lis
     rows = await session.execute(
         text(
             f"""
-            SELECT a.project_id, {_PER_ASSIGNEE}
-            FROM task_assignees a
-            JOIN task_facts f ON f.task_id = a.task_id
-            JOIN members m ON m.project_id = a.project_id AND m.user_id = a.user_id AND m.active
-            LEFT JOIN projects pr ON pr.project_id = a.project_id
-            WHERE a.user_id = :u AND NOT f.deleted AND NOT coalesce(pr.deleted, false)
-            GROUP BY GROUPING SETS ((a.project_id), ())
-            ORDER BY a.project_id NULLS FIRST
+            SELECT f.project_id, {_PER_ASSIGNEE}
+            FROM ({_MY_CREDIT}) f
+            JOIN members m ON m.project_id = f.project_id AND m.user_id = f.user_id AND m.active
+            LEFT JOIN projects pr ON pr.project_id = f.project_id
+            WHERE f.user_id = :u AND NOT coalesce(pr.deleted, false)
+            GROUP BY GROUPING SETS ((f.project_id), ())
+            ORDER BY f.project_id NULLS FIRST
             """
         ),
         {"u": user_id, "now": now},

@@ -36,6 +36,9 @@ class SummaryRead(Freshness):
     """Counts and rates of one project's live (not deleted) tasks."""
 
     project_id: UUID
+    archived: bool = Field(
+        description="The project is archived (read-only); its figures stay reportable."
+    )
     total: int
     by_status: dict[str, int]
     by_priority: dict[str, int]

@@ -84,6 +84,7 @@ async def summary(
     lead = d["lead"] or [None, None]
     return SummaryRead(
         project_id=project_id,
+        archived=await repository.project_archived(db, project_id),
         as_of=await repository.project_as_of(db, project_id),
         tz=tz.key,
         total=total,
