@@ -232,6 +232,10 @@ async def test_reset_password_ends_sessions_and_link_works_once(api: Api) -> Non
     assert (await api.login(user["email"], NEW_PASSWORD)).status_code == 200
     r = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert r.status_code == 401
+    # Reading the reset mail proved the address: verified, announced like any other change.
+    updated = await api.events("user.updated")
+    assert updated[-1]["changes"] == {"email_verified": {"before": False, "after": True}}
+    assert updated[-1]["user_id"] == user["id"]
 
 
 async def test_change_password_ends_other_sessions(api: Api) -> None:

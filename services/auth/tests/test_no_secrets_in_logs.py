@@ -54,6 +54,12 @@ async def test_flows_leave_no_secret_in_logs(
         headers=bearer(pair),
     )
     await api.client.post("/api/v1/auth/password/forgot", json={"email": user["email"]})
+    # A second registration of the address (no enumeration: it mails the owner instead).
+    await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": user["email"], "password": "Intruder-Password-55", "display_name": "M"},
+    )
+    secrets.append("Intruder-Password-55")
     r = await api.client.post(
         "/api/v1/auth/tokens", json={"name": "ci", "scopes": ["a"]}, headers=bearer(pair)
     )

@@ -65,3 +65,53 @@ async def test_pat_expiry_must_be_in_range(api: Api) -> None:
         "/api/v1/auth/tokens", json={"name": "bad", "scopes": ["Not A Scope"]}, headers=bearer(pair)
     )
     assert r.status_code == 422
+
+
+async def _pat_access(api: Api, pair: dict[str, str]) -> dict[str, str]:
+    r = await api.client.post(
+        "/api/v1/auth/tokens",
+        json={"name": "script", "scopes": ["tasks:read"]},
+        headers=bearer(pair),
+    )
+    token = r.json()["token"]
+    r = await api.client.post(
+        "/api/v1/auth/token", json={"grant_type": "personal_access_token", "token": token}
+    )
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_a_script_token_cannot_manage_the_account(api: Api) -> None:
+    """Every account-security route refuses a PAT-derived token (a leaked script token)."""
+    _, pair = await api.signed_in()
+    pat = await _pat_access(api, pair)
+    calls = [
+        ("POST", "/api/v1/auth/password/change", {"current_password": "x", "new_password": "y"}),
+        ("GET", "/api/v1/auth/sessions", None),
+        ("DELETE", f"/api/v1/auth/sessions/{pair['session_id']}", None),
+        ("POST", "/api/v1/auth/sessions/revoke-all", None),
+        ("POST", "/api/v1/auth/mfa/totp/setup", None),
+        ("POST", "/api/v1/auth/mfa/totp/disable", {"password": "x", "code": "123456"}),
+        ("GET", "/api/v1/auth/tokens", None),
+        ("DELETE", "/api/v1/users/me", None),
+    ]
+    for method, path, body in calls:
+        r = await api.client.request(method, path, json=body, headers=pat)
+        assert r.status_code == 403, (method, path, r.text)
+        assert r.json()["code"] == "interactive_session_required", (method, path)
+    # The session is untouched and the account still there.
+    assert (await api.client.get("/api/v1/users/me", headers=bearer(pair))).status_code == 200
+
+
+async def test_an_admins_script_token_cannot_change_accounts(api: Api) -> None:
+    target = await api.register()
+    _, admin = await api.make_admin()
+    pat = await _pat_access(api, admin)
+    r = await api.client.patch(
+        f"/api/v1/users/{target['id']}", json={"roles": ["admin", "user"]}, headers=pat
+    )
+    assert r.status_code == 403
+    assert r.json()["code"] == "interactive_session_required"
+    r = await api.client.patch(
+        f"/api/v1/users/{target['id']}", json={"roles": ["admin", "user"]}, headers=bearer(admin)
+    )
+    assert r.status_code == 200  # the same admin, signed in

@@ -179,6 +179,27 @@ async def test_failed_logins_are_throttled_per_account(api: Api) -> None:
     assert (await api.login(ghost, "Wrong-Password-000")).status_code == 429
 
 
+async def test_the_lock_grows_with_each_failure_past_the_allowance(app: object) -> None:
+    from taskflow.auth.sessions.throttle import LoginThrottle
+
+    ctx = app.state.auth  # type: ignore[attr-defined]
+    throttle = LoginThrottle(ctx.throttle.redis, ctx.settings, scope="growth-test")
+    account = f"growth-{time.time_ns()}@example.com"
+    base = ctx.settings.throttle_base_delay_seconds
+    lock_key = throttle._keys("acct", account)[1]
+    locks = []
+    for _ in range(ctx.settings.throttle_account_free + 3):
+        await throttle.record_failure(account, None)
+        locks.append(await throttle.redis.ttl(lock_key))
+    free = ctx.settings.throttle_account_free
+    assert all(t < 0 for t in locks[:free])  # the allowance costs nothing
+    # Then base, 2x, 4x (TTLs read right after setting: within a second of the delay).
+    for n, ttl in enumerate(locks[free:]):
+        assert base * 2**n - 1 <= ttl <= base * 2**n, locks
+    await throttle.reset_account(account)
+    assert await throttle.redis.ttl(lock_key) < 0
+
+
 async def test_failed_logins_are_throttled_per_ip(api: Api, app: object) -> None:
     settings = app.state.settings  # type: ignore[attr-defined]
     old = settings.throttle_ip_free

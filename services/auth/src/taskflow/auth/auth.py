@@ -71,6 +71,15 @@ async def get_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     return caller
 
 
+async def get_admin_session(
+    caller: Annotated[Caller, Depends(get_interactive_caller)],
+) -> Caller:
+    """Changing accounts as an admin needs a signed-in session: a script token of an admin
+    (from a personal access token, which carries the roles) must not hand out roles."""
+    return await get_admin(caller)
+
+
 AnyCaller = Annotated[Caller, Depends(get_caller)]
 InteractiveCaller = Annotated[Caller, Depends(get_interactive_caller)]
 AdminCaller = Annotated[Caller, Depends(get_admin)]
+AdminSessionCaller = Annotated[Caller, Depends(get_admin_session)]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
-from taskflow.auth.auth import AdminCaller, AnyCaller, InteractiveCaller
+from taskflow.auth.auth import AdminSessionCaller, AnyCaller, InteractiveCaller
 from taskflow.auth.deps import AuthContext, Ctx
 from taskflow.auth.errors import (
     InteractiveSessionRequired,
@@ -270,13 +270,19 @@ async def get_user(user_id: uuid.UUID, caller: AnyCaller, db: SessionDep) -> Use
     operation_id="users_admin_update",
     response_model=UserRead,
     responses=errors(
-        InvalidToken, Forbidden, NotFound, Conflict, PreconditionFailed, Unprocessable
+        InvalidToken,
+        Forbidden,
+        InteractiveSessionRequired,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        Unprocessable,
     ),
 )
 async def admin_update_user(
     user_id: uuid.UUID,
     body: UserAdminUpdate,
-    caller: AdminCaller,
+    caller: AdminSessionCaller,
     db: SessionDep,
     response: Response,
     if_match: IfMatch,

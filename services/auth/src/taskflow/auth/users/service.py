@@ -215,6 +215,13 @@ async def reset_password(db: AsyncSession, ctx: AuthContext, token: str, new_pas
     # Whoever reads the reset mail also proved they own the address.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
+        user.version += 1
+        await db.flush()
+        await outbox.add(
+            db,
+            _updated_event(user, {"email_verified": FieldChange(before=False, after=True)}),
+            actor_id=user.id,
+        )
 
 
 async def change_password(
