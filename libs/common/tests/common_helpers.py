@@ -74,6 +74,12 @@ class Keys:
             headers={"kid": self.kid, **(headers or {})},
         )
 
+    def mint_with_alg(self, alg: str, **overrides: Any) -> str:
+        """A token signed by this key with another RSA algorithm (one algorithm is pinned)."""
+        return jwt.encode(
+            self.claims(**overrides), self.private_pem, algorithm=alg, headers={"kid": self.kid}
+        )
+
 
 def client_for(app: FastAPI, **kw: Any) -> httpx.AsyncClient:
     """An httpx client driving the app in process (no lifespan, no sockets)."""
@@ -94,9 +100,13 @@ async def serve(app: Any) -> AsyncIterator[str]:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
+    # Poll generously (a loaded machine starts it late) and fail loudly rather than hand the
+    # test a URL nothing listens on.
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if task.done() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"uvicorn did not start on port {port}")
         await asyncio.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"

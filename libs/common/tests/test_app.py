@@ -53,6 +53,11 @@ def _problem(resp: Any, status: int, code: str) -> dict[str, Any]:
     assert resp.status_code == status, resp.text
     assert resp.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = resp.json()
+    # Every member of the contract (ARCHITECTURE.md section 4), whatever raised the error.
+    members = {"type", "title", "status", "detail", "instance", "code", "request_id"}
+    assert members <= set(body), sorted(members - set(body))
+    assert all(isinstance(body[k], str) and body[k] for k in members - {"status"}), body
+    assert body["instance"] == resp.request.url.path
     assert body["code"] == code
     assert body["type"] == f"https://taskflow.dev/problems/{code}"
     assert body["status"] == status
@@ -104,6 +109,8 @@ async def test_unhandled_exception_is_500_with_request_id_and_no_trace(app: Fast
     assert "10.1.2.3" not in resp.text
     assert "Traceback" not in resp.text
     assert "RuntimeError" not in resp.text
+    assert "said no" not in resp.text
+    assert body["detail"] == "An unexpected error occurred; quote the request id."
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     logged = [x for x in lines if x["event"] == "unhandled_exception"]
     assert logged

@@ -238,12 +238,11 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
         "type": problem_type(code),
         "title": title,
         "status": exc.status_code,
+        "detail": detail or title,
         "code": code,
         "instance": request.url.path,
         "request_id": current_request_id(),
     }
-    if detail:
-        body["detail"] = detail
     return problem_json(body, exc.status_code, exc.headers)
 
 

@@ -74,15 +74,19 @@ class ProblemError(Exception):
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
-        """The problem members (without `instance` and `request_id`, added per request)."""
+        """The problem members (without `instance` and `request_id`, added per request).
+
+        `detail` is always present (the title when none was given), so that every error body
+        has the same members whatever raised it (the contract lists type, title, status,
+        detail, instance and code).
+        """
         out: dict[str, Any] = {
             "type": problem_type(self.code),
             "title": self.title,
             "status": self.status_code,
+            "detail": self.detail if self.detail is not None else self.title,
             "code": self.code,
         }
-        if self.detail is not None:
-            out["detail"] = self.detail
         out.update(self.extra)
         return out
 

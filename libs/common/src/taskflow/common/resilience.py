@@ -15,6 +15,7 @@ delay, with jittered exponential waits) + the breaker.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -39,6 +40,45 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
+# Moves the opening time forward only (replicas may race to open the same breaker).
+_SET_IF_GREATER = """
+local current = redis.call('GET', KEYS[1])
+if not current or tonumber(ARGV[1]) > tonumber(current) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
+
+class _MillisecondRedisStorage(pybreaker.CircuitRedisStorage):
+    """pybreaker's Redis storage with the opening time kept in milliseconds.
+
+    The stock storage keeps ``opened_at`` in whole seconds (truncated), so a breaker half-opened
+    up to a second early, and one re-opened within the same second kept its first opening
+    time and half-opened again at once. The value lives under its own key (``opened_at_ms``),
+    so a process running the stock storage never misreads it.
+    """
+
+    @property
+    def opened_at(self) -> datetime | None:
+        try:
+            value = self._redis.get(self._namespace("opened_at_ms"))
+        except redis.RedisError:
+            self.logger.exception("RedisError")
+            return None
+        if not value:
+            return None
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+    @opened_at.setter
+    def opened_at(self, now: datetime) -> None:
+        millis = int(now.timestamp() * 1000)
+        try:
+            self._redis.eval(_SET_IF_GREATER, 1, self._namespace("opened_at_ms"), millis)
+        except redis.RedisError:
+            self.logger.exception("RedisError")
+
+
 class AsyncCircuitBreaker:
     """A circuit breaker for `async def` calls whose state lives in Redis under `prefix`."""
 
@@ -53,7 +93,7 @@ class AsyncCircuitBreaker:
         exclude: Iterable[type[BaseException]] = (),
     ) -> None:
         self.name = name
-        storage = pybreaker.CircuitRedisStorage(
+        storage = _MillisecondRedisStorage(
             pybreaker.STATE_CLOSED, redis_client, namespace=f"{prefix}:breaker:{name}"
         )
         self._breaker = pybreaker.CircuitBreaker(
