@@ -27,7 +27,7 @@ from taskflow.reporting.projection.handlers import BINDINGS, handle
 log = get_logger("taskflow.reporting.worker")
 
 
-#: Events per transaction. The handler's own work (about nine statements an event) stays, so
+#: Events per transaction. The handler's own work (two statements a task event) stays, so
 #: past a few dozen the commit is amortised and larger batches only hold locks longer.
 BATCH_SIZE = 50
 #: How long a started batch waits for more events (the added latency at a low event rate).
