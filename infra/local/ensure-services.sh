@@ -41,12 +41,38 @@ redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG; }
 amqp_up() { rabbitmq-diagnostics -q check_port_listener "$AMQP_PORT" >/dev/null 2>&1; }
 
 # PostgreSQL
-if ! have pg_ctlcluster && ! have pg_isready; then apt_install postgresql postgresql-client; fi
+installed_pg=no
+if ! have pg_ctlcluster && ! have pg_isready; then
+    apt_install postgresql postgresql-client
+    installed_pg=yes
+fi
 if ! pg_up; then
     log "starting PostgreSQL"
     version="$(ls /etc/postgresql | sort -V | tail -1)"
     pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
     wait_for PostgreSQL 30 pg_up
+fi
+# The tests and `make db` log in as postgres on loopback without a password (trust), which a
+# fresh Debian install does not allow (scram-sha-256). Only a cluster this script installed
+# just now is changed; an existing one is never reconfigured: say what to change instead.
+pg_login() { psql -h "$PGHOST" -p "$PGPORT" -U postgres -w -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; }
+if ! pg_login; then
+    hba="$(ls /etc/postgresql/*/main/pg_hba.conf 2>/dev/null | sort -V | tail -1 || true)"
+    if [ "$installed_pg" = yes ] && [ -n "$hba" ] && is_root; then
+        log "allowing passwordless loopback logins in $hba (a development cluster installed just now)"
+        { printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n'; cat "$hba"; } >"$hba.new"
+        chown --reference="$hba" "$hba.new" && chmod --reference="$hba" "$hba.new" && mv "$hba.new" "$hba"
+        version="$(basename "$(dirname "$(dirname "$hba")")")"
+        pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+        wait_for "PostgreSQL login" 15 pg_login
+    else
+        log "PostgreSQL answers but refuses 'postgres' on $PGHOST:$PGPORT without a password."
+        log "For a development cluster, put these lines first in ${hba:-pg_hba.conf} and reload:"
+        log "    host all all 127.0.0.1/32 trust"
+        log "    host all all ::1/128 trust"
+        log "or point the tests elsewhere: TASKFLOW_TEST_PG_ADMIN_DSN=postgresql://user:pass@host/postgres"
+        exit 1
+    fi
 fi
 
 # Redis
