@@ -49,7 +49,7 @@ from taskflow.notifications.post_commit import on_commit
 from taskflow.notifications.preferences import repository as preferences
 from taskflow.notifications.preferences.schemas import Kind, channels_for
 from taskflow.notifications.projections import repository as projections
-from taskflow.notifications.projections.models import TaskProjection, UserProjection
+from taskflow.notifications.projections.models import UserProjection
 from taskflow.notifications.reminders import repository as reminders
 from taskflow.notifications.reminders.schedule import wanted
 
@@ -305,11 +305,11 @@ class Handlers:
     async def task_event(self, session: AsyncSession, envelope: Envelope, event: TaskEvent) -> None:
         """Apply the snapshot, notify who is involved, keep reminders and calendars in step."""
         snap = event.task
-        prev = await projections.task_for_update(session, snap.task_id)
-        stale = prev is not None and prev.version >= snap.version
+        applied, prev = await projections.apply_task(
+            session, snap.task_id, _snapshot_values(snap, envelope.time)
+        )
+        stale = not applied
         before = _Before.of(prev)
-        if not stale:
-            await self._apply_snapshot(session, prev, snap, envelope.time)
         targets = self._task_recipients(envelope, event, before)
         if targets:
             # One lookup serves the actor's name and the recipients' addresses.
@@ -365,30 +365,6 @@ class Handlers:
             wanted(open_=open_, due_at=snap.due_at, reminders=times, assignees=snap.assignee_ids),
             not_before=envelope.time,
         )
-
-    async def _apply_snapshot(
-        self, session: AsyncSession, row: TaskProjection | None, snap: TaskSnapshot, now: datetime
-    ) -> None:
-        values: dict[str, Any] = {
-            "project_id": snap.project_id,
-            "key": snap.key,
-            "title": snap.title,
-            "status": snap.status,
-            "done": snap.status in CLOSED_STATUSES,
-            "deleted": snap.deleted_at is not None,
-            "due_at": snap.due_at,
-            "assignee_ids": list(snap.assignee_ids),
-            "watcher_ids": list(snap.watcher_ids),
-            "reminders": [r.model_dump(mode="json") for r in snap.reminders],
-            "version": snap.version,
-            "updated_at": now,
-        }
-        if row is None:
-            session.add(TaskProjection(id=snap.task_id, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-        await session.flush()
 
     def _task_recipients(
         self, envelope: Envelope, event: TaskEvent, before: _Before
@@ -554,17 +530,35 @@ class _Before:
         self.assignees = list(assignees or [])
 
     @classmethod
-    def of(cls, row: TaskProjection | None) -> _Before:
+    def of(cls, row: dict[str, Any] | None) -> _Before:
         if row is None:
             return cls(missing=True)
         return cls(
             missing=False,
-            due_at=row.due_at,
-            title=row.title,
-            open_=not row.done and not row.deleted,
-            assignees=list(row.assignee_ids or []),
-            reminders=bool(row.reminders),
+            due_at=row["due_at"],
+            title=row["title"],
+            open_=not row["done"] and not row["deleted"],
+            assignees=list(row["assignee_ids"] or []),
+            reminders=bool(row["reminders"]),
         )
+
+
+def _snapshot_values(snap: TaskSnapshot, now: datetime) -> dict[str, Any]:
+    """The projection's columns for a snapshot."""
+    return {
+        "project_id": snap.project_id,
+        "key": snap.key,
+        "title": snap.title,
+        "status": snap.status,
+        "done": snap.status in CLOSED_STATUSES,
+        "deleted": snap.deleted_at is not None,
+        "due_at": snap.due_at,
+        "assignee_ids": list(snap.assignee_ids),
+        "watcher_ids": list(snap.watcher_ids),
+        "reminders": [r.model_dump(mode="json") for r in snap.reminders],
+        "version": snap.version,
+        "updated_at": now,
+    }
 
 
 def _opt(value: uuid.UUID | None) -> list[uuid.UUID]:

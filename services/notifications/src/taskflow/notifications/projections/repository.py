@@ -53,7 +53,7 @@ async def people(
     )
     users: dict[uuid.UUID, UserProjection] = {}
     prefs: dict[uuid.UUID, Preferences] = {}
-    for user, pref in (await session.execute(stmt)).tuples():
+    for user, pref in await session.execute(stmt):
         if user is not None:
             users[user.id] = user
         if pref is not None:
@@ -105,14 +105,40 @@ async def project(session: AsyncSession, project_id: uuid.UUID) -> ProjectProjec
     return await session.get(ProjectProjection, project_id)
 
 
-async def task_for_update(session: AsyncSession, task_id: uuid.UUID) -> TaskProjection | None:
-    """The task row locked, so concurrent events of one task apply one after the other."""
-    stmt = select(TaskProjection).where(TaskProjection.id == task_id).with_for_update()
-    return (await session.scalars(stmt)).one_or_none()
-
-
 async def task(session: AsyncSession, task_id: uuid.UUID) -> TaskProjection | None:
-    return await session.get(TaskProjection, task_id)
+    # populate_existing: `apply_task` writes with Core, so an object already in the
+    # session's identity map (an earlier event of the same batch) may be out of date.
+    return await session.get(TaskProjection, task_id, populate_existing=True)
+
+
+#: Columns of the stored row that `apply_task` hands back as it was before the change.
+BEFORE_COLUMNS = ("version", "due_at", "title", "done", "deleted", "assignee_ids", "reminders")
+
+
+async def apply_task(
+    session: AsyncSession, task_id: uuid.UUID, values: dict[str, Any]
+) -> tuple[bool, dict[str, Any] | None]:
+    """Store a task snapshot unless the stored one is as new or newer, in one round trip.
+
+    Returns `(applied, before)`: `before` is the stored row as it was (None when the task was
+    new). `before` comes from the statement's snapshot; the queue has a single active consumer,
+    so no other writer of this projection runs concurrently.
+    """
+    t = TaskProjection.__table__
+    old = select(*(t.c[name] for name in BEFORE_COLUMNS)).where(t.c.id == task_id).cte("old")
+    upsert = insert(TaskProjection).values(id=task_id, **values)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[t.c.id],
+        set_={name: upsert.excluded[name] for name in values},
+        where=t.c.version < upsert.excluded.version,
+    )
+    stmt = upsert.add_cte(old).returning(
+        *(select(old.c[name]).scalar_subquery().label(name) for name in BEFORE_COLUMNS)
+    )
+    row = (await session.execute(stmt)).mappings().one_or_none()
+    if row is None:
+        return False, None
+    return True, (dict(row) if row["version"] is not None else None)
 
 
 async def open_tasks_due_for(
