@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the non-Python tools the tests and `make dev` use (nginx), when missing.
+# Install the tools the tests and `make dev` use (nginx, and uv for `make setup`), when missing.
 # As root on Debian with apt-get; otherwise say exactly what to install. Safe to run again.
 set -euo pipefail
 
@@ -8,6 +8,24 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 
 missing=()
 have nginx || missing+=(nginx)
+
+# uv: `make setup` falls back to pip, but a fresh Debian 12 has no pip and refuses
+# `pip install --user` (PEP 668), so install it here, into ~/.local/bin (on the Makefile's PATH).
+if ! command -v uv >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/uv" ]; then
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+            log "installing python3-pip with apt-get (to install uv)"
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+        else
+            log "missing: uv. Install with: sudo apt-get install -y python3-pip && python3 -m pip install --user --break-system-packages uv"
+            exit 1
+        fi
+    fi
+    log "installing uv into ~/.local/bin with pip"
+    python3 -m pip install --quiet --user uv 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages uv
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
