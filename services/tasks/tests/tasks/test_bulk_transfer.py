@@ -188,3 +188,59 @@ async def test_export_streams_batches_in_order(app, client, make_user, make_proj
     assert len(chunks) == 1 + 3 + 1  # "[", 3 + 3 + 1 tasks, "]"
     chunks = [c async for c in transfer.export_csv(sessions, pid)]
     assert len(chunks) == 1 + 3
+
+
+async def test_bulk_move_is_a_board_move_inside_the_project(
+    client, make_user, make_project, outbox
+):
+    """`move` changes column (status), order (position) and milestone, never the project."""
+    ann = await make_user()
+    p, q = await make_project(ann), await make_project(ann)
+    ms = (
+        await client.post(f"/api/v1/projects/{p.id}/milestones", json={"title": "M"}, headers=ann.h)
+    ).json()
+    other = (
+        await client.post(f"/api/v1/projects/{q.id}/milestones", json={"title": "X"}, headers=ann.h)
+    ).json()
+    a, b = await p.task(title="a"), await p.task(title="b")
+    ops = [
+        {
+            "op": "move",
+            "task_id": a["id"],
+            "version": 1,
+            "status": "done",
+            "milestone_id": ms["id"],
+        },
+        {"op": "move", "task_id": b["id"], "version": 1, "position": -1.0},
+    ]
+    r = await client.post("/api/v1/tasks/bulk", json={"operations": ops}, headers=ann.h)
+    assert r.status_code == 200, r.text
+    got = (await client.get(f"/api/v1/tasks/{a['id']}", headers=ann.h)).json()
+    assert (got["status"], got["milestone_id"], got["project_id"]) == ("done", ms["id"], p.id)
+    assert got["completed_at"] is not None
+    assert [t for t, _ in await outbox() if t.startswith("task.")][-4:] == [
+        "task.updated",
+        "task.status_changed",
+        "task.completed",
+        "task.updated",
+    ]
+    r = await client.get(
+        f"/api/v1/projects/{p.id}/tasks", params={"sort": "position"}, headers=ann.h
+    )
+    assert [t["title"] for t in r.json()["items"]] == ["b", "a"]
+    # a milestone of another project is refused, naming the field; nothing changes
+    ops = [
+        {"op": "move", "task_id": b["id"], "version": 2, "status": "blocked"},
+        {"op": "move", "task_id": a["id"], "milestone_id": other["id"]},
+    ]
+    r = await client.post("/api/v1/tasks/bulk", json={"operations": ops}, headers=ann.h)
+    assert r.status_code == 409
+    assert r.json()["results"][1]["errors"][0]["loc"] == ["body", "milestone_id"]
+    assert (await client.get(f"/api/v1/tasks/{b['id']}", headers=ann.h)).json()["version"] == 2
+    # a move that moves nothing, or names a project, is a bad request
+    for op in (
+        {"op": "move", "task_id": a["id"]},
+        {"op": "move", "task_id": a["id"], "project_id": q.id},
+    ):
+        r = await client.post("/api/v1/tasks/bulk", json={"operations": [op]}, headers=ann.h)
+        assert r.status_code == 422

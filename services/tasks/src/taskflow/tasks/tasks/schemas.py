@@ -183,7 +183,13 @@ BulkOp = Literal["update", "move", "delete", "restore"]
 
 
 class BulkOperation(_Strict):
-    """One operation of a bulk request, with the version it expects."""
+    """One operation of a bulk request, with the version it expects.
+
+    `move` is a board move inside the task's project: column (`status`), order (`position`)
+    and `milestone_id`. Moving to another project is deliberately not offered: the task would
+    change key (OPS-12 -> ENG-4), its labels, milestone and assignees are project-scoped, and
+    no event contract says "task left project A for B" (see docs/services/tasks.md).
+    """
 
     op: BulkOp
     task_id: uuid.UUID
