@@ -38,7 +38,10 @@ async def test_served_openapi_matches_committed_and_client_generates(
     async with make_http(system.gateway_url) as http:
         served = await http.get(f"/api/openapi/{service}.json")
     assert served.status_code == 200, served.text[:300]
-    assert served.json() == committed, f"{service}: served OpenAPI differs from openapi.json"
+    assert served.json() == committed, (
+        f"{service}: the running api serves another OpenAPI document than the committed "
+        "openapi.json (run `make openapi`, or the service changed while this run started)"
+    )
     generated = client_for(clients, service)
     assert generated.operations, f"{service}: the generated client has no operations"
 
