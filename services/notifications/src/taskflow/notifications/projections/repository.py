@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,6 +116,29 @@ async def task(session: AsyncSession, task_id: uuid.UUID) -> TaskProjection | No
 BEFORE_COLUMNS = ("version", "due_at", "title", "done", "deleted", "assignee_ids", "reminders")
 
 
+@functools.cache
+def _apply_task_statement(names: tuple[str, ...]) -> Any:
+    """The upsert of `apply_task`, built once per column set (building it costs more than
+    running it: a CTE, seven scalar subqueries and the ON CONFLICT clause)."""
+    t = TaskProjection.__table__
+    old = (
+        select(*(t.c[name] for name in BEFORE_COLUMNS))
+        .where(t.c.id == bindparam("task_id"))
+        .cte("old")
+    )
+    upsert = insert(TaskProjection).values(
+        id=bindparam("task_id"), **{name: bindparam(f"v_{name}") for name in names}
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[t.c.id],
+        set_={name: upsert.excluded[name] for name in names},
+        where=t.c.version < upsert.excluded.version,
+    )
+    return upsert.add_cte(old).returning(
+        *(select(old.c[name]).scalar_subquery().label(name) for name in BEFORE_COLUMNS)
+    )
+
+
 async def apply_task(
     session: AsyncSession, task_id: uuid.UUID, values: dict[str, Any]
 ) -> tuple[bool, dict[str, Any] | None]:
@@ -124,18 +148,9 @@ async def apply_task(
     new). `before` comes from the statement's snapshot; the queue has a single active consumer,
     so no other writer of this projection runs concurrently.
     """
-    t = TaskProjection.__table__
-    old = select(*(t.c[name] for name in BEFORE_COLUMNS)).where(t.c.id == task_id).cte("old")
-    upsert = insert(TaskProjection).values(id=task_id, **values)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[t.c.id],
-        set_={name: upsert.excluded[name] for name in values},
-        where=t.c.version < upsert.excluded.version,
-    )
-    stmt = upsert.add_cte(old).returning(
-        *(select(old.c[name]).scalar_subquery().label(name) for name in BEFORE_COLUMNS)
-    )
-    row = (await session.execute(stmt)).mappings().one_or_none()
+    stmt = _apply_task_statement(tuple(values))
+    params = {"task_id": task_id, **{f"v_{name}": value for name, value in values.items()}}
+    row = (await session.execute(stmt, params)).mappings().one_or_none()
     if row is None:
         return False, None
     return True, (dict(row) if row["version"] is not None else None)
