@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from taskflow.audit.chain.handlers import make_handler
 from taskflow.audit.chain.store import verify
-from taskflow.audit.config import DEFAULT_REDACT_FIELDS, Settings
+from taskflow.audit.config import Settings
 from taskflow.audit.consumer import BatchConsumer
 from taskflow.audit.db import inbox
 from taskflow.audit.worker import queue_spec
@@ -271,8 +271,7 @@ async def main(n: int, one_by_one: int, floor_n: int) -> None:
         engine = create_async_engine(owner_url, pool_size=2)
         maker = async_sessionmaker(engine, expire_on_commit=False)
         consumer = BatchConsumer(
-            vhost.url, EXCHANGE, spec, maker, inbox, redact_fields=settings.redact_set,
-            batch_size=settings.batch_size, batch_wait=settings.batch_wait_seconds, declare=False,
+            vhost.url, EXCHANGE, spec, maker, inbox, redact=settings.redaction, declare=False,
         )  # fmt: skip
         stop = asyncio.Event()
         started = time.perf_counter()
@@ -296,7 +295,7 @@ async def main(n: int, one_by_one: int, floor_n: int) -> None:
         await wait_depth(vhost.url, "bench.one_by_one", one_by_one)
         slow = Consumer(
             vhost.url, EXCHANGE, slow_spec, maker, inbox, handlers={},
-            default_handler=make_handler(DEFAULT_REDACT_FIELDS), declare=False,
+            default_handler=make_handler(settings.redaction), declare=False,
         )  # fmt: skip
         stop = asyncio.Event()
         started = time.perf_counter()

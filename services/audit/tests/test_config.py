@@ -12,12 +12,23 @@ def test_roles_by_default() -> None:
     assert "taskflow_audit_api@" in s.database_url.get_secret_value()
     assert "taskflow_audit@" in s.worker_database_url.get_secret_value()
     assert "taskflow_audit_retention@" in s.retention_database_url.get_secret_value()
-    assert {"reset_url", "verify_url", "password", "token"} <= s.redact_set
+    assert s.redaction.paths_for("user.password_reset_requested") == [
+        ("reset_url",),
+        ("password",),
+        ("secret",),
+    ]
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDIT_DATABASE_URL", "postgresql+asyncpg://reader@db/x")
-    monkeypatch.setenv("AUDIT_REDACT_FIELDS", '["ssn"]')
+    monkeypatch.setenv("AUDIT_REDACT_FIELDS", '["ssn", "task.created:meta.pin"]')
     s = Settings()
     assert s.database_url.get_secret_value() == "postgresql+asyncpg://reader@db/x"
-    assert s.redact_set == frozenset({"ssn"})
+    assert s.redaction.paths_for("task.created") == [("ssn",), ("meta", "pin")]
+    assert s.redaction.paths_for("task.deleted") == [("ssn",)]
+
+
+@pytest.mark.parametrize("rule", ["a..b", ":x", "x:", ""])
+def test_malformed_redaction_rules_refused_at_start(rule: str) -> None:
+    with pytest.raises(ValueError):
+        Settings(redact_fields=[rule])

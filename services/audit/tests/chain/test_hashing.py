@@ -17,7 +17,7 @@ from taskflow.audit.chain.hashing import (
     entry_hash,
     format_ts,
 )
-from taskflow.audit.chain.redaction import REDACTED, redact
+from taskflow.audit.chain.redaction import REDACTED, RedactionRules, redact
 
 
 def _content(**kw: object) -> EntryContent:
@@ -89,14 +89,14 @@ def test_canonical_json_refuses_nan_and_sorts() -> None:
         canonical_json({"x": float("nan")})
 
 
-def test_redaction_at_any_depth_case_insensitive() -> None:
+def test_redaction_by_path_case_insensitive() -> None:
     data = {
         "email": "a@b.c",
         "Reset_URL": "https://x/reset?t=1",
         "nested": [{"token": "abc", "keep": 1}],
         "profile": {"password": "hunter2"},
     }
-    out = redact(data, ["reset_url", "token", "password"])
+    out = redact(data, ["reset_url", "nested.token", "*.password"])
     assert out == {
         "email": "a@b.c",
         "Reset_URL": REDACTED,
@@ -104,3 +104,17 @@ def test_redaction_at_any_depth_case_insensitive() -> None:
         "profile": {"password": REDACTED},
     }
     assert data["profile"] == {"password": "hunter2"}  # the input is not changed
+
+
+def test_redaction_names_places_not_words() -> None:
+    """A top-level `code` rule leaves a nested, harmless `code` (an error code) alone."""
+    data = {"code": "123456", "error": {"code": "E42"}, "codes": ["a"]}
+    assert redact(data, ["code"]) == {"code": REDACTED, "error": {"code": "E42"}, "codes": ["a"]}
+    assert redact(data, ["missing.path"]) is data
+
+
+def test_rules_scope_by_event_type_and_add_sensitive_fields() -> None:
+    rules = RedactionRules.of(["password", "user.verification_requested:verify_url"])
+    assert rules.paths_for("task.created") == [("password",)]
+    assert rules.paths_for("user.verification_requested") == [("password",), ("verify_url",)]
+    assert rules.paths_for("x.y", frozenset({"PIN"})) == [("password",), ("pin",)]

@@ -36,14 +36,22 @@ class Running:
         self.settings = settings
         self.amqp_url = amqp_url
         self.sessionmaker = async_sessionmaker(owner_engine, expire_on_commit=False)
-        self.spec = QueueSpec(
-            name=f"audit.events.{uuid.uuid4().hex[:8]}",
-            bindings=base.bindings,
-            prefetch=base.prefetch,
+        self.base = base
+        self.name = f"audit.events.{uuid.uuid4().hex[:8]}"
+        self.spec = self.make_spec(base.batch_size)
+        self.running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+    def make_spec(self, batch_size: int) -> QueueSpec:
+        """The worker's spec (batch mode) on this test's own queue, with short retries."""
+        return QueueSpec(
+            name=self.name,
+            bindings=self.base.bindings,
+            prefetch=self.base.prefetch,
             max_attempts=2,
             retry_delays_ms=(50,),
+            batch_size=batch_size,
+            batch_wait_ms=self.base.batch_wait_ms,
         )
-        self.running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
     async def start(
         self,
@@ -53,12 +61,10 @@ class Running:
         consumer = BatchConsumer(
             self.amqp_url,
             self.settings.events_exchange,
-            self.spec,
+            self.make_spec(batch_size or self.settings.batch_size),
             self.sessionmaker,
             inbox,
-            redact_fields=self.settings.redact_set,
-            batch_size=batch_size or self.settings.batch_size,
-            batch_wait=self.settings.batch_wait_seconds,
+            redact=self.settings.redaction,
         )
         stop = asyncio.Event()
         if prepare is not None:
@@ -209,14 +215,14 @@ async def test_stop_midway_loses_nothing_and_batches(
 
     def stop_after_two_batches(consumer: BatchConsumer, stop: asyncio.Event) -> None:
         """SIGTERM arrives while the second batch is being appended."""
-        original = consumer._append
+        original = consumer._apply_batch
 
-        async def append(ready: Any) -> int:
+        async def apply(ready: Any) -> int:
             if consumer.batches == 1:
                 stop.set()
             return await original(ready)
 
-        consumer._append = append  # type: ignore[method-assign]
+        consumer._apply_batch = apply  # type: ignore[method-assign]
 
     first, _ = await consumers.start(batch_size=100, prepare=stop_after_two_batches)
     await wait_until(lambda: not first.ready.is_set(), timeout=10)
@@ -229,3 +235,27 @@ async def test_stop_midway_loses_nothing_and_batches(
     assert first.batches + second.batches < 1000 / 20  # batched, not one commit per event
     async with api_engine.connect() as conn:
         assert (await verify(conn)).ok
+
+
+async def test_a_batch_is_one_chain_append(
+    consumers: Running, settings: Any, amqp_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of the override: one head lock and one insert for many events."""
+    import taskflow.audit.consumer as consumer_module
+
+    sizes: list[int] = []
+    original = consumer_module.append
+
+    async def counting(db: Any, items: Any, **kw: Any) -> Any:
+        sizes.append(len(items))
+        return await original(db, items, **kw)
+
+    monkeypatch.setattr(consumer_module, "append", counting)
+    await consumers.declare()
+    envs = [Envelope.wrap(example(TaskCreated), source="t", actor_id=None) for _ in range(300)]
+    await publish(amqp_url, settings.events_exchange, [wire(e) for e in envs])
+    worker, _ = await consumers.start(batch_size=100)
+    await wait_until(lambda: worker.handled >= 300, timeout=15)
+    assert sum(sizes) == 300
+    assert len(sizes) <= 6
+    assert max(sizes) == 100

@@ -11,21 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from taskflow.audit.chain.redaction import RedactionRules, parse_rule
 from taskflow.common.settings import ServiceSettings
 
 _DEV_DB = "127.0.0.1:5432/taskflow"
 
-#: Payload fields that never enter the log (matched case-insensitively at any depth).
+#: Payload places that never enter the log, on top of each event class's `sensitive_fields`:
+#: `[<event type>:]<dotted path>` (see taskflow.audit.chain.redaction). Places, not words: a
+#: bare name is a TOP-LEVEL field, so a harmless nested `code` or `token_count` is kept. The
+#: two links are the contracts' own sensitive fields too; naming them here keeps them out even
+#: if a later contract version forgot to declare them.
 DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
-    "verify_url",
-    "reset_url",
+    "user.verification_requested:verify_url",
+    "user.password_reset_requested:reset_url",
     "password",
-    "token",
     "secret",
-    "code",
 )
 
 
@@ -56,6 +59,7 @@ class Settings(ServiceSettings):
     #: How long a partial batch waits for more messages before it is appended.
     batch_wait_seconds: float = Field(default=0.05, ge=0)
 
+    #: Redaction rules `[<event type>:]<dotted path>` (JSON list in `AUDIT_REDACT_FIELDS`).
     redact_fields: list[str] = Field(default_factory=lambda: list(DEFAULT_REDACT_FIELDS))
 
     #: Entries recorded longer ago than this are purged (unless their project is on hold);
@@ -77,7 +81,20 @@ class Settings(ServiceSettings):
             data["database_url"] = f"postgresql+asyncpg://taskflow_audit_api@{_DEV_DB}"
         return data
 
+    #: Inbox rows (handled event ids) older than this are trimmed by the worker. The inbox only
+    #: has to outlive redeliveries (minutes, at most the retry delays); the unique `event_id`
+    #: of the entries still refuses a later copy of an event whose entry is kept.
+    inbox_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("redact_fields")
+    @classmethod
+    def _rules_parse(cls, value: list[str]) -> list[str]:
+        """A malformed rule fails at start-up, not silently at the first secret."""
+        for spec in value:
+            parse_rule(spec)
+        return value
+
     @property
-    def redact_set(self) -> frozenset[str]:
-        """The redaction list, lower-cased for matching."""
-        return frozenset(f.lower() for f in self.redact_fields)
+    def redaction(self) -> RedactionRules:
+        """The redaction rules, parsed."""
+        return RedactionRules.of(self.redact_fields)

@@ -27,8 +27,14 @@ log = get_logger("taskflow.audit.worker")
 
 
 def queue_spec(settings: Settings) -> QueueSpec:
-    """`audit.events`, bound to every event type."""
-    return QueueSpec(name=settings.queue, bindings=("#",), prefetch=settings.prefetch)
+    """`audit.events`, bound to every event type, in the framework's batch mode."""
+    return QueueSpec(
+        name=settings.queue,
+        bindings=("#",),
+        prefetch=max(settings.prefetch, settings.batch_size),
+        batch_size=settings.batch_size,
+        batch_wait_ms=round(settings.batch_wait_seconds * 1000),
+    )
 
 
 def build_consumer(settings: Settings, db: Database) -> BatchConsumer:
@@ -39,9 +45,7 @@ def build_consumer(settings: Settings, db: Database) -> BatchConsumer:
         queue_spec(settings),
         db.sessionmaker,
         inbox,
-        redact_fields=settings.redact_set,
-        batch_size=settings.batch_size,
-        batch_wait=settings.batch_wait_seconds,
+        redact=settings.redaction,
     )
 
 
