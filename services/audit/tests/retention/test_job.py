@@ -37,3 +37,40 @@ async def test_policy_from_the_api_drives_the_purge(
     async with api_engine.connect() as conn:
         purged = (await conn.execute(text("SELECT first_seq, last_seq FROM audit.purges"))).all()
     assert [tuple(r) for r in purged] == [(1, 4)]
+
+
+async def test_inbox_is_trimmed_and_old_redelivery_still_refused(
+    h: Any, settings: Any, owner_engine: AsyncEngine
+) -> None:
+    """Old inbox rows go; a late copy of a kept entry is still not recorded twice."""
+    import uuid
+
+    from taskflow.audit.chain.append import append
+    from taskflow.audit.worker import run_inbox_trim_once
+
+    old, recent = uuid.uuid4(), uuid.uuid4()
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO audit.inbox (event_id, queue, handled_at) VALUES"
+                " (:o, 'audit.events', now() - make_interval(days => :d + 1)),"
+                " (:r, 'audit.events', now() - make_interval(days => :d - 1))"
+            ),
+            {"o": old, "r": recent, "d": settings.inbox_retention_days},
+        )
+    item = h.item(0)
+    await h.seed(owner_engine, [item])
+    assert await run_inbox_trim_once(settings, owner_engine) >= 1
+    async with owner_engine.connect() as conn:
+        left = set(
+            (
+                await conn.execute(
+                    text("SELECT event_id FROM audit.inbox WHERE event_id IN (:o, :r)"),
+                    {"o": old, "r": recent},
+                )
+            ).scalars()
+        )
+    assert left == {recent}
+    async with owner_engine.begin() as conn:
+        again = await append(conn, [item])
+    assert again.written == 0

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from taskflow.audit.config import Settings
 from taskflow.audit.consumer import BatchConsumer
 from taskflow.audit.db import inbox
+from taskflow.audit.retention.inbox import trim_inbox
 from taskflow.audit.retention.purge import TamperedEntries, effective_days, purge
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
@@ -56,8 +57,23 @@ async def run_retention_once(settings: Settings, engine: AsyncEngine) -> int:
     return result.deleted
 
 
-async def retention_loop(settings: Settings, engine: AsyncEngine, stop: asyncio.Event) -> None:
-    """Purge every `retention_interval_seconds` until stopped; errors are logged, not fatal."""
+async def run_inbox_trim_once(settings: Settings, owner: AsyncEngine) -> int:
+    """Drop inbox rows older than `inbox_retention_days`; the number deleted."""
+    return await trim_inbox(
+        owner,
+        days=settings.inbox_retention_days,
+        now=datetime.now(UTC),
+        chunk=settings.retention_chunk,
+    )
+
+
+async def retention_loop(
+    settings: Settings, engine: AsyncEngine, stop: asyncio.Event, owner: AsyncEngine | None = None
+) -> None:
+    """Purge (and trim the inbox, as `owner`) every `retention_interval_seconds` until stopped.
+
+    Errors are logged, not fatal: the next pass tries again.
+    """
     while not stop.is_set():
         try:
             await run_retention_once(settings, engine)
@@ -65,6 +81,11 @@ async def retention_loop(settings: Settings, engine: AsyncEngine, stop: asyncio.
             log.error("retention_refused_tampered_entries", error=str(exc))
         except Exception as exc:
             log.warning("retention_failed", error_type=type(exc).__name__)
+        if owner is not None:
+            try:
+                await run_inbox_trim_once(settings, owner)
+            except Exception as exc:
+                log.warning("inbox_trim_failed", error_type=type(exc).__name__)
         await sleep_or_stop(stop, settings.retention_interval_seconds)
 
 
@@ -78,7 +99,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     log.info("worker_started", queue=settings.queue)
     tasks = [
         asyncio.create_task(consumer.run(stop), name="audit-consumer"),
-        asyncio.create_task(retention_loop(settings, retention.engine, stop), name="retention"),
+        asyncio.create_task(
+            retention_loop(settings, retention.engine, stop, owner.engine), name="retention"
+        ),
     ]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -1,0 +1,33 @@
+"""Trimming the consumer's inbox, which would otherwise grow with the log forever.
+
+The inbox (handled event ids) only has to outlive redeliveries of a message: a crash between
+commit and ack, the retry delays (minutes), a replay of parked messages. Rows older than
+`inbox_retention_days` (30 by default) are deleted by the worker's periodic pass, as the schema
+owner (the only role that writes the inbox), in chunks so no single transaction is large. A
+copy of an event arriving after that is still refused by `append` (it looks the event id up in
+`entries`, and `event_id` is unique there), unless its entry was itself purged by retention.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_TRIM = text(
+    "DELETE FROM audit.inbox WHERE ctid IN ("
+    " SELECT ctid FROM audit.inbox WHERE handled_at < :cutoff LIMIT :chunk)"
+)
+
+
+async def trim_inbox(engine: AsyncEngine, *, days: int, now: datetime, chunk: int = 10_000) -> int:
+    """Delete inbox rows handled more than `days` before `now`; the number deleted."""
+    cutoff = now - timedelta(days=days)
+    deleted = 0
+    while True:
+        async with engine.begin() as conn:
+            result = await conn.execute(_TRIM, {"cutoff": cutoff, "chunk": chunk})
+        deleted += result.rowcount
+        if result.rowcount < chunk:
+            return deleted
