@@ -179,16 +179,42 @@ async def test_compliance_report(
             h.item(1, type="project.member_role_changed", actor_id=who),
             h.item(2, type="task.deleted", actor_id=who),
             h.item(3, actor_id=who),
+            h.item(4, type="project.member_added", actor_id=who),
+            h.item(5, type="project.archived"),  # not a deletion
+            h.item(6, type="user.mfa_enabled"),  # not a role change
+            NewEntry(uuid.uuid4(), "user.updated", who, "user/1", None, datetime.now(UTC),
+                     canonical_json({"changes": {"roles": {"old": ["user"], "new": ["admin"]}}})),
+            NewEntry(uuid.uuid4(), "user.updated", who, "user/2", None, datetime.now(UTC),
+                     canonical_json({"changes": {"display_name": {"old": "a", "new": "b"}}})),
+            NewEntry(uuid.uuid4(), "user.registered", None, "user/3", None, datetime.now(UTC),
+                     canonical_json({"roles": ["user", "auditor"]})),
+            NewEntry(uuid.uuid4(), "user.registered", None, "user/4", None, datetime.now(UTC),
+                     canonical_json({"roles": ["user"]})),
         ],
-    )
+    )  # fmt: skip
     r = await client.get("/api/v1/audit/reports/compliance", headers=auditor)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["total"] == 6
+    assert body["total"] == 13
+    assert {"key": "user.login_failed", "count": 3} in body["by_type"]
+    assert {"key": "user.updated", "count": 2} in body["by_type"]
     assert body["failed_logins"] == 3
     assert body["failed_logins_by_email"] == [{"key": "eve@x.io", "count": 3}]
     assert body["failed_logins_by_reason"] == [{"key": "bad_password", "count": 3}]
-    assert [n["type"] for n in body["role_changes"]] == ["project.member_role_changed"]
+    assert [(n["type"], n["subject"]) for n in body["role_changes"]] == [
+        ("project.member_role_changed", "task/1"),
+        ("project.member_added", "task/4"),
+        ("user.updated", "user/1"),
+        ("user.registered", "user/3"),
+    ]
+    assert body["role_changes_total"] == 4
     assert [n["type"] for n in body["deletions"]] == ["task.deleted"]
-    assert {"key": str(who), "count": 3} in body["by_actor"]
-    assert body["chain_head_seq"] == 6
+    assert body["deletions_total"] == 1
+    assert {"key": str(who), "count": 6} in body["by_actor"]
+    assert body["chain_head_seq"] == 13
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    r = await client.get(
+        "/api/v1/audit/reports/compliance", params={"from": later}, headers=auditor
+    )
+    assert r.json()["total"] == 0
+    assert r.json()["role_changes_total"] == 0

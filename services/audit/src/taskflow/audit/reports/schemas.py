@@ -36,7 +36,11 @@ class ComplianceReport(BaseModel):
     failed_logins: int
     failed_logins_by_email: list[Count] = Field(description="Up to 20 most targeted emails.")
     failed_logins_by_reason: list[Count]
-    role_changes: list[Notable] = Field(description="Membership and role changes (up to 500).")
-    deletions: list[Notable] = Field(description="Deletions and deactivations (up to 500).")
+    role_changes_total: int = Field(description="Membership and role changes in the period.")
+    role_changes: list[Notable] = Field(
+        description="Project membership and role changes, and system role grants (first 500)."
+    )
+    deletions_total: int = Field(description="Deletions and deactivations in the period.")
+    deletions: list[Notable] = Field(description="Deletions and deactivations (first 500).")
     chain_head_seq: int
     chain_head_hash: str

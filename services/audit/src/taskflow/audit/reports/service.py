@@ -11,19 +11,17 @@ from taskflow.audit.chain.store import head
 from taskflow.audit.pg import driver
 from taskflow.audit.reports.schemas import ComplianceReport, Count, Notable
 
-ROLE_TYPES = (
-    "project.member_added",
-    "project.member_role_changed",
-    "project.member_removed",
-    "user.mfa_enabled",
+#: Project membership and project roles.
+MEMBERSHIP_TYPES = ("project.member_added", "project.member_role_changed", "project.member_removed")
+#: System roles (`admin`, `auditor`): a `user.updated` whose diff touches `roles`, or an account
+#: created with more than the plain `user` role.
+SYSTEM_ROLE_CHANGE = (
+    "(type = 'user.updated' AND payload->'changes'->'roles' IS NOT NULL)"
+    " OR (type = 'user.registered'"
+    " AND (payload->'roles')::jsonb ?| array['admin', 'auditor'])"
 )
-DELETION_TYPES = (
-    "project.deleted",
-    "task.deleted",
-    "comment.deleted",
-    "user.deactivated",
-    "project.archived",
-)
+#: Deletions, and deactivation of an account (a user's "deletion"); archiving is not one.
+DELETION_TYPES = ("project.deleted", "task.deleted", "comment.deleted", "user.deactivated")
 NOTABLE_LIMIT = 500
 
 
@@ -41,7 +39,11 @@ def _where(start: datetime | None, end: datetime | None) -> tuple[str, list[Any]
 async def compliance(
     snapshot: AsyncEngine, start: datetime | None, end: datetime | None
 ) -> ComplianceReport:
-    """Counts by type and actor, failed logins, role changes and deletions in a period."""
+    """Counts by type and actor, failed logins, role and membership changes, deletions.
+
+    The period selects `occurred_at` (`from` inclusive, `to` exclusive). The lists of
+    notable entries are capped at NOTABLE_LIMIT; their `*_total` says how many there were.
+    """
     where, args = _where(start, end)
     n = len(args)
     async with snapshot.connect() as conn:
@@ -55,18 +57,25 @@ async def compliance(
             )
             return [Count(key=None if r[0] is None else str(r[0]), count=r[1]) for r in rows]
 
-        async def notable(types: tuple[str, ...]) -> list[Notable]:
-            cols = "seq, event_id, type, actor_id, subject, project_id, occurred_at"
-            cond = f"{where} AND type = ANY(${n + 1}::text[])"
-            order = f"ORDER BY seq LIMIT {NOTABLE_LIMIT}"
-            query = f"SELECT {cols} FROM audit.entries WHERE {cond} {order}"  # noqa: S608
-            rows = await pg.fetch(
-                query,
+        async def notable(cond: str, *extra: Any) -> tuple[int, list[Notable]]:
+            """How many entries match `cond` in the period, and the first NOTABLE_LIMIT."""
+            where_cond = f"{where} AND ({cond})"
+            total = await pg.fetchval(
+                f"SELECT count(*) FROM audit.entries WHERE {where_cond}",  # noqa: S608
                 *args,
-                list(types),
+                *extra,
             )
-            return [Notable(**dict(r)) for r in rows]
+            cols = "seq, event_id, type, actor_id, subject, project_id, occurred_at"
+            order = f"ORDER BY seq LIMIT {NOTABLE_LIMIT}"
+            query = f"SELECT {cols} FROM audit.entries WHERE {where_cond} {order}"  # noqa: S608
+            rows = await pg.fetch(query, *args, *extra)
+            return int(total), [Notable(**dict(r)) for r in rows]
 
+        membership = f"type = ANY(${n + 1}::text[])"
+        role_total, role_changes = await notable(
+            f"{membership} OR {SYSTEM_ROLE_CHANGE}", list(MEMBERSHIP_TYPES)
+        )
+        deletion_total, deletions = await notable(membership, list(DELETION_TYPES))
         by_type = await counts("type")
         failed = "type = 'user.login_failed'"
         top = await head(conn)
@@ -79,8 +88,10 @@ async def compliance(
             failed_logins=sum(c.count for c in by_type if c.key == "user.login_failed"),
             failed_logins_by_email=await counts("lower(payload->>'email')", failed, limit=20),
             failed_logins_by_reason=await counts("payload->>'reason'", failed, limit=20),
-            role_changes=await notable(ROLE_TYPES),
-            deletions=await notable(DELETION_TYPES),
+            role_changes_total=role_total,
+            role_changes=role_changes,
+            deletions_total=deletion_total,
+            deletions=deletions,
             chain_head_seq=top.seq,
             chain_head_hash=top.hash,
         )
