@@ -9,8 +9,8 @@ worker uses all of that as is.
 
 What the public API cannot express is the append itself: in batch mode the framework calls the
 handler once per event, and a handler has no "end of batch" moment. Each call would have to
-insert its own row (1,000 round trips per batch instead of one statement), which is what made
-the per-event path cost ~4x more than the batched one here (docs/performance.md, "Audit").
+insert its own row (1,000 round trips and statements per batch instead of one), and the
+head-row lock and hash state would have to be smuggled between calls through the session.
 So `BatchConsumer` overrides exactly ONE framework method, `_apply_batch(ready)`: same
 contract (inbox rows and effects of the batch in one transaction, return how many events were
 fresh), but the fresh events become one `append` - one `chain_head` lock, one multi-row insert.
