@@ -155,3 +155,42 @@ async def test_private_feed_rotates_and_is_per_user(apply: Any, client: Any, aut
     assert (await client.get(path)).status_code == 404
     assert (await client.get(new.removeprefix("http://gw.test"))).status_code == 200
     assert (await client.get("/api/v1/calendar/feeds/" + "x" * 43 + ".ics")).status_code == 404
+
+
+async def test_turning_the_calendar_on_backfills_assigned_tasks(
+    apply: Any,
+    app: Any,
+    client: Any,
+    auth: Any,
+    settings: Any,
+    caldav_server: Any,
+    make_worker: Any,
+    sessionmaker: Any,
+    clock: Any,
+) -> None:
+    s = _caldav_settings(settings, caldav_server)
+    app.state.ctx.settings = s
+    alice, actor, proj = uid(), uid(), uid()
+    dated, undated = uid(), uid()
+    await apply(created(snapshot(dated, proj, creator=actor, assignees=[alice], due_at=DUE)))
+    await apply(created(snapshot(undated, proj, creator=actor, assignees=[alice])))
+    assert await deliveries(sessionmaker, "calendar") == []
+    r = await client.put(
+        "/api/v1/notifications/preferences",
+        json={"kinds": {"task_due": {"calendar": True}}},
+        headers=auth(alice),
+    )
+    assert r.status_code == 200
+    rows = await deliveries(sessionmaker, "calendar")
+    assert [d.task_id for d in rows] == [dated]
+    # Saving again (already on) queues nothing new.
+    await client.put(
+        "/api/v1/notifications/preferences", json={"digest": "off"}, headers=auth(alice)
+    )
+    assert len(await deliveries(sessionmaker, "calendar")) == 1
+    # The api stamped the delivery with the real time; the worker's test clock catches up.
+    clock.set(datetime.now(UTC) + timedelta(seconds=1))
+    await drain_sender(make_worker(s))
+    async with httpx.AsyncClient(auth=caldav_server.auth) as http:
+        r = await http.get(f"{caldav_server.url}/{alice}/tasks/{dated}.ics")
+    assert r.status_code == 200

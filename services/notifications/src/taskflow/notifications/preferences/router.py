@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Unauthorized, Unprocessable, errors
 from taskflow.common.security import CurrentPrincipal
+from taskflow.notifications.deps import ContextDep
 from taskflow.notifications.preferences import service
 from taskflow.notifications.preferences.schemas import PreferencesRead, PreferencesUpdate
 
@@ -31,7 +32,7 @@ async def get_preferences(who: CurrentPrincipal, db: SessionDep) -> PreferencesR
     responses=errors(Unauthorized, Unprocessable),
 )
 async def put_preferences(
-    change: PreferencesUpdate, who: CurrentPrincipal, db: SessionDep
+    change: PreferencesUpdate, who: CurrentPrincipal, db: SessionDep, ctx: ContextDep
 ) -> PreferencesRead:
     """Change the caller's preferences; kinds not named keep their setting."""
-    return await service.update(db, who.user_id, change)
+    return await service.update(db, who.user_id, change, ctx=ctx)

@@ -6,14 +6,19 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.notifications.db import utcnow
+from taskflow.notifications.context import Context
+from taskflow.notifications.db import new_id, utcnow
+from taskflow.notifications.deliveries import repository as deliveries
+from taskflow.notifications.deliveries.state import Channel
 from taskflow.notifications.preferences import repository
 from taskflow.notifications.preferences.models import Preferences
 from taskflow.notifications.preferences.schemas import (
+    Kind,
     PreferencesRead,
     PreferencesUpdate,
     resolve,
 )
+from taskflow.notifications.projections import repository as projections
 
 
 def _read(row: Preferences | None) -> PreferencesRead:
@@ -32,10 +37,19 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> PreferencesRead:
 
 
 async def update(
-    session: AsyncSession, user_id: uuid.UUID, change: PreferencesUpdate
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    change: PreferencesUpdate,
+    *,
+    ctx: Context | None = None,
 ) -> PreferencesRead:
-    """Apply a change; kinds not named keep their setting."""
+    """Apply a change; kinds not named keep their setting.
+
+    Turning the calendar channel on queues calendar entries for the open, dated tasks already
+    assigned to the user (later changes keep them in step).
+    """
     current = await repository.get(session, user_id)
+    was_on = resolve(current.kinds if current else None)[Kind.TASK_DUE].calendar
     kinds = dict(current.kinds) if current else {}
     for kind, channels in (change.kinds or {}).items():
         kinds[kind.value] = channels.model_dump()
@@ -47,4 +61,33 @@ async def update(
         else (current.digest_hour if current else 8),
         "updated_at": utcnow(),
     }
-    return _read(await repository.save(session, user_id, values))
+    saved = _read(await repository.save(session, user_id, values))
+    if ctx is not None and not was_on and saved.kinds[Kind.TASK_DUE].calendar:
+        await _backfill_calendar(session, ctx, user_id)
+    return saved
+
+
+async def _backfill_calendar(session: AsyncSession, ctx: Context, user_id: uuid.UUID) -> None:
+    """Queue one calendar delivery per open, dated task assigned to the user."""
+    if ctx.settings.caldav_url is None:
+        return
+    now = ctx.clock()
+    tasks = await projections.open_tasks_due_for(session, user_id)
+    rows = [
+        {
+            "id": new_id(),
+            "channel": Channel.CALENDAR.value,
+            "kind": "calendar_sync",
+            "user_id": user_id,
+            "task_id": task.id,
+            "dedupe_key": f"calendar:on:{user_id}:{task.id}:{now.isoformat()}",
+            "payload": {"task_id": str(task.id)},
+            "status": "pending",
+            "max_attempts": ctx.settings.delivery_max_attempts,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for task in tasks
+    ]
+    await deliveries.enqueue(session, rows)
