@@ -168,3 +168,25 @@ async def test_deliveries_are_for_admins_only(client: Any, apply: Any, auth: Any
     assert r.status_code == 403
     r = await client.post(f"/api/v1/notifications/deliveries/{uid()}/retry", headers=admin)
     assert r.status_code == 404
+
+
+async def test_unread_count_falls_back_to_the_database_when_redis_is_down(
+    ctx: Any, fault_proxy: Any
+) -> None:
+    from redis.asyncio import Redis
+
+    proxy = await fault_proxy("127.0.0.1", 6379)
+    await proxy.drop()
+    dead = Redis.from_url(f"redis://127.0.0.1:{proxy.port}/0", socket_connect_timeout=0.5)
+    counter = UnreadCounter(dead, ctx.settings.redis_prefix, 60)
+    calls = 0
+
+    async def count() -> int:
+        nonlocal calls
+        calls += 1
+        return 3
+
+    assert await counter.get(uid(), count) == 3
+    await counter.invalidate(uid())  # logged, not raised
+    assert calls == 1
+    await dead.aclose()

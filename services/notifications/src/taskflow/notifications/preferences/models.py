@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Integer, String, func
@@ -22,7 +22,7 @@ class Preferences(Base):
     kinds: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     digest: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
     digest_hour: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
-    last_digest_on: Mapped[datetime | None] = mapped_column(Date)
+    last_digest_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

@@ -175,7 +175,7 @@ class Scheduler:
                     .where(Delivery.id.in_([d.id for d in held]))
                     .values(status=Status.DIGESTED.value, updated_at=now)
                 )
-                pref.last_digest_on = local.date()  # type: ignore[assignment]
+                pref.last_digest_on = local.date()
                 sent += 1
         if sent:
             self.ctx.wake_sender()
