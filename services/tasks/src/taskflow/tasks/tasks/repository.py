@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     and_,
+    exists,
     func,
     literal,
     literal_column,
@@ -266,6 +268,13 @@ def my_project_ids(user_id: uuid.UUID) -> Select[Any]:
     )
 
 
+#: The columns a list row needs (everything `TaskRead` shows): a Core select of these skips
+#: ORM identity-map bookkeeping and never transfers the `search` tsvector, the widest column.
+LIST_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
+    c for c in Task.__table__.c if c.key != "search"
+)
+
+
 def list_statement(
     *,
     me: uuid.UUID,
@@ -275,24 +284,38 @@ def list_statement(
     after: list[Any] | None,
     limit: int,
     search_scope: list[uuid.UUID] | None = None,
+    check_member: bool = False,
 ) -> Select[Any]:
     """The SELECT of one page of live tasks the caller may see (a project or all of theirs).
+
+    Rows are plain Core rows (`LIST_COLUMNS`, `key`, `rank`), not ORM objects.
 
     With a search, `search_scope` (the caller's project ids, or the one project) is ANDed into
     the tsquery so that the GIN index alone finds matching tasks of those projects; the
     `project_id` condition stays as well, so visibility never depends on that optimisation.
+
+    `check_member` (one project): the caller's membership and the project being live are
+    conditions of the same query, so a member's list costs one round trip instead of two;
+    an empty page then needs `projects.auth.project_access` to tell "no tasks" from 404.
     """
     rank: ColumnElement[Any] | None = None
     query: ColumnElement[Any] | None = None
     if filters.q:
         query = search_query(filters.q)
         rank = func.ts_rank(Task.search, query)
-    stmt = select(Task, Project.key, rank if rank is not None else literal(None)).join(
-        Project, Project.id == Task.project_id
-    )
+    stmt: Select[Any] = select(
+        *LIST_COLUMNS,
+        Project.key.label("key"),
+        (rank if rank is not None else literal(None)).label("rank"),
+    ).join(Project, Project.id == Task.project_id)
     stmt = stmt.where(Task.deleted_at.is_(None))
     if project_id is not None:
         stmt = stmt.where(Task.project_id == project_id)
+        if check_member:
+            stmt = stmt.where(
+                Project.deleted_at.is_(None),
+                exists().where(Member.project_id == project_id, Member.user_id == me),
+            )
     else:
         stmt = stmt.where(Task.project_id.in_(my_project_ids(me)))
     if query is not None:
@@ -312,7 +335,7 @@ def list_statement(
 
 async def list_tasks(
     db: AsyncSession, stmt: Select[Any], *, custom_plan: bool = False
-) -> list[tuple[Task, str, float | None]]:
+) -> list[Row[Any]]:
     """Run a list statement.
 
     `custom_plan`: plan with the actual values. asyncpg prepares statements, and after five runs
@@ -322,8 +345,11 @@ async def list_tasks(
     `SET LOCAL` limits the setting to the request's transaction.
     """
     if custom_plan:
-        await db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    return [(t, k, r) for t, k, r in (await db.execute(stmt)).all()]
+        await db.execute(_CUSTOM_PLAN)
+    return list((await db.execute(stmt)).all())
+
+
+_CUSTOM_PLAN = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 async def trash(

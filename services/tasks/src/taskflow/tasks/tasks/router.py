@@ -118,10 +118,17 @@ async def create_task(
     responses=errors(NotFound),
 )
 async def list_project_tasks(
-    access: ProjectViewer, db: SessionDep, page: PageParamsDep, filters: Filters
+    project_id: uuid.UUID,
+    who: CurrentPrincipal,
+    db: SessionDep,
+    page: PageParamsDep,
+    filters: Filters,
 ) -> Page[TaskRead]:
     """The live tasks of one project, filtered, searched and sorted."""
-    return await service.list_tasks(db, access.user_id, filters, page, project_id=access.project_id)
+    # Membership (viewer or higher) is a condition of the list query itself: one round trip.
+    return await service.list_tasks(
+        db, who.user_id, filters, page, project_id=project_id, principal=who
+    )
 
 
 @router.get("/tasks", response_model=Page[TaskRead], operation_id="tasks_list")

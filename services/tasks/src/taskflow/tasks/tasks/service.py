@@ -11,16 +11,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Unprocessable
 from taskflow.common.pagination import Page, PageParams, encode_cursor
+from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
 from taskflow.tasks import events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.projects import repository as projects_repo
-from taskflow.tasks.projects.auth import ProjectAccess, not_found
+from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import repository as repo
 from taskflow.tasks.tasks.models import PRIORITIES, Task
 from taskflow.tasks.tasks.schemas import TaskCreate, TaskFilters, TaskRead, TaskUpdate
@@ -39,8 +41,8 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def to_read(task: Task, key: str, rank: float | None = None) -> TaskRead:
-    """The API view of a task row."""
+def to_read(task: Task | Row[Any], key: str, rank: float | None = None) -> TaskRead:
+    """The API view of a task: an ORM object, or a list row (`repository.LIST_COLUMNS`)."""
     return TaskRead(
         id=task.id,
         project_id=task.project_id,
@@ -442,7 +444,7 @@ def _sort_of(filters: TaskFilters) -> str:
     return filters.sort or ("rank" if filters.q else "-created_at")
 
 
-def _cursor_value(task: Task, sort: str, rank: float | None) -> Any:
+def _cursor_value(task: Task | Row[Any], sort: str, rank: float | None) -> Any:
     field = sort.lstrip("-")
     return rank if field == "rank" else getattr(task, field)
 
@@ -454,8 +456,13 @@ async def list_tasks(
     page: PageParams,
     *,
     project_id: uuid.UUID | None = None,
+    principal: Principal | None = None,
 ) -> Page[TaskRead]:
-    """One page of live tasks: of a project, or of every project the caller is in."""
+    """One page of live tasks: of a project, or of every project the caller is in.
+
+    With `principal` (a project's list), membership is checked inside the list query; only an
+    empty page pays for `project_access`, which raises the 404 of a non-member.
+    """
     sort = _sort_of(filters)
     after = page.after(length=3)
     if after is not None and after[0] != sort:
@@ -479,14 +486,20 @@ async def list_tasks(
         after=after,
         limit=page.limit,
         search_scope=scope,
+        check_member=principal is not None,
     )
-    rows = await repo.list_tasks(db, stmt, custom_plan=True)
+    # A project's plain list plans the same with any values (the project index, in sort
+    # order), so it may use the generic plan and skip the extra round trip; see list_tasks.
+    plain = project_id is not None and not filters.q and filters.assignee is None
+    rows = await repo.list_tasks(db, stmt, custom_plan=not (plain and not filters.label))
+    if not rows and principal is not None and project_id is not None:
+        await project_access(db, principal, project_id, "viewer")
     items = rows[: page.limit]
     next_cursor = None
     if len(rows) > page.limit and items:
-        last, _, rank = items[-1]
-        next_cursor = encode_cursor(sort, _cursor_value(last, sort, rank), last.id)
-    return Page[TaskRead](items=[to_read(t, k, r) for t, k, r in items], next_cursor=next_cursor)
+        last = items[-1]
+        next_cursor = encode_cursor(sort, _cursor_value(last, sort, last.rank), last.id)
+    return Page[TaskRead](items=[to_read(r, r.key, r.rank) for r in items], next_cursor=next_cursor)
 
 
 async def trash(db: AsyncSession, access: ProjectAccess, page: PageParams) -> Page[TaskRead]:
