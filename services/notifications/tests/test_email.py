@@ -180,3 +180,28 @@ async def test_daily_digest_bundles_mails(
     async with sessionmaker() as s:
         assert len(list(await s.scalars(select(Notification)))) == 3
         await s.execute(text("SELECT 1"))
+
+
+async def test_hung_smtp_server_times_out_and_opens_the_breaker(
+    apply: Any,
+    settings: Any,
+    make_worker: Any,
+    smtp_sink: Any,
+    fault_proxy: Any,
+    sessionmaker: Any,
+) -> None:
+    proxy = await fault_proxy(smtp_sink.host, smtp_sink.port)
+    worker = make_worker(settings.model_copy(update={"smtp_port": proxy.port, "smtp_timeout": 0.3}))
+    alice = uid()
+    await apply(user(alice))
+    await proxy.stall()
+    await _assign(apply, alice, n=4)
+    started = asyncio.get_running_loop().time()
+    await worker.sender.run_once()
+    # Three timed-out attempts open the breaker; the fourth is not tried at all.
+    assert asyncio.get_running_loop().time() - started < 3
+    assert worker.sender.smtp_breaker.state == "open"
+    rows = await deliveries(sessionmaker, "email")
+    assert sorted(r.attempts for r in rows) == [0, 1, 1, 1]
+    assert {r.last_error for r in rows if r.attempts} == {"SMTPConnectTimeoutError"}
+    await proxy.restore()
