@@ -165,8 +165,15 @@ async def test_every_event_recorded_once_and_redacted(
         ).scalar_one()
         assert project == example(TaskCreated).project_id
         result = await verify(conn)
+        inboxed = (
+            await conn.execute(
+                text("SELECT count(*) FROM audit.inbox WHERE event_id = ANY(:ids) AND queue = :q"),
+                {"ids": [e.id for e in envs], "q": worker.spec.name},
+            )
+        ).scalar_one()
     assert result.ok
     assert result.checked == len(envs)
+    assert inboxed == len(envs)  # the batch's inbox rows committed with its entries
 
 
 async def test_malformed_and_poison_messages_are_parked_not_recorded_half(
