@@ -24,13 +24,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import re
+import signal
 import statistics
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +217,62 @@ async def seed(users: int, projects: int, per_project: int) -> None:
         await conn.close()
 
 
+# --- the api as deployed: uvicorn worker processes -----------------------------------------
+
+
+def uvicorn_app() -> Any:
+    """App factory for the uvicorn workers (`--factory`): the bench's keys and database.
+
+    Each worker gets half of the bench pool, so the workers together hold as many database
+    connections as the in-process run.
+    """
+    settings = Settings(
+        database_url=SERVICE, environment="test", log_json=False, log_level="WARNING",
+        redis_prefix=os.environ["TASKS_BENCH_PREFIX"],
+        db_pool_size=int(os.environ["TASKS_BENCH_POOL"]), db_max_overflow=0,
+    )  # fmt: skip
+    return build_app(
+        settings, key_source=StaticKeySource(json.loads(os.environ["TASKS_BENCH_JWKS"]))
+    )
+
+
+@contextlib.contextmanager
+def serve(keys: RsaKeys, workers: int, port: int, pool: int) -> Iterator[None]:
+    """Run `uvicorn --workers N` on the bench app; stopped (SIGTERM, then kill) on exit."""
+    env = {
+        **os.environ,
+        "TASKS_BENCH_JWKS": json.dumps(keys.jwks),
+        "TASKS_BENCH_PREFIX": f"bench:{uuid.uuid4().hex[:8]}",
+        "TASKS_BENCH_POOL": str(max(1, pool // workers)),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent),
+         "--factory", "tasks_load:uvicorn_app", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def wait_ready(client: httpx.AsyncClient) -> None:
+    """Poll until the workers answer (any HTTP answer will do)."""
+    for _ in range(300):
+        try:
+            await client.get("/api/v1/tasks")
+            return
+        except httpx.TransportError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError("uvicorn did not start")
+
+
 # --- the workloads --------------------------------------------------------------------------
 
 
@@ -232,6 +293,12 @@ async def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--mode", choices=["inproc", "uvicorn", "both"], default="both",
+        help="drive the app in-process (ASGI), as real uvicorn workers over TCP, or both",
+    )  # fmt: skip
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--port", type=int, default=8792)
     args = ap.parse_args()
 
     if not await prepare_database(args.reuse):
@@ -266,9 +333,8 @@ async def main() -> None:
     def h(u: uuid.UUID) -> dict[str, str]:
         return {"Authorization": f"Bearer {tokens[u]}"}
 
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=30
-    ) as client:
+    async def app_workloads(client: httpx.AsyncClient, tag: str) -> None:
+        """Every workload through `client` (in-process ASGI or real uvicorn over TCP)."""
 
         async def check(r: httpx.Response) -> None:
             if r.status_code >= 400:
@@ -355,7 +421,7 @@ async def main() -> None:
             )
 
         n, c = args.requests, args.concurrency
-        await drive("warm-up (list)", min(n, 300), c, list_project)
+        await drive(f"{tag}warm-up (list)", min(n, 300), c, list_project)
         for name, fn in [
             ("list project (status, sort due)", list_project),
             ("list all mine (assignee=me)", list_mine),
@@ -365,13 +431,28 @@ async def main() -> None:
             ("create", create),
             ("update", update),
         ]:
-            results.append(await drive(name, n, c, fn))
+            results.append(await drive(f"{tag}{name}", n, c, fn))
         for name, fn in [
             ("list project", list_project),
             ("list all mine", list_mine),
             ("search (one word)", search),
         ]:
-            results.append(await drive(f"{name} @ concurrency 1", min(n, 500), 1, fn))
+            results.append(await drive(f"{tag}{name} @ concurrency 1", min(n, 500), 1, fn))
+
+    n, c = args.requests, args.concurrency
+    if args.mode in ("inproc", "both"):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=30
+        ) as client:
+            await app_workloads(client, "in-process: ")
+    if args.mode in ("uvicorn", "both"):
+        with serve(keys, args.workers, args.port, c):
+            limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{args.port}", timeout=30, limits=limits
+            ) as client:
+                await wait_ready(client)
+                await app_workloads(client, f"uvicorn x{args.workers}: ")
 
     # --- the floor: the same SQL straight through asyncpg, and the plans --------------------
     pool = await asyncpg.create_pool(SUPER, min_size=c, max_size=c)
