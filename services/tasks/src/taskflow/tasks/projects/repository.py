@@ -98,13 +98,23 @@ async def list_for_user(
     return [(p, role) for p, role in (await db.execute(stmt)).all()]
 
 
-async def bump_counter(db: AsyncSession, project_id: uuid.UUID) -> tuple[int, str]:
-    """Take the next task number; the UPDATE row-locks the project until commit."""
+async def bump_counter(
+    db: AsyncSession, project_id: uuid.UUID, *, total: int = 0, done: int = 0
+) -> tuple[int, str]:
+    """Take the next task number; the UPDATE row-locks the project until commit.
+
+    `total`/`done`: the new task's share of the progress counters (see `adjust_counts`), in
+    the same UPDATE, so a create touches the project row in one round trip instead of two.
+    """
+    values: dict[str, Any] = {"task_counter": Project.task_counter + 1}
+    if total or done:
+        values["tasks_total"] = Project.tasks_total + total
+        values["tasks_done"] = Project.tasks_done + done
     row = (
         await db.execute(
             update(Project)
             .where(Project.id == project_id)
-            .values(task_counter=Project.task_counter + 1)
+            .values(**values)
             .returning(Project.task_counter, Project.key)
         )
     ).one()

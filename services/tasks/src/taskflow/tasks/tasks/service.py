@@ -181,7 +181,8 @@ async def create(
     values["assignee_ids"] = _dedupe(data.assignee_ids)
     values["watcher_ids"] = _dedupe(data.watcher_ids)
     await validate_refs(db, access.project_id, values)
-    number, key = await projects_repo.bump_counter(db, access.project_id)
+    total, done = counted(data.status, False)
+    number, key = await projects_repo.bump_counter(db, access.project_id, total=total, done=done)
     ts = now()
     task_id = uuid7()
     if series is None and data.recurrence is not None:
@@ -215,7 +216,6 @@ async def create(
         updated_at=ts,
     )
     db.add(task)
-    await adjust_counts(db, access.project_id, (0, 0), counted(task.status, False))
     await db.flush()
     activity.record(
         db,
