@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -102,8 +103,54 @@ def echo_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         proc.wait(10)
 
 
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1, so the TLS server block can be exercised."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@dataclass(frozen=True)
+class Gateway:
+    url: str
+    tls_url: str
+    folder: Path
+
+
 @pytest.fixture(scope="session")
-def gateway(tmp_path_factory: pytest.TempPathFactory, echo_upstream: int) -> Iterator[str]:
+def gateway(gateway_run: Gateway) -> str:
+    return gateway_run.url
+
+
+@pytest.fixture(scope="session")
+def gateway_run(tmp_path_factory: pytest.TempPathFactory, echo_upstream: int) -> Iterator[Gateway]:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         pytest.fail("nginx is not installed: run `make setup` (infra/local/ensure-tools.sh)")
@@ -116,8 +163,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, echo_upstream: int) -> Ite
     (spa / "assets").mkdir(mode=0o755)
     (spa / "assets" / "app-3f9a.js").write_text("console.log('taskflow');" * 100)
     port = _free_port()
+    tls_port = _free_port()
+    cert_file, key_file = _self_signed(out)
     upstream = f"127.0.0.1:{echo_upstream}"
     env = {
+        "TLS_LISTEN": f"127.0.0.1:{tls_port}",
+        "TLS_CERT_FILE": str(cert_file),
+        "TLS_KEY_FILE": str(key_file),
         "GATEWAY_LISTEN": f"127.0.0.1:{port}",
         "AUTH_UPSTREAM": upstream,
         "TASKS_UPSTREAM": upstream,
@@ -144,7 +196,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, echo_upstream: int) -> Ite
     )
     try:
         _wait_port(port)
-        yield f"http://127.0.0.1:{port}"
+        _wait_port(tls_port)
+        yield Gateway(f"http://127.0.0.1:{port}", f"https://127.0.0.1:{tls_port}", out)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -141,3 +142,37 @@ def test_render_refuses_unknown_placeholders(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         render.fill("listen ${NOT_A_SETTING};", {})
     assert render.fill("a ${X} $host", {"X": "1"}) == "a 1 $host"
+
+
+async def test_tls_server_block_serves_the_same_routes_with_hsts(gateway_run) -> None:
+    async with httpx.AsyncClient(base_url=gateway_run.tls_url, verify=False, timeout=10) as tls:
+        response = await tls.get("/api/v1/projects/1?x=2")
+        assert response.status_code == 200
+        assert response.json()["path"] == "/api/v1/projects/1"
+        assert "max-age=" in response.headers["strict-transport-security"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        spa = await tls.get("/board")
+        assert "strict-transport-security" in spa.headers
+        error = await tls.get("/api/nope")
+        assert error.status_code == 404
+        assert "strict-transport-security" in error.headers
+
+
+async def test_access_log_is_json_without_query_strings(
+    client: httpx.AsyncClient, gateway_run
+) -> None:
+    marker = "log-probe-7f3a"
+    await client.get(f"/api/v1/tasks/{marker}?secret=hunter2", headers={"X-Request-ID": marker})
+    log_file = gateway_run.folder / "logs" / "access.log"
+    entries = []
+    for _ in range(50):  # nginx writes the line after the response; poll briefly
+        entries = [json.loads(line) for line in log_file.read_text().splitlines() if marker in line]
+        if entries:
+            break
+        await asyncio.sleep(0.05)
+    assert entries, "no access log line for the probe"
+    entry = entries[-1]
+    assert entry["request_id"] == marker
+    assert entry["uri"] == f"/api/v1/tasks/{marker}"
+    assert entry["status"] == 200
+    assert "hunter2" not in log_file.read_text()
