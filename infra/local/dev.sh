@@ -26,8 +26,8 @@ if [ -f frontend/package.json ]; then
     (cd frontend && npm ci --no-audit --no-fund && npm run build)
 fi
 if [ ! -f frontend/dist/index.html ]; then
-    mkdir -p frontend/dist
-    printf '<!doctype html><title>Taskflow</title><p>The web app is not built yet. APIs: <a href="/api/docs">/api/docs</a></p>\n' > frontend/dist/index.html
+    # No web app yet: serve the placeholder page that says where the APIs are.
+    export SPA_ROOT="$ROOT/gateway/html/spa"
 fi
 
 # Radicale: one service account writes every user's calendar.
