@@ -82,6 +82,24 @@ async def test_poison_event_is_parked_and_listed_for_admins(
     assert "poison-1" in [m["message_id"] for m in r.json()["items"]]
     r = await client.get("/api/v1/notifications/parked", headers=auth(uid()))
     assert r.status_code == 403
+    # Replay is admin-only too; a plain user's request changes nothing.
+    r = await client.post(
+        "/api/v1/notifications/parked/replay",
+        json={"message_ids": ["poison-1"]},
+        headers=auth(uid()),
+    )
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert running.consumer.parked == before + 1
+    # An admin's replay sends it back to the queue; still poison, it is parked again.
+    r = await client.post(
+        "/api/v1/notifications/parked/replay",
+        json={"message_ids": ["poison-1"]},
+        headers=auth(uid(), roles=("admin",)),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["replayed"] == 1
+    await wait_until(lambda: running.consumer.parked > before + 1, timeout=10)
     # The consumer keeps going after parking.
     alice = uid()
     await _send(settings, Envelope.wrap(user(alice), source="taskflow/auth", actor_id=None))
