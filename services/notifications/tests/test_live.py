@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -156,13 +156,22 @@ async def test_replica_is_ready_only_with_its_subscription(replicas: Any) -> Non
             a.app.state.hub.subscribed.set()
 
 
-async def test_resume_replays_what_was_missed(replicas: Any, apply: Any, mint_token: Any) -> None:
+async def test_resume_replays_what_was_missed(
+    replicas: Any, apply: Any, mint_token: Any, clock: Any
+) -> None:
     _a, b = replicas
-    alice, actor, proj = uid(), uid(), uid()
-    since = datetime.now(UTC) - timedelta(seconds=1)
+    alice, bob, actor, proj = uid(), uid(), uid(), uid()
+    now = clock.now
+    since = now - timedelta(seconds=1)
     await apply(user(alice))
+    # Seen before the disconnect (older than `since`): not replayed.
+    clock.set(now - timedelta(hours=1))
+    await apply(created(snapshot(uid(), proj, creator=actor, assignees=[alice])), actor=actor)
+    clock.set(now)
     for _ in range(2):
         await apply(created(snapshot(uid(), proj, creator=actor, assignees=[alice])), actor=actor)
+    # Someone else's, in the same window: never replayed to alice.
+    await apply(created(snapshot(uid(), proj, creator=actor, assignees=[bob])), actor=actor)
     ws = await _open(b.url, mint_token(str(alice)))
     try:
         await ws.send(json.dumps({"type": "resume", "since": since.isoformat()}))
