@@ -157,6 +157,20 @@ async def test_logs_are_json_with_ids_redacted_and_no_query_string(app: FastAPI)
     assert access["status"] == 200
     assert "duration_ms" in access
     assert access["request_id"] == "rid-1"
+    assert "path" not in access  # only the template: raw paths carry ids and feed secrets
+
+
+async def test_logs_carry_route_templates_not_raw_paths(app: FastAPI) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", json=True, stream=stream)
+    async with client_for(app) as c:
+        await c.get("/items/s3cr3t-in-path")
+        await c.get("/boom/s3cr3t-unmatched")
+    text = stream.getvalue()
+    assert "s3cr3t" not in text
+    routes = [json.loads(line).get("route") for line in text.splitlines()]
+    assert "/items/{item_id}" in routes
+    assert "<unmatched>" in routes
 
 
 async def test_body_size_limit(make_app: AppFactory, settings: Any) -> None:

@@ -89,6 +89,13 @@ def problem_json(
     )
 
 
+def _route_template(scope: Scope) -> str:
+    """The matched route's template (`/tasks/{task_id}`), or `<unmatched>`."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return str(template) if template else "<unmatched>"
+
+
 def render_problem(request_path: str, exc: ProblemError) -> Response:
     """The response for a `ProblemError`, with `instance` and `request_id` filled in."""
     body = exc.body()
@@ -174,7 +181,11 @@ class RequestContextMiddleware:
                 if too_large and not response_started:
                     await too_large_response()(scope, receive, deliver)
         except Exception:
-            log.exception("unhandled_exception", method=scope.get("method"), path=path)
+            # The route template, never the raw path: paths carry ids and, for feeds that
+            # calendar apps fetch, secrets.
+            log.exception(
+                "unhandled_exception", method=scope.get("method"), route=_route_template(scope)
+            )
             if not response_started:
                 response = render_problem(
                     path, InternalError("An unexpected error occurred; quote the request id.")
@@ -182,16 +193,13 @@ class RequestContextMiddleware:
                 await response(scope, receive, deliver)
         finally:
             duration = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path_format", None) or getattr(route, "path", None)
-            template = template or "<unmatched>"
+            template = _route_template(scope)
             method = scope.get("method", "")
             self.metrics.observe(method, template, status, duration)
             access_log.info(
                 "request",
                 method=method,
                 route=template,
-                path=path,
                 status=status,
                 duration_ms=round(duration * 1000, 2),
             )
