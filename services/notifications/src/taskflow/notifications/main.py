@@ -12,7 +12,6 @@ from taskflow.common.app import create_app
 from taskflow.common.errors import Forbidden, Unauthorized, errors
 from taskflow.common.security import KeySource, require_roles
 from taskflow.events.admin import parking_router
-from taskflow.notifications import logsafe
 from taskflow.notifications.config import Settings
 from taskflow.notifications.context import Context
 from taskflow.notifications.handlers import QUEUE
@@ -79,7 +78,6 @@ def build_app(settings: Settings | None = None, key_source: KeySource | None = N
         openapi_tags=TAGS,
         description="In-app and live notifications, preferences, the calendar feed and deliveries.",
     )
-    logsafe.install()
     app.state.ctx = Context(settings=settings, redis=app.state.redis)
     hub = Hub(app.state.redis, settings.redis_prefix)
     app.state.hub = hub
