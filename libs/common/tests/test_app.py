@@ -173,6 +173,40 @@ async def test_logs_carry_route_templates_not_raw_paths(app: FastAPI) -> None:
     assert "<unmatched>" in routes
 
 
+async def test_body_limit_can_be_raised_for_one_path(make_app: AppFactory, settings: Any) -> None:
+    app = make_app(
+        router,
+        settings=settings.model_copy(update={"max_body_bytes": 100}),
+        body_limits={r"/items/[^/]+/bulk": 1000},
+    )
+
+    @app.post("/items/{item_id}/bulk")
+    async def bulk(item_id: int, body: dict[str, str]) -> dict[str, int]:
+        """Takes a larger body."""
+        return {"n": len(body["data"])}
+
+    async with client_for(app) as c:
+        ok = await c.post("/items/1/bulk", json={"data": "x" * 500})
+        assert ok.status_code == 200, ok.text
+        assert ok.json() == {"n": 500}
+        _problem(await c.post("/items/1/bulk", json={"data": "x" * 1500}), 413, "payload_too_large")
+        # every other path keeps the ordinary limit, with and without Content-Length
+        _problem(
+            await c.post("/login", json={"email": "a", "password": "p" * 200}),
+            413,
+            "payload_too_large",
+        )
+
+        async def chunks() -> Any:
+            for _ in range(4):
+                yield b"x" * 50
+
+        resp = await c.post(
+            "/login", content=chunks(), headers={"content-type": "application/json"}
+        )
+        _problem(resp, 413, "payload_too_large")
+
+
 async def test_body_size_limit(make_app: AppFactory, settings: Any) -> None:
     app = make_app(router, settings=settings.model_copy(update={"max_body_bytes": 100}))
     async with client_for(app) as c:

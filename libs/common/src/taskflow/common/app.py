@@ -112,10 +112,27 @@ class RequestContextMiddleware:
     renders unhandled exceptions itself, so that the 500 carries the request id too.
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: HttpMetrics,
+        max_body_bytes: int,
+        body_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # Routes that may take more (or less) than the ordinary limit, by path pattern: the
+        # middleware runs before routing, so it matches the raw path, not the template.
+        self.body_limits = [(re.compile(k), v) for k, v in (body_limits or {}).items()]
+
+    def body_limit(self, path: str) -> int:
+        """The body limit for a path: the first matching override, else the ordinary one."""
+        for pattern, limit in self.body_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,6 +152,7 @@ class RequestContextMiddleware:
         status = 500
         response_started = False
         path = scope.get("path", "")
+        max_body = self.body_limit(path)
 
         too_large = False
 
@@ -161,19 +179,19 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > max_body:
                     too_large = True
                     raise PayloadTooLarge()
             return message
 
         def too_large_response() -> Response:
             return render_problem(
-                path, PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+                path, PayloadTooLarge(f"The request body exceeds {max_body} bytes.")
             )
 
         try:
             length = _header(scope, b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            if length is not None and length.isdigit() and int(length) > max_body:
                 await too_large_response()(scope, receive, deliver)
             else:
                 with suppress(PayloadTooLarge):
@@ -311,8 +329,13 @@ def create_app(
     lifespan: Lifespan | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
     description: str = "",
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """Build a service's app; resources are created now and connect on first use."""
+    """Build a service's app; resources are created now and connect on first use.
+
+    `body_limits` maps path patterns (regular expressions matched against the whole path) to
+    their own body limit, for the rare route that takes more than `settings.max_body_bytes`.
+    """
     configure_logging(settings.log_level, json=settings.log_json, service=settings.service_name)
     db = Database(settings)
     redis = make_redis(settings)
@@ -363,7 +386,10 @@ def create_app(
     app.add_exception_handler(IdempotentReplay, replay_handler)
 
     app.add_middleware(
-        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
+        RequestContextMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        body_limits=body_limits,
     )
     if settings.cors_origins:
         # Outermost, so that error responses carry CORS headers too.
