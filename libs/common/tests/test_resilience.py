@@ -104,6 +104,17 @@ async def test_breaker_half_opens_after_its_timeout(
     assert twin.state == "closed"
 
 
+async def test_breaker_touches_redis_only_when_used(
+    sync_redis: redis_sync.Redis, rprefix: str
+) -> None:
+    # Building an app (at import, for its OpenAPI document) must not write to Redis.
+    name = f"lazy-{uuid.uuid4().hex[:6]}"
+    breaker = _breaker(sync_redis, rprefix, name)
+    assert list(sync_redis.scan_iter(f"{rprefix}:breaker:{name}:*")) == []
+    assert await breaker.call(working) == "ok"
+    assert list(sync_redis.scan_iter(f"{rprefix}:breaker:{name}:*")) != []
+
+
 async def test_successes_reset_the_count(sync_redis: redis_sync.Redis, rprefix: str) -> None:
     breaker = _breaker(sync_redis, rprefix, f"b-{uuid.uuid4().hex[:6]}", fail_max=2)
     with pytest.raises(ConnectionError):

@@ -93,17 +93,31 @@ class AsyncCircuitBreaker:
         exclude: Iterable[type[BaseException]] = (),
     ) -> None:
         self.name = name
-        storage = _MillisecondRedisStorage(
-            pybreaker.STATE_CLOSED, redis_client, namespace=f"{prefix}:breaker:{name}"
-        )
-        self._breaker = pybreaker.CircuitBreaker(
-            fail_max=fail_max,
-            reset_timeout=reset_timeout,
-            exclude=list(exclude),
-            state_storage=storage,
-            name=name,
-            throw_new_error_on_trip=False,
-        )
+        self._redis = redis_client
+        self._namespace = f"{prefix}:breaker:{name}"
+        self._options: dict[str, Any] = {
+            "fail_max": fail_max,
+            "reset_timeout": reset_timeout,
+            "exclude": list(exclude),
+        }
+        self._cb: pybreaker.CircuitBreaker | None = None
+
+    @property
+    def _breaker(self) -> pybreaker.CircuitBreaker:
+        """pybreaker's breaker, built on first use: its Redis storage writes its initial state
+        when created, and building an app (at import, for the OpenAPI document) must not
+        touch Redis."""
+        if self._cb is None:
+            storage = _MillisecondRedisStorage(
+                pybreaker.STATE_CLOSED, self._redis, namespace=self._namespace
+            )
+            self._cb = pybreaker.CircuitBreaker(
+                state_storage=storage,
+                name=self.name,
+                throw_new_error_on_trip=False,
+                **self._options,
+            )
+        return self._cb
 
     @property
     def state(self) -> str:
