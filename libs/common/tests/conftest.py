@@ -69,6 +69,16 @@ def sync_redis() -> Iterator[redis_sync.Redis]:
     client.close()
 
 
+@pytest.fixture
+async def aredis() -> AsyncIterator[Any]:
+    """An async client per test (an asyncio client belongs to one event loop)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=5)
+    yield client
+    await client.aclose()
+
+
 @pytest.fixture(scope="session")
 def keys() -> Keys:
     return Keys()

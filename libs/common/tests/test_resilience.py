@@ -28,26 +28,24 @@ async def working() -> str:
     return "ok"
 
 
-def _breaker(
-    sync_redis: redis_sync.Redis, prefix: str, name: str, **kw: Any
-) -> AsyncCircuitBreaker:
-    return AsyncCircuitBreaker(name, redis_client=sync_redis, prefix=prefix, **kw)
+def _breaker(aredis: Any, prefix: str, name: str, **kw: Any) -> AsyncCircuitBreaker:
+    return AsyncCircuitBreaker(name, redis_client=aredis, prefix=prefix, **kw)
 
 
 async def test_breaker_counts_async_failures_and_opens(
-    sync_redis: redis_sync.Redis, rprefix: str
+    sync_redis: redis_sync.Redis, aredis: Any, rprefix: str
 ) -> None:
     name = f"smtp-{uuid.uuid4().hex[:6]}"
     # A reset timeout no loaded machine reaches during the test: "open" stays open here.
-    breaker = _breaker(sync_redis, rprefix, name, fail_max=3, reset_timeout=300)
+    breaker = _breaker(aredis, rprefix, name, fail_max=3, reset_timeout=300)
     for _ in range(2):
         with pytest.raises(ConnectionError):
             await breaker.call(failing)
-    assert breaker.state == "closed"  # below fail_max
-    assert breaker.fail_counter == 2  # the awaited failures were counted
+    assert await breaker.current_state() == "closed"  # below fail_max
+    assert await breaker.fail_count() == 2  # the awaited failures were counted
     with pytest.raises(ConnectionError):
         await breaker.call(failing)
-    assert breaker.state == "open"
+    assert await breaker.current_state() == "open"
     # Fast failure while open: the function is not even called.
     calls = 0
 
@@ -60,26 +58,26 @@ async def test_breaker_counts_async_failures_and_opens(
         await breaker.call(counted)
     assert calls == 0
     # Another breaker object (another replica) with the same name sees it open.
-    twin = _breaker(sync_redis, rprefix, name, fail_max=3, reset_timeout=300)
-    assert twin.state == "open"
+    twin = _breaker(aredis, rprefix, name, fail_max=3, reset_timeout=300)
+    assert await twin.current_state() == "open"
     with pytest.raises(CircuitBreakerError):
         await twin.call(counted)
     assert calls == 0
-    assert sync_redis.exists(f"{rprefix}:breaker:{name}:pybreaker:state")
+    assert sync_redis.exists(f"{rprefix}:breaker:{name}:opened_at_ms")
 
 
 async def test_breaker_half_opens_after_its_timeout(
-    sync_redis: redis_sync.Redis, rprefix: str
+    sync_redis: redis_sync.Redis, aredis: Any, rprefix: str
 ) -> None:
     """After ``reset_timeout`` one trial call goes through: a failure reopens, a success closes."""
     name = f"cal-{uuid.uuid4().hex[:6]}"
     reset = 0.5
-    breaker = _breaker(sync_redis, rprefix, name, fail_max=1, reset_timeout=reset)
-    twin = _breaker(sync_redis, rprefix, name, fail_max=1, reset_timeout=reset)
+    breaker = _breaker(aredis, rprefix, name, fail_max=1, reset_timeout=reset)
+    twin = _breaker(aredis, rprefix, name, fail_max=1, reset_timeout=reset)
     with pytest.raises(ConnectionError):
         await breaker.call(failing)
     opened = time.monotonic()
-    assert breaker.state == "open"
+    assert await breaker.current_state() == "open"
 
     async def trial(func: Any) -> Any:
         """Poll (generous deadline) until the breaker lets a call through; return its outcome."""
@@ -95,34 +93,41 @@ async def test_breaker_half_opens_after_its_timeout(
         await trial(failing)  # the half-open trial fails ...
     # ... and it was let through only after the timeout (a lower bound: load only delays it).
     assert time.monotonic() - opened >= reset
-    assert breaker.state == "open"  # ... so the breaker opened again
-    assert twin.state == "open"
+    assert await breaker.current_state() == "open"  # ... so the breaker opened again
+    assert await twin.current_state() == "open"
     reopened = time.monotonic()
     assert await trial(working) == "ok"
     assert time.monotonic() - reopened >= reset
-    assert breaker.state == "closed"
-    assert twin.state == "closed"
+    assert await breaker.current_state() == "closed"
+    assert await twin.current_state() == "closed"
 
 
 async def test_breaker_touches_redis_only_when_used(
-    sync_redis: redis_sync.Redis, rprefix: str
+    sync_redis: redis_sync.Redis, aredis: Any, rprefix: str
 ) -> None:
     # Building an app (at import, for its OpenAPI document) must not write to Redis.
     name = f"lazy-{uuid.uuid4().hex[:6]}"
-    breaker = _breaker(sync_redis, rprefix, name)
+    breaker = _breaker(aredis, rprefix, name)
     assert list(sync_redis.scan_iter(f"{rprefix}:breaker:{name}:*")) == []
+    # A healthy call path writes nothing either (no Redis write per successful call) ...
     assert await breaker.call(working) == "ok"
+    assert list(sync_redis.scan_iter(f"{rprefix}:breaker:{name}:*")) == []
+    # ... a failure is what gets shared.
+    with pytest.raises(ConnectionError):
+        await breaker.call(failing)
     assert list(sync_redis.scan_iter(f"{rprefix}:breaker:{name}:*")) != []
 
 
-async def test_successes_reset_the_count(sync_redis: redis_sync.Redis, rprefix: str) -> None:
-    breaker = _breaker(sync_redis, rprefix, f"b-{uuid.uuid4().hex[:6]}", fail_max=2)
+async def test_successes_reset_the_count(
+    sync_redis: redis_sync.Redis, aredis: Any, rprefix: str
+) -> None:
+    breaker = _breaker(aredis, rprefix, f"b-{uuid.uuid4().hex[:6]}", fail_max=2)
     with pytest.raises(ConnectionError):
         await breaker.call(failing)
     assert await breaker.call(working) == "ok"
     with pytest.raises(ConnectionError):
         await breaker.call(failing)
-    assert breaker.state == "closed"
+    assert await breaker.current_state() == "closed"
 
 
 def _flaky_app(failures: int, status: int = 503) -> tuple[FastAPI, dict[str, int]]:
@@ -180,12 +185,12 @@ async def test_4xx_is_not_retried() -> None:
 
 
 async def test_unreachable_host_is_service_unavailable_and_opens_breaker(
-    sync_redis: redis_sync.Redis, rprefix: str
+    sync_redis: redis_sync.Redis, aredis: Any, rprefix: str
 ) -> None:
     from common_helpers import free_port
 
     breaker = _breaker(
-        sync_redis, rprefix, f"dead-{uuid.uuid4().hex[:6]}", fail_max=2, reset_timeout=60
+        aredis, rprefix, f"dead-{uuid.uuid4().hex[:6]}", fail_max=2, reset_timeout=60
     )
     base = f"http://127.0.0.1:{free_port()}"
     async with ResilientClient(
@@ -193,7 +198,7 @@ async def test_unreachable_host_is_service_unavailable_and_opens_breaker(
     ) as c:
         with pytest.raises(ServiceUnavailable):
             await c.get("/x")
-        assert breaker.state == "open"
+        assert await breaker.current_state() == "open"
         with pytest.raises(ServiceUnavailable) as info:
             await c.get("/x")
     assert info.value.code == "upstream_unavailable"

@@ -60,7 +60,7 @@ async def test_smtp_down_opens_breaker_in_app_still_works_mail_arrives_once(
 
     await worker.sender.run_once()
     # fail_max=3: three real failures open the breaker; the rest are not even tried.
-    assert worker.sender.smtp_breaker.state == "open"
+    assert await worker.sender.smtp_breaker.current_state() == "open"
     rows = await deliveries(sessionmaker, "email")
     assert sorted(r.attempts for r in rows) == [0, 0, 1, 1, 1]
     assert all(r.status == "pending" for r in rows)
@@ -85,7 +85,7 @@ async def test_smtp_down_opens_breaker_in_app_still_works_mail_arrives_once(
     msgs = smtp_sink.messages()
     assert len(msgs) == 5
     assert len({m["Message-ID"] for m in msgs}) == 5
-    assert worker.sender.smtp_breaker.state == "closed"
+    assert await worker.sender.smtp_breaker.current_state() == "closed"
     assert {r.status for r in await deliveries(sessionmaker, "email")} == {"sent"}
 
 
@@ -200,7 +200,7 @@ async def test_hung_smtp_server_times_out_and_opens_the_breaker(
     await worker.sender.run_once()
     # Three timed-out attempts open the breaker; the fourth is not tried at all.
     assert asyncio.get_running_loop().time() - started < 3
-    assert worker.sender.smtp_breaker.state == "open"
+    assert await worker.sender.smtp_breaker.current_state() == "open"
     rows = await deliveries(sessionmaker, "email")
     assert sorted(r.attempts for r in rows) == [0, 1, 1, 1]
     assert {r.last_error for r in rows if r.attempts} == {"SMTPConnectTimeoutError"}

@@ -21,6 +21,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,7 +41,7 @@ from taskflow.common.errors import (
 from taskflow.common.idempotency import IdempotentReplay, replay_handler
 from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
-from taskflow.common.redis import make_redis
+from taskflow.common.redis import make_redis, redis_unavailable
 from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier
 from taskflow.common.settings import ServiceSettings
 
@@ -232,6 +235,35 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
     return render_problem(request.url.path, exc)
 
 
+#: Seconds a client is told to wait after 503 `db_busy` (every pooled connection was taken).
+DB_BUSY_RETRY_AFTER = 2
+
+
+async def _redis_down_handler(request: Request, exc: Exception) -> Response:
+    """A route that needs Redis and did not get an answer in time: 503, never 500.
+
+    Routes that can do without Redis (caches, the breaker's shared state) catch the error
+    themselves and degrade; anything that reaches this handler fails closed.
+    """
+    log.warning(
+        "redis_unavailable", error_type=type(exc).__name__, route=_route_template(request.scope)
+    )
+    return render_problem(request.url.path, redis_unavailable())
+
+
+async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
+    """Every database connection stayed busy for `db_pool_timeout`: 503 with Retry-After."""
+    log.warning("db_pool_exhausted", route=_route_template(request.scope))
+    return render_problem(
+        request.url.path,
+        ServiceUnavailable(
+            "The service is busy; try again shortly.",
+            code="db_busy",
+            headers={"Retry-After": str(DB_BUSY_RETRY_AFTER)},
+        ),
+    )
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
@@ -384,6 +416,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(IdempotentReplay, replay_handler)
+    app.add_exception_handler(RedisConnectionError, _redis_down_handler)
+    app.add_exception_handler(RedisTimeoutError, _redis_down_handler)
+    app.add_exception_handler(PoolTimeoutError, _pool_timeout_handler)
 
     app.add_middleware(
         RequestContextMiddleware,

@@ -64,6 +64,9 @@ class ServiceSettings(BaseSettings):
 
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     redis_prefix: str = "taskflow"
+    #: Seconds to connect to Redis and to wait for each reply. Redis answers in well under a
+    #: millisecond on a healthy network, so a second means it is hung or partitioned away.
+    redis_timeout: float = Field(default=1.0, gt=0, le=30)
 
     jwks_url: str = "http://127.0.0.1:8001/api/v1/auth/.well-known/jwks.json"
     jwks_cache_ttl: float = Field(default=300.0, gt=0)

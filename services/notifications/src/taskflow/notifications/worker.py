@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
+from taskflow.common.redis import make_redis
 from taskflow.common.resilience import AsyncCircuitBreaker, ResilientClient
 from taskflow.events.consumer import Consumer, install_signal_handlers
 from taskflow.events.contracts.notifications import NotificationDeliveryFailed
@@ -57,7 +57,6 @@ class Worker:
     settings: Settings
     db: Database
     redis: Redis
-    sync_redis: SyncRedis
     ctx: Context
     consumer: Consumer
     sender: Sender
@@ -91,7 +90,6 @@ class Worker:
         if self.caldav_client is not None:
             await self.caldav_client.aclose()
         await self.redis.aclose()
-        self.sync_redis.close()
         await self.db.dispose()
 
 
@@ -102,15 +100,13 @@ def build_worker(
 ) -> Worker:
     """Wire the worker's parts (nothing connects until they run)."""
     db = Database(settings)
-    aredis = Redis.from_url(settings.redis_url.get_secret_value())
-    # pybreaker's Redis storage is synchronous: the breakers get their own client.
-    sync_redis = SyncRedis.from_url(
-        settings.redis_url.get_secret_value(), socket_timeout=2.0, socket_connect_timeout=2.0
-    )
+    # Async, with connect and read timeouts (taskflow.common.redis): the breakers share it.
+    aredis = make_redis(settings)
     ctx = Context(settings=settings, redis=aredis, clock=clock)
     smtp_breaker = AsyncCircuitBreaker(
         "smtp",
-        redis_client=sync_redis,
+        redis_client=aredis,
+        redis_timeout=settings.redis_timeout,
         prefix=settings.redis_prefix,
         fail_max=settings.breaker_fail_max,
         reset_timeout=settings.breaker_reset_timeout,
@@ -121,7 +117,8 @@ def build_worker(
     if settings.caldav_url:
         caldav_breaker = AsyncCircuitBreaker(
             "caldav",
-            redis_client=sync_redis,
+            redis_client=aredis,
+            redis_timeout=settings.redis_timeout,
             prefix=settings.redis_prefix,
             fail_max=settings.breaker_fail_max,
             reset_timeout=settings.breaker_reset_timeout,
@@ -175,7 +172,6 @@ def build_worker(
         settings=settings,
         db=db,
         redis=aredis,
-        sync_redis=sync_redis,
         ctx=ctx,
         consumer=consumer,
         sender=sender,

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis
 from fastapi import FastAPI
 
 from taskflow.common.app import create_app
@@ -59,7 +58,6 @@ def build_app(settings: Settings | None = None, key_source: KeySource | None = N
             yield
         finally:
             await app.state.directory.aclose()
-            app.state.sync_redis.close()
 
     app = create_app(
         settings,
@@ -72,9 +70,8 @@ def build_app(settings: Settings | None = None, key_source: KeySource | None = N
         # CSV imports may be larger than ordinary JSON bodies (the gateway allows the same).
         body_limits={IMPORT_PATH: settings.import_max_bytes},
     )
-    # pybreaker's Redis storage is synchronous; it gets its own (lazily connecting) client.
-    app.state.sync_redis = redis.Redis.from_url(settings.redis_url.get_secret_value())
-    app.state.directory = AuthDirectory(settings, app.state.sync_redis)
+    # The breaker's shared state goes through the app's async client (with its timeouts).
+    app.state.directory = AuthDirectory(settings, app.state.redis)
     return app
 
 

@@ -203,7 +203,10 @@ class Sender:
         async with self.sessionmaker() as session:
             down = (
                 self.caldav is None
-                or (self.caldav_breaker is not None and self.caldav_breaker.state == "open")
+                or (
+                    self.caldav_breaker is not None
+                    and await self.caldav_breaker.current_state() == "open"
+                )
                 or await repository.calendar_trouble(session, delivery.user_id, task_id)
             )
             if not down:

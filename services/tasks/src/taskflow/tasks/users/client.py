@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import redis
 from fastapi import Depends, Request
+from redis.asyncio import Redis
 
 from taskflow.common.errors import ServiceUnavailable
 from taskflow.common.resilience import AsyncCircuitBreaker, ResilientClient
@@ -47,10 +47,11 @@ def _parse(item: Any) -> RemoteUser | None:
 class AuthDirectory:
     """The users directory of auth, behind retries and a breaker named `auth`."""
 
-    def __init__(self, settings: Settings, sync_redis: redis.Redis) -> None:
+    def __init__(self, settings: Settings, redis: Redis) -> None:
         breaker = AsyncCircuitBreaker(
             "auth",
-            redis_client=sync_redis,
+            redis_client=redis,
+            redis_timeout=settings.redis_timeout,
             prefix=settings.redis_prefix,
             fail_max=settings.auth_breaker_fail_max,
             reset_timeout=settings.auth_breaker_reset_timeout,

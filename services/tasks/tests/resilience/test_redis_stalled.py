@@ -1,0 +1,151 @@
+"""A hung Redis (stalled through the TCP fault proxy) must not freeze the tasks api.
+
+The app runs in uvicorn on its own thread and event loop, as in production, so a blocking
+call inside it freezes its loop (and every route), which a client on the test's loop sees.
+Routes that do not need Redis answer within 100 ms; a create with an Idempotency-Key (which
+needs Redis to deduplicate) answers 503 `redis_unavailable` within its timeout; adding a
+member by email (through the auth breaker, whose shared state is in Redis) degrades to a
+process-local breaker and succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from taskflow.tasks.config import Settings
+from taskflow.tasks.main import build_app
+from taskflow.testing import free_port
+from taskflow.testing.faults import TcpProxy, open_proxy
+
+REDIS_TIMEOUT = 0.5
+
+
+class ServedApp:
+    """The app on uvicorn in a thread of its own (its own event loop)."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("tasks api did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+async def proxy(redis_url: str) -> AsyncIterator[TcpProxy]:
+    host_port = redis_url.split("//", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    host, port = host_port.split(":")
+    p = await open_proxy(host, int(port), connect_timeout=2)
+    try:
+        yield p
+    finally:
+        await p.close()
+
+
+@pytest.fixture
+async def served(settings: Settings, key_source: Any, proxy: TcpProxy) -> AsyncIterator[str]:
+    s = settings.model_copy(
+        update={
+            "redis_url": SecretStr(proxy.url_for(settings.redis_url.get_secret_value())),
+            "redis_timeout": REDIS_TIMEOUT,
+        }
+    )
+    runner = ServedApp(build_app(s, key_source=key_source))
+    base = await asyncio.to_thread(runner.start)
+    try:
+        yield base
+    finally:
+        # Let held bytes go (and reset what is left) before stopping the server's loop.
+        await proxy.restore()
+        await asyncio.to_thread(runner.stop)
+
+
+async def _timed(c: httpx.AsyncClient, method: str, url: str, **kw: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    resp = await c.request(method, url, **kw)
+    return time.perf_counter() - started, resp
+
+
+async def test_stalled_redis_does_not_freeze_the_api(
+    served: str, proxy: TcpProxy, make_user: Callable[..., Any], auth_double: Any
+) -> None:
+    owner = await make_user("owner")
+    colleague_id = uuid.uuid4()
+    auth_double.add(colleague_id, "colleague@example.com", "Colleague")
+    async with httpx.AsyncClient(base_url=served, timeout=10) as c:
+        r = await c.post(
+            "/api/v1/projects",
+            json={"key": "RED", "name": "Redis"},
+            headers={**owner.h, "Idempotency-Key": "warm-up"},
+        )
+        assert r.status_code == 201, r.text
+        project = r.json()["id"]
+        assert (await c.get("/api/v1/projects", headers=owner.h)).status_code == 200
+
+        await proxy.stall()
+
+        # A route whose breaker state is in Redis runs while plain reads are measured.
+        add = asyncio.create_task(
+            _timed(
+                c,
+                "POST",
+                f"/api/v1/projects/{project}/members",
+                json={"email": "colleague@example.com", "role": "member"},
+                headers=owner.h,
+            )
+        )
+        keyed = asyncio.create_task(
+            _timed(
+                c,
+                "POST",
+                "/api/v1/projects",
+                json={"key": "RED2", "name": "Second"},
+                headers={**owner.h, "Idempotency-Key": "stalled-1"},
+            )
+        )
+        await asyncio.sleep(0.05)  # both are inside the app, waiting on Redis
+        reads = []
+        for _ in range(5):
+            elapsed, resp = await _timed(c, "GET", f"/api/v1/projects/{project}", headers=owner.h)
+            assert resp.status_code == 200, resp.text
+            reads.append(elapsed)
+            await asyncio.sleep(0.05)
+        assert max(reads) < 0.1, reads
+
+        keyed_elapsed, keyed_resp = await keyed
+        assert keyed_resp.status_code == 503, keyed_resp.text
+        assert keyed_resp.headers["content-type"].startswith("application/problem+json")
+        assert keyed_resp.json()["code"] == "redis_unavailable"
+        assert int(keyed_resp.headers["Retry-After"]) >= 1
+        assert keyed_elapsed < REDIS_TIMEOUT + 1.0, keyed_elapsed
+
+        add_elapsed, add_resp = await add
+        assert add_resp.status_code == 201, add_resp.text
+        assert add_elapsed < REDIS_TIMEOUT + 1.0, add_elapsed
+
+        # Nothing was created by the refused keyed request.
+        listed = await c.get("/api/v1/projects", headers=owner.h)
+        assert [p["key"] for p in listed.json()["items"]] == ["RED"]
