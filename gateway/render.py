@@ -11,6 +11,7 @@ would make nginx start and then fail every request.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import re
 import sys
@@ -37,6 +38,9 @@ DEFAULTS = {
     "TLS_LISTEN": "8443",
     "TLS_CERT_FILE": "",
     "TLS_KEY_FILE": "",
+    # Comma-separated addresses/networks of a load balancer in front of the gateway whose
+    # X-Forwarded-For is believed (nginx realip); empty: the socket peer is the client.
+    "TRUSTED_EDGE": "",
 }
 
 TLS_BLOCK = """    server {
@@ -68,6 +72,18 @@ def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(sub, text)
 
 
+def real_ip_block(trusted_edge: str) -> str:
+    """nginx realip directives for the trusted edge; refuses what is not an address."""
+    entries = [e.strip() for e in trusted_edge.split(",") if e.strip()]
+    if not entries:
+        return "# No trusted edge (TRUSTED_EDGE): the socket peer is the client."
+    lines = []
+    for entry in entries:
+        ipaddress.ip_network(entry, strict=False)  # ValueError on a typo
+        lines.append(f"set_real_ip_from {entry};")
+    return "\n".join([*lines, "real_ip_header X-Forwarded-For;", "real_ip_recursive on;"])
+
+
 def render(out: Path, env: dict[str, str]) -> None:
     """Write nginx.conf and its includes into `out` (also the nginx prefix)."""
     out = out.resolve()
@@ -76,6 +92,7 @@ def render(out: Path, env: dict[str, str]) -> None:
         NGINX_PREFIX=str(out),
         NGINX_LOG_DIR=env.get("NGINX_LOG_DIR", str(out / "logs")),
         GATEWAY_CONF_DIR=str(out),
+        REAL_IP_FROM=real_ip_block(env.get("TRUSTED_EDGE", "")),
     )
     tls = bool(values["TLS_CERT_FILE"] and values["TLS_KEY_FILE"])
     values["TLS_SERVER_BLOCK"] = fill(TLS_BLOCK, values) if tls else "    # TLS disabled"

@@ -36,6 +36,8 @@ class Settings(ServiceSettings):
     argon2_parallelism: int = Field(default=1, ge=1, le=8)
     #: How many hashes may run at once: each holds `argon2_memory_cost_kib` of RAM and a core.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    #: How many more may wait for a slot; past that a sign-in is answered 503 at once.
+    password_hash_queue: int = Field(default=32, ge=0, le=10_000)
 
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=3600)
     #: Clock skew other services accept (must match taskflow.common's verifier leeway).
@@ -51,7 +53,9 @@ class Settings(ServiceSettings):
     pat_max_ttl_days: int = Field(default=366, ge=1)
     signing_key_cache_seconds: float = Field(default=30.0, ge=0)
 
-    # Throttling of failed logins (Redis): `free` failures, then a delay that doubles.
+    # Throttling of sign-in attempts (Redis, counted before the password is checked): `free`
+    # attempts per window are evaluated, the one that uses up the allowance locks for
+    # `base_delay`, doubling with each further attempt (docs/services/auth.md).
     throttle_account_free: int = Field(default=5, ge=1)
     throttle_ip_free: int = Field(default=20, ge=1)
     throttle_base_delay_seconds: int = Field(default=2, ge=1)
@@ -63,22 +67,14 @@ class Settings(ServiceSettings):
 
     #: Refresh cookies are `Secure`; only a plain-http dev setup may turn that off.
     cookie_secure: bool = True
-    #: Peers (IPs or CIDR networks) whose X-Forwarded-For is believed: the gateway. A request
-    #: from any other address is taken at its socket address, so a client talking to auth
-    #: directly cannot pick the IP its failed logins count against. The default covers
-    #: loopback and private networks (compose, Kubernetes); production should name the
-    #: gateway's addresses exactly. Empty: never trust the header.
-    trusted_proxies: list[str] = Field(
-        default=[
-            "127.0.0.0/8",
-            "::1/128",
-            "10.0.0.0/8",
-            "172.16.0.0/12",
-            "192.168.0.0/16",
-            "fc00::/7",
-        ],
-        max_length=64,
-    )
+    #: Peers (IPs or CIDR networks) whose X-Forwarded-For is believed: the gateway, which
+    #: sets the header to the address it was connected from (never appending a client's).
+    #: A request from any other address is taken at its socket address, so a client talking
+    #: to auth directly cannot pick the IP its attempts count against. The default is
+    #: loopback only (`make dev`); a deployment names its gateway's addresses (compose and
+    #: the Helm chart do). A whole private range is not a safe default: any pod or container
+    #: in it could then pick its IP. Empty: never trust the header.
+    trusted_proxies: list[str] = Field(default=["127.0.0.1/32", "::1/128"], max_length=64)
 
     @field_validator("key_encryption_key")
     @classmethod

@@ -99,6 +99,30 @@ async def add_challenge(session: AsyncSession, row: MfaChallenge) -> None:
     await session.flush()
 
 
+async def count_challenge_attempt(
+    session: AsyncSession, token_hash: bytes, *, max_attempts: int, now: datetime
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """Count one attempt on a live challenge, atomically; (challenge id, user id), or None
+    when the challenge is unknown, spent, expired or out of attempts.
+
+    One conditional UPDATE: parallel attempts are serialised by the row lock, so no more
+    than `max_attempts` ever get through, however many arrive at once.
+    """
+    result = await session.execute(
+        update(MfaChallenge)
+        .where(
+            MfaChallenge.token_hash == token_hash,
+            MfaChallenge.used_at.is_(None),
+            MfaChallenge.expires_at > now,
+            MfaChallenge.attempts < max_attempts,
+        )
+        .values(attempts=MfaChallenge.attempts + 1)
+        .returning(MfaChallenge.id, MfaChallenge.user_id)
+    )
+    row = result.one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def find_challenge(
     session: AsyncSession, token_hash: bytes, *, for_update: bool = False
 ) -> MfaChallenge | None:

@@ -86,25 +86,37 @@ async def login(
     password: str,
     cookie_mode: bool,
 ) -> IssuedTokens | MfaChallengeIssued:
-    """Check the password (same answer and cost for unknown emails) and start a session."""
-    await ctx.throttle.check(email, client.ip)
-    user = await users.get_by_email(db, email)
-    if user is None:
+    """Check the password (same answer and cost for unknown emails) and start a session.
+
+    The attempt is counted before the password is looked at (see `throttle`), and no
+    database connection is held while the password is hashed: the account is read on a
+    connection returned at once, and the request's own session first touches the database
+    after the hash. A burst of sign-ins then waits for the hasher, not for the pool.
+    """
+    await ctx.throttle.reserve(email, client.ip)
+    async with ctx.sessionmaker() as lookup:
+        found = await users.get_by_email(lookup, email)
+    new_hash: str | None = None
+    if found is None:
         await ctx.hasher.verify_dummy(password)
         ok, reason = False, "unknown_email"
     else:
-        ok = await ctx.hasher.verify(user.password_hash, password)
+        ok = await ctx.hasher.verify(found.password_hash, password)
         reason = "bad_password" if not ok else "inactive"
-        ok = ok and user.is_active
+        ok = ok and found.is_active
+        if ok and ctx.hasher.needs_rehash(found.password_hash):
+            new_hash = await ctx.hasher.hash(password)
     if not ok:
-        await ctx.throttle.record_failure(email, client.ip)
-        await _login_failed(ctx, user, email, client, reason)
-        log.info("login_failed", reason=reason, user_id=str(user.id) if user else None)
+        await _login_failed(ctx, found, email, client, reason)
+        log.info("login_failed", reason=reason, user_id=str(found.id) if found else None)
         raise InvalidCredentials()
-    assert user is not None
-    await ctx.throttle.reset_account(email)
-    if ctx.hasher.needs_rehash(user.password_hash):
-        user.password_hash = await ctx.hasher.hash(password)
+    assert found is not None
+    user = await users.get(db, found.id)
+    if user is None or not user.is_active or user.password_hash != found.password_hash:
+        raise InvalidCredentials()  # changed while the password was being checked
+    await ctx.throttle.succeeded(email, client.ip)
+    if new_hash is not None:
+        user.password_hash = new_hash
         log.info("password_rehashed", user_id=str(user.id))
     if user.mfa_enabled:
         return await _issue_challenge(db, ctx, user, cookie_mode)
@@ -132,43 +144,46 @@ async def _issue_challenge(
 async def login_mfa(
     db: AsyncSession, ctx: AuthContext, client: ClientInfo, *, mfa_token: str, code: str
 ) -> IssuedTokens:
-    """Finish a sign-in with a TOTP or recovery code; the challenge is single use."""
-    challenge = await repository.find_challenge(db, token_hash(mfa_token))
-    now = utcnow()
+    """Finish a sign-in with a TOTP or recovery code; the challenge is single use.
+
+    The attempt is counted on the challenge first (one conditional UPDATE, committed on its
+    own) and then in the MFA throttle, and only then is the code looked at: however many
+    guesses arrive at once, at most `mfa_challenge_max_attempts` of them are evaluated.
+    """
+    hashed = token_hash(mfa_token)
+    counted: tuple[uuid.UUID, uuid.UUID] | None = None
+
+    async def count_attempt(session: AsyncSession) -> None:
+        nonlocal counted
+        counted = await repository.count_challenge_attempt(
+            session, hashed, max_attempts=ctx.settings.mfa_challenge_max_attempts, now=utcnow()
+        )
+
+    await _security_write(ctx, count_attempt)
+    if counted is None:
+        raise InvalidMfaCode()
+    challenge_id, user_id = counted
+    await ctx.mfa_throttle.reserve(str(user_id), client.ip)
+    challenge = await repository.find_challenge(db, hashed)
+    user = await users.get(db, user_id)
     if (
         challenge is None
-        or challenge.used_at is not None
-        or challenge.expires_at <= now
-        or challenge.attempts >= ctx.settings.mfa_challenge_max_attempts
+        or user is None
+        or not user.is_active
+        or not user.mfa_enabled
+        or not await verify_second_factor(db, ctx, user, code)
     ):
-        raise InvalidMfaCode()
-    user = await users.get(db, challenge.user_id)
-    if user is None or not user.is_active or not user.mfa_enabled:
-        raise InvalidMfaCode()
-    await ctx.mfa_throttle.check(str(user.id), client.ip)
-    if not await verify_second_factor(db, ctx, user, code):
-        challenge_id = challenge.id
-
-        async def count_attempt(session: AsyncSession) -> None:
-            await session.execute(
-                update(MfaChallenge)
-                .where(MfaChallenge.id == challenge_id)
-                .values(attempts=MfaChallenge.attempts + 1)
-            )
-
-        await _security_write(ctx, count_attempt)
-        await ctx.mfa_throttle.record_failure(str(user.id), client.ip)
-        await _login_failed(ctx, user, user.email, client, "bad_mfa_code")
+        await _login_failed(ctx, user, user.email if user else "", client, "bad_mfa_code")
         raise InvalidMfaCode()
     result = await db.execute(
         update(MfaChallenge)
-        .where(MfaChallenge.id == challenge.id, MfaChallenge.used_at.is_(None))
-        .values(used_at=now)
+        .where(MfaChallenge.id == challenge_id, MfaChallenge.used_at.is_(None))
+        .values(used_at=utcnow())
         .returning(MfaChallenge.id)
     )
     if result.scalar_one_or_none() is None:
         raise InvalidMfaCode()  # spent by a concurrent request
-    await ctx.mfa_throttle.reset_account(str(user.id))
+    await ctx.mfa_throttle.succeeded(str(user.id), client.ip)
     return await start_session(db, ctx, user, client, cookie_mode=challenge.cookie_mode, mfa=True)
 
 
