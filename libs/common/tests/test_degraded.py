@@ -1,0 +1,97 @@
+"""What a route answers when a shared resource is exhausted or silent: 503, never 500.
+
+A full database pool answers 503 `db_busy` with Retry-After; a Redis that does not answer
+(stalled through the TCP fault proxy) answers 503 `redis_unavailable` within the client's
+timeout, and routes that do not touch Redis keep answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import text
+
+from taskflow.common.db import SessionDep
+from taskflow.common.settings import ServiceSettings
+from taskflow.testing.faults import TcpProxy, open_proxy
+
+router = APIRouter()
+
+
+@router.get("/db")
+async def uses_db(db: SessionDep) -> dict[str, int]:
+    return {"one": int((await db.execute(text("SELECT 1"))).scalar_one())}
+
+
+@router.get("/redis")
+async def uses_redis(request: Request) -> dict[str, bool]:
+    return {"seen": bool(await request.app.state.redis.get("tf:anything"))}
+
+
+@router.get("/plain")
+async def plain() -> dict[str, bool]:
+    return {"ok": True}
+
+
+async def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+async def test_full_pool_is_503_with_retry_after(
+    make_app: Callable[..., FastAPI], settings: ServiceSettings
+) -> None:
+    s = settings.model_copy(
+        update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.3}
+    )
+    app = make_app(router, settings=s)
+    async with app.state.db.engine.connect() as held:  # the only connection, taken
+        await held.execute(text("SELECT 1"))
+        async with await _client(app) as c:
+            r = await c.get("/db")
+    assert r.status_code == 503, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "db_busy"
+    assert int(r.headers["retry-after"]) >= 1
+    async with await _client(app) as c:
+        assert (await c.get("/db")).json() == {"one": 1}  # and it recovers
+
+
+@pytest.fixture
+async def redis_proxy() -> AsyncIterator[TcpProxy]:
+    proxy = await open_proxy("127.0.0.1", 6379, connect_timeout=2)
+    try:
+        yield proxy
+    finally:
+        await proxy.close()
+
+
+async def test_silent_redis_is_503_within_the_timeout(
+    make_app: Callable[..., FastAPI], settings: ServiceSettings, redis_proxy: TcpProxy
+) -> None:
+    s = settings.model_copy(
+        update={
+            "redis_url": type(settings.redis_url)(redis_proxy.url_for("redis://127.0.0.1:6379/0")),
+            "redis_timeout": 0.3,
+        }
+    )
+    app = make_app(router, settings=s)
+    async with await _client(app) as c:
+        assert (await c.get("/redis")).status_code == 200  # connected through the proxy
+        await redis_proxy.stall()
+        started = time.perf_counter()
+        slow = asyncio.create_task(c.get("/redis"))
+        await asyncio.sleep(0.02)
+        plain_started = time.perf_counter()
+        assert (await c.get("/plain")).status_code == 200
+        assert time.perf_counter() - plain_started < 0.1
+        r = await slow
+        elapsed = time.perf_counter() - started
+    assert r.status_code == 503, r.text
+    assert r.json()["code"] == "redis_unavailable"
+    assert int(r.headers["retry-after"]) >= 1
+    assert elapsed < 0.3 + 0.7, elapsed
