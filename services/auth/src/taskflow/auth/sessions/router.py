@@ -27,7 +27,14 @@ from taskflow.auth.sessions.schemas import (
     TokenPair,
 )
 from taskflow.common.db import SessionDep
-from taskflow.common.errors import InvalidToken, NotFound, TooManyRequests, Unprocessable, errors
+from taskflow.common.errors import (
+    InvalidToken,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unprocessable,
+    errors,
+)
 
 router = APIRouter(prefix="/api/v1/auth", tags=["sessions"])
 
@@ -51,7 +58,7 @@ def _pair(issued: service.IssuedTokens, response: Response, ctx: Ctx) -> TokenPa
     "/login",
     operation_id="auth_login",
     response_model=TokenPair | MfaRequired,
-    responses=errors(InvalidCredentials, TooManyRequests, Unprocessable),
+    responses=errors(InvalidCredentials, TooManyRequests, Unprocessable, ServiceUnavailable),
 )
 async def login(
     body: LoginRequest,
@@ -76,7 +83,7 @@ async def login(
     "/login/mfa",
     operation_id="auth_login_mfa",
     response_model=TokenPair,
-    responses=errors(InvalidMfaCode, TooManyRequests, Unprocessable),
+    responses=errors(InvalidMfaCode, TooManyRequests, Unprocessable, ServiceUnavailable),
 )
 async def login_mfa(
     body: MfaLoginRequest, response: Response, db: SessionDep, ctx: Ctx, client: Client
