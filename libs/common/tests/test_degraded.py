@@ -86,9 +86,14 @@ async def test_silent_redis_is_503_within_the_timeout(
         started = time.perf_counter()
         slow = asyncio.create_task(c.get("/redis"))
         await asyncio.sleep(0.02)
-        plain_started = time.perf_counter()
-        assert (await c.get("/plain")).status_code == 200
-        assert time.perf_counter() - plain_started < 0.1
+        reads = []
+        for _ in range(3):
+            plain_started = time.perf_counter()
+            assert (await c.get("/plain")).status_code == 200
+            reads.append(time.perf_counter() - plain_started)
+        # Typical read under 100 ms (the machine is shared), none waiting for Redis.
+        assert sorted(reads)[1] < 0.1, reads
+        assert max(reads) < 0.25, reads
         r = await slow
         elapsed = time.perf_counter() - started
     assert r.status_code == 503, r.text

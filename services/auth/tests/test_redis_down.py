@@ -42,10 +42,15 @@ async def test_sign_in_fails_closed_and_other_routes_answer(
             started = time.perf_counter()
             pending = asyncio.create_task(c.post("/api/v1/auth/login", json=login))
             await asyncio.sleep(0.02)
-            jwks_started = time.perf_counter()
-            jwks = await c.get("/api/v1/auth/.well-known/jwks.json")
-            assert jwks.status_code == 200
-            assert time.perf_counter() - jwks_started < 0.1
+            reads = []
+            for _ in range(3):
+                jwks_started = time.perf_counter()
+                jwks = await c.get("/api/v1/auth/.well-known/jwks.json")
+                assert jwks.status_code == 200
+                reads.append(time.perf_counter() - jwks_started)
+            # Typical read under 100 ms (the machine is shared), none waiting for Redis.
+            assert sorted(reads)[1] < 0.1, reads
+            assert max(reads) < TIMEOUT * 0.8, reads
             r = await pending
             elapsed = time.perf_counter() - started
             assert r.status_code == 503, r.text
