@@ -100,3 +100,45 @@ async def test_silent_redis_is_503_within_the_timeout(
     assert r.json()["code"] == "redis_unavailable"
     assert int(r.headers["retry-after"]) >= 1
     assert elapsed < 0.3 + 0.7, elapsed
+
+
+async def test_breaker_degrades_to_local_state_while_redis_is_silent(
+    redis_proxy: TcpProxy, rprefix: str
+) -> None:
+    """The breaker's shared state is in Redis; a silent Redis costs one timeout, then the
+    breaker runs on a state of its own (it still opens) until Redis answers again."""
+    from redis.asyncio import Redis
+
+    from taskflow.common.resilience import AsyncCircuitBreaker, CircuitBreakerError
+
+    client = Redis.from_url(
+        redis_proxy.url_for("redis://127.0.0.1:6379/0"), socket_timeout=5, socket_connect_timeout=5
+    )
+    breaker = AsyncCircuitBreaker(
+        "silent", redis_client=client, prefix=rprefix, fail_max=2, reset_timeout=60,
+        redis_timeout=0.3, local_fallback_seconds=30,
+    )  # fmt: skip
+
+    async def ok() -> str:
+        return "ok"
+
+    async def down() -> None:
+        raise ConnectionError("upstream down")
+
+    try:
+        assert await breaker.call(ok) == "ok"
+        await redis_proxy.stall()
+        started = time.perf_counter()
+        assert await breaker.call(ok) == "ok"  # one Redis timeout, then local state
+        assert time.perf_counter() - started < 0.3 + 0.5
+        started = time.perf_counter()
+        for _ in range(2):
+            with pytest.raises(ConnectionError):
+                await breaker.call(down)
+        with pytest.raises(CircuitBreakerError):
+            await breaker.call(ok)  # opened locally
+        assert await breaker.current_state() == "open"
+        assert time.perf_counter() - started < 0.3  # not one more Redis timeout
+    finally:
+        await redis_proxy.restore()
+        await client.aclose()
