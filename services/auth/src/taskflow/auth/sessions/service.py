@@ -166,14 +166,10 @@ async def login_mfa(
     await ctx.mfa_throttle.reserve(str(user_id), client.ip)
     challenge = await repository.find_challenge(db, hashed)
     user = await users.get(db, user_id)
-    if (
-        challenge is None
-        or user is None
-        or not user.is_active
-        or not user.mfa_enabled
-        or not await verify_second_factor(db, ctx, user, code)
-    ):
-        await _login_failed(ctx, user, user.email if user else "", client, "bad_mfa_code")
+    if challenge is None or user is None or not user.is_active or not user.mfa_enabled:
+        raise InvalidMfaCode()
+    if not await verify_second_factor(db, ctx, user, code):
+        await _login_failed(ctx, user, user.email, client, "bad_mfa_code")
         raise InvalidMfaCode()
     result = await db.execute(
         update(MfaChallenge)
