@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -36,6 +36,7 @@ from taskflow.common.errors import (
     problem_type,
 )
 from taskflow.common.idempotency import IdempotentReplay, replay_handler
+from taskflow.common.inputs import guard_input
 from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
 from taskflow.common.redis import make_redis
@@ -370,6 +371,8 @@ def create_app(
         description=description,
         lifespan=app_lifespan,
         openapi_tags=openapi_tags,
+        # Every route, before its own dependencies: no unstorable string reaches a query.
+        dependencies=[Depends(guard_input)],
     )
     app.state.settings = settings
     app.state.db = db
