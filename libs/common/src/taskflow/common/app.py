@@ -41,6 +41,7 @@ from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
 from taskflow.common.redis import make_redis
 from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier
+from taskflow.common.security_events import request_security_event
 from taskflow.common.settings import ServiceSettings
 
 log = get_logger("taskflow.app")
@@ -230,6 +231,8 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     if exc.status_code >= 500:
         log.warning("problem", problem_code=exc.code, status=exc.status_code)
+    if exc.status_code == 403:
+        request_security_event(request, "access_denied", outcome="denied", reason=exc.code)
     return render_problem(request.url.path, exc)
 
 
@@ -259,6 +262,8 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    if exc.status_code == 403:
+        request_security_event(request, "access_denied", outcome="denied", reason=code)
     detail = exc.detail if isinstance(exc.detail, str) else None
     title = detail or code.replace("_", " ").capitalize()
     body: dict[str, Any] = {
