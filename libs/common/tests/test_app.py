@@ -370,3 +370,13 @@ async def test_json_route_sent_another_media_type_is_415(
         for ok in ("application/json; charset=utf-8", "application/merge-patch+json"):
             resp = await c.post("/notes", content=b'{"title": "x"}', headers={"content-type": ok})
             assert resp.status_code == 200, (ok, resp.text)
+
+
+async def test_no_interactive_docs_in_production(make_app: AppFactory, settings: Any) -> None:
+    app = make_app(router, settings=settings.model_copy(update={"environment": "production"}))
+    async with client_for(app) as c:
+        for path in ("/docs", "/redoc"):
+            assert (await c.get(path)).status_code == 404
+    dev = make_app(router)
+    async with client_for(dev) as c:
+        assert (await c.get("/docs")).status_code == 200

@@ -376,6 +376,10 @@ def create_app(
         description=description,
         lifespan=app_lifespan,
         openapi_tags=openapi_tags,
+        # No interactive docs in production (the gateway does not serve them either); the
+        # OpenAPI document stays for internal tooling, behind the gateway.
+        docs_url=None if settings.environment == "production" else "/docs",
+        redoc_url=None if settings.environment == "production" else "/redoc",
         # Every route, before its own dependencies: no unstorable string reaches a query.
         dependencies=[Depends(guard_input)],
     )
