@@ -482,10 +482,12 @@ def _notifications(system: System) -> dict[str, str]:
 
 def _audit(system: System) -> dict[str, str]:
     db = system.backing.database
-    # Three roles on purpose (docs/services/audit.md): the api only reads.
+    # Four roles on purpose (docs/services/audit.md): the api only reads, the consumer only
+    # appends, only migrations own the schema.
     return {
         "AUDIT_DATABASE_URL": db.url_for("taskflow_audit_api"),
-        "AUDIT_WORKER_DATABASE_URL": db.url_for("taskflow_audit"),
+        "AUDIT_WORKER_DATABASE_URL": db.url_for("taskflow_audit_writer"),
+        "AUDIT_MIGRATION_DATABASE_URL": db.url_for("taskflow_audit"),
         "AUDIT_RETENTION_DATABASE_URL": db.url_for("taskflow_audit_retention"),
         "AUDIT_BATCH_WAIT_SECONDS": "0.02",
     }

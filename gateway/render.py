@@ -57,6 +57,28 @@ TLS_BLOCK = """    server {
     }
 """
 
+_SERVICES = ("auth", "tasks", "notifications", "audit", "reporting")
+API_DOCS_BLOCK = "\n".join(
+    [
+        "location = /api/docs {",
+        "    default_type text/html;",
+        "    alias ${GATEWAY_HTML_DIR}/apis.html;",
+        "}",
+        *(
+            f"location = /api/openapi/{s}.json "
+            f"{{ proxy_pass http://tf_{s}_upstream/openapi.json; }}"
+            for s in _SERVICES
+        ),
+    ]
+)
+
+
+def environment(env: dict[str, str]) -> str:
+    """`GATEWAY_ENVIRONMENT`, else the shared `TASKFLOW_ENVIRONMENT`, else development."""
+    value = env.get("GATEWAY_ENVIRONMENT") or env.get("TASKFLOW_ENVIRONMENT") or "development"
+    return value.strip().lower()
+
+
 HSTS = 'add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;'
 
 
@@ -93,6 +115,10 @@ def render(out: Path, env: dict[str, str]) -> None:
         NGINX_LOG_DIR=env.get("NGINX_LOG_DIR", str(out / "logs")),
         GATEWAY_CONF_DIR=str(out),
         REAL_IP_FROM=real_ip_block(env.get("TRUSTED_EDGE", "")),
+    )
+    production = environment(env) == "production"
+    values["API_DOCS_LOCATIONS"] = (
+        "# API docs are not served in production" if production else fill(API_DOCS_BLOCK, values)
     )
     tls = bool(values["TLS_CERT_FILE"] and values["TLS_KEY_FILE"])
     values["TLS_SERVER_BLOCK"] = fill(TLS_BLOCK, values) if tls else "    # TLS disabled"

@@ -14,7 +14,7 @@ BEGIN
     FOREACH r IN ARRAY ARRAY[
         'taskflow_auth', 'taskflow_tasks', 'taskflow_notifications',
         'taskflow_audit', 'taskflow_audit_api', 'taskflow_audit_retention',
-        'taskflow_reporting'
+        'taskflow_audit_writer', 'taskflow_reporting'
     ] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
             EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE', r);
@@ -32,7 +32,8 @@ BEGIN
     EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());
     EXECUTE format(
         'GRANT CONNECT ON DATABASE %I TO taskflow_auth, taskflow_tasks, taskflow_notifications, '
-        'taskflow_audit, taskflow_audit_api, taskflow_audit_retention, taskflow_reporting',
+        'taskflow_audit, taskflow_audit_api, taskflow_audit_retention, taskflow_audit_writer, '
+        'taskflow_reporting',
         current_database());
 END
 $$;
@@ -50,9 +51,11 @@ ALTER ROLE taskflow_notifications SET search_path = notifications;
 ALTER ROLE taskflow_audit SET search_path = audit;
 ALTER ROLE taskflow_audit_api SET search_path = audit;
 ALTER ROLE taskflow_audit_retention SET search_path = audit;
+ALTER ROLE taskflow_audit_writer SET search_path = audit;
 ALTER ROLE taskflow_reporting SET search_path = reporting;
 
--- The audit log is read by its api through a read-only role and trimmed only by the
--- retention job's role; the owner (taskflow_audit, used by migrations and the consumer)
--- grants them what they need in its migrations (ALTER DEFAULT PRIVILEGES there).
-GRANT USAGE ON SCHEMA audit TO taskflow_audit_api, taskflow_audit_retention;
+-- The audit log is read by its api through a read-only role, appended to by the consumer's
+-- role (taskflow_audit_writer: INSERT/SELECT on the log, never its owner, so it cannot drop
+-- the append-only triggers) and trimmed only by the retention job's role. The owner
+-- (taskflow_audit) runs migrations only, and grants the others what they need there.
+GRANT USAGE ON SCHEMA audit TO taskflow_audit_api, taskflow_audit_retention, taskflow_audit_writer;

@@ -309,3 +309,74 @@ def test_openapi_cli_writes_sorted_json(tmp_path: Any) -> None:
     doc = json.loads(text)
     assert text == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     assert list(doc["paths"]) == ["/a", "/b"]
+
+
+class Note(BaseModel):
+    title: str
+    tags: list[str] = []
+    extra: dict[str, Any] = {}
+
+
+notes = APIRouter()
+
+
+@notes.post("/notes")
+async def add_note(note: Note, q: str | None = None) -> dict[str, Any]:
+    """Take a note (stores nothing: the guard must refuse before any store could fail)."""
+    return {"ok": True}
+
+
+@pytest.mark.parametrize(
+    ("body", "query", "loc"),
+    [
+        ({"title": "a\u0000b"}, "", ["body", "title"]),
+        ({"title": "ok", "tags": ["x", "\u0000"]}, "", ["body", "tags", 1]),
+        (
+            {"title": "ok", "extra": {"deep": [{"k": "\ud800"}]}},
+            "",
+            ["body", "extra", "deep", 0, "k"],
+        ),
+        ({"title": "ok", "extra": {"k\u0000": 1}}, "", ["body", "extra", "k\ufffd"]),
+        ({"title": "ok"}, "?q=a%00", ["query", "q"]),
+    ],
+)
+async def test_unstorable_strings_are_422_naming_the_field(
+    make_app: AppFactory, body: dict[str, Any], query: str, loc: list[Any]
+) -> None:
+    """NUL (PostgreSQL text refuses it) and lone surrogates (UTF-8 cannot encode them)."""
+    app = make_app(notes)
+    raw = json.dumps(body).encode()  # ensure_ascii: the escapes travel as \\u0000 / \\ud800
+    async with client_for(app) as c:
+        resp = await c.post(
+            f"/notes{query}", content=raw, headers={"content-type": "application/json"}
+        )
+    problem = _problem(resp, 422, "validation_error")
+    assert [e["loc"] for e in problem["errors"]] == [loc]
+    assert problem["errors"][0]["type"] == "string_unstorable_character"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "text/json"]
+)
+async def test_json_route_sent_another_media_type_is_415(
+    make_app: AppFactory, content_type: str
+) -> None:
+    app = make_app(notes)
+    async with client_for(app) as c:
+        resp = await c.post(
+            "/notes", content=b'{"title": "x"}', headers={"content-type": content_type}
+        )
+        _problem(resp, 415, "unsupported_media_type")
+        for ok in ("application/json; charset=utf-8", "application/merge-patch+json"):
+            resp = await c.post("/notes", content=b'{"title": "x"}', headers={"content-type": ok})
+            assert resp.status_code == 200, (ok, resp.text)
+
+
+async def test_no_interactive_docs_in_production(make_app: AppFactory, settings: Any) -> None:
+    app = make_app(router, settings=settings.model_copy(update={"environment": "production"}))
+    async with client_for(app) as c:
+        for path in ("/docs", "/redoc"):
+            assert (await c.get(path)).status_code == 404
+    dev = make_app(router)
+    async with client_for(dev) as c:
+        assert (await c.get("/docs")).status_code == 200

@@ -55,3 +55,42 @@ def test_secrets_never_in_repr_or_safe_dump() -> None:
     assert "topsecretvalue" not in str(dump)
     assert dump["database_url"] == "postgresql+asyncpg://u:***@db/x"
     assert dump["signing_secret"] == "***"
+
+
+REAL = {
+    "signing_secret": "a-real-long-random-value",
+    "amqp_url": "amqp://tasks:Zq8x1@mq:5672/",
+    "redis_url": "redis://:Pq9s2@cache:6379/0",
+    "database_url": "postgresql+asyncpg://taskflow_tasks:Xy7w3@db/taskflow",
+}
+
+
+def test_one_switch_puts_every_service_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`TASKFLOW_ENVIRONMENT` (what the compose file sets) reaches every service's settings."""
+    monkeypatch.setenv("TASKFLOW_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="signing_secret"):
+        TasksSettings()
+    assert TasksSettings(**REAL).environment == "production"
+    # A service's own variable still decides for that service.
+    monkeypatch.setenv("TFCTEST_ENVIRONMENT", "development")
+    assert TasksSettings().environment == "development"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("signing_secret", "dev-calendar-password"),
+        ("signing_secret", "example-signing-key"),
+        ("signing_secret", "please-change-me-now"),
+        ("signing_secret", "correct-horse-battery-admin"),
+        ("database_url", "postgresql+asyncpg://taskflow_tasks:dev-password@db/taskflow"),
+        ("amqp_url", "amqp://tasks:changeme@mq:5672/"),
+    ],
+)
+def test_production_refuses_development_secrets(field: str, value: str) -> None:
+    """Values copied from `.env.example`, the demo seed or the docs never go live."""
+    with pytest.raises(ValidationError) as info:
+        TasksSettings(environment="production", **{**REAL, field: value})
+    assert field in str(info.value)
+    assert value not in str(info.value)
+    assert TasksSettings(environment="development", **{**REAL, field: value})

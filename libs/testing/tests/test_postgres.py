@@ -71,7 +71,7 @@ async def test_each_role_creates_only_in_its_own_schema(
 
 
 async def test_audit_readers_cannot_create_in_audit(test_database: FreshDatabase) -> None:
-    for role in ("taskflow_audit_api", "taskflow_audit_retention"):
+    for role in ("taskflow_audit_api", "taskflow_audit_retention", "taskflow_audit_writer"):
         conn = await asyncpg.connect(test_database.dsn_for(role))
         try:
             with pytest.raises(asyncpg.InsufficientPrivilegeError):

@@ -35,6 +35,12 @@ def api_url(owner_url: str, test_database: Any) -> str:
 
 
 @pytest.fixture(scope="session")
+def writer_url(owner_url: str, test_database: Any) -> str:
+    """The consumer's role: appends, never owns."""
+    return str(test_database.url_for("taskflow_audit_writer"))
+
+
+@pytest.fixture(scope="session")
 def retention_url(owner_url: str, test_database: Any) -> str:
     return str(test_database.url_for("taskflow_audit_retention"))
 
@@ -144,6 +150,7 @@ def h() -> SimpleNamespace:
 def settings(
     api_url: str,
     owner_url: str,
+    writer_url: str,
     retention_url: str,
     amqp_url: str,
     redis_url: str,
@@ -154,7 +161,8 @@ def settings(
 
     return Settings(
         database_url=api_url,
-        worker_database_url=owner_url,
+        worker_database_url=writer_url,
+        migration_database_url=owner_url,
         retention_database_url=retention_url,
         amqp_url=amqp_url,
         redis_url=redis_url,

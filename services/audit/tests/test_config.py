@@ -10,7 +10,8 @@ from taskflow.audit.config import Settings
 def test_roles_by_default() -> None:
     s = Settings()
     assert "taskflow_audit_api@" in s.database_url.get_secret_value()
-    assert "taskflow_audit@" in s.worker_database_url.get_secret_value()
+    assert "taskflow_audit_writer@" in s.worker_database_url.get_secret_value()
+    assert "taskflow_audit@" in s.migration_database_url.get_secret_value()
     assert "taskflow_audit_retention@" in s.retention_database_url.get_secret_value()
     assert s.redaction.paths_for("user.password_reset_requested") == [
         ("reset_url",),

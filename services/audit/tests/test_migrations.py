@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from taskflow.audit.chain.append import NewEntry, append
 
@@ -43,11 +44,77 @@ async def _seed(owner_engine: AsyncEngine, n: int = 3) -> None:
     ],
 )
 async def test_owner_cannot_rewrite(owner_engine: AsyncEngine, sql: str) -> None:
-    """The owner (the consumer's role) can append but never change or remove."""
+    """The owner (migrations) can append but never change or remove."""
     await _seed(owner_engine)
     with pytest.raises(DBAPIError):
         async with owner_engine.begin() as conn:
             await conn.execute(text(sql))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DROP TRIGGER entries_append_only ON audit.entries",
+        "ALTER TABLE audit.entries DISABLE TRIGGER entries_append_only",
+        "ALTER TABLE audit.entries DISABLE TRIGGER ALL",
+        "DROP FUNCTION audit.refuse_rewrite() CASCADE",
+        "CREATE OR REPLACE FUNCTION audit.refuse_rewrite() RETURNS trigger"
+        " LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "DROP TABLE audit.entries",
+        "CREATE TABLE audit.probe (id int)",
+        "UPDATE audit.entries SET type = 'x'",
+        "DELETE FROM audit.entries",
+        "TRUNCATE audit.entries",
+        "UPDATE audit.chain_head SET last_seq = 0",
+        "DELETE FROM audit.purges",
+    ],
+)
+async def test_the_consumers_role_cannot_lift_append_only(
+    settings: Any, test_database: Any, owner_engine: AsyncEngine, sql: str
+) -> None:
+    """The worker's configured role is not the owner: it cannot drop or disable the triggers,
+    nor UPDATE/DELETE entries, whatever it tries."""
+    await _seed(owner_engine)
+    role = make_url(settings.worker_database_url.get_secret_value()).username
+    async with owner_engine.connect() as conn:
+        owner = await conn.scalar(
+            text("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'audit'")
+        )
+    assert role != owner
+    writer = create_async_engine(test_database.url_for(role), pool_size=1)
+    try:
+        with pytest.raises(DBAPIError) as info:
+            async with writer.begin() as conn:
+                await conn.execute(text(sql))
+        # insufficient_privilege: not the owner, no grant, or the trigger's refusal.
+        assert getattr(info.value.orig, "sqlstate", None) == "42501", info.value
+        # Granting itself what it lacks does nothing: only the owner can grant.
+        async with writer.begin() as conn:
+            await conn.execute(text("GRANT UPDATE, DELETE ON audit.entries TO CURRENT_USER"))
+        with pytest.raises(DBAPIError):
+            async with writer.begin() as conn:
+                await conn.execute(text("DELETE FROM audit.entries"))
+    finally:
+        await writer.dispose()
+    async with owner_engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM audit.entries")) == 3
+
+
+async def test_the_consumers_role_can_append(settings: Any, test_database: Any) -> None:
+    """What the consumer does (append, trim its inbox) works as its own role."""
+    writer = create_async_engine(settings.worker_database_url.get_secret_value(), pool_size=1)
+    try:
+        async with writer.begin() as conn:
+            appended = await append(conn, [_item(i) for i in range(2)])
+            await conn.execute(
+                text("INSERT INTO audit.inbox (event_id, queue) VALUES (gen_random_uuid(), 'q')")
+            )
+            await conn.execute(text("DELETE FROM audit.inbox WHERE queue = 'q'"))
+        assert appended is not None
+        async with writer.connect() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM audit.entries")) == 2
+    finally:
+        await writer.dispose()
 
 
 @pytest.mark.parametrize(

@@ -99,3 +99,24 @@ async def test_two_concurrent_first_starts_make_one_key(auth_engine: Any, app: A
     kids = await asyncio.gather(start(), start())
     assert kids[0] == kids[1]
     ctx.minter.forget()
+
+
+async def test_a_fresh_system_publishes_its_key_before_the_first_sign_in(
+    api: Api, auth_engine: Any, app: Any
+) -> None:
+    """A verifier that fetches the JWKS before anyone signed in must get the key it will need."""
+    async with auth_engine.begin() as conn:
+        # As good as a fresh system: nothing published (every key long retired).
+        await conn.execute(
+            text(
+                "UPDATE auth.signing_keys SET rotated_at = now() - interval '2 days', "
+                "retire_after = now() - interval '1 day'"
+            )
+        )
+    app.state.auth.minter.forget()
+    r = await api.client.get("/api/v1/auth/.well-known/jwks.json")
+    assert r.status_code == 200
+    early = {k["kid"] for k in r.json()["keys"]}
+    assert len(early) == 1
+    _, pair = await api.signed_in()
+    assert jwt.get_unverified_header(pair["access_token"])["kid"] in early

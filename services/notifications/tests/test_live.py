@@ -189,6 +189,49 @@ async def test_resume_replays_what_was_missed(
         await ws.close()
 
 
+async def test_resume_is_rate_limited_per_connection(
+    replicas: Any, apply: Any, mint_token: Any, settings: Any
+) -> None:
+    """A socket looping `resume` gets refused before the query; another socket is unaffected."""
+    a, _ = replicas
+    alice = uid()
+    await apply(user(alice))
+    since = "2000-01-01T00:00:00+00:00"
+    ws = await _open(a.url, mint_token(str(alice)))
+    other = await _open(a.url, mint_token(str(alice)))
+    try:
+        for _ in range(settings.ws_resume_burst):
+            await ws.send(json.dumps({"type": "resume", "since": since}))
+            await _next(ws, "resumed")
+        await ws.send(json.dumps({"type": "resume", "since": since}))
+        refused = await _next(ws, "error")
+        assert refused["code"] == "rate_limited"
+        assert 1 <= refused["retry_after"] <= settings.ws_resume_interval
+        # The socket stays usable, and the limit is this socket's, not the user's.
+        await ws.send(json.dumps({"type": "ping"}))
+        await _next(ws, "pong")
+        await other.send(json.dumps({"type": "resume", "since": since}))
+        await _next(other, "resumed")
+    finally:
+        await ws.close()
+        await other.close()
+
+
+def test_token_bucket_refills_one_per_interval() -> None:
+    from taskflow.notifications.live.throttle import TokenBucket
+
+    now = [0.0]
+    bucket = TokenBucket(2, 10.0, clock=lambda: now[0])
+    assert [bucket.take(), bucket.take(), bucket.take()] == [True, True, False]
+    assert bucket.retry_after() == pytest.approx(10.0)
+    now[0] = 9.9
+    assert not bucket.take()
+    now[0] = 10.0
+    assert bucket.take()
+    now[0] = 1000.0
+    assert [bucket.take(), bucket.take(), bucket.take()] == [True, True, False]
+
+
 async def _drain_until_closed(ws: Any) -> None:
     while True:
         await asyncio.wait_for(ws.recv(), 5)

@@ -142,6 +142,55 @@ async def test_after_completion_counts_from_completion(
         assert (nxt.series_id, nxt.occurrence_index) == (uuid.UUID(t["id"]), 1)
 
 
+@pytest.mark.parametrize(
+    ("rule", "tz", "due", "completed", "expected"),
+    [
+        # Daily, finished the afternoon before it was due: not again on the due date.
+        (
+            "FREQ=DAILY",
+            "UTC",
+            "2026-01-10T09:00:00Z",
+            "2026-01-09T15:00:00Z",
+            "2026-01-11T09:00:00+00:00",
+        ),
+        # Weekly on Mondays, finished on the Friday before: the Monday after, not that Monday.
+        (
+            "FREQ=WEEKLY;BYDAY=MO",
+            "UTC",
+            "2026-01-12T09:00:00Z",
+            "2026-01-09T10:00:00Z",
+            "2026-01-19T09:00:00+00:00",
+        ),
+        # The due date is the owner's local date: 00:30 Berlin on the 10th is the 9th in UTC.
+        (
+            "FREQ=DAILY",
+            "Europe/Berlin",
+            "2026-01-09T23:30:00Z",
+            "2026-01-08T12:00:00Z",
+            "2026-01-10T23:30:00+00:00",
+        ),
+    ],
+)
+async def test_after_completion_finished_early_skips_the_due_date(
+    make_user, make_project, session_factory, sql, rule, tz, due, completed, expected
+):
+    ann = await make_user(tz=tz)
+    p = await make_project(ann)
+    t = await p.task(
+        title="early bird", due_at=due, recurrence={"rrule": rule, "mode": "after_completion"}
+    )
+    await sql(
+        "UPDATE tasks.tasks SET completed_at = :c WHERE id = :i",
+        c=datetime.fromisoformat(completed),
+        i=uuid.UUID(t["id"]),
+    )
+    async with session_factory.begin() as s:
+        nxt = await occurrences.create_next(s, uuid.UUID(t["id"]))
+        assert nxt is not None
+        assert nxt.due_at.isoformat() == expected
+        assert nxt.due_at > datetime.fromisoformat(due)
+
+
 async def test_next_occurrence_exactly_once_even_concurrently(
     make_user, make_project, session_factory, sql
 ):

@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -39,10 +39,12 @@ from taskflow.common.errors import (
     problem_type,
 )
 from taskflow.common.idempotency import IdempotentReplay, replay_handler
+from taskflow.common.inputs import guard_input
 from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
 from taskflow.common.redis import make_redis, redis_unavailable
 from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier
+from taskflow.common.security_events import request_security_event
 from taskflow.common.settings import ServiceSettings
 
 log = get_logger("taskflow.app")
@@ -232,6 +234,8 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     if exc.status_code >= 500:
         log.warning("problem", problem_code=exc.code, status=exc.status_code)
+    if exc.status_code == 403:
+        request_security_event(request, "access_denied", outcome="denied", reason=exc.code)
     return render_problem(request.url.path, exc)
 
 
@@ -290,6 +294,8 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    if exc.status_code == 403:
+        request_security_event(request, "access_denied", outcome="denied", reason=code)
     detail = exc.detail if isinstance(exc.detail, str) else None
     title = detail or code.replace("_", " ").capitalize()
     body: dict[str, Any] = {
@@ -402,6 +408,12 @@ def create_app(
         description=description,
         lifespan=app_lifespan,
         openapi_tags=openapi_tags,
+        # No interactive docs in production (the gateway does not serve them either); the
+        # OpenAPI document stays for internal tooling, behind the gateway.
+        docs_url=None if settings.environment == "production" else "/docs",
+        redoc_url=None if settings.environment == "production" else "/redoc",
+        # Every route, before its own dependencies: no unstorable string reaches a query.
+        dependencies=[Depends(guard_input)],
     )
     app.state.settings = settings
     app.state.db = db

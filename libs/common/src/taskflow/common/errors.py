@@ -158,6 +158,12 @@ class PayloadTooLarge(ProblemError):
     default_title = "Payload Too Large"
 
 
+class UnsupportedMediaType(ProblemError):
+    status = 415
+    default_code = "unsupported_media_type"
+    default_title = "Unsupported Media Type"
+
+
 class Unprocessable(ProblemError):
     """422 with `errors=[{loc, msg, type}]`."""
 

@@ -8,6 +8,7 @@ through the standard `logging` module.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
@@ -76,6 +77,47 @@ def redact_processor(
     return event_dict
 
 
+#: C0 and C1 controls, DEL and the Unicode line/paragraph separators: in a value a client
+#: chose (a user agent, an email, a header) they could forge a line in a text log or move a
+#: terminal's cursor.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def escape_controls(value: Any, _depth: int = 0) -> Any:
+    """A copy of `value` with control characters in strings written as escapes (`\\n`)."""
+    if _depth > 8:
+        return value
+    if isinstance(value, str):
+        return _CONTROL.sub(_escape_char, value)
+    if isinstance(value, Mapping):
+        return {
+            escape_controls(k, _depth + 1): escape_controls(v, _depth + 1) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [escape_controls(v, _depth + 1) for v in value]
+    return value
+
+
+def escape_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: no logged value can start a new line or carry a control code.
+
+    Runs before the exception is formatted, so tracebacks keep their own line breaks.
+    """
+    for key in list(event_dict):
+        event_dict[key] = escape_controls(event_dict[key])
+    return event_dict
+
+
 def _orjson_dumps(obj: Any, default: Any = None) -> str:
     return orjson.dumps(obj, default=default or str).decode()
 
@@ -97,6 +139,7 @@ def configure_logging(
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_processor,
+        escape_processor,
     ]
     if service:
         shared.insert(0, _add_service(service))

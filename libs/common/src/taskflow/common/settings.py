@@ -7,6 +7,8 @@ become a live system with the development password).
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,10 +17,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
+#: The one switch every service (and the compose file, and the gateway) reads when its own
+#: `<PREFIX>_ENVIRONMENT` is not set: `TASKFLOW_ENVIRONMENT=production`.
+GLOBAL_ENVIRONMENT_VAR = "TASKFLOW_ENVIRONMENT"
+
 #: Values that mean "nobody set this secret"; refused in production.
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "change_me", "secret", "password", "guest", "dev", "test", "xxx"}
 )
+#: Development values as `.env.example`, the demo seed and the docs spell them (`dev-...`,
+#: `example...`, `...change-me...`): a copied development file must not go live.
+_DEVELOPMENT_SECRET = re.compile(
+    r"^(dev|development|test|demo|local|example|sample|dummy|insecure)([-_.]|$)"
+    r"|change[-_ ]?me|placeholder|correct-horse-battery",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder_secret(raw: str) -> bool:
+    """True for an empty, placeholder or development-looking secret value."""
+    value = raw.strip()
+    return value.lower() in PLACEHOLDER_SECRETS or bool(_DEVELOPMENT_SECRET.search(value))
 
 
 def _url_password(url: str) -> str | None:
@@ -46,7 +65,12 @@ class ServiceSettings(BaseSettings):
     """Common settings; a service subclasses it and sets `env_prefix` in `model_config`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="TASKFLOW_", env_file=None, extra="ignore", validate_default=True
+        env_prefix="TASKFLOW_",
+        env_file=None,
+        extra="ignore",
+        validate_default=True,
+        # A refused setting's error goes to the start-up log: never with the values in it.
+        hide_input_in_errors=True,
     )
 
     service_name: str = "taskflow"
@@ -86,6 +110,16 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
+    def _global_environment(cls, data: Any) -> Any:
+        """Without its own `<PREFIX>_ENVIRONMENT`, a service follows `TASKFLOW_ENVIRONMENT`."""
+        if isinstance(data, dict) and "environment" not in data:
+            shared = os.environ.get(GLOBAL_ENVIRONMENT_VAR)
+            if shared:
+                data = {**data, "environment": shared.strip().lower()}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _default_database_url(cls, data: Any) -> Any:
         """Default the database role to `taskflow_<service>` as init.sql creates it."""
         if isinstance(data, dict) and "database_url" not in data:
@@ -101,7 +135,7 @@ class ServiceSettings(BaseSettings):
         """In production no secret may be empty, a placeholder or its development default.
 
         A URL without a password is allowed (certificate or IAM auth), one with a placeholder
-        password is not.
+        or development password is not.
         """
         if self.environment != "production":
             return self
@@ -112,13 +146,13 @@ class ServiceSettings(BaseSettings):
             default = (
                 field.default.get_secret_value() if isinstance(field.default, SecretStr) else None
             )
-            if raw.strip().lower() in PLACEHOLDER_SECRETS or raw == default:
-                bad.append(name)
-                continue
             if "://" in raw:
                 password = _url_password(raw)
-                if password is not None and password.strip().lower() in PLACEHOLDER_SECRETS:
+                if raw == default or (password is not None and is_placeholder_secret(password)):
                     bad.append(name)
+                continue
+            if is_placeholder_secret(raw) or raw == default:
+                bad.append(name)
         if bad:
             # Names only: the values are the secrets.
             raise ValueError(f"placeholder or missing secrets in production: {', '.join(bad)}")

@@ -1,8 +1,8 @@
 """`taskflow-audit api|worker|migrate|verify|purge`.
 
-`migrate` runs as the schema owner (`AUDIT_WORKER_DATABASE_URL`), not as the api's read-only
-role; `verify` walks the chain from the command line (exit 1 when it is broken); `purge` runs
-one retention pass now.
+`migrate` runs as the schema owner (`AUDIT_MIGRATION_DATABASE_URL`), neither as the api's
+read-only role nor as the consumer's; `verify` walks the chain from the command line (exit 1
+when it is broken); `purge` runs one retention pass now.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ALEMBIC_INI = Path(__file__).resolve().parents[3] / "alembic.ini"
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(ALEMBIC_INI, settings.worker_database_url.get_secret_value(), args.revision)
+    upgrade(ALEMBIC_INI, settings.migration_database_url.get_secret_value(), args.revision)
     return 0
 
 

@@ -1,10 +1,12 @@
 """Settings of the audit service (env prefix `AUDIT_`).
 
-The service uses three database roles on purpose (see docs/services/audit.md): the api reads
-as `taskflow_audit_api` (`AUDIT_DATABASE_URL`), the consumer appends as the schema owner
-`taskflow_audit` (`AUDIT_WORKER_DATABASE_URL`), and only the retention job deletes, as
-`taskflow_audit_retention` (`AUDIT_RETENTION_DATABASE_URL`). A bug or an injection in the api
-therefore cannot rewrite the log: its role has no write privilege on the chain at all.
+The service uses four database roles on purpose (see docs/services/audit.md): the api reads
+as `taskflow_audit_api` (`AUDIT_DATABASE_URL`), the consumer appends as `taskflow_audit_writer`
+(`AUDIT_WORKER_DATABASE_URL`: INSERT/SELECT on the log, not the owner, so it cannot drop the
+append-only triggers), only the retention job deletes, as `taskflow_audit_retention`
+(`AUDIT_RETENTION_DATABASE_URL`), and only migrations run as the schema owner `taskflow_audit`
+(`AUDIT_MIGRATION_DATABASE_URL`). A bug or an injection in the api therefore cannot rewrite the
+log: its role has no write privilege on the chain at all.
 """
 
 from __future__ import annotations
@@ -43,8 +45,12 @@ class Settings(ServiceSettings):
     db_schema: str = "audit"
     port: int = Field(default=8004, ge=1, le=65535)
 
-    #: The consumer's (schema owner's) connection; it appends to the chain and runs migrations.
-    worker_database_url: SecretStr = SecretStr(f"postgresql+asyncpg://taskflow_audit@{_DEV_DB}")
+    #: The consumer's connection: appends to the chain and trims its inbox, nothing more.
+    worker_database_url: SecretStr = SecretStr(
+        f"postgresql+asyncpg://taskflow_audit_writer@{_DEV_DB}"
+    )
+    #: The schema owner's connection, for `taskflow-audit migrate` only.
+    migration_database_url: SecretStr = SecretStr(f"postgresql+asyncpg://taskflow_audit@{_DEV_DB}")
     #: The retention job's connection: the only role the trigger lets DELETE entries.
     retention_database_url: SecretStr = SecretStr(
         f"postgresql+asyncpg://taskflow_audit_retention@{_DEV_DB}"

@@ -39,7 +39,7 @@ def queue_spec(settings: Settings) -> QueueSpec:
 
 
 def build_consumer(settings: Settings, db: Database) -> BatchConsumer:
-    """The consumer appending to the chain as the schema owner."""
+    """The consumer appending to the chain as its writer role (not the schema owner)."""
     return BatchConsumer(
         settings.amqp_url.get_secret_value(),
         settings.events_exchange,
@@ -93,6 +93,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     """Consume and purge until SIGTERM/SIGINT (or `stop`)."""
     stop = stop or asyncio.Event()
     install_signal_handlers(stop)
+    # The consumer's role (never the owner: it must not be able to drop the triggers).
     owner = Database(settings, url=settings.worker_database_url.get_secret_value())
     retention = Database(settings, url=settings.retention_database_url.get_secret_value())
     consumer = build_consumer(settings, owner)

@@ -58,6 +58,9 @@ class Settings(ServiceSettings):
     ws_auth_timeout: float = Field(default=5.0, gt=0)
     ws_heartbeat_interval: float = Field(default=25.0, gt=0)
     ws_resume_limit: int = Field(default=200, ge=1, le=1000)
+    #: `resume` messages a socket may send at once, and the seconds that earn one more.
+    ws_resume_burst: int = Field(default=3, ge=1)
+    ws_resume_interval: float = Field(default=10.0, gt=0)
 
     unread_cache_ttl: int = Field(default=300, ge=1)
     consumer_prefetch: int = Field(default=64, ge=1)

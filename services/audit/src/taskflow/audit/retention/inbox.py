@@ -2,10 +2,11 @@
 
 The inbox (handled event ids) only has to outlive redeliveries of a message: a crash between
 commit and ack, the retry delays (minutes), a replay of parked messages. Rows older than
-`inbox_retention_days` (30 by default) are deleted by the worker's periodic pass, as the schema
-owner (the only role that writes the inbox), in chunks so no single transaction is large. A
-copy of an event arriving after that is still refused by `append` (it looks the event id up in
-`entries`, and `event_id` is unique there), unless its entry was itself purged by retention.
+`inbox_retention_days` (30 by default) are deleted by the worker's periodic pass, as the
+consumer's role `taskflow_audit_writer` (the only role besides the owner that writes the
+inbox), in chunks so no single transaction is large. A copy of an event arriving after that
+is still refused by `append` (it looks the event id up in `entries`, and `event_id` is unique
+there), unless its entry was itself purged by retention.
 """
 
 from __future__ import annotations

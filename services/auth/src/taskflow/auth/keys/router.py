@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
+from taskflow.auth.deps import Ctx
 from taskflow.auth.keys.service import jwks_document, published_keys
 from taskflow.common.db import SessionDep
 
@@ -20,8 +21,16 @@ class Jwks(BaseModel):
 
 
 @router.get("/jwks.json", operation_id="keys_jwks", response_model=Jwks)
-async def jwks(db: SessionDep, response: Response) -> Jwks:
+async def jwks(db: SessionDep, response: Response, ctx: Ctx) -> Jwks:
     """The public signing keys: the active one and rotated ones whose tokens may still be live."""
     # Short cache; verifiers also re-fetch when they meet an unknown kid after a rotation.
     response.headers["Cache-Control"] = "public, max-age=60"
-    return Jwks.model_validate(jwks_document(await published_keys(db)))
+    published = await published_keys(db)
+    if not published:
+        # A fresh system: make the first key now (committed in its own transaction), so that
+        # a verifier fetching before the first sign-in does not cache an empty set. A key
+        # this process still caches is not published any more: forget it.
+        ctx.minter.forget()
+        await ctx.minter.ensure_key()
+        published = await published_keys(db)
+    return Jwks.model_validate(jwks_document(published))

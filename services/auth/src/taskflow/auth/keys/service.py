@@ -180,6 +180,11 @@ class TokenMinter:
             self._cached_at = time.monotonic()
             return self._cached
 
+    async def ensure_key(self) -> str:
+        """The active key's kid, creating (and committing) the first key when there is none."""
+        kid, _ = await self._signing_key()
+        return kid
+
     def forget(self) -> None:
         """Drop the cached key (after a rotation in this process)."""
         self._cached = None

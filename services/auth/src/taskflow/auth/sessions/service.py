@@ -27,6 +27,7 @@ from taskflow.auth.sessions.models import MfaChallenge, Session
 from taskflow.auth.users import repository as users
 from taskflow.auth.users.models import User
 from taskflow.common.logging import get_logger
+from taskflow.common.security_events import security_event
 from taskflow.events.contracts.users import UserLoginFailed
 
 log = get_logger(__name__)
@@ -209,6 +210,15 @@ async def start_session(
         ),
     )
     user.last_login_at = now
+    security_event(
+        "sign_in",
+        outcome="success",
+        user_id=user.id,
+        client_ip=client.ip,
+        user_agent=client.user_agent,
+        mfa=mfa,
+        session_id=str(row.id),
+    )
     return await _issue(db, ctx, user, row, now)
 
 

@@ -9,7 +9,9 @@ Protocol (JSON text frames):
 - client -> `{"type": "ping"}` answered with `{"type": "pong"}`;
   `{"type": "resume", "since": "<ISO time>"}` replays the user's notifications created after
   `since` (oldest first, then `{"type": "resumed", "count": n}`). Replayed and live messages
-  can overlap around the reconnect; clients de-duplicate by notification id.
+  can overlap around the reconnect; clients de-duplicate by notification id. A socket may
+  resume `ws_resume_burst` times at once and once per `ws_resume_interval` seconds after;
+  beyond that the server answers `{"type": "error", "code": "rate_limited", "retry_after"}`.
 - client -> `{"type": "auth", "token": ...}` again at any time (same user) extends the session;
   when the last token expires the server sends `{"type": "error", "code": "token_expired"}`
   and closes with 4401, so a revoked or expired session does not keep a socket open.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from datetime import datetime
 from typing import Any
@@ -34,6 +37,7 @@ from taskflow.common.logging import get_logger
 from taskflow.common.security import TokenVerifier
 from taskflow.notifications.context import Context
 from taskflow.notifications.live.hub import Connection, Hub
+from taskflow.notifications.live.throttle import TokenBucket
 from taskflow.notifications.notifications import repository
 from taskflow.notifications.notifications.service import live_message
 from taskflow.notifications.projections import repository as projections
@@ -94,7 +98,10 @@ async def live(websocket: WebSocket) -> None:
     expiry = asyncio.create_task(_expire(lifetime))
     conn.offer({"type": "ready", "user_id": str(principal.user_id)})
     try:
-        reader = asyncio.create_task(_read(conn, db, settings.ws_resume_limit, verifier, lifetime))
+        resumes = TokenBucket(settings.ws_resume_burst, settings.ws_resume_interval)
+        reader = asyncio.create_task(
+            _read(conn, db, settings.ws_resume_limit, verifier, lifetime, resumes)
+        )
         done, _ = await asyncio.wait({reader, writer, expiry}, return_when=asyncio.FIRST_COMPLETED)
         if expiry in done:
             conn.offer({"type": "error", "code": "token_expired"})
@@ -161,6 +168,7 @@ async def _read(
     resume_limit: int,
     verifier: TokenVerifier,
     lifetime: _Lifetime,
+    resumes: TokenBucket,
 ) -> None:
     """Handle client messages until the socket closes."""
     while True:
@@ -190,6 +198,11 @@ async def _read(
                 continue
             if since.tzinfo is None:
                 conn.offer({"type": "error", "code": "invalid_since"})
+                continue
+            if not resumes.take():
+                # Refused before the query: the query is what the limit protects.
+                retry = max(1, math.ceil(resumes.retry_after()))
+                conn.offer({"type": "error", "code": "rate_limited", "retry_after": retry})
                 continue
             async with db.sessionmaker() as session:
                 rows = await repository.created_since(session, conn.user_id, since, resume_limit)

@@ -8,7 +8,7 @@ moves). Rules that fire more often than hourly are refused: a task list is not a
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
@@ -90,16 +90,20 @@ def next_fixed(rule: str, current_due: datetime, tz_name: str | None) -> datetim
 def next_after_completion(
     rule: str, completed_at: datetime, anchor_due: datetime | None, tz_name: str | None
 ) -> datetime | None:
-    """After completion: the first occurrence after the completion moment.
+    """After completion: the first occurrence after the completion moment and the due date.
 
     The rule is anchored on the completion day at the wall-clock time of the previous due
     time (so a 09:00 task stays a 09:00 task), which makes intervals count from completion
-    ("3 days after I finished it").
+    ("3 days after I finished it"). An occurrence finished early must not be followed by
+    one due on its own (local) due date: that would hand the user the same day's work twice.
     """
     tz = zone(tz_name)
     done_local = _local_naive(completed_at, tz)
     clock = _local_naive(anchor_due, tz).time() if anchor_due else done_local.time()
     start = datetime.combine(done_local.date(), clock)
     parsed = parse_rule(rule, start)
-    nxt = parsed.after(start, inc=False)
+    threshold = start
+    if anchor_due is not None:
+        threshold = max(threshold, datetime.combine(_local_naive(anchor_due, tz).date(), time.max))
+    nxt = parsed.after(threshold, inc=False)
     return None if nxt is None else _to_utc(nxt, tz)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -142,13 +142,41 @@ async def export_csv(
             yield out.getvalue().encode()
 
 
+def _csv_problem(line: int, msg: str, kind: str) -> Unprocessable:
+    return Unprocessable(
+        f"The CSV cannot be read at line {line}: {msg}.",
+        errors=[{"loc": ["body", line], "msg": msg, "type": kind}],
+    )
+
+
+def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, str | Any]]:
+    """The reader's rows; a syntax error (a field over the parser's limit) is a 422."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # csv counts the lines it finished; the bad one is the next. Its message names
+            # the limit, never the data.
+            raise _csv_problem(reader.line_num + 1, str(exc), "csv_syntax") from None
+        yield row
+
+
 async def import_csv(
     db: AsyncSession, access: ProjectAccess, text: str, *, max_rows: int
 ) -> ImportReport:
     """Create a task per valid row; refuse the others with reasons (one transaction)."""
     access.require_writable()
+    if "\x00" in text:
+        # PostgreSQL text cannot hold NUL; the line is where to look.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _csv_problem(line, "NUL characters are not allowed", "csv_nul")
     reader = csv.DictReader(io.StringIO(text))
-    header = set(reader.fieldnames or [])
+    try:
+        header = set(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise _csv_problem(reader.line_num + 1, str(exc), "csv_syntax") from None
     if "title" not in header:
         raise Unprocessable(
             "The CSV needs a header row with at least a title column.",
@@ -171,7 +199,7 @@ async def import_csv(
     ).all()
     by_ref = {str(uid): uid for uid, _ in members} | {e.lower(): uid for uid, e in members if e}
     report: list[ImportRowResult] = []
-    for n, raw in enumerate(reader, start=2):  # row 1 is the header
+    for n, raw in enumerate(_rows(reader), start=2):  # row 1 is the header
         if len(report) >= max_rows:
             raise Unprocessable(
                 f"At most {max_rows} rows per import.",

@@ -8,18 +8,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from taskflow.common.db import SessionDep
-from taskflow.common.errors import Conflict, Forbidden, NotFound, ProblemError, errors
+from taskflow.common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+    UnsupportedMediaType,
+    errors,
+)
 from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
 from taskflow.tasks.tasks import transfer
 from taskflow.tasks.tasks.schemas import ImportReport
 
 router = APIRouter(prefix="/api/v1/projects", tags=["transfer"])
-
-
-class UnsupportedMediaType(ProblemError):
-    status = 415
-    default_code = "unsupported_media_type"
-    default_title = "Unsupported Media Type"
 
 
 @router.get(
@@ -74,8 +75,6 @@ async def import_tasks(access: ProjectMember, db: SessionDep, request: Request) 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        from taskflow.common.errors import Unprocessable
-
         raise Unprocessable(
             "The CSV must be UTF-8.",
             errors=[{"loc": ["body"], "msg": "not UTF-8", "type": "encoding"}],

@@ -1,0 +1,42 @@
+"""Successful sign-ins are security events: who, when (UTC), from where, how (MFA or not)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from auth_testkit import PASSWORD, Api
+
+from taskflow.common.logging import configure_logging
+
+
+async def test_a_successful_sign_in_is_a_security_event(api: Api) -> None:
+    user = await api.register()
+    stream = io.StringIO()
+    configure_logging("INFO", json=True, stream=stream)
+    try:
+        failed = await api.login(user["email"], "Wrong-Password-000")
+        assert failed.status_code == 401
+        r = await api.client.post(
+            "/api/v1/auth/login",
+            json={"email": user["email"], "password": PASSWORD},
+            headers={"User-Agent": "Firefox\r\nforged line"},
+        )
+    finally:
+        configure_logging("INFO", json=True)
+    assert r.status_code == 200, r.text
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    events: list[dict[str, Any]] = [x for x in lines if x["event"] == "security_event"]
+    sign_ins = [e for e in events if e["action"] == "sign_in" and e["outcome"] == "success"]
+    assert len(sign_ins) == 1, events  # the wrong password is not a success
+    event = sign_ins[0]
+    assert event["user_id"] == user["id"]
+    assert event["session_id"] == r.json()["session_id"]
+    assert event["mfa"] is False
+    assert event["client_ip"]
+    assert event["user_agent"] == "Firefox\\r\\nforged line"
+    assert event["at"].endswith("Z")
+    assert datetime.fromisoformat(event["at"]).utcoffset() == timedelta(0)
+    assert r.json()["access_token"] not in stream.getvalue()
