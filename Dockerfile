@@ -4,9 +4,8 @@
 # The entrypoint is the service's own CLI: `api [--workers N]`, `worker`, `migrate`, and the
 # service's extra commands (`rotate-keys`, `verify`, ...). Runs as uid 10001 with a read-only
 # root filesystem: only /tmp must be writable (compose: tmpfs; Helm: an emptyDir).
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-FROM ${PYTHON_IMAGE} AS build
+FROM python:3.11-slim-bookworm AS build
 ARG SERVICE
 RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<auth|tasks|...>"; exit 1; }
 ENV UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_NO_CACHE=1
@@ -22,7 +21,7 @@ RUN uv sync --frozen --no-dev --package "taskflow-${SERVICE}" \
     && rm -rf libs/*/tests services/*/tests \
     && python -m compileall -q libs services
 
-FROM ${PYTHON_IMAGE} AS runtime
+FROM python:3.11-slim-bookworm AS runtime
 ARG SERVICE
 LABEL org.opencontainers.image.source="https://github.com/taskflow/taskflow" \
       org.opencontainers.image.title="taskflow-${SERVICE}"
