@@ -46,14 +46,17 @@ def test_dockerfile_shape(dockerfile: Path) -> None:
     assert all(":" in s and not s.endswith(":latest") for s in stages), stages
     runtime = text.rsplit("\nFROM ", 1)[1]
     user = re.findall(r"^USER\s+(\S+)", runtime, re.M)
-    assert user and user[-1].isdigit() and int(user[-1]) >= 10000, "a numeric non-root user"
+    assert user, "the runtime stage sets a USER"
+    assert user[-1].isdigit(), "a numeric user (Kubernetes' runAsNonRoot can check it)"
+    assert int(user[-1]) >= 10000, "a uid no host account has"
     assert "HEALTHCHECK" in runtime
     assert '"/usr/bin/tini", "--"' in runtime, "tini forwards SIGTERM and reaps children"
 
 
 def test_gateway_builds_the_web_app_when_there_is_one() -> None:
     text = (ROOT / "gateway" / "Dockerfile").read_text()
-    assert "npm ci" in text and "npm run build" in text
+    assert "npm ci" in text
+    assert "npm run build" in text
     assert "COPY --from=spa /src/frontend/dist /srv/spa" in text
     assert "ENV SPA_ROOT=/srv/spa" in text
 
