@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services db dev test lint fmt migrate clean openapi catalog clients seed bench admin
+.PHONY: help setup services deploy-tools db dev test lint fmt migrate clean openapi catalog clients seed bench admin
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,7 +29,10 @@ migrate: db ## run every service's migrations on the dev database
 dev: ## run the whole system on http://localhost:8080 (Ctrl-C stops it)
 	@infra/local/dev.sh
 
-test: services setup ## run every test against the real local servers
+deploy-tools: ## install helm, checkov and the validators infra/tests uses into .dev/tools (cached)
+	@infra/local/ensure-deploy-tools.sh
+
+test: services setup deploy-tools ## run every test against the real local servers
 	@$(UV) run pytest $(PYTEST_ARGS)
 
 lint: setup ## ruff, mypy (strict on libs) and import-linter

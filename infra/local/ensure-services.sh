@@ -40,6 +40,40 @@ pg_up() { pg_isready -q -h "$PGHOST" -p "$PGPORT"; }
 redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG; }
 amqp_up() { rabbitmq-diagnostics -q check_port_listener "$AMQP_PORT" >/dev/null 2>&1; }
 
+# Servers that already answer on their ports need no local programs: a CI runner with service
+# containers (GitHub Actions) has no pg_isready, redis-cli or rabbitmq-diagnostics, and must
+# not try to install or start its own. Each is asked in its own protocol, not just connected
+# to: PostgreSQL answers an SSLRequest, Redis a PING, RabbitMQ the AMQP 0-9-1 header (a port
+# that accepts connections before the broker is up answers none of these).
+answering() {
+    python3 - "$PGHOST" "$PGPORT" "$REDIS_PORT" "$AMQP_PORT" <<'PY'
+import socket, struct, sys
+host, pg, redis, amqp = sys.argv[1], *map(int, sys.argv[2:])
+def ask(h, port, send, ok):
+    try:
+        with socket.create_connection((h, port), timeout=3) as s:
+            s.sendall(send)
+            return ok(s.recv(16))
+    except OSError:
+        return False
+up = (
+    ask(host, pg, struct.pack("!ii", 8, 80877103), lambda r: r[:1] in (b"S", b"N"))
+    and ask("127.0.0.1", redis, b"PING\r\n", lambda r: r.startswith(b"+PONG"))
+    and ask("127.0.0.1", amqp, b"AMQP\x00\x00\x09\x01", lambda r: r[:1] == b"\x01")
+)
+sys.exit(0 if up else 1)
+PY
+}
+# Where psql exists, a cluster that refuses the passwordless login falls through to the
+# checks below, which say how to fix it.
+login_ok() {
+    ! have psql || psql -h "$PGHOST" -p "$PGPORT" -U postgres -w -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1
+}
+if answering && login_ok; then
+    log "PostgreSQL, Redis and RabbitMQ already answer on $PGHOST:$PGPORT, :$REDIS_PORT, :$AMQP_PORT"
+    exit 0
+fi
+
 # PostgreSQL
 installed_pg=no
 if ! have pg_ctlcluster && ! have pg_isready; then

