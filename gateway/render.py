@@ -72,6 +72,10 @@ API_DOCS_BLOCK = "\n".join(
     ]
 )
 
+#: Variables read besides the template placeholders in DEFAULTS (checked against compose and
+#: the chart by infra/tests).
+READS_ALSO = ("NGINX_LOG_DIR", "TRUSTED_EDGE", "GATEWAY_ENVIRONMENT", "TASKFLOW_ENVIRONMENT")
+
 
 def environment(env: dict[str, str]) -> str:
     """`GATEWAY_ENVIRONMENT`, else the shared `TASKFLOW_ENVIRONMENT`, else development."""

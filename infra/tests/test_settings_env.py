@@ -35,7 +35,7 @@ def _gateway_names() -> set[str]:
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return set(module.DEFAULTS) | {"NGINX_LOG_DIR"}
+    return set(module.DEFAULTS) | set(module.READS_ALSO)
 
 
 def _unread(service: str, names: set[str]) -> list[str]:
