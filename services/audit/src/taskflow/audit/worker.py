@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from taskflow.audit.config import Settings
 from taskflow.audit.consumer import BatchConsumer
 from taskflow.audit.db import inbox
+from taskflow.audit.retention.changes import append_pending
 from taskflow.audit.retention.inbox import trim_inbox
 from taskflow.audit.retention.purge import TamperedEntries, effective_days, purge
 from taskflow.common.db import Database
@@ -52,9 +53,22 @@ def build_consumer(settings: Settings, db: Database) -> BatchConsumer:
 
 async def run_retention_once(settings: Settings, engine: AsyncEngine) -> int:
     """One purge with the policy in force; the number of entries deleted."""
-    days = await effective_days(engine, settings.retention_days)
-    result = await purge(engine, days=days, now=datetime.now(UTC), chunk=settings.retention_chunk)
+    floor = settings.retention_floor_days
+    days = await effective_days(engine, settings.default_retention_days, floor)
+    result = await purge(
+        engine, days=days, now=datetime.now(UTC), chunk=settings.retention_chunk, floor_days=floor
+    )
     return result.deleted
+
+
+async def admin_changes_loop(settings: Settings, owner: AsyncEngine, stop: asyncio.Event) -> None:
+    """Append recorded policy and legal-hold changes to the chain until stopped."""
+    while not stop.is_set():
+        try:
+            await append_pending(owner)
+        except Exception as exc:
+            log.warning("admin_changes_append_failed", error_type=type(exc).__name__)
+        await sleep_or_stop(stop, settings.admin_changes_interval_seconds)
 
 
 async def run_inbox_trim_once(settings: Settings, owner: AsyncEngine) -> int:
@@ -101,6 +115,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         asyncio.create_task(consumer.run(stop), name="audit-consumer"),
         asyncio.create_task(
             retention_loop(settings, retention.engine, stop, owner.engine), name="retention"
+        ),
+        asyncio.create_task(
+            admin_changes_loop(settings, owner.engine, stop), name="audit-admin-changes"
         ),
     ]
     try:
