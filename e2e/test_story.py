@@ -69,8 +69,8 @@ def _to(address: str) -> Any:
     return match
 
 
-async def _login(system: System, api: Any, person: Person) -> None:
-    """Password login without MFA; keeps the access token on the person."""
+async def _login(system: System, api: Any, person: Person, story: Story | None = None) -> None:
+    """Password login without MFA; keeps the access token on the person (secrets in `story`)."""
     async with person.http(system.gateway_url, authenticated=False) as http:
         response = await call(
             api("auth"),
@@ -82,6 +82,10 @@ async def _login(system: System, api: Any, person: Person) -> None:
     body = as_dict(response.parsed)
     assert "access_token" in body, f"{person.name}: expected a token pair, got {body}"
     person.token = body["access_token"]
+    if story is not None:
+        story.keep(f"{person.name} password", person.password)
+        story.keep(f"{person.name} access token", body["access_token"])
+        story.keep(f"{person.name} refresh token", body.get("refresh_token"))
 
 
 # --------------------------------------------------------------------------- accounts
@@ -105,7 +109,7 @@ async def test_01_two_users_register_and_an_auditor_is_created(
         assert user["email"] == person.email
         assert user["email_verified"] is False
         person.user_id = user["id"]
-        await _login(system, api, person)
+        await _login(system, api, person, story)
 
     out = system.run_cli(
         "auth",
@@ -117,7 +121,7 @@ async def test_01_two_users_register_and_an_auditor_is_created(
         env={"AUTH_ADMIN_PASSWORD": story.auditor.password},
     )
     assert "created user" in out, out
-    await _login(system, api, story.auditor)
+    await _login(system, api, story.auditor, story)
     async with story.auditor.http(system.gateway_url) as http:
         me = as_dict((await call(api("auth"), "users_get_me", http, expect=200)).parsed)
     assert "auditor" in me["roles"]
@@ -154,6 +158,7 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
     async with alice.http(system.gateway_url) as http:
         setup = as_dict((await call(api("auth"), "mfa_totp_setup", http, expect=200)).parsed)
         alice.totp_secret = setup["secret"]
+        story.keep("alice TOTP secret", alice.totp_secret)
         totp = pyotp.TOTP(alice.totp_secret)
         step = int(time.time() // 30)
         confirmed = await call(
@@ -164,6 +169,8 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
             expect=200,
         )
         assert len(as_dict(confirmed.parsed)["recovery_codes"]) >= 5
+        for code in as_dict(confirmed.parsed)["recovery_codes"]:
+            story.keep("alice recovery code", code)
 
     async with alice.http(system.gateway_url, authenticated=False) as http:
         first = await call(
@@ -174,6 +181,7 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
             expect=200,
         )
         challenge = as_dict(first.parsed)
+        story.keep("alice MFA challenge token", challenge.get("mfa_token"))
         assert challenge.get("mfa_required") is True, challenge
         assert "access_token" not in challenge
         # The confirmation spent this time step's code (replays are refused); the next
@@ -193,6 +201,8 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
             expect=200,
         )
     alice.token = as_dict(second.parsed)["access_token"]
+    story.keep("alice access token", alice.token)
+    story.keep("alice refresh token", as_dict(second.parsed).get("refresh_token"))
     async with alice.http(system.gateway_url) as http:
         me = as_dict((await call(api("auth"), "users_get_me", http, expect=200)).parsed)
     assert me["mfa_enabled"] is True
@@ -374,6 +384,7 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
         )
     feed_url = next(v for v in feed.values() if isinstance(v, str) and ".ics" in v)
     path = urllib.parse.urlsplit(feed_url).path
+    story.keep("bob's calendar feed secret", path.rsplit("/", 1)[-1].removesuffix(".ics"))
     async with httpx.AsyncClient(base_url=system.gateway_url, timeout=10) as anonymous:
         ics_feed = await anonymous.get(path)
     assert ics_feed.status_code == 200, ics_feed.text[:300]
@@ -575,3 +586,28 @@ async def test_10_login_rate_limit_answers_429_problem_json(
             "/api/v1/auth/login", json={"email": guesser.email, "password": "wrong-password"}
         )
     assert other.status_code == 401
+
+
+# --------------------------------------------------------------------------- the logs
+
+
+@pytest.mark.needs("auth", "notifications")
+async def test_11_no_log_file_of_the_stack_holds_a_secret(system: System, story: Story) -> None:
+    """Every log the stack wrote (each api and worker, nginx's access and error logs) is
+    scanned for each secret the story handled: passwords, tokens, refresh tokens, TOTP
+    secrets and recovery codes, the calendar feed secret, and anything shaped like a JWT."""
+    story.require("register", "mfa", "notified")
+    files = sorted(p for p in system.workdir.rglob("*.log") if p.is_file())
+    names = {p.name for p in files}
+    assert {"access.log", "error.log", "auth.log", "notifications.log"} <= names, names
+    access = next(p for p in files if p.name == "access.log").read_text(errors="replace")
+    assert "/api/v1/calendar/feeds/{secret}.ics" in access  # the feed was fetched and logged
+    labels = {label.split(" #")[0] for label in story.secrets}
+    assert {"bob's calendar feed secret", "alice TOTP secret", "alice refresh token"} <= labels
+    hits = []
+    for path in files:
+        text = path.read_text(errors="replace")
+        if "eyJ" in text:
+            hits.append(f"{path.name}: a JWT (eyJ...)")
+        hits += [f"{path.name}: {label}" for label, value in story.secrets.items() if value in text]
+    assert hits == [], hits
