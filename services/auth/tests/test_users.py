@@ -130,3 +130,27 @@ async def test_removing_a_role_ends_the_users_sessions(api: Api) -> None:
     pair = (await api.login(auditor["email"])).json()
     me = await api.client.get("/api/v1/users/me", headers=bearer(pair))
     assert me.json()["roles"] == ["user"]
+
+
+async def test_deactivation_ends_api_tokens_and_their_exchange(api: Api) -> None:
+    user, pair = await api.signed_in()
+    r = await api.client.post(
+        "/api/v1/auth/tokens", json={"name": "ci", "scopes": ["tasks:read"]}, headers=bearer(pair)
+    )
+    token = r.json()["token"]
+    exchange = {"grant_type": "personal_access_token", "token": token}
+    access = (await api.client.post("/api/v1/auth/token", json=exchange)).json()["access_token"]
+    _, admin = await api.make_admin()
+    r = await api.client.patch(
+        f"/api/v1/users/{user['id']}", json={"is_active": False}, headers=bearer(admin)
+    )
+    assert r.status_code == 200
+    assert (await api.client.post("/api/v1/auth/token", json=exchange)).status_code == 401
+    me = await api.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {access}"})
+    assert me.status_code == 401
+    # Reactivated, the account's old tokens stay dead.
+    r = await api.client.patch(
+        f"/api/v1/users/{user['id']}", json={"is_active": True}, headers=bearer(admin)
+    )
+    assert r.status_code == 200
+    assert (await api.client.post("/api/v1/auth/token", json=exchange)).status_code == 401

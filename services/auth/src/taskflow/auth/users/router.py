@@ -142,7 +142,7 @@ async def _forgot_password(ctx: AuthContext, email: str) -> None:
     responses=errors(InvalidOneTimeToken, Unprocessable),
 )
 async def reset_password(body: ResetPasswordRequest, db: SessionDep, ctx: Ctx) -> Response:
-    """Set a new password with the mailed token; every session ends."""
+    """Set a new password with the mailed token; every session and API token ends."""
     await service.reset_password(db, ctx, body.token, body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -157,9 +157,15 @@ async def reset_password(body: ResetPasswordRequest, db: SessionDep, ctx: Ctx) -
 async def change_password(
     body: ChangePasswordRequest, caller: InteractiveCaller, db: SessionDep, ctx: Ctx
 ) -> Response:
-    """Change the password; the caller's other sessions end."""
+    """Change the password; the caller's other sessions end, and its API tokens unless kept."""
     await service.change_password(
-        db, ctx, caller.user, caller.session_id, body.current_password, body.new_password
+        db,
+        ctx,
+        caller.user,
+        caller.session_id,
+        body.current_password,
+        body.new_password,
+        keep_api_tokens=body.keep_api_tokens,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

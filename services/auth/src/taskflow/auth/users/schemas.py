@@ -78,6 +78,11 @@ class ResetPasswordRequest(_In):
 class ChangePasswordRequest(_In):
     current_password: Password
     new_password: Password
+    keep_api_tokens: bool = Field(
+        default=False,
+        description="Keep the personal access tokens working (by default a change revokes them,"
+        " as a reset always does).",
+    )
 
 
 class UserMeUpdate(_In):

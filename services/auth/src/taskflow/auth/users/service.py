@@ -203,7 +203,9 @@ async def send_reset_link(db: AsyncSession, ctx: AuthContext, user: User) -> Non
 
 
 async def reset_password(db: AsyncSession, ctx: AuthContext, token: str, new_password: str) -> None:
-    """Set a new password from a reset link; ends every session and the other links."""
+    """Set a new password from a reset link; ends every session, every personal access token
+    (whoever needed a reset may have lost the password to someone who made one) and the other
+    links."""
     user_id = await repository.consume_one_time_token(db, RESET, token_hash(token))
     user = await repository.get(db, user_id, for_update=True) if user_id else None
     if user is None or not user.is_active:
@@ -212,6 +214,7 @@ async def reset_password(db: AsyncSession, ctx: AuthContext, token: str, new_pas
     await _set_password(db, ctx, user, new_password)
     await repository.spend_all_tokens(db, user.id, RESET)
     await sessions.revoke(db, user_id=user.id, reason="password_reset")
+    await pats.revoke_all(db, user.id)
     # Whoever reads the reset mail also proved they own the address.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -231,12 +234,17 @@ async def change_password(
     current_session: uuid.UUID | None,
     current_password: str,
     new_password: str,
+    *,
+    keep_api_tokens: bool = False,
 ) -> int:
-    """Change the password (current one required); ends every other session."""
+    """Change the password (current one required); ends every other session and, unless the
+    caller chose to keep them, every personal access token."""
     if not await ctx.hasher.verify(user.password_hash, current_password):
         raise InvalidCredentials()
     check_password(new_password, field="new_password", email=user.email)
     await _set_password(db, ctx, user, new_password)
+    if not keep_api_tokens:
+        await pats.revoke_all(db, user.id)
     return await sessions.revoke(
         db, user_id=user.id, except_session=current_session, reason="password_change"
     )
