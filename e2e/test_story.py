@@ -277,7 +277,9 @@ async def test_04_alice_plans_recurring_work_for_bob(
             http,
             project_id=story.project_id,
             body={"email": bob.email, "role": "member"},
-            expect=(200, 201),
+            # Alice shares no project with Bob yet, so she may not see his address: the answer
+            # is the one an unknown address gets (202), and Bob is a member all the same.
+            expect=202,
         )
         due = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
         story.task_title = f"Reconcile the ledger {story.run}"
@@ -588,11 +590,53 @@ async def test_10_login_rate_limit_answers_429_problem_json(
     assert other.status_code == 401
 
 
+@pytest.mark.needs("auth", "tasks")
+async def test_12_a_stranger_harvests_no_email(system: System, api: Any, story: Story) -> None:
+    """Mallory shares no project with anyone: profiles, searches and adding by address tell
+    her nothing about whose address has an account, through the real gateway and services."""
+    story.require("register", "task")
+    alice = story.alice
+    mallory = Person("mallory", "127.0.0.21", f"mallory-{story.run}@example.com")
+    async with mallory.http(system.gateway_url, authenticated=False) as http:
+        r = await http.post(
+            "/api/v1/auth/register",
+            json={"email": mallory.email, "password": mallory.password, "display_name": "M"},
+        )
+        assert r.status_code == 201, r.text
+    await _login(system, api, mallory, story)
+    async with mallory.http(system.gateway_url) as http:
+        profile = await http.get(f"/api/v1/users/{alice.user_id}")
+        assert profile.status_code == 200, profile.text
+        assert profile.json()["email"] is None
+        for params in ({"q": "alice"}, {"q": "example.com"}, {"email": alice.email}):
+            found = await http.get("/api/v1/users", params=params)
+            assert found.status_code == 200, found.text
+            assert [u["email"] for u in found.json()["items"]] in ([], [mallory.email]), params
+        project = await http.post(
+            "/api/v1/projects",
+            json={"key": "M" + story.run.upper()[:5].replace("0", "Q"), "name": "Mine"},
+        )
+        assert project.status_code == 201, project.text
+        members = f"/api/v1/projects/{project.json()['id']}/members"
+        known = await http.post(members, json={"email": alice.email})
+        unknown = await http.post(members, json={"email": f"nobody-{story.run}@example.com"})
+    assert known.status_code == unknown.status_code == 202, (known.text, unknown.text)
+    assert known.json() == unknown.json()
+    # Bob and Alice share the story's project: Bob sees her address.
+    async with story.bob.http(system.gateway_url) as http:
+
+        async def bob_sees_alice() -> bool:
+            r = await http.get(f"/api/v1/users/{alice.user_id}")
+            return bool(r.json().get("email") == alice.email)
+
+        await poll(bob_sees_alice, within=20, what="Bob seeing Alice's address")
+
+
 # --------------------------------------------------------------------------- the logs
 
 
 @pytest.mark.needs("auth", "notifications")
-async def test_11_no_log_file_of_the_stack_holds_a_secret(system: System, story: Story) -> None:
+async def test_20_no_log_file_of_the_stack_holds_a_secret(system: System, story: Story) -> None:
     """Every log the stack wrote (each api and worker, nginx's access and error logs) is
     scanned for each secret the story handled: passwords, tokens, refresh tokens, TOTP
     secrets and recovery codes, the calendar feed secret, and anything shaped like a JWT."""

@@ -14,6 +14,7 @@ from taskflow.auth.crypto import new_token, token_hash
 from taskflow.auth.db import new_id, outbox, utcnow
 from taskflow.auth.deps import AuthContext
 from taskflow.auth.errors import InvalidCredentials, InvalidOneTimeToken
+from taskflow.auth.memberships import repository as memberships
 from taskflow.auth.passwords.policy import password_problems
 from taskflow.auth.pats import repository as pats
 from taskflow.auth.sessions import repository as sessions
@@ -296,10 +297,33 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def search(
-    db: AsyncSession, *, email: str | None, q: str | None, after: Any, limit: int
+    db: AsyncSession,
+    *,
+    email: str | None,
+    q: str | None,
+    after: Any,
+    limit: int,
+    sharing_with: uuid.UUID | None,
 ) -> Sequence[User]:
-    """Search users by exact email or a substring of email / display name."""
-    return await repository.search(db, email=email, q=q, after=after, limit=limit)
+    """Search users by exact email or a substring of email / display name.
+
+    `sharing_with` (every caller but an admin) limits the search to that user and the people
+    who share a project with them: an address nobody shares a project with is found the same
+    way as one that has no account, which is not at all.
+    """
+    return await repository.search(
+        db, email=email, q=q, after=after, limit=limit, sharing_with=sharing_with
+    )
+
+
+async def emails_visible_to(
+    db: AsyncSession, caller_id: uuid.UUID, *, admin: bool, user_ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Whose email (of `user_ids`) the caller may see: their own, co-members', all for admins."""
+    if admin:
+        return set(user_ids)
+    others = user_ids - {caller_id}
+    return (user_ids & {caller_id}) | await memberships.sharing_with(db, caller_id, others)
 
 
 async def admin_update(
