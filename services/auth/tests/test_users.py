@@ -31,11 +31,23 @@ async def test_me_patch_with_if_match_and_event(api: Api) -> None:
 
 
 async def test_public_profile_and_lookup_by_email(api: Api) -> None:
+    """Between co-members (see test_user_privacy for strangers)."""
+    import uuid
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from taskflow.auth.memberships.repository import add
+
     target = await api.register(name="Target")
-    _, pair = await api.signed_in()
+    me, pair = await api.signed_in()
+    project = uuid.uuid4()
+    async with async_sessionmaker(api.engine)() as session, session.begin():
+        for user in (target, me):
+            await add(session, project, uuid.UUID(user["id"]))
     r = await api.client.get(f"/api/v1/users/{target['id']}", headers=bearer(pair))
     assert r.status_code == 200
     assert set(r.json()) == {"id", "email", "display_name", "timezone", "locale", "is_active"}
+    assert r.json()["email"] == target["email"]
     r = await api.client.get(
         "/api/v1/users", params={"email": target["email"].upper()}, headers=bearer(pair)
     )
