@@ -95,3 +95,31 @@ async def test_inbox_is_trimmed_and_old_redelivery_still_refused(
     async with owner_engine.begin() as conn:
         again = await append(conn, [item])
     assert again.written == 0
+
+
+async def test_the_worker_loop_appends_a_policy_change_within_seconds(
+    client: Any, admin: dict[str, str], settings: Any, owner_engine: AsyncEngine
+) -> None:
+    """The worker's own loop (not a test helper) moves a recorded change into the chain."""
+    import asyncio
+
+    from taskflow.audit.worker import admin_changes_loop
+    from taskflow.testing import wait_until
+
+    stop = asyncio.Event()
+    fast = settings.model_copy(update={"admin_changes_interval_seconds": 0.05})
+    loop = asyncio.create_task(admin_changes_loop(fast, owner_engine, stop))
+    try:
+        r = await client.put("/api/v1/audit/retention", json={"days": 1000}, headers=admin)
+        assert r.status_code == 200, r.text
+
+        async def recorded() -> bool:
+            r = await client.get(
+                "/api/v1/audit/events", params={"type": "audit.retention_changed"}, headers=admin
+            )
+            return [e["payload"]["after"]["days"] for e in r.json()["items"]] == [1000]
+
+        await wait_until(recorded, timeout=10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(loop, timeout=10)
