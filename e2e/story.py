@@ -77,6 +77,13 @@ class Story:
     task_created_at: str | None = None
     socket: LiveSocket | None = None
     done: set[str] = field(default_factory=set)
+    #: Every secret the story handled (label -> value); no log file may contain any of them.
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    def keep(self, label: str, value: object) -> None:
+        """Remember a secret the system handed out or was given, for the log scan."""
+        if isinstance(value, str) and value:
+            self.secrets[f"{label} #{len(self.secrets)}"] = value
 
     def __post_init__(self) -> None:
         self.alice = Person("alice", "127.0.0.11", f"alice-{self.run}@example.com")

@@ -69,8 +69,8 @@ def _to(address: str) -> Any:
     return match
 
 
-async def _login(system: System, api: Any, person: Person) -> None:
-    """Password login without MFA; keeps the access token on the person."""
+async def _login(system: System, api: Any, person: Person, story: Story | None = None) -> None:
+    """Password login without MFA; keeps the access token on the person (secrets in `story`)."""
     async with person.http(system.gateway_url, authenticated=False) as http:
         response = await call(
             api("auth"),
@@ -82,6 +82,10 @@ async def _login(system: System, api: Any, person: Person) -> None:
     body = as_dict(response.parsed)
     assert "access_token" in body, f"{person.name}: expected a token pair, got {body}"
     person.token = body["access_token"]
+    if story is not None:
+        story.keep(f"{person.name} password", person.password)
+        story.keep(f"{person.name} access token", body["access_token"])
+        story.keep(f"{person.name} refresh token", body.get("refresh_token"))
 
 
 # --------------------------------------------------------------------------- accounts
@@ -105,7 +109,7 @@ async def test_01_two_users_register_and_an_auditor_is_created(
         assert user["email"] == person.email
         assert user["email_verified"] is False
         person.user_id = user["id"]
-        await _login(system, api, person)
+        await _login(system, api, person, story)
 
     out = system.run_cli(
         "auth",
@@ -117,7 +121,7 @@ async def test_01_two_users_register_and_an_auditor_is_created(
         env={"AUTH_ADMIN_PASSWORD": story.auditor.password},
     )
     assert "created user" in out, out
-    await _login(system, api, story.auditor)
+    await _login(system, api, story.auditor, story)
     async with story.auditor.http(system.gateway_url) as http:
         me = as_dict((await call(api("auth"), "users_get_me", http, expect=200)).parsed)
     assert "auditor" in me["roles"]
@@ -154,6 +158,7 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
     async with alice.http(system.gateway_url) as http:
         setup = as_dict((await call(api("auth"), "mfa_totp_setup", http, expect=200)).parsed)
         alice.totp_secret = setup["secret"]
+        story.keep("alice TOTP secret", alice.totp_secret)
         totp = pyotp.TOTP(alice.totp_secret)
         step = int(time.time() // 30)
         confirmed = await call(
@@ -164,6 +169,8 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
             expect=200,
         )
         assert len(as_dict(confirmed.parsed)["recovery_codes"]) >= 5
+        for code in as_dict(confirmed.parsed)["recovery_codes"]:
+            story.keep("alice recovery code", code)
 
     async with alice.http(system.gateway_url, authenticated=False) as http:
         first = await call(
@@ -174,6 +181,7 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
             expect=200,
         )
         challenge = as_dict(first.parsed)
+        story.keep("alice MFA challenge token", challenge.get("mfa_token"))
         assert challenge.get("mfa_required") is True, challenge
         assert "access_token" not in challenge
         # The confirmation spent this time step's code (replays are refused); the next
@@ -193,6 +201,8 @@ async def test_03_alice_enables_mfa_and_logs_in_with_a_totp_code(
             expect=200,
         )
     alice.token = as_dict(second.parsed)["access_token"]
+    story.keep("alice access token", alice.token)
+    story.keep("alice refresh token", as_dict(second.parsed).get("refresh_token"))
     async with alice.http(system.gateway_url) as http:
         me = as_dict((await call(api("auth"), "users_get_me", http, expect=200)).parsed)
     assert me["mfa_enabled"] is True
@@ -267,7 +277,9 @@ async def test_04_alice_plans_recurring_work_for_bob(
             http,
             project_id=story.project_id,
             body={"email": bob.email, "role": "member"},
-            expect=(200, 201),
+            # Alice shares no project with Bob yet, so she may not see his address: the answer
+            # is the one an unknown address gets (202), and Bob is a member all the same.
+            expect=202,
         )
         due = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
         story.task_title = f"Reconcile the ledger {story.run}"
@@ -374,6 +386,7 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
         )
     feed_url = next(v for v in feed.values() if isinstance(v, str) and ".ics" in v)
     path = urllib.parse.urlsplit(feed_url).path
+    story.keep("bob's calendar feed secret", path.rsplit("/", 1)[-1].removesuffix(".ics"))
     async with httpx.AsyncClient(base_url=system.gateway_url, timeout=10) as anonymous:
         ics_feed = await anonymous.get(path)
     assert ics_feed.status_code == 200, ics_feed.text[:300]
@@ -575,3 +588,70 @@ async def test_10_login_rate_limit_answers_429_problem_json(
             "/api/v1/auth/login", json={"email": guesser.email, "password": "wrong-password"}
         )
     assert other.status_code == 401
+
+
+@pytest.mark.needs("auth", "tasks")
+async def test_12_a_stranger_harvests_no_email(system: System, api: Any, story: Story) -> None:
+    """Mallory shares no project with anyone: profiles, searches and adding by address tell
+    her nothing about whose address has an account, through the real gateway and services."""
+    story.require("register", "task")
+    alice = story.alice
+    mallory = Person("mallory", "127.0.0.21", f"mallory-{story.run}@example.com")
+    async with mallory.http(system.gateway_url, authenticated=False) as http:
+        r = await http.post(
+            "/api/v1/auth/register",
+            json={"email": mallory.email, "password": mallory.password, "display_name": "M"},
+        )
+        assert r.status_code == 201, r.text
+    await _login(system, api, mallory, story)
+    async with mallory.http(system.gateway_url) as http:
+        profile = await http.get(f"/api/v1/users/{alice.user_id}")
+        assert profile.status_code == 200, profile.text
+        assert profile.json()["email"] is None
+        for params in ({"q": "alice"}, {"q": "example.com"}, {"email": alice.email}):
+            found = await http.get("/api/v1/users", params=params)
+            assert found.status_code == 200, found.text
+            assert [u["email"] for u in found.json()["items"]] in ([], [mallory.email]), params
+        project = await http.post(
+            "/api/v1/projects",
+            json={"key": "M" + story.run.upper()[:5].replace("0", "Q"), "name": "Mine"},
+        )
+        assert project.status_code == 201, project.text
+        members = f"/api/v1/projects/{project.json()['id']}/members"
+        known = await http.post(members, json={"email": alice.email})
+        unknown = await http.post(members, json={"email": f"nobody-{story.run}@example.com"})
+    assert known.status_code == unknown.status_code == 202, (known.text, unknown.text)
+    assert known.json() == unknown.json()
+    # Bob and Alice share the story's project: Bob sees her address.
+    async with story.bob.http(system.gateway_url) as http:
+
+        async def bob_sees_alice() -> bool:
+            r = await http.get(f"/api/v1/users/{alice.user_id}")
+            return bool(r.json().get("email") == alice.email)
+
+        await poll(bob_sees_alice, within=20, what="Bob seeing Alice's address")
+
+
+# --------------------------------------------------------------------------- the logs
+
+
+@pytest.mark.needs("auth", "notifications")
+async def test_20_no_log_file_of_the_stack_holds_a_secret(system: System, story: Story) -> None:
+    """Every log the stack wrote (each api and worker, nginx's access and error logs) is
+    scanned for each secret the story handled: passwords, tokens, refresh tokens, TOTP
+    secrets and recovery codes, the calendar feed secret, and anything shaped like a JWT."""
+    story.require("register", "mfa", "notified")
+    files = sorted(p for p in system.workdir.rglob("*.log") if p.is_file())
+    names = {p.name for p in files}
+    assert {"access.log", "error.log", "auth.log", "notifications.log"} <= names, names
+    access = next(p for p in files if p.name == "access.log").read_text(errors="replace")
+    assert "/api/v1/calendar/feeds/{secret}.ics" in access  # the feed was fetched and logged
+    labels = {label.split(" #")[0] for label in story.secrets}
+    assert {"bob's calendar feed secret", "alice TOTP secret", "alice refresh token"} <= labels
+    hits = []
+    for path in files:
+        text = path.read_text(errors="replace")
+        if "eyJ" in text:
+            hits.append(f"{path.name}: a JWT (eyJ...)")
+        hits += [f"{path.name}: {label}" for label, value in story.secrets.items() if value in text]
+    assert hits == [], hits

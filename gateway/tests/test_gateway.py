@@ -176,3 +176,28 @@ async def test_access_log_is_json_without_query_strings(
     assert entry["uri"] == f"/api/v1/tasks/{marker}"
     assert entry["status"] == 200
     assert "hunter2" not in log_file.read_text()
+
+
+async def test_calendar_feed_secret_never_reaches_nginx_logs(
+    client: httpx.AsyncClient, gateway_run
+) -> None:
+    """The feed's path is its secret: routed as is, logged as the route's template."""
+    secret = "feedsecret-" + "Zq9" * 10
+    marker = "feed-log-probe-51c2"
+    response = await client.get(
+        f"/api/v1/calendar/feeds/{secret}.ics?x=1", headers={"X-Request-ID": marker}
+    )
+    assert response.status_code == 200
+    assert response.json()["path"] == f"/api/v1/calendar/feeds/{secret}.ics"
+    log_dir = gateway_run.folder / "logs"
+    entries = []
+    for _ in range(50):
+        text = (log_dir / "access.log").read_text()
+        entries = [json.loads(line) for line in text.splitlines() if marker in line]
+        if entries:
+            break
+        await asyncio.sleep(0.05)
+    assert entries, "no access log line for the feed"
+    assert entries[-1]["uri"] == "/api/v1/calendar/feeds/{secret}.ics"
+    for path in log_dir.iterdir():
+        assert secret not in path.read_text(errors="replace"), path.name

@@ -135,9 +135,9 @@ async def seed(
 async def tamper(admin_engine: AsyncEngine, sql: str) -> None:
     """Run `sql` as the superuser with the append-only trigger disabled (an insider attack)."""
     async with admin_engine.begin() as conn:
-        await conn.execute(text("ALTER TABLE audit.entries DISABLE TRIGGER entries_append_only"))
+        await conn.execute(text("ALTER TABLE audit.entries DISABLE TRIGGER USER"))
         await conn.exec_driver_sql(sql)
-        await conn.execute(text("ALTER TABLE audit.entries ENABLE TRIGGER entries_append_only"))
+        await conn.execute(text("ALTER TABLE audit.entries ENABLE TRIGGER USER"))
 
 
 @pytest.fixture(scope="session")

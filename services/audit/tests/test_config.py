@@ -33,3 +33,13 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_malformed_redaction_rules_refused_at_start(rule: str) -> None:
     with pytest.raises(ValueError):
         Settings(redact_fields=[rule])
+
+
+@pytest.mark.parametrize(("configured", "floor"), [(None, 365), (30, 90), (1, 90), (730, 730)])
+def test_retention_floor_is_never_below_90_days(configured: int | None, floor: int) -> None:
+    s = Settings() if configured is None else Settings(retention_min_days=configured)
+    assert s.retention_floor_days == floor
+    assert (
+        Settings(retention_days=1, retention_min_days=configured or 365).default_retention_days
+        == floor
+    )

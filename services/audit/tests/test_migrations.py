@@ -144,7 +144,8 @@ async def test_api_role_cannot_write(
 async def test_retention_role_may_delete_but_not_update(
     owner_engine: AsyncEngine, retention_engine: AsyncEngine
 ) -> None:
-    await _seed(owner_engine)
+    async with owner_engine.begin() as conn:  # old enough for the retention floor
+        await append(conn, [_item(i) for i in range(3)], now=datetime(2020, 1, 1, tzinfo=UTC))
     with pytest.raises(DBAPIError):
         async with retention_engine.begin() as conn:
             await conn.execute(text("UPDATE audit.entries SET type = 'x'"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from auth_testkit import PASSWORD, Api, bearer
@@ -256,3 +257,60 @@ async def test_change_password_ends_other_sessions(api: Api) -> None:
     assert (await api.client.get("/api/v1/users/me", headers=bearer(pair1))).status_code == 200
     assert (await api.client.get("/api/v1/users/me", headers=bearer(pair2))).status_code == 401
     assert (await api.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def _pat(api: Api, pair: dict[str, Any], name: str = "ci") -> str:
+    r = await api.client.post(
+        "/api/v1/auth/tokens", json={"name": name, "scopes": ["tasks:read"]}, headers=bearer(pair)
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["token"])
+
+
+async def _exchange(api: Api, token: str) -> int:
+    r = await api.client.post(
+        "/api/v1/auth/token", json={"grant_type": "personal_access_token", "token": token}
+    )
+    return r.status_code
+
+
+async def test_reset_password_ends_api_tokens(api: Api) -> None:
+    """Whoever needed a reset may have lost the password to someone who made a token."""
+    user, pair = await api.signed_in()
+    token = await _pat(api, pair)
+    assert await _exchange(api, token) == 200
+    await api.client.post("/api/v1/auth/password/forgot", json={"email": user["email"]})
+    (event,) = await api.events("user.password_reset_requested")
+    r = await api.client.post(
+        "/api/v1/auth/password/reset",
+        json={"token": _token(event["reset_url"]), "new_password": NEW_PASSWORD},
+    )
+    assert r.status_code == 204, r.text
+    assert await _exchange(api, token) == 401
+
+
+async def test_change_password_ends_api_tokens_unless_kept(api: Api) -> None:
+    _, pair = await api.signed_in()
+    token = await _pat(api, pair)
+    r = await api.client.post(
+        "/api/v1/auth/password/change",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD, "keep_api_tokens": True},
+        headers=bearer(pair),
+    )
+    assert r.status_code == 204, r.text
+    assert await _exchange(api, token) == 200  # kept, as asked
+
+    r = await api.client.post(
+        "/api/v1/auth/password/change",
+        json={"current_password": NEW_PASSWORD, "new_password": PASSWORD},
+        headers=bearer(pair),
+    )
+    assert r.status_code == 204, r.text
+    assert await _exchange(api, token) == 401  # the default ends them
+    r = await api.client.post(
+        "/api/v1/auth/password/change",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD, "keep_api_tokens": 3},
+        headers=bearer(pair),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "keep_api_tokens"]

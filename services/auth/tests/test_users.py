@@ -31,11 +31,23 @@ async def test_me_patch_with_if_match_and_event(api: Api) -> None:
 
 
 async def test_public_profile_and_lookup_by_email(api: Api) -> None:
+    """Between co-members (see test_user_privacy for strangers)."""
+    import uuid
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from taskflow.auth.memberships.repository import add
+
     target = await api.register(name="Target")
-    _, pair = await api.signed_in()
+    me, pair = await api.signed_in()
+    project = uuid.uuid4()
+    async with async_sessionmaker(api.engine)() as session, session.begin():
+        for user in (target, me):
+            await add(session, project, uuid.UUID(user["id"]))
     r = await api.client.get(f"/api/v1/users/{target['id']}", headers=bearer(pair))
     assert r.status_code == 200
     assert set(r.json()) == {"id", "email", "display_name", "timezone", "locale", "is_active"}
+    assert r.json()["email"] == target["email"]
     r = await api.client.get(
         "/api/v1/users", params={"email": target["email"].upper()}, headers=bearer(pair)
     )
@@ -130,3 +142,27 @@ async def test_removing_a_role_ends_the_users_sessions(api: Api) -> None:
     pair = (await api.login(auditor["email"])).json()
     me = await api.client.get("/api/v1/users/me", headers=bearer(pair))
     assert me.json()["roles"] == ["user"]
+
+
+async def test_deactivation_ends_api_tokens_and_their_exchange(api: Api) -> None:
+    user, pair = await api.signed_in()
+    r = await api.client.post(
+        "/api/v1/auth/tokens", json={"name": "ci", "scopes": ["tasks:read"]}, headers=bearer(pair)
+    )
+    token = r.json()["token"]
+    exchange = {"grant_type": "personal_access_token", "token": token}
+    access = (await api.client.post("/api/v1/auth/token", json=exchange)).json()["access_token"]
+    _, admin = await api.make_admin()
+    r = await api.client.patch(
+        f"/api/v1/users/{user['id']}", json={"is_active": False}, headers=bearer(admin)
+    )
+    assert r.status_code == 200
+    assert (await api.client.post("/api/v1/auth/token", json=exchange)).status_code == 401
+    me = await api.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {access}"})
+    assert me.status_code == 401
+    # Reactivated, the account's old tokens stay dead.
+    r = await api.client.patch(
+        f"/api/v1/users/{user['id']}", json={"is_active": True}, headers=bearer(admin)
+    )
+    assert r.status_code == 200
+    assert (await api.client.post("/api/v1/auth/token", json=exchange)).status_code == 401

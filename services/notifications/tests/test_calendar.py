@@ -194,3 +194,26 @@ async def test_turning_the_calendar_on_backfills_assigned_tasks(
     async with httpx.AsyncClient(auth=caldav_server.auth) as http:
         r = await http.get(f"{caldav_server.url}/{alice}/tasks/{dated}.ics")
     assert r.status_code == 200
+
+
+async def test_a_deactivated_users_feed_stops_serving(apply: Any, client: Any, auth: Any) -> None:
+    """The feed URL is a bearer secret: it dies with the account, even after reactivation."""
+    from taskflow.events.contracts.users import UserDeactivated
+
+    alice, actor, proj = uid(), uid(), uid()
+    await apply(user(alice))
+    await apply(
+        created(snapshot(uid(), proj, creator=actor, assignees=[alice], due_at=DUE, title="Mine")),
+        actor=actor,
+    )
+    url = (await client.post("/api/v1/calendar/feed", headers=auth(alice))).json()["url"]
+    path = url.removeprefix("http://gw.test")
+    assert (await client.get(path)).status_code == 200
+
+    await apply(UserDeactivated(user_id=alice), actor=uid())
+
+    gone = await client.get(path)
+    assert gone.status_code == 404
+    assert b"Mine" not in gone.content
+    await apply(user(alice))  # registered again / reactivated: the old secret stays dead
+    assert (await client.get(path)).status_code == 404

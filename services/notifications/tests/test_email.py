@@ -205,3 +205,57 @@ async def test_hung_smtp_server_times_out_and_opens_the_breaker(
     assert sorted(r.attempts for r in rows) == [0, 1, 1, 1]
     assert {r.last_error for r in rows if r.attempts} == {"SMTPConnectTimeoutError"}
     await proxy.restore()
+
+
+async def test_a_bouncing_address_fails_for_good_and_leaves_the_breaker_closed(
+    apply: Any,
+    settings: Any,
+    make_worker: Any,
+    smtp_sink: Any,
+    sessionmaker: Any,
+) -> None:
+    """Real aiosmtpd answering 550 for one mailbox: those mails fail at once, uncounted."""
+    bouncer, alice = uid(), uid()
+    await apply(user(bouncer))
+    await apply(user(alice))
+    smtp_sink.refuse(f"{bouncer.hex[:10]}@example.test")
+    await _assign(apply, bouncer, n=5, title="Bounce")  # more than fail_max (3)
+    await _assign(apply, alice, n=1, title="Fine")
+    worker = make_worker(settings)
+
+    await drain_sender(worker)
+
+    assert worker.sender.smtp_breaker.state == "closed"
+    assert worker.sender.smtp_breaker.fail_counter == 0
+    rows = await deliveries(sessionmaker, "email")
+    bounced = [r for r in rows if r.user_id == bouncer]
+    assert len(bounced) == 5
+    assert {(r.status, r.attempts, r.last_error) for r in bounced} == {("failed", 1, "SMTP 550")}
+    assert [r.status for r in rows if r.user_id == alice] == ["sent"]
+    (msg,) = smtp_sink.messages()
+    assert msg["To"] == f"{alice.hex[:10]}@example.test"
+    async with sessionmaker() as sess:
+        events = (await sess.execute(select(outbox.c.event_type))).scalars().all()
+    assert events.count("notification.delivery_failed") == 5
+
+
+async def test_a_greylisting_4xx_is_retried_and_counted_by_the_breaker(
+    apply: Any,
+    settings: Any,
+    make_worker: Any,
+    smtp_sink: Any,
+    sessionmaker: Any,
+) -> None:
+    """A 4xx is transient: retried later, and three of them open the breaker."""
+    greylisted = uid()
+    await apply(user(greylisted))
+    smtp_sink.refuse(f"{greylisted.hex[:10]}@example.test", "451 4.7.1 try again later")
+    await _assign(apply, greylisted, n=4)
+    worker = make_worker(settings)
+
+    await worker.sender.run_once()
+
+    assert worker.sender.smtp_breaker.state == "open"
+    rows = await deliveries(sessionmaker, "email")
+    assert {r.status for r in rows} == {"pending"}
+    assert smtp_sink.messages() == []

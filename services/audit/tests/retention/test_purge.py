@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from taskflow.audit.chain.store import verify
-from taskflow.audit.retention.purge import TamperedEntries, purge
+from taskflow.audit.retention.purge import BelowRetentionFloor, TamperedEntries, purge
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -74,7 +74,7 @@ async def test_everything_purged_still_verifies(
     h: Any, owner_engine: AsyncEngine, api_engine: AsyncEngine, retention_engine: AsyncEngine
 ) -> None:
     await h.seed(owner_engine, [h.item(i) for i in range(10)], now=OLD)
-    assert (await purge(retention_engine, days=30, now=NOW, chunk=100)).deleted == 10
+    assert (await purge(retention_engine, days=365, now=NOW, chunk=100)).deleted == 10
     check = await _verify(api_engine)
     assert check.ok, check
     assert check.checked == 0
@@ -91,7 +91,7 @@ async def test_purge_refuses_to_launder_a_tampered_entry(
     await h.seed(owner_engine, [h.item(i) for i in range(10)], now=OLD)
     await h.tamper(admin_engine, "UPDATE audit.entries SET type = 'forged' WHERE seq = 4")
     with pytest.raises(TamperedEntries):
-        await purge(retention_engine, days=30, now=NOW, chunk=100)
+        await purge(retention_engine, days=365, now=NOW, chunk=100)
     assert len(await _seqs(api_engine)) == 10  # rolled back: nothing deleted
     check = await _verify(api_engine)
     assert check.first_broken_seq == 4
@@ -112,3 +112,41 @@ async def test_removal_disguised_as_purge_needs_the_right_hashes(
         )
     check = await _verify(api_engine)
     assert (check.ok, check.first_broken_seq) == (False, 5)
+
+
+async def test_purge_refuses_a_period_below_the_floor(
+    h: Any, owner_engine: AsyncEngine, api_engine: AsyncEngine, retention_engine: AsyncEngine
+) -> None:
+    """Asked for 1 or 30 days (or under the deployment's floor), the purge deletes nothing."""
+    await h.seed(owner_engine, [h.item(i) for i in range(5)], now=NOW - timedelta(days=200))
+    for days, floor in ((1, 90), (30, 90), (89, 10), (200, 365)):
+        with pytest.raises(BelowRetentionFloor):
+            await purge(retention_engine, days=days, now=NOW, chunk=100, floor_days=floor)
+    assert len(await _seqs(api_engine)) == 5
+
+
+@pytest.mark.parametrize("age_days", [1, 89])
+async def test_database_refuses_to_delete_young_entries(
+    h: Any, owner_engine: AsyncEngine, retention_engine: AsyncEngine, age_days: int
+) -> None:
+    """Even the retention role, with a hand-written DELETE, cannot take an entry under 90 days."""
+    from sqlalchemy.exc import DBAPIError
+
+    await h.seed(owner_engine, [h.item(0)], now=NOW - timedelta(days=age_days))
+    with pytest.raises(DBAPIError, match="retention floor"):
+        async with retention_engine.begin() as conn:
+            await conn.execute(text("DELETE FROM audit.entries"))
+
+
+async def test_database_refuses_to_delete_held_entries(
+    h: Any, owner_engine: AsyncEngine, api_engine: AsyncEngine, retention_engine: AsyncEngine
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    held = uuid.uuid4()
+    await h.seed(owner_engine, [h.item(0, project_id=held)], now=OLD)
+    await _hold(api_engine, held)
+    with pytest.raises(DBAPIError, match="legal hold"):
+        async with retention_engine.begin() as conn:
+            await conn.execute(text("DELETE FROM audit.entries"))
+    assert await _seqs(api_engine) == [1]

@@ -246,8 +246,23 @@ async def test_system_admin_is_not_a_project_member(client, make_user, make_proj
 
 
 async def test_members_add_by_email_through_auth(client, make_user, make_project, auth_double, sql):
-    ann = await make_user()
+    """A co-member's address (one the caller may see) is added with a 201 and the member."""
+    ann, cat = await make_user(), await make_user()
+    shared = await make_project(ann)
+    await shared.add(cat, "member")
     p = await make_project(ann)
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/members", json={"email": cat.email}, headers=ann.h
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["user_id"] == str(cat.id)
+    assert r.json()["email"] == cat.email
+    # already a member
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/members", json={"email": cat.email}, headers=ann.h
+    )
+    assert r.status_code == 409
+    # An address the projection has not seen yet is asked of auth (with the caller's token).
     bob_id = uuid.uuid4()
     auth_double.add(bob_id, "Bob@Example.com", "Bob", tz="Europe/Berlin")
     r = await client.post(
@@ -255,23 +270,39 @@ async def test_members_add_by_email_through_auth(client, make_user, make_project
         json={"email": "bob@example.com", "role": "member"},
         headers=ann.h,
     )
-    assert r.status_code == 201, r.text
-    assert r.json()["user_id"] == str(bob_id)
-    assert r.json()["display_name"] == "Bob"
+    assert r.status_code == 202, r.text
     assert "email:bob@example.com" in auth_double.calls
     rows = await sql("SELECT timezone FROM tasks.users WHERE id = :id", id=bob_id)
     assert rows[0][0] == "Europe/Berlin"
-    # unknown email: 422 naming the field
-    r = await client.post(
-        f"/api/v1/projects/{p.id}/members", json={"email": "nobody@example.com"}, headers=ann.h
+
+
+async def test_adding_a_strangers_address_says_nothing_about_it(
+    client, make_user, make_project, sql
+):
+    """Played as a stranger: a registered address and an unknown one get the same answer."""
+    mallory, dan = await make_user(), await make_user()
+    p = await make_project(mallory)
+    base = f"/api/v1/projects/{p.id}/members"
+
+    known = await client.post(base, json={"email": dan.email}, headers=mallory.h)
+    unknown = await client.post(base, json={"email": "nobody-" + dan.email}, headers=mallory.h)
+
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    assert known.headers["content-type"] == unknown.headers["content-type"]
+    assert dan.email not in known.text
+    assert str(dan.id) not in known.text
+    # Dan was added (and is told by notifications); nobody else was.
+    members = await sql(
+        "SELECT user_id FROM tasks.project_members WHERE project_id = :p ORDER BY user_id", p=p.id
     )
-    assert r.status_code == 422
-    assert r.json()["errors"][0]["loc"] == ["body", "email"]
-    # already a member
-    r = await client.post(
-        f"/api/v1/projects/{p.id}/members", json={"email": "bob@example.com"}, headers=ann.h
-    )
-    assert r.status_code == 409
+    assert {r[0] for r in members} == {mallory.id, dan.id}
+    # Refusals that do not depend on the address are the same for both too.
+    viewer = await make_user()
+    await p.add(viewer, "viewer")
+    for email in (dan.email, "nobody-" + dan.email):
+        r = await client.post(base, json={"email": email, "role": "owner"}, headers=viewer.h)
+        assert r.status_code == 403
 
 
 async def test_auth_down_is_503_not_unknown_user(client, make_user, make_project, auth_double):

@@ -29,6 +29,18 @@ class _MaildirHandler:
         self.maildir = mailbox.Maildir(str(folder), create=True)
         self.keys: list[str] = []
         self.lock = threading.Lock()
+        #: Recipient address -> the reply its RCPT gets instead of 250 (see SmtpSink.refuse).
+        self.refusals: dict[str, str] = {}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        with self.lock:
+            reply = self.refusals.get(address.lower())
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content or b""
@@ -85,10 +97,16 @@ class SmtpSink:
         return [parser.parsebytes(raw) for raw in raws]
 
     def clear(self) -> None:
-        """Forget every message received so far."""
+        """Forget every message received so far (and every refusal set up by `refuse`)."""
         with self._handler.lock:
             self._handler.maildir.clear()
             self._handler.keys.clear()
+            self._handler.refusals.clear()
+
+    def refuse(self, address: str, reply: str = "550 5.1.1 mailbox unavailable") -> None:
+        """Answer RCPT TO `address` with `reply` (a bouncing or greylisting mailbox)."""
+        with self._handler.lock:
+            self._handler.refusals[address.lower()] = reply
 
     async def wait_for(
         self,

@@ -21,6 +21,9 @@ from taskflow.common.settings import ServiceSettings
 
 _DEV_DB = "127.0.0.1:5432/taskflow"
 
+#: No configuration can lower the retention floor below this (see migration 0004).
+HARD_FLOOR_DAYS = 90
+
 #: Payload places that never enter the log, on top of each event class's `sensitive_fields`:
 #: `[<event type>:]<dotted path>` (see taskflow.audit.chain.redaction). Places, not words: a
 #: bare name is a TOP-LEVEL field, so a harmless nested `code` or `token_count` is kept. The
@@ -71,6 +74,12 @@ class Settings(ServiceSettings):
     #: Entries recorded longer ago than this are purged (unless their project is on hold);
     #: the api can change it (`PUT /api/v1/audit/retention`), this is the value until then.
     retention_days: int = Field(default=2555, ge=1)  # about 7 years, a common banking rule
+    #: The shortest retention anyone may set through the api, and the least the purge keeps.
+    #: Whatever this says, the floor in force is never below HARD_FLOOR_DAYS (90): see
+    #: `retention_floor_days`. The database refuses deletes under 90 days on its own too.
+    retention_min_days: int = Field(default=365, ge=1)
+    #: How often the worker appends recorded policy and legal-hold changes to the chain.
+    admin_changes_interval_seconds: float = Field(default=2.0, gt=0)
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
     #: Rows deleted per purge transaction (keeps locks and WAL bursts short).
     retention_chunk: int = Field(default=10_000, ge=1)
@@ -91,6 +100,16 @@ class Settings(ServiceSettings):
     #: has to outlive redeliveries (minutes, at most the retry delays); the unique `event_id`
     #: of the entries still refuses a later copy of an event whose entry is kept.
     inbox_retention_days: int = Field(default=30, ge=1)
+
+    @property
+    def retention_floor_days(self) -> int:
+        """The retention floor in force: the configured minimum, never below 90 days."""
+        return max(HARD_FLOOR_DAYS, self.retention_min_days)
+
+    @property
+    def default_retention_days(self) -> int:
+        """The retention until a policy is set: the configured default, raised to the floor."""
+        return max(self.retention_days, self.retention_floor_days)
 
     @field_validator("redact_fields")
     @classmethod

@@ -92,7 +92,7 @@ retention_policy = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", Uuid, nullable=True),
     CheckConstraint("id = 1", name="single_row"),
-    CheckConstraint("days >= 1", name="days_positive"),
+    CheckConstraint("days >= 90", name="days_floor"),
 )
 
 #: Projects whose entries the retention job must keep whatever their age.
@@ -103,6 +103,21 @@ legal_holds = Table(
     Column("reason", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Uuid, nullable=True),
+)
+
+#: Changes of the retention policy and legal holds written by the api in the same transaction
+#: as the change, waiting for the worker (the chain's owner) to append them to the chain.
+admin_changes = Table(
+    "admin_changes",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("subject", Text, nullable=True),
+    Column("project_id", Uuid, nullable=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    # `json` in the database; the canonical text is written and read back as is.
+    Column("payload", Text, nullable=False),
 )
 
 #: Handled event ids per queue (the consumer framework's idempotency record).

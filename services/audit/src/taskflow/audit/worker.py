@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from taskflow.audit.config import Settings
 from taskflow.audit.consumer import BatchConsumer
 from taskflow.audit.db import inbox
+from taskflow.audit.retention.changes import append_pending
 from taskflow.audit.retention.inbox import trim_inbox
 from taskflow.audit.retention.purge import TamperedEntries, effective_days, purge
 from taskflow.common.db import Database
@@ -52,15 +53,28 @@ def build_consumer(settings: Settings, db: Database) -> BatchConsumer:
 
 async def run_retention_once(settings: Settings, engine: AsyncEngine) -> int:
     """One purge with the policy in force; the number of entries deleted."""
-    days = await effective_days(engine, settings.retention_days)
-    result = await purge(engine, days=days, now=datetime.now(UTC), chunk=settings.retention_chunk)
+    floor = settings.retention_floor_days
+    days = await effective_days(engine, settings.default_retention_days, floor)
+    result = await purge(
+        engine, days=days, now=datetime.now(UTC), chunk=settings.retention_chunk, floor_days=floor
+    )
     return result.deleted
 
 
-async def run_inbox_trim_once(settings: Settings, owner: AsyncEngine) -> int:
+async def admin_changes_loop(settings: Settings, writer: AsyncEngine, stop: asyncio.Event) -> None:
+    """Append recorded policy and legal-hold changes to the chain until stopped."""
+    while not stop.is_set():
+        try:
+            await append_pending(writer)
+        except Exception as exc:
+            log.warning("admin_changes_append_failed", error_type=type(exc).__name__)
+        await sleep_or_stop(stop, settings.admin_changes_interval_seconds)
+
+
+async def run_inbox_trim_once(settings: Settings, writer: AsyncEngine) -> int:
     """Drop inbox rows older than `inbox_retention_days`; the number deleted."""
     return await trim_inbox(
-        owner,
+        writer,
         days=settings.inbox_retention_days,
         now=datetime.now(UTC),
         chunk=settings.retention_chunk,
@@ -68,9 +82,9 @@ async def run_inbox_trim_once(settings: Settings, owner: AsyncEngine) -> int:
 
 
 async def retention_loop(
-    settings: Settings, engine: AsyncEngine, stop: asyncio.Event, owner: AsyncEngine | None = None
+    settings: Settings, engine: AsyncEngine, stop: asyncio.Event, writer: AsyncEngine | None = None
 ) -> None:
-    """Purge (and trim the inbox, as `owner`) every `retention_interval_seconds` until stopped.
+    """Purge (and trim the inbox, as `writer`) every `retention_interval_seconds` until stopped.
 
     Errors are logged, not fatal: the next pass tries again.
     """
@@ -81,9 +95,9 @@ async def retention_loop(
             log.error("retention_refused_tampered_entries", error=str(exc))
         except Exception as exc:
             log.warning("retention_failed", error_type=type(exc).__name__)
-        if owner is not None:
+        if writer is not None:
             try:
-                await run_inbox_trim_once(settings, owner)
+                await run_inbox_trim_once(settings, writer)
             except Exception as exc:
                 log.warning("inbox_trim_failed", error_type=type(exc).__name__)
         await sleep_or_stop(stop, settings.retention_interval_seconds)
@@ -94,14 +108,17 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     stop = stop or asyncio.Event()
     install_signal_handlers(stop)
     # The consumer's role (never the owner: it must not be able to drop the triggers).
-    owner = Database(settings, url=settings.worker_database_url.get_secret_value())
+    writer = Database(settings, url=settings.worker_database_url.get_secret_value())
     retention = Database(settings, url=settings.retention_database_url.get_secret_value())
-    consumer = build_consumer(settings, owner)
+    consumer = build_consumer(settings, writer)
     log.info("worker_started", queue=settings.queue)
     tasks = [
         asyncio.create_task(consumer.run(stop), name="audit-consumer"),
         asyncio.create_task(
-            retention_loop(settings, retention.engine, stop, owner.engine), name="retention"
+            retention_loop(settings, retention.engine, stop, writer.engine), name="retention"
+        ),
+        asyncio.create_task(
+            admin_changes_loop(settings, writer.engine, stop), name="audit-admin-changes"
         ),
     ]
     try:
@@ -115,7 +132,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         stop.set()
         with contextlib.suppress(Exception):
             await asyncio.gather(*tasks, return_exceptions=True)
-        await owner.dispose()
+        await writer.dispose()
         await retention.dispose()
         log.info(
             "worker_stopped",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import DeclarativeBase
 
 from taskflow.common.db import make_metadata
+from taskflow.events.consumer import inbox_table
 from taskflow.events.ids import uuid7
 from taskflow.events.outbox import Outbox, outbox_table
 
@@ -27,6 +28,8 @@ class Base(DeclarativeBase):
 outbox_rows = outbox_table(Base.metadata)
 #: Where the auth service writes its events, in the caller's transaction.
 outbox = Outbox(outbox_rows, source="taskflow/auth")
+#: Event ids the worker's consumer has handled (the membership projection).
+inbox = inbox_table(Base.metadata)
 
 
 def new_id() -> uuid.UUID:

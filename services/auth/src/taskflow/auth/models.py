@@ -1,7 +1,8 @@
 """Every ORM model of the service, imported so that `Base.metadata` is complete (migrations)."""
 
-from taskflow.auth.db import Base, outbox_rows
+from taskflow.auth.db import Base, inbox, outbox_rows
 from taskflow.auth.keys.models import SigningKey
+from taskflow.auth.memberships.models import ProjectMember
 from taskflow.auth.mfa.models import RecoveryCode
 from taskflow.auth.pats.models import PersonalAccessToken
 from taskflow.auth.sessions.models import MfaChallenge, RefreshToken, Session
@@ -14,11 +15,13 @@ __all__ = [
     "MfaChallenge",
     "OneTimeToken",
     "PersonalAccessToken",
+    "ProjectMember",
     "RecoveryCode",
     "RefreshToken",
     "Session",
     "SigningKey",
     "User",
+    "inbox",
     "metadata",
     "outbox_rows",
 ]

@@ -1,4 +1,5 @@
-"""`taskflow-auth worker`: the outbox relay plus an hourly clean-up of dead credentials.
+"""`taskflow-auth worker`: the outbox relay, the membership consumer (queue `auth.memberships`,
+bound to `project.member_added|removed`) and an hourly clean-up of dead credentials.
 
 SIGTERM/SIGINT set one stop event: the relay finishes (and gets confirms for) the batch in
 flight, the clean-up loop stops between rounds, then the process exits.
@@ -14,17 +15,21 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 from taskflow.auth.config import Settings
-from taskflow.auth.db import outbox_rows, utcnow
+from taskflow.auth.db import inbox, outbox_rows, utcnow
 from taskflow.auth.keys.service import purge_retired
+from taskflow.auth.memberships.handlers import MEMBERSHIP_EVENTS, handle_membership_event
 from taskflow.auth.sessions.models import MfaChallenge, Session
 from taskflow.auth.users.models import OneTimeToken
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
+from taskflow.events.consumer import Consumer
 from taskflow.events.outbox import purge_published
 from taskflow.events.relay import OutboxRelay, sleep_or_stop
+from taskflow.events.topology import QueueSpec
 
 log = get_logger(__name__)
 
+MEMBERSHIPS_QUEUE = QueueSpec(name="auth.memberships", bindings=MEMBERSHIP_EVENTS)
 CLEANUP_INTERVAL_SECONDS = 3600.0
 KEEP_DEAD_ROWS = timedelta(days=7)
 
@@ -46,6 +51,18 @@ async def cleanup_once(db: Database) -> dict[str, int]:
         conn = await session.connection()
         counts["outbox"] = await purge_published(conn, outbox_rows)
     return counts
+
+
+def membership_consumer(settings: Settings, db: Database) -> Consumer:
+    """The consumer keeping the membership projection (who shares a project with whom)."""
+    return Consumer(
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        MEMBERSHIPS_QUEUE,
+        db.sessionmaker,
+        inbox,
+        dict.fromkeys(MEMBERSHIP_EVENTS, handle_membership_event),
+    )
 
 
 async def _cleanup_loop(db: Database, stop: asyncio.Event) -> None:
@@ -74,9 +91,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         settings.events_exchange,
         name="auth.outbox",
     )
+    memberships = membership_consumer(settings, db)
     log.info("worker_started")
     try:
-        await asyncio.gather(relay.run(stop), _cleanup_loop(db, stop))
+        await asyncio.gather(relay.run(stop), memberships.run(stop), _cleanup_loop(db, stop))
     finally:
         await db.dispose()
         log.info("worker_stopped")

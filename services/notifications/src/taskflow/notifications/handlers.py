@@ -39,6 +39,7 @@ from taskflow.events.contracts.users import (
 )
 from taskflow.events.envelope import Envelope
 from taskflow.notifications import content, recipients
+from taskflow.notifications.calendar import feed
 from taskflow.notifications.context import Context
 from taskflow.notifications.db import new_id
 from taskflow.notifications.deliveries import email
@@ -161,11 +162,16 @@ class Handlers:
             active=event.is_active,
             updated_at=envelope.time,
         )
+        if not event.is_active:
+            await feed.revoke(session, event.user_id)
 
     async def user_deactivated(self, session: AsyncSession, envelope: Envelope, event: Any) -> None:
         await projections.upsert_user(
             session, event.user_id, active=False, updated_at=envelope.time
         )
+        # The feed URL is a bearer secret held by calendar apps: it ends with the account,
+        # and a reactivated user must make a new one.
+        await feed.revoke(session, event.user_id)
 
     async def verification_requested(
         self, session: AsyncSession, envelope: Envelope, event: UserVerificationRequested

@@ -7,6 +7,10 @@ consecutive sequence numbers it removed, with the run's boundary hashes (`first_
 purge that leaves held entries behind. Before a chunk is committed its rows are checked (hash
 recomputed, links inside each run): a tampered entry is never laundered away by retention;
 the purge stops and says so instead.
+
+A purge asked for fewer days than the retention floor (the deployment's minimum, never below
+90 days) refuses to run at all (`BelowRetentionFloor`); the database's row trigger refuses to
+delete entries younger than 90 days or under hold even if this code were wrong.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from taskflow.audit.chain.hashing import entry_hash
 from taskflow.audit.chain.store import ENTRY_COLUMNS, to_stored
+from taskflow.audit.config import HARD_FLOOR_DAYS
 from taskflow.audit.pg import driver
 from taskflow.common.logging import get_logger
 
@@ -30,6 +35,10 @@ PURGE_LOCK_KEY = 0x6175_6469_7450  # "auditP"
 
 class TamperedEntries(RuntimeError):
     """The rows a purge was about to delete do not hash to what they claim."""
+
+
+class BelowRetentionFloor(ValueError):
+    """A purge was asked to keep fewer days than the retention floor."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +83,26 @@ def runs(rows: list[Any]) -> list[tuple[int, int, str, str, int]]:
     return out
 
 
-async def effective_days(engine: AsyncEngine, default_days: int) -> int:
-    """The policy set through the api, or the settings' default when none was set."""
+async def effective_days(engine: AsyncEngine, default_days: int, floor_days: int) -> int:
+    """The policy set through the api, or the settings' default; never below the floor."""
     async with engine.connect() as conn:
         pg = await driver(conn)
         days = await pg.fetchval("SELECT days FROM audit.retention_policy WHERE id = 1")
-    return int(days) if days is not None else default_days
+    return max(int(days) if days is not None else default_days, floor_days, HARD_FLOOR_DAYS)
 
 
-async def purge(engine: AsyncEngine, *, days: int, now: datetime, chunk: int) -> PurgeResult:
+async def purge(
+    engine: AsyncEngine,
+    *,
+    days: int,
+    now: datetime,
+    chunk: int,
+    floor_days: int = HARD_FLOOR_DAYS,
+) -> PurgeResult:
     """Delete what the policy allows, chunk by chunk; a no-op while another purge runs."""
+    floor = max(floor_days, HARD_FLOOR_DAYS)
+    if days < floor:
+        raise BelowRetentionFloor(f"retention of {days} days is below the floor of {floor}")
     cutoff = now - timedelta(days=days)
     deleted = ranges = 0
     after = 0

@@ -48,6 +48,9 @@ async def add_hold(
     return (await db.execute(stmt)).one_or_none()
 
 
-async def remove_hold(db: AsyncSession, project_id: uuid.UUID) -> bool:
-    result = await db.execute(delete(legal_holds).where(legal_holds.c.project_id == project_id))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+async def remove_hold(db: AsyncSession, project_id: uuid.UUID) -> Any | None:
+    """The hold removed, or None when the project was not held."""
+    stmt = (
+        delete(legal_holds).where(legal_holds.c.project_id == project_id).returning(*legal_holds.c)
+    )
+    return (await db.execute(stmt)).one_or_none()

@@ -40,7 +40,10 @@ async def get_retention(
     request: Request, response: Response, who: Auditor, db: SessionDep
 ) -> RetentionRead:
     """The retention period in force."""
-    policy = await service.get_policy(db, request.app.state.settings.retention_days)
+    settings = request.app.state.settings
+    policy = await service.get_policy(
+        db, settings.default_retention_days, settings.retention_floor_days
+    )
     set_etag(response, policy.version)
     return policy
 
@@ -52,10 +55,23 @@ async def get_retention(
     responses=errors(*AUTH_ERRORS, PreconditionFailed, Unprocessable),
 )
 async def put_retention(
-    body: RetentionUpdate, response: Response, who: Auditor, db: SessionDep, if_match: IfMatch
+    body: RetentionUpdate,
+    request: Request,
+    response: Response,
+    who: Auditor,
+    db: SessionDep,
+    if_match: IfMatch,
 ) -> RetentionRead:
-    """Set the retention period (If-Match honoured)."""
-    policy = await service.set_policy(db, who, body.days, expected_version=if_match)
+    """Set the retention period, never below the floor (If-Match honoured; recorded in the log)."""
+    settings = request.app.state.settings
+    policy = await service.set_policy(
+        db,
+        who,
+        body.days,
+        expected_version=if_match,
+        default_days=settings.default_retention_days,
+        floor_days=settings.retention_floor_days,
+    )
     set_etag(response, policy.version)
     return policy
 
@@ -81,7 +97,7 @@ async def list_legal_holds(who: Auditor, db: SessionDep) -> list[LegalHoldRead]:
 async def create_legal_hold(
     project_id: uuid.UUID, who: Auditor, db: SessionDep, body: LegalHoldCreate | None = None
 ) -> LegalHoldRead:
-    """Keep a project's entries whatever their age."""
+    """Keep a project's entries whatever their age (recorded in the log)."""
     return await service.place_hold(db, who, project_id, body.reason if body else None)
 
 
@@ -93,6 +109,6 @@ async def create_legal_hold(
     responses=errors(*AUTH_ERRORS, NotFound, Unprocessable),
 )
 async def delete_legal_hold(project_id: uuid.UUID, who: Auditor, db: SessionDep) -> Response:
-    """Lift a legal hold."""
-    await service.lift_hold(db, project_id)
+    """Lift a legal hold (recorded in the log)."""
+    await service.lift_hold(db, who, project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ class RetentionRead(BaseModel):
     """The retention policy in force."""
 
     days: int = Field(description="Entries recorded longer ago than this are purged.")
+    floor_days: int = Field(description="The shortest period the deployment allows (>= 90).")
     source: str = Field(description="`policy` when set through the api, else `default`.")
     version: int = Field(description="Send as If-Match to change it (0 = never set).")
     updated_at: datetime | None
@@ -23,7 +24,8 @@ class RetentionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    days: int = Field(ge=1, le=36_500)
+    #: 90 is the hard floor; the deployment's own floor (365 by default) is checked on top.
+    days: int = Field(ge=90, le=36_500)
 
 
 class LegalHoldCreate(BaseModel):

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.audit.retention import repository
+from taskflow.audit.retention import changes, repository
 from taskflow.audit.retention.schemas import LegalHoldRead, RetentionRead
 from taskflow.common.concurrency import check_version
-from taskflow.common.errors import Conflict, NotFound
+from taskflow.common.errors import Conflict, NotFound, Unprocessable
 from taskflow.common.security import Principal
 
 
-async def get_policy(db: AsyncSession, default_days: int) -> RetentionRead:
-    """The policy set through the api, or the settings' default (version 0)."""
-    row = await repository.get_policy(db)
+def _read(row: Any | None, default_days: int, floor_days: int) -> RetentionRead:
+    """The policy row (or the default when none) as served; never below the floor."""
     if row is None:
         return RetentionRead(
-            days=default_days, source="default", version=0, updated_at=None, updated_by=None
+            days=max(default_days, floor_days),
+            floor_days=floor_days,
+            source="default",
+            version=0,
+            updated_at=None,
+            updated_by=None,
         )
     return RetentionRead(
-        days=row.days,
+        days=max(int(row.days), floor_days),
+        floor_days=floor_days,
         source="policy",
         version=row.version,
         updated_at=row.updated_at,
@@ -29,21 +35,50 @@ async def get_policy(db: AsyncSession, default_days: int) -> RetentionRead:
     )
 
 
+async def get_policy(db: AsyncSession, default_days: int, floor_days: int) -> RetentionRead:
+    """The policy set through the api, or the settings' default (version 0)."""
+    return _read(await repository.get_policy(db), default_days, floor_days)
+
+
 async def set_policy(
-    db: AsyncSession, who: Principal, days: int, *, expected_version: int | None
+    db: AsyncSession,
+    who: Principal,
+    days: int,
+    *,
+    expected_version: int | None,
+    default_days: int,
+    floor_days: int,
 ) -> RetentionRead:
-    """Change the retention period (optimistic concurrency on `version`)."""
+    """Change the retention period (If-Match honoured), never below the floor; recorded."""
+    if days < floor_days:
+        raise Unprocessable(
+            f"The retention period cannot be shorter than {floor_days} days.",
+            code="retention_below_floor",
+            errors=[
+                {
+                    "loc": ["body", "days"],
+                    "msg": f"must be at least {floor_days}",
+                    "type": "greater_than_equal",
+                }
+            ],
+        )
     row = await repository.get_policy(db, for_update=True)
-    current = 0 if row is None else int(row.version)
-    check_version(current, expected_version)
-    new = await repository.put_policy(db, days, current + 1, who.user_id)
-    return RetentionRead(
-        days=new.days,
-        source="policy",
-        version=new.version,
-        updated_at=new.updated_at,
-        updated_by=new.updated_by,
+    before = _read(row, default_days, floor_days)
+    check_version(before.version, expected_version)
+    new = _read(
+        await repository.put_policy(db, days, before.version + 1, who.user_id),
+        default_days,
+        floor_days,
     )
+    await changes.record(
+        db,
+        type=changes.RETENTION_CHANGED,
+        actor_id=who.user_id,
+        subject="audit/retention",
+        before={"days": before.days, "source": before.source, "version": before.version},
+        after={"days": new.days, "source": new.source, "version": new.version},
+    )
+    return new
 
 
 async def list_holds(db: AsyncSession) -> list[LegalHoldRead]:
@@ -58,10 +93,30 @@ async def place_hold(
     row = await repository.add_hold(db, project_id, reason, who.user_id)
     if row is None:
         raise Conflict("The project is already under legal hold.", code="legal_hold_exists")
-    return LegalHoldRead.model_validate(dict(row._mapping))
+    hold = LegalHoldRead.model_validate(dict(row._mapping))
+    await changes.record(
+        db,
+        type=changes.LEGAL_HOLD_PLACED,
+        actor_id=who.user_id,
+        subject=f"legal_hold/{project_id}",
+        project_id=project_id,
+        before=None,
+        after=hold.model_dump(mode="json"),
+    )
+    return hold
 
 
-async def lift_hold(db: AsyncSession, project_id: uuid.UUID) -> None:
-    """Let the purge take a project's old entries again."""
-    if not await repository.remove_hold(db, project_id):
+async def lift_hold(db: AsyncSession, who: Principal, project_id: uuid.UUID) -> None:
+    """Let the purge take a project's old entries again (recorded with the hold lifted)."""
+    row = await repository.remove_hold(db, project_id)
+    if row is None:
         raise NotFound("The project is not under legal hold.", code="legal_hold_not_found")
+    await changes.record(
+        db,
+        type=changes.LEGAL_HOLD_LIFTED,
+        actor_id=who.user_id,
+        subject=f"legal_hold/{project_id}",
+        project_id=project_id,
+        before=LegalHoldRead.model_validate(dict(row._mapping)).model_dump(mode="json"),
+        after=None,
+    )

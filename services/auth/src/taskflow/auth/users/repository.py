@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.db import utcnow
+from taskflow.auth.memberships.repository import co_members_of
 from taskflow.auth.users.models import OneTimeToken, User
 
 
@@ -42,9 +43,13 @@ async def search(
     q: str | None,
     after: tuple[str, uuid.UUID] | None,
     limit: int,
+    sharing_with: uuid.UUID | None = None,
 ) -> Sequence[User]:
-    """Users ordered by (email, id) with keyset pagination."""
+    """Users ordered by (email, id) with keyset pagination; with `sharing_with`, only that user
+    and the people who share a project with them."""
     stmt = select(User)
+    if sharing_with is not None:
+        stmt = stmt.where(or_(User.id == sharing_with, User.id.in_(co_members_of(sharing_with))))
     if email:
         stmt = stmt.where(User.email == email)
     if q:

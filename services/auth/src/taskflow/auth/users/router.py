@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
-from taskflow.auth.auth import AdminSessionCaller, AnyCaller, InteractiveCaller
+from taskflow.auth.auth import AdminSessionCaller, AnyCaller, Caller, InteractiveCaller
 from taskflow.auth.deps import AuthContext, Ctx
 from taskflow.auth.errors import (
     InteractiveSessionRequired,
@@ -142,7 +142,7 @@ async def _forgot_password(ctx: AuthContext, email: str) -> None:
     responses=errors(InvalidOneTimeToken, Unprocessable),
 )
 async def reset_password(body: ResetPasswordRequest, db: SessionDep, ctx: Ctx) -> Response:
-    """Set a new password with the mailed token; every session ends."""
+    """Set a new password with the mailed token; every session and API token ends."""
     await service.reset_password(db, ctx, body.token, body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -157,9 +157,15 @@ async def reset_password(body: ResetPasswordRequest, db: SessionDep, ctx: Ctx) -
 async def change_password(
     body: ChangePasswordRequest, caller: InteractiveCaller, db: SessionDep, ctx: Ctx
 ) -> Response:
-    """Change the password; the caller's other sessions end."""
+    """Change the password; the caller's other sessions end, and its API tokens unless kept."""
     await service.change_password(
-        db, ctx, caller.user, caller.session_id, body.current_password, body.new_password
+        db,
+        ctx,
+        caller.user,
+        caller.session_id,
+        body.current_password,
+        body.new_password,
+        keep_api_tokens=body.keep_api_tokens,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -216,8 +222,9 @@ async def list_users(
     email: Annotated[str | None, Query(max_length=254)] = None,
     q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
 ) -> Page[UserListItem]:
-    """Find users by email or name; admins may list everyone and see account fields."""
-    is_admin = caller.principal.has_role("admin") and "admin" in caller.user.roles
+    """Find users by email or name: admins among everyone (with account fields), anyone else
+    among themselves and the people who share a project with them (the project pickers)."""
+    is_admin = _is_admin(caller)
     if not is_admin and not email and not q:
         raise Unprocessable(
             "Give `email` or `q` (listing everyone is for admins).",
@@ -227,7 +234,12 @@ async def list_users(
     after = page.after(length=2)
     key = (str(after[0]), uuid.UUID(str(after[1]))) if after else None
     rows = await service.search(
-        db, email=normalise_email(email) if email else None, q=q, after=key, limit=page.limit + 1
+        db,
+        email=normalise_email(email) if email else None,
+        q=q,
+        after=key,
+        limit=page.limit + 1,
+        sharing_with=None if is_admin else caller.user.id,
     )
     items = [_list_item(u, admin=is_admin) for u in rows]
     return page.page(items, key=lambda u: (u.email, str(u.id)))
@@ -261,8 +273,18 @@ def _list_item(user: User, *, admin: bool) -> UserListItem:
     responses=errors(InvalidToken, NotFound),
 )
 async def get_user(user_id: uuid.UUID, caller: AnyCaller, db: SessionDep) -> UserPublic:
-    """A user's public profile."""
-    return UserPublic.model_validate(await service.get_user(db, user_id))
+    """A user's public profile; the email only for oneself, co-members and admins."""
+    user = await service.get_user(db, user_id)
+    profile = UserPublic.model_validate(user)
+    visible = await service.emails_visible_to(
+        db, caller.user.id, admin=_is_admin(caller), user_ids={user.id}
+    )
+    return profile if user.id in visible else profile.model_copy(update={"email": None})
+
+
+def _is_admin(caller: Caller) -> bool:
+    """The token and the account (as it is now) both hold the admin role."""
+    return caller.principal.has_role("admin") and "admin" in caller.user.roles
 
 
 @users_router.patch(

@@ -78,6 +78,11 @@ class ResetPasswordRequest(_In):
 class ChangePasswordRequest(_In):
     current_password: Password
     new_password: Password
+    keep_api_tokens: bool = Field(
+        default=False,
+        description="Keep the personal access tokens working (by default a change revokes them,"
+        " as a reset always does).",
+    )
 
 
 class UserMeUpdate(_In):
@@ -101,7 +106,10 @@ class UserPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None = Field(
+        description="Null unless the caller may see it: their own, that of someone who shares a"
+        " project with them, or any for admins."
+    )
     display_name: str
     timezone: str
     locale: str
@@ -110,6 +118,8 @@ class UserPublic(BaseModel):
 
 class UserRead(UserPublic):
     """The full account, for its owner and for admins."""
+
+    email: str  # always shown: the owner's or an admin's view
 
     email_verified: bool
     roles: list[SystemRole]

@@ -14,6 +14,7 @@ from taskflow.auth.crypto import new_token, token_hash
 from taskflow.auth.db import new_id, outbox, utcnow
 from taskflow.auth.deps import AuthContext
 from taskflow.auth.errors import InvalidCredentials, InvalidOneTimeToken
+from taskflow.auth.memberships import repository as memberships
 from taskflow.auth.passwords.policy import password_problems
 from taskflow.auth.pats import repository as pats
 from taskflow.auth.sessions import repository as sessions
@@ -203,7 +204,9 @@ async def send_reset_link(db: AsyncSession, ctx: AuthContext, user: User) -> Non
 
 
 async def reset_password(db: AsyncSession, ctx: AuthContext, token: str, new_password: str) -> None:
-    """Set a new password from a reset link; ends every session and the other links."""
+    """Set a new password from a reset link; ends every session, every personal access token
+    (whoever needed a reset may have lost the password to someone who made one) and the other
+    links."""
     user_id = await repository.consume_one_time_token(db, RESET, token_hash(token))
     user = await repository.get(db, user_id, for_update=True) if user_id else None
     if user is None or not user.is_active:
@@ -212,6 +215,7 @@ async def reset_password(db: AsyncSession, ctx: AuthContext, token: str, new_pas
     await _set_password(db, ctx, user, new_password)
     await repository.spend_all_tokens(db, user.id, RESET)
     await sessions.revoke(db, user_id=user.id, reason="password_reset")
+    await pats.revoke_all(db, user.id)
     # Whoever reads the reset mail also proved they own the address.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -231,12 +235,17 @@ async def change_password(
     current_session: uuid.UUID | None,
     current_password: str,
     new_password: str,
+    *,
+    keep_api_tokens: bool = False,
 ) -> int:
-    """Change the password (current one required); ends every other session."""
+    """Change the password (current one required); ends every other session and, unless the
+    caller chose to keep them, every personal access token."""
     if not await ctx.hasher.verify(user.password_hash, current_password):
         raise InvalidCredentials()
     check_password(new_password, field="new_password", email=user.email)
     await _set_password(db, ctx, user, new_password)
+    if not keep_api_tokens:
+        await pats.revoke_all(db, user.id)
     return await sessions.revoke(
         db, user_id=user.id, except_session=current_session, reason="password_change"
     )
@@ -288,10 +297,33 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def search(
-    db: AsyncSession, *, email: str | None, q: str | None, after: Any, limit: int
+    db: AsyncSession,
+    *,
+    email: str | None,
+    q: str | None,
+    after: Any,
+    limit: int,
+    sharing_with: uuid.UUID | None,
 ) -> Sequence[User]:
-    """Search users by exact email or a substring of email / display name."""
-    return await repository.search(db, email=email, q=q, after=after, limit=limit)
+    """Search users by exact email or a substring of email / display name.
+
+    `sharing_with` (every caller but an admin) limits the search to that user and the people
+    who share a project with them: an address nobody shares a project with is found the same
+    way as one that has no account, which is not at all.
+    """
+    return await repository.search(
+        db, email=email, q=q, after=after, limit=limit, sharing_with=sharing_with
+    )
+
+
+async def emails_visible_to(
+    db: AsyncSession, caller_id: uuid.UUID, *, admin: bool, user_ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Whose email (of `user_ids`) the caller may see: their own, co-members', all for admins."""
+    if admin:
+        return set(user_ids)
+    others = user_ids - {caller_id}
+    return (user_ids & {caller_id}) | await memberships.sharing_with(db, caller_id, others)
 
 
 async def admin_update(

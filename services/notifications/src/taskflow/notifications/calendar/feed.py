@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from taskflow.notifications.calendar.ics import TaskEntry, calendar
 from taskflow.notifications.calendar.models import CalendarFeed
 from taskflow.notifications.content import task_link
 from taskflow.notifications.projections import repository as projections
-from taskflow.notifications.projections.models import TaskProjection
+from taskflow.notifications.projections.models import TaskProjection, UserProjection
 
 FEED_PATH = "/api/v1/calendar/feeds/{secret}.ics"
 
@@ -58,11 +58,23 @@ async def rotate(session: AsyncSession, user_id: uuid.UUID) -> str:
     return secret
 
 
+async def revoke(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Forget the user's feed secret: its URL stops working (a deactivated account)."""
+    await session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user_id))
+
+
 async def render(session: AsyncSession, secret: str, *, base_url: str, now: datetime) -> bytes:
-    """The feed of the secret's owner; 404 for an unknown secret (no hint whether it existed)."""
+    """The feed of the secret's owner; 404 for an unknown secret (no hint whether it existed)
+    and for an owner known to be deactivated (the secret is also deleted when that is learnt,
+    this covers a secret made while the deactivation was in flight)."""
     user_id = (
         await session.scalars(
-            select(CalendarFeed.user_id).where(CalendarFeed.secret_hash == hash_secret(secret))
+            select(CalendarFeed.user_id)
+            .outerjoin(UserProjection, UserProjection.id == CalendarFeed.user_id)
+            .where(
+                CalendarFeed.secret_hash == hash_secret(secret),
+                UserProjection.active.is_not(False),
+            )
         )
     ).first()
     if user_id is None:

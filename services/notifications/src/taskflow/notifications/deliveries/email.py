@@ -73,8 +73,52 @@ def build_message(
     return msg
 
 
+class PermanentSmtpFailure(Exception):
+    """The server answered 5xx about this message (recipient, sender or content): final.
+
+    Not an `aiosmtplib.SMTPException`, so the sender neither retries it nor counts it against
+    the SMTP breaker: the server is up, and one bouncing address says nothing about the rest.
+    """
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"SMTP {code}")
+        self.code = code
+
+
+def permanent_code(exc: BaseException) -> int | None:
+    """The 5xx code when `exc` is a permanent refusal of this message, else None.
+
+    Only per-message answers qualify (RCPT, MAIL FROM, DATA). A 5xx at connect, HELO or AUTH
+    (a misconfigured server or credentials) fails every message alike, so it stays a channel
+    failure that the breaker counts, like a transport error or any 4xx.
+    """
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        return min(codes) if codes and all(500 <= c < 600 for c in codes) else None
+    if isinstance(
+        exc,
+        aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPSenderRefused | aiosmtplib.SMTPDataError,
+    ) and (500 <= exc.code < 600):
+        return int(exc.code)
+    return None
+
+
 async def send(settings: Settings, msg: EmailMessage) -> None:
-    """Hand the message to the SMTP server (raises on any failure)."""
+    """Hand the message to the SMTP server (raises on any failure).
+
+    A permanent refusal of the message raises `PermanentSmtpFailure`; everything else raises
+    aiosmtplib's or the socket's own error.
+    """
+    try:
+        await _send(settings, msg)
+    except aiosmtplib.SMTPException as exc:
+        code = permanent_code(exc)
+        if code is None:
+            raise
+        raise PermanentSmtpFailure(code) from None
+
+
+async def _send(settings: Settings, msg: EmailMessage) -> None:
     await aiosmtplib.send(
         msg,
         hostname=settings.smtp_host,

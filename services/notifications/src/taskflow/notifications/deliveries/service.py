@@ -38,6 +38,7 @@ from taskflow.notifications.deliveries.state import (
     Outcome,
     after_breaker_open,
     after_failure,
+    after_permanent_failure,
     after_success,
 )
 from taskflow.notifications.projections import repository as projections
@@ -138,6 +139,14 @@ class Sender:
             outcome = after_breaker_open(
                 delivery.attempts, now, self.settings.breaker_reset_timeout
             )
+        except email.PermanentSmtpFailure as exc:
+            outcome = after_permanent_failure(delivery.attempts, now, str(exc))
+            log.warning(
+                "delivery_refused_permanently",
+                delivery_id=str(delivery.id),
+                channel=delivery.channel,
+                error=outcome.last_error,
+            )
         except Exception as exc:
             outcome = after_failure(
                 delivery.attempts,
@@ -190,9 +199,19 @@ class Sender:
             message_id=f"<{delivery.id}@taskflow.local>",
             ics=ics,
         )
-        await self._through(
-            self.smtp_breaker, lambda: email.send(self.settings, msg), _SMTP_TRANSIENT
-        )
+        refused: list[email.PermanentSmtpFailure] = []
+
+        async def send() -> None:
+            # A permanent refusal is an answer from a working server: it leaves the breaker
+            # as a success (whatever the breaker's own exclusion rules), and is raised after.
+            try:
+                await email.send(self.settings, msg)
+            except email.PermanentSmtpFailure as exc:
+                refused.append(exc)
+
+        await self._through(self.smtp_breaker, send, _SMTP_TRANSIENT)
+        if refused:
+            raise refused[0]
 
     async def _fallback_ics(self, delivery: Delivery, payload: dict[str, Any]) -> bytes | None:
         """The task's .ics when the user wants calendar entries but the calendar is unreachable."""

@@ -3,6 +3,7 @@
     pending --claim--> sending --ok--> sent
                           |--error, attempts left--> pending (next_attempt_at = backoff)
                           |--error, none left------> failed  (delivery_failed is published)
+                          |--permanent (SMTP 5xx)--> failed  (at once; delivery_failed)
                           '--breaker open----------> pending (no attempt counted)
     held (waiting for the daily digest) --digest--> digested
     failed --admin retry--> pending (one more attempt allowed)
@@ -73,6 +74,11 @@ def after_failure(
         return Outcome(Status.FAILED, used, now, error[:1000], final_failure=True)
     wait = backoff(used, base=base, cap=cap, rng=rng)
     return Outcome(Status.PENDING, used, now + timedelta(seconds=wait), error[:1000])
+
+
+def after_permanent_failure(attempts: int, now: datetime, error: str) -> Outcome:
+    """The other side refused this delivery for good (an SMTP 5xx): no retry will help."""
+    return Outcome(Status.FAILED, attempts + 1, now, error[:1000], final_failure=True)
 
 
 def after_breaker_open(attempts: int, now: datetime, retry_in: float) -> Outcome:

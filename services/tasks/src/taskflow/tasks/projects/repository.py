@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from taskflow.common.pagination import keyset_filter
 from taskflow.tasks.projects.models import Member, Project
@@ -175,3 +176,15 @@ async def member_ids(
         select(Member.user_id).where(Member.project_id == project_id, Member.user_id.in_(user_ids))
     )
     return set(rows.scalars())
+
+
+async def share_a_project(db: AsyncSession, user_id: uuid.UUID, other_id: uuid.UUID) -> bool:
+    """True when the two users are members of at least one common project."""
+    mine, theirs = aliased(Member), aliased(Member)
+    found = await db.scalar(
+        select(mine.project_id)
+        .join(theirs, theirs.project_id == mine.project_id)
+        .where(mine.user_id == user_id, theirs.user_id == other_id)
+        .limit(1)
+    )
+    return found is not None

@@ -6,6 +6,8 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import IfMatch, set_etag
 from taskflow.common.db import SessionDep
@@ -24,6 +26,7 @@ from taskflow.common.security import CurrentPrincipal, bearer_token
 from taskflow.tasks.projects import repository as repo
 from taskflow.tasks.projects import service
 from taskflow.tasks.projects.auth import (
+    ProjectAccess,
     ProjectAdmin,
     ProjectOwner,
     ProjectOwnerOfDeleted,
@@ -31,6 +34,7 @@ from taskflow.tasks.projects.auth import (
 )
 from taskflow.tasks.projects.schemas import (
     MemberAdd,
+    MemberAddAccepted,
     MemberRead,
     MemberUpdate,
     ProjectCreate,
@@ -41,7 +45,8 @@ from taskflow.tasks.projects.schemas import (
     ProjectUpdate,
 )
 from taskflow.tasks.users import repository as users_repo
-from taskflow.tasks.users.client import Directory
+from taskflow.tasks.users.client import Directory, RemoteUser
+from taskflow.tasks.users.models import User
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 WRITE_ERRORS = (NotFound, Forbidden, PreconditionFailed, Conflict)
@@ -227,7 +232,14 @@ async def list_members(
     response_model=MemberRead,
     operation_id="members_add",
     tags=["members"],
-    responses=errors(NotFound, Forbidden, Conflict, ServiceUnavailable),
+    responses={
+        202: {
+            "model": MemberAddAccepted,
+            "description": "Added by an address the caller may not see (or one without an"
+            " account): the same answer either way.",
+        },
+        **errors(NotFound, Forbidden, Conflict, ServiceUnavailable, Unprocessable),
+    },
 )
 async def add_member(
     body: MemberAdd,
@@ -235,33 +247,59 @@ async def add_member(
     db: SessionDep,
     request: Request,
     directory: Directory,
-) -> MemberRead:
-    """Add a user by id or email (admin or owner); email is looked up in auth."""
+) -> Any:
+    """Add a user by id or email (admin or owner).
+
+    By email, the answer tells nothing about an address the caller may not see (one of
+    someone who shares no project with them): with or without an account it is a 202 with the
+    same body, and the account, if any, is added. An address the caller may see answers 201
+    with the member, as adding by id does.
+    """
     token = bearer_token(request)
-    user = None
-    if body.user_id is not None:
-        user = await users_repo.get(db, body.user_id)
-        remote = None if user is not None else await directory.by_id(body.user_id, token)
-    else:
-        assert body.email is not None
-        remote = await directory.by_email(body.email, token)
-    if remote is not None:
-        await users_repo.upsert(
-            db,
-            user_id=remote.id,
-            email=remote.email,
-            display_name=remote.display_name,
-            timezone=remote.timezone,
-        )
-        user = await users_repo.get(db, remote.id)
+    if body.email is not None:
+        user = await users_repo.by_email(db, body.email)
+        if user is None:
+            # Auth answers only what the caller may see: co-members' addresses (and every
+            # address for an admin), which is also what makes the answer below a 201.
+            remote = await directory.by_email(body.email, token)
+            user = await _remember(db, remote) if remote is not None else None
+        if user is None or not await _may_see(db, access, user):
+            await service.add_member_unseen(db, access, user, body.role)
+            return JSONResponse(
+                status_code=status.HTTP_202_ACCEPTED, content=MemberAddAccepted().model_dump()
+            )
+        return await service.add_member(db, access, user, body.role)
+    assert body.user_id is not None
+    user = await users_repo.get(db, body.user_id)
+    if user is None:
+        remote = await directory.by_id(body.user_id, token)
+        user = await _remember(db, remote) if remote is not None else None
     if user is None or not user.is_active:
-        field = "user_id" if body.user_id is not None else "email"
         raise Unprocessable(
             "No such user.",
             code="unknown_user",
-            errors=[{"loc": ["body", field], "msg": "no such user", "type": "unknown_user"}],
+            errors=[{"loc": ["body", "user_id"], "msg": "no such user", "type": "unknown_user"}],
         )
     return await service.add_member(db, access, user, body.role)
+
+
+async def _remember(db: AsyncSession, remote: RemoteUser) -> User | None:
+    """Put a user auth just told us about into the projection (it may lag registration)."""
+    await users_repo.upsert(
+        db,
+        user_id=remote.id,
+        email=remote.email,
+        display_name=remote.display_name,
+        timezone=remote.timezone,
+    )
+    return await users_repo.get(db, remote.id)
+
+
+async def _may_see(db: AsyncSession, access: ProjectAccess, user: User) -> bool:
+    """Whether the caller may see this user's address: a system admin, or a co-member."""
+    if access.principal.has_role("admin") or user.id == access.user_id:
+        return True
+    return await repo.share_a_project(db, access.user_id, user.id)
 
 
 @router.patch(

@@ -93,6 +93,17 @@ class MemberAdd(_Strict):
         return self
 
 
+class MemberAddAccepted(BaseModel):
+    """The answer to adding by an address the caller may not see: the same whether or not it
+    belongs to an account (when it does, that account is now a member)."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str = (
+        "If this address belongs to an account, it is now a member of the project and has been"
+        " told so."
+    )
+
+
 class MemberUpdate(_Strict):
     """A member's new role."""
 

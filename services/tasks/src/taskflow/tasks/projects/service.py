@@ -255,6 +255,20 @@ async def add_member(db: AsyncSession, access: ProjectAccess, user: User, role: 
     return member_read(member, user)
 
 
+async def add_member_unseen(
+    db: AsyncSession, access: ProjectAccess, user: User | None, role: str
+) -> None:
+    """Add `user` (when there is one) for a caller who may not see whose address they gave.
+
+    Every check that does not depend on the user runs either way, so that an address with an
+    account and one without meet the same refusals and the same success.
+    """
+    _check_grant(access, role)
+    await _locked(db, access)
+    if user is not None and user.is_active:
+        await add_member(db, access, user, role)
+
+
 async def change_role(
     db: AsyncSession, access: ProjectAccess, user_id: uuid.UUID, role: str
 ) -> MemberRead:
