@@ -176,3 +176,9 @@ async def dispatcher(hook_settings: Settings, clock: Clock) -> AsyncIterator[Dis
     await outbound.aclose()
     sync_redis.close()
     await db.dispose()
+
+
+@pytest.fixture
+def reply() -> type[Reply]:
+    """The `Reply` class, for scripting the receiver."""
+    return Reply
