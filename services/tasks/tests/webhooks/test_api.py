@@ -101,7 +101,9 @@ async def test_update_with_if_match_and_reactivation_clears_the_streak(
         i=uuid.UUID(hook["id"]),
     )
     stale = await client.patch(
-        f"/api/v1/webhooks/{hook['id']}", json={"active": True}, headers={**ann.h, "If-Match": '"9"'}
+        f"/api/v1/webhooks/{hook['id']}",
+        json={"active": True},
+        headers={**ann.h, "If-Match": '"9"'},
     )
     assert stale.status_code == 412
     r = await client.patch(
@@ -183,7 +185,9 @@ async def test_project_admins_may_manage_hooks(client, make_user, make_project):
     await p.add(cat, "admin")
     r = await _hook(client, p, who=cat)
     assert r.status_code == 201
-    assert (await client.get(f"/api/v1/webhooks/{r.json()['id']}", headers=ann.h)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/webhooks/{r.json()['id']}", headers=ann.h)
+    ).status_code == 200
 
 
 async def test_non_members_get_404_for_everything(client, make_user, make_project, sql):

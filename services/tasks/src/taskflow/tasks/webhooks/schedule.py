@@ -3,7 +3,7 @@
 Pure functions, so that the schedule is tested with an injected clock and random source.
 
 The schedule follows the one Standard Webhooks suggests (immediately, 5 s, 5 min, 30 min,
-2 h, 5 h, 10 h, 10 h) stretched to about three days (plus 14 h, 24 h), each wait spread by
+2 h, 5 h, 10 h, 10 h) stretched to about three days (plus 20 h, 24 h), each wait spread by
 +-20 % jitter so that an endpoint that comes back is not hit by every retry at once. A
 `Retry-After` (seconds or an HTTP date) on a 429 or 503 is honoured when it asks for longer
 than the schedule, up to a day.
@@ -19,9 +19,9 @@ from typing import Literal
 
 from taskflow.tasks.webhooks.outbound import Answer
 
-#: Waits after attempt 1, 2, ...: 11 attempts over ~2 days 18 h (+- jitter).
+#: Waits after attempt 1, 2, ...: 10 attempts over ~3 days (2 d 23.6 h, +- jitter).
 RETRY_WAITS = tuple(
-    timedelta(seconds=s) for s in (5, 300, 1800, 7200, 18000, 36000, 36000, 50400, 86400, 86400)
+    timedelta(seconds=s) for s in (5, 300, 1800, 7200, 18000, 36000, 36000, 72000, 86400)
 )
 JITTER = 0.2
 MAX_RETRY_AFTER = timedelta(days=1)
