@@ -94,7 +94,7 @@ def _app(rx: Receiver) -> Any:
         reply = rx.script.pop(0) if rx.script else rx.default
         if reply.stall:
             await asyncio.sleep(reply.stall)
-        rx.got.append(Received(scope["path"], headers, body, rx.verify(body, headers)))
+        got.append(Received(scope["path"], headers, body, rx.verify(body, headers)))
         await send(
             {
                 "type": "http.response.start",

@@ -26,14 +26,19 @@ async def test_create_shows_the_secret_once_and_never_again(client, make_user, m
     r = await _hook(client, p, description="chat", event_types=["task.*", "comment.added"])
     assert r.status_code == 201, r.text
     hook = r.json()
-    assert hook["secret"].startswith("whsec_") and len(hook["secret"]) > 40
-    assert hook["event_types"] == ["task.*", "comment.added"] and hook["active"] is True
+    assert hook["secret"].startswith("whsec_")
+    assert len(hook["secret"]) > 40
+    assert hook["event_types"] == ["task.*", "comment.added"]
+    assert hook["active"] is True
     assert r.headers["location"] == f"/api/v1/webhooks/{hook['id']}"
     got = await client.get(f"/api/v1/webhooks/{hook['id']}", headers=ann.h)
     listed = await client.get(f"/api/v1/projects/{p.id}/webhooks", headers=ann.h)
-    assert got.status_code == 200 and listed.status_code == 200
-    assert hook["secret"] not in got.text and hook["secret"] not in listed.text
-    assert "secret" not in got.json() and [h["id"] for h in listed.json()["items"]] == [hook["id"]]
+    assert got.status_code == 200
+    assert listed.status_code == 200
+    assert hook["secret"] not in got.text
+    assert hook["secret"] not in listed.text
+    assert "secret" not in got.json()
+    assert [h["id"] for h in listed.json()["items"]] == [hook["id"]]
     stored = await sql("SELECT secret FROM tasks.webhooks WHERE id = :i", i=uuid.UUID(hook["id"]))
     assert stored[0][0] == hook["secret"]
 
@@ -113,9 +118,12 @@ async def test_update_with_if_match_and_reactivation_clears_the_streak(
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["active"] is True and body["disabled_reason"] is None
-    assert body["failing_since"] is None and body["event_types"] == ["comment.*"]
-    assert body["version"] == 2 and r.headers["etag"] == '"2"'
+    assert body["active"] is True
+    assert body["disabled_reason"] is None
+    assert body["failing_since"] is None
+    assert body["event_types"] == ["comment.*"]
+    assert body["version"] == 2
+    assert r.headers["etag"] == '"2"'
     assert "secret" not in body
 
 
@@ -126,7 +134,8 @@ async def test_rotation_returns_the_new_secret_once(client, make_user, make_proj
     r = await client.post(f"/api/v1/webhooks/{hook['id']}/rotate-secret", headers=ann.h)
     assert r.status_code == 200, r.text
     new = r.json()["secret"]
-    assert new.startswith("whsec_") and new != hook["secret"]
+    assert new.startswith("whsec_")
+    assert new != hook["secret"]
     row = (
         await sql(
             "SELECT secret, previous_secret, previous_expires_at - now() FROM tasks.webhooks"
@@ -134,10 +143,12 @@ async def test_rotation_returns_the_new_secret_once(client, make_user, make_proj
             i=uuid.UUID(hook["id"]),
         )
     )[0]
-    assert row[0] == new and row[1] == hook["secret"]
+    assert row[0] == new
+    assert row[1] == hook["secret"]
     assert 23.9 * 3600 < row[2].total_seconds() <= 24 * 3600
     got = (await client.get(f"/api/v1/webhooks/{hook['id']}", headers=ann.h)).json()
-    assert got["previous_secret_expires_at"] is not None and new not in str(got)
+    assert got["previous_secret_expires_at"] is not None
+    assert new not in str(got)
 
 
 async def test_delete_removes_the_hook(client, make_user, make_project):
@@ -173,7 +184,8 @@ async def test_members_below_admin_cannot_see_or_change_hooks(
     for method, url, body in calls:
         r = await client.request(method, url, json=body, headers=bob.h)
         assert r.status_code == 403, (method, url, r.status_code)
-        assert hook["secret"] not in r.text and URL not in r.text
+        assert hook["secret"] not in r.text
+        assert URL not in r.text
     rows = await sql("SELECT url, secret, version FROM tasks.webhooks")
     assert rows == [(URL, hook["secret"], 1)]
     assert (await sql("SELECT count(*) FROM tasks.webhook_deliveries"))[0][0] == 0

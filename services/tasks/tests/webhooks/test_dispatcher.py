@@ -53,7 +53,8 @@ async def test_ping_is_signed_and_verifies_with_the_standard_library(
     assert await dispatcher.send_one() is False
     [got] = receiver.got
     assert got.verified_with == [hook["secret"]]
-    assert got.msg_id == ping["message_id"] and got.msg_id.startswith("msg_")
+    assert got.msg_id == ping["message_id"]
+    assert got.msg_id.startswith("msg_")
     body = json.loads(got.body)
     assert body["type"] == "webhook.ping"
     assert body["data"] == {"webhook_id": hook["id"], "project_id": p.id}
@@ -181,7 +182,8 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_told(
     assert await dispatcher.send_one()
     first = clock()
     got = (await client.get(f"/api/v1/webhooks/{hook['id']}", headers=ann.h)).json()
-    assert got["active"] is True and got["failing_since"] is not None
+    assert got["active"] is True
+    assert got["failing_since"] is not None
     clock.advance(timedelta(days=4, hours=23))
     assert await dispatcher.send_one()  # still inside five days
     assert (await sql("SELECT active FROM tasks.webhooks"))[0][0] is True
@@ -190,7 +192,8 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_told(
     row = (await sql("SELECT active, disabled_reason, failing_since FROM tasks.webhooks"))[0]
     assert row == (False, "failing", first)
     [(_, data)] = await outbox("webhook.disabled")
-    assert data["webhook_id"] == hook["id"] and data["url_host"] == "127.0.0.1"
+    assert data["webhook_id"] == hook["id"]
+    assert data["url_host"] == "127.0.0.1"
     assert sorted(data["admin_ids"]) == sorted([str(ann.id), str(cat.id)])
     clock.advance(timedelta(days=1))
     assert await dispatcher.send_one() is False  # nothing is sent to a disabled endpoint
@@ -230,7 +233,8 @@ async def test_redeliver_one_and_all_failed_since(
     receiver.default = reply(200)
     base = f"/api/v1/webhooks/{hook['id']}"
     one = await client.post(f"{base}/deliveries/{pings[0]['id']}/redeliver", headers=ann.h)
-    assert one.status_code == 202 and one.json()["state"] == "pending"
+    assert one.status_code == 202
+    assert one.json()["state"] == "pending"
     again = await client.post(f"{base}/deliveries/{pings[0]['id']}/redeliver", headers=ann.h)
     assert again.status_code == 409  # still pending
     since = (
@@ -242,7 +246,8 @@ async def test_redeliver_one_and_all_failed_since(
     r = await client.post(
         f"{base}/redeliver-failed", json={"since": since.isoformat()}, headers=ann.h
     )
-    assert r.status_code == 202 and r.json() == {"requeued": 2}
+    assert r.status_code == 202
+    assert r.json() == {"requeued": 2}
     for _ in range(3):
         assert await dispatcher.send_one()
     assert await dispatcher.send_one() is False
@@ -252,6 +257,7 @@ async def test_redeliver_one_and_all_failed_since(
     assert sorted(resent) == sorted(p_["message_id"] for p_ in pings)
     assert all(g.verified_with == [hook["secret"]] for g in receiver.got)
     bad = await client.post(f"{base}/redeliver-failed", json={"since": "yesterday"}, headers=ann.h)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"][-1] == "since"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"][-1] == "since"
     missing = await client.post(f"{base}/deliveries/{uuid.uuid4()}/redeliver", headers=ann.h)
     assert missing.status_code == 404

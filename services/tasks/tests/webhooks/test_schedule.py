@@ -43,7 +43,8 @@ def test_the_schedule_spans_about_three_days_then_gives_up():
         d = decide(Answer(500, 1), attempt, now, rand=lambda: 0.5)
         if d.state == "failed":
             break
-        assert d.state == "pending" and d.next_attempt_at is not None
+        assert d.state == "pending"
+        assert d.next_attempt_at is not None
         waits.append(d.next_attempt_at - now)
         now = d.next_attempt_at
     assert waits == list(RETRY_WAITS)
