@@ -111,7 +111,7 @@ def _spawn(settings, log: Path) -> subprocess.Popen[bytes]:
         "TASKS_WEBHOOKS_READ_TIMEOUT": "60",
     }
     code = "from taskflow.tasks.cli import main; raise SystemExit(main(['webhooks']))"
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    return subprocess.Popen(
         [sys.executable, "-c", code], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )
 
@@ -147,9 +147,12 @@ async def test_a_worker_killed_mid_send_leaves_exactly_one_delivery(
         if first.poll() is None:
             first.kill()
     rows = await sql("SELECT event_id, state, attempts FROM tasks.webhook_deliveries")
-    assert len(rows) == 1 and rows[0][1] == "succeeded" and rows[0][2] == 1
+    assert len(rows) == 1
+    assert rows[0][1] == "succeeded"
+    assert rows[0][2] == 1
     # at-least-once with one identity: two sends of one message, the same webhook-id
-    assert len(receiver.started) == 2 and len(set(receiver.started)) == 1
+    assert len(receiver.started) == 2
+    assert len(set(receiver.started)) == 1
     answered = [g for g in receiver.got if g.verified_with == [hook["secret"]]]
     assert {g.msg_id for g in answered} == set(receiver.started)
     assert json.loads(answered[0].body)["event_id"] == str(rows[0][0])
