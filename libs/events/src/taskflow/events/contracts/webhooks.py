@@ -31,3 +31,8 @@ class WebhookDisabled(Event):
 
     def aggregate_id(self) -> str:
         return str(self.webhook_id)
+
+    def project_ref(self) -> UUID | None:
+        """None: this is no project board news (plain members may not see hooks); consumers
+        that need the project read ``project_id``."""
+        return None
