@@ -45,7 +45,7 @@ def upgrade() -> None:
         schema="tasks",
     )  # fmt: skip
     op.create_index(
-        op.f("ix_webhooks_project_id"), "webhooks", ["project_id"], unique=False, schema="tasks"
+        op.f("ix_tasks_webhooks_project_id"), "webhooks", ["project_id"], unique=False, schema="tasks"
     )
     op.create_table(
         "webhook_deliveries",
@@ -105,7 +105,7 @@ def upgrade() -> None:
         schema="tasks",
     )  # fmt: skip
     op.create_index(
-        op.f("ix_webhook_attempts_delivery_id"), "webhook_attempts", ["delivery_id"],
+        op.f("ix_tasks_webhook_attempts_delivery_id"), "webhook_attempts", ["delivery_id"],
         unique=False, schema="tasks",
     )  # fmt: skip
     op.create_index(
