@@ -261,3 +261,19 @@ async def test_redeliver_one_and_all_failed_since(
     assert bad.json()["errors"][0]["loc"][-1] == "since"
     missing = await client.post(f"{base}/deliveries/{uuid.uuid4()}/redeliver", headers=ann.h)
     assert missing.status_code == 404
+
+
+async def test_a_binary_answer_is_logged_as_text(
+    client, make_user, make_project, receiver, reply, dispatcher
+):
+    """NUL bytes and invalid UTF-8 in an answer do not break the attempt log."""
+    ann = await make_user()
+    p = await make_project(ann)
+    hook = await _hook(client, p, receiver.url)
+    receiver.script = [reply(400, body=b"\x00\xff<bad>")]
+    await _ping(client, ann, hook)
+    assert await dispatcher.send_one()
+    [attempt] = await _attempts(client, ann, hook)
+    assert attempt["status_code"] == 400
+    assert attempt["outcome"] == "failed"
+    assert attempt["response_excerpt"] == "\ufffd\ufffd<bad>"

@@ -154,3 +154,78 @@ async def test_https_only_when_required():
     finally:
         await out.aclose()
     assert answer.error == "refused_target:scheme"
+
+
+@pytest.fixture(scope="module")
+def tls_receiver(tmp_path_factory):
+    """An https receiver on loopback whose certificate names `hooks.test` (a test CA)."""
+    import ssl
+    import threading
+    import time
+
+    import trustme
+    import uvicorn
+
+    from taskflow.testing import free_port
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("hooks.test")
+    pem = tmp_path_factory.mktemp("tls") / "server.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(pem))
+    seen: list[str] = []
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        seen.append(dict(scope["headers"]).get(b"host", b"").decode())
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+            ssl_certfile=str(pem), ssl_keyfile=str(pem),
+        )
+    )  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    yield port, context, seen
+    server.should_exit = True
+    thread.join(5)
+
+
+async def _to_loopback(host: str, port: int) -> list[str]:
+    return ["127.0.0.1"]
+
+
+async def test_https_goes_to_the_checked_address_and_verifies_the_name(tls_receiver):
+    """The connection is to the resolved IP, yet TLS (SNI and the certificate check) and
+    `Host` use the URL's name."""
+    port, context, seen = tls_receiver
+    out = Outbound(allow_private=True, require_https=True, resolver=_to_loopback, verify=context)
+    try:
+        answer = await out.post(f"https://hooks.test:{port}/hook", {}, b"{}")
+    finally:
+        await out.aclose()
+    assert answer.status == 204, answer
+    assert seen[-1] == f"hooks.test:{port}"
+
+
+async def test_a_certificate_for_another_name_is_refused(tls_receiver):
+    port, context, seen = tls_receiver
+    before = len(seen)
+    out = Outbound(allow_private=True, require_https=True, resolver=_to_loopback, verify=context)
+    try:
+        answer = await out.post(f"https://other.test:{port}/hook", {}, b"{}")
+    finally:
+        await out.aclose()
+    assert answer.status is None
+    assert answer.error is not None
+    assert answer.error.startswith("connection_error")
+    assert len(seen) == before

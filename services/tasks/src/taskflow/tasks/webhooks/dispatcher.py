@@ -52,6 +52,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def excerpt(raw: bytes) -> str:
+    """The first bytes of an answer as text PostgreSQL accepts (it refuses NUL characters)."""
+    return raw[:EXCERPT_BYTES].decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
 class _Retryable(Exception):
     """An answer that counts as a failure for the breaker (raised inside it)."""
 
@@ -185,7 +190,7 @@ class Dispatcher:
                 status_code=answer.status,
                 duration_ms=answer.duration_ms,
                 outcome=decision.outcome,
-                response_excerpt=answer.excerpt[:EXCERPT_BYTES].decode("utf-8", "replace"),
+                response_excerpt=excerpt(answer.excerpt),
                 error=answer.error,
             )
         )

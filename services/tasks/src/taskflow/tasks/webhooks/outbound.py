@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -125,11 +126,17 @@ class Outbound:
     read_timeout: float = 10.0
     max_body: int = 4096
     resolver: Resolver = system_resolver
+    #: Certificate verification: the system's trust store; tests pass their own CA's context.
+    verify: ssl.SSLContext | bool = True
 
     def __post_init__(self) -> None:
         timeout = httpx.Timeout(self.read_timeout, connect=self.connect_timeout, pool=2.0)
         self._client = httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, trust_env=False, http2=False
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            http2=False,
+            verify=self.verify,
         )
 
     async def post(self, url: str, headers: dict[str, str], body: bytes) -> Answer:
@@ -179,6 +186,9 @@ class Outbound:
             return Answer(None, took(), error="timeout")
         except httpx.TransportError as exc:
             return Answer(None, took(), error=f"connection_error:{type(exc).__name__}")
+        except Exception as exc:  # a receiver's odd answer must never stop
+            # the sender's loop (the delivery is retried, then fails, like any fault)
+            return Answer(None, took(), error=f"send_error:{type(exc).__name__}")
         return Answer(
             response.status_code,
             took(),
