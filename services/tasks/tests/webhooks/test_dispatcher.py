@@ -20,9 +20,11 @@ async def _hook(client, project, url, **body):
     return r.json()
 
 
-async def _ping(client, who, hook):
+async def _ping(client, who, hook, clock=None):
     r = await client.post(f"/api/v1/webhooks/{hook['id']}/ping", headers=who.h)
     assert r.status_code == 202, r.text
+    if clock is not None:
+        clock.catch_up()
     return r.json()
 
 
@@ -42,13 +44,13 @@ async def _delivery(sql, delivery_id):
 
 
 async def test_ping_is_signed_and_verifies_with_the_standard_library(
-    client, make_user, make_project, receiver, dispatcher
+    client, make_user, make_project, receiver, dispatcher, clock
 ):
     ann = await make_user()
     p = await make_project(ann)
     hook = await _hook(client, p, receiver.url)
     receiver.secrets = [hook["secret"]]
-    ping = await _ping(client, ann, hook)
+    ping = await _ping(client, ann, hook, clock)
     assert await dispatcher.send_one() is True
     assert await dispatcher.send_one() is False
     [got] = receiver.got
@@ -81,7 +83,7 @@ async def test_failure_order_and_schedule(
         reply(429, {"retry-after": "7200"}, b"slow down"),
         reply(410, body=b"gone"),
     ]
-    ping = await _ping(client, ann, hook)
+    ping = await _ping(client, ann, hook, clock)
 
     assert await dispatcher.send_one()  # 1: timeout
     start = clock()
@@ -134,13 +136,13 @@ async def test_rotation_signs_with_both_secrets_for_24_hours(
         "secret"
     ]
     receiver.secrets = [old, new]
-    await _ping(client, ann, hook)
+    await _ping(client, ann, hook, clock)
     assert await dispatcher.send_one()
     clock.advance(timedelta(hours=23, minutes=59))
-    await _ping(client, ann, hook)
+    await _ping(client, ann, hook, clock)
     assert await dispatcher.send_one()
     clock.advance(timedelta(minutes=2))  # past the overlap
-    await _ping(client, ann, hook)
+    await _ping(client, ann, hook, clock)
     assert await dispatcher.send_one()
     assert [sorted(g.verified_with) for g in receiver.got] == [
         sorted([old, new]),
@@ -151,14 +153,14 @@ async def test_rotation_signs_with_both_secrets_for_24_hours(
 
 
 async def test_the_breaker_stops_calls_to_a_failing_endpoint(
-    client, make_user, make_project, receiver, reply, dispatcher, sql
+    client, make_user, make_project, receiver, reply, dispatcher, clock, sql
 ):
     dispatcher.settings = dispatcher.settings.model_copy(update={"webhooks_breaker_fail_max": 2})
     ann = await make_user()
     p = await make_project(ann)
     hook = await _hook(client, p, receiver.url)
     receiver.default = reply(503)
-    pings = [await _ping(client, ann, hook) for _ in range(3)]
+    pings = [await _ping(client, ann, hook, clock) for _ in range(3)]
     for _ in range(3):
         assert await dispatcher.send_one()
     assert len(receiver.started) == 2  # the third was not sent: the breaker is open
@@ -178,7 +180,7 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_told(
     await p.add(bob, "member")
     hook = await _hook(client, p, receiver.url)
     receiver.default = reply(500)
-    await _ping(client, ann, hook)
+    await _ping(client, ann, hook, clock)
     assert await dispatcher.send_one()
     first = clock()
     got = (await client.get(f"/api/v1/webhooks/{hook['id']}", headers=ann.h)).json()
@@ -207,7 +209,7 @@ async def test_a_success_ends_the_failure_streak(
     p = await make_project(ann)
     hook = await _hook(client, p, receiver.url)
     receiver.script = [reply(500)]
-    await _ping(client, ann, hook)
+    await _ping(client, ann, hook, clock)
     assert await dispatcher.send_one()
     assert (await sql("SELECT failing_since FROM tasks.webhooks"))[0][0] is not None
     clock.advance(timedelta(seconds=5))
@@ -216,14 +218,14 @@ async def test_a_success_ends_the_failure_streak(
 
 
 async def test_redeliver_one_and_all_failed_since(
-    client, make_user, make_project, receiver, reply, dispatcher, sql
+    client, make_user, make_project, receiver, reply, dispatcher, clock, sql
 ):
     ann = await make_user()
     p = await make_project(ann)
     hook = await _hook(client, p, receiver.url)
     receiver.secrets = [hook["secret"]]
     receiver.default = reply(400)
-    pings = [await _ping(client, ann, hook) for _ in range(3)]
+    pings = [await _ping(client, ann, hook, clock) for _ in range(3)]
     for _ in range(3):
         assert await dispatcher.send_one()
     await sql(
@@ -264,14 +266,14 @@ async def test_redeliver_one_and_all_failed_since(
 
 
 async def test_a_binary_answer_is_logged_as_text(
-    client, make_user, make_project, receiver, reply, dispatcher
+    client, make_user, make_project, receiver, reply, dispatcher, clock
 ):
     """NUL bytes and invalid UTF-8 in an answer do not break the attempt log."""
     ann = await make_user()
     p = await make_project(ann)
     hook = await _hook(client, p, receiver.url)
     receiver.script = [reply(400, body=b"\x00\xff<bad>")]
-    await _ping(client, ann, hook)
+    await _ping(client, ann, hook, clock)
     assert await dispatcher.send_one()
     [attempt] = await _attempts(client, ann, hook)
     assert attempt["status_code"] == 400
