@@ -222,3 +222,25 @@ async def test_non_members_get_404_for_everything(client, make_user, make_projec
         r = await client.request(method, url, json=body, headers=eve.h)
         assert r.status_code == 404, (method, url, r.status_code)
     assert (await sql("SELECT count(*), max(version) FROM tasks.webhooks"))[0] == (1, 1)
+
+
+async def test_a_new_url_ends_the_failure_streak_but_not_a_disablement(
+    client, make_user, make_project, sql
+):
+    ann = await make_user()
+    p = await make_project(ann)
+    hook = (await _hook(client, p)).json()
+    await sql(
+        "UPDATE tasks.webhooks SET active = false, disabled_reason = 'failing',"
+        " failing_since = now() WHERE id = :i",
+        i=uuid.UUID(hook["id"]),
+    )
+    r = await client.patch(
+        f"/api/v1/webhooks/{hook['id']}", json={"url": URL + "/v2"}, headers=ann.h
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["url"] == URL + "/v2"
+    assert body["failing_since"] is None
+    assert body["active"] is False
+    assert body["disabled_reason"] == "failing"

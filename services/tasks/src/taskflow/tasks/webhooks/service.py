@@ -162,7 +162,8 @@ async def create(
 
 
 def update(hook: Webhook, body: WebhookUpdate, settings: Settings) -> None:
-    """Apply the changes; turning an endpoint on again forgets its failure streak."""
+    """Apply the changes; turning an endpoint on again, or a new URL, forgets its failure
+    streak."""
     fields = body.model_dump(exclude_unset=True)
     for name in ("url", "event_types", "active"):
         if name in fields and fields[name] is None:
@@ -178,9 +179,11 @@ def update(hook: Webhook, body: WebhookUpdate, settings: Settings) -> None:
         return
     for k, v in changed.items():
         setattr(hook, k, v)
+    if changed.get("active") is True or "url" in changed:
+        # a new start: the streak that disables an endpoint was about the old one
+        hook.failing_since = None
     if changed.get("active") is True:
         hook.disabled_reason = None
-        hook.failing_since = None
     hook.version += 1
     hook.updated_at = datetime.now(UTC)
 
