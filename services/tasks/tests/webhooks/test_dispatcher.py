@@ -279,3 +279,24 @@ async def test_a_binary_answer_is_logged_as_text(
     assert attempt["status_code"] == 400
     assert attempt["outcome"] == "failed"
     assert attempt["response_excerpt"] == "\ufffd\ufffd<bad>"
+
+
+async def test_secrets_never_reach_the_logs(
+    client, make_user, make_project, receiver, dispatcher, clock, caplog
+):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ann = await make_user()
+    p = await make_project(ann)
+    hook = await _hook(client, p, receiver.url)
+    rotated = await client.post(f"/api/v1/webhooks/{hook['id']}/rotate-secret", headers=ann.h)
+    new = rotated.json()["secret"]
+    await _ping(client, ann, hook, clock)
+    assert await dispatcher.send_one()
+    lines = [str(r.msg) + r.getMessage() for r in caplog.records]
+    assert any("webhook_attempt" in line for line in lines), "dispatcher log not captured"
+    for line in lines:
+        for secret in (hook["secret"], new):
+            assert secret not in line
+            assert secret.removeprefix("whsec_") not in line
