@@ -250,6 +250,7 @@ async def test_redeliver_one_and_all_failed_since(
     )
     assert r.status_code == 202
     assert r.json() == {"requeued": 2}
+    clock.catch_up()  # requeued rows are due at the api's "now"
     for _ in range(3):
         assert await dispatcher.send_one()
     assert await dispatcher.send_one() is False
