@@ -19,6 +19,7 @@ SERVICE_PATHS = [
     "/api/v1/milestones/x",
     "/api/v1/comments/x",
     "/api/v1/views",
+    "/api/v1/webhooks/x/attempts",
     "/api/v1/notifications/unread-count",
     "/api/v1/calendar/feed",
     "/api/v1/audit/events",

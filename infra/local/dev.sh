@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make dev`: the whole system on one machine, from a fresh clone.
-# Installs what is missing, brings the servers up, migrates, then runs every api, worker,
+# Installs what is missing, brings the servers up, migrates, then runs every api, worker
+# (the Procfile: also tasks-webhooks, the outgoing webhooks sender),
 # the SMTP sink, Radicale and nginx under honcho. Ctrl-C stops everything; run it again any time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -56,7 +56,7 @@ def test_a_deployment_per_api_and_worker_and_the_gateway(
         d["metadata"]["labels"]["app.kubernetes.io/component"]
         for d in rendered[variant].kind("Deployment")
     }
-    expected = {*SERVICES, *(f"{s}-worker" for s in SERVICES), "gateway"}
+    expected = {*SERVICES, *(f"{s}-worker" for s in SERVICES), "tasks-webhooks", "gateway"}
     assert components == expected
 
 
@@ -93,6 +93,8 @@ def test_apis_have_probes_and_the_process_count_from_values(
             assert c["args"] == ["api", "--workers", "2"]
         elif component.endswith("-worker"):
             assert c["args"] == ["worker"]
+        elif component == "tasks-webhooks":
+            assert c["args"] == ["webhooks"]
     dev_tasks = next(
         d
         for d in rendered["dev"].kind("Deployment")

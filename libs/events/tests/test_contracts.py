@@ -60,6 +60,7 @@ EXPECTED_TYPES = {
     "milestone.created",
     "milestone.updated",
     "notification.delivery_failed",
+    "webhook.disabled",  # issue 15: an endpoint failing for days was deactivated
 }
 
 

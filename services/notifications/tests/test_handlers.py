@@ -165,3 +165,27 @@ async def test_deactivated_user_gets_nothing(apply: Any, sessionmaker: Any) -> N
     await apply(UserDeactivated(user_id=alice))
     await apply(created(snapshot(task, proj, creator=actor, assignees=[alice])), actor=actor)
     assert await _notes(sessionmaker) == []
+
+
+async def test_webhook_disabled_tells_the_listed_admins_only(apply: Any, sessionmaker: Any) -> None:
+    from taskflow.events.contracts.webhooks import WebhookDisabled
+
+    owner, admin, plain, proj = uid(), uid(), uid(), uid()
+    for who in (owner, admin, plain):
+        await apply(user(who))
+    await apply(project(proj, owner, name="Payments"))
+    event = WebhookDisabled(
+        webhook_id=uid(),
+        project_id=proj,
+        url_host="hooks.example.com",
+        failing_since=datetime.now(UTC) - timedelta(days=5),
+        admin_ids=[owner, admin],
+    )
+    env = await apply(event)
+    await apply(event, envelope=env)  # redelivered: still one notice each
+    notes = await _notes(sessionmaker)
+    assert sorted(n.user_id for n in notes) == sorted([owner, admin])
+    assert {n.kind for n in notes} == {"webhook_disabled"}
+    assert notes[0].title == "A webhook of Payments was turned off"
+    assert "hooks.example.com" in notes[0].body
+    assert sorted(m.user_id for m in await _mails(sessionmaker)) == sorted([owner, admin])

@@ -47,6 +47,7 @@ from taskflow.events.contracts import (
     UserRegistered,
     UserUpdated,
     UserVerificationRequested,
+    WebhookDisabled,
     registered_events,
 )
 
@@ -60,6 +61,7 @@ COMMENT = UUID("0190a000-0000-7000-8000-000000001000")
 MILESTONE = UUID("0190a000-0000-7000-8000-000000010000")
 NOTIFICATION = UUID("0190a000-0000-7000-8000-000000100000")
 DELIVERY = UUID("0190a000-0000-7000-8000-000001000000")
+WEBHOOK = UUID("0190a000-0000-7000-8000-000010000000")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
@@ -225,6 +227,13 @@ _FACTORIES: dict[type[Event], Callable[[], Event]] = {
         channel="email",
         attempts=8,
         last_error="SMTP 554 rejected",
+    ),
+    WebhookDisabled: lambda: WebhookDisabled(
+        webhook_id=WEBHOOK,
+        project_id=PROJECT,
+        url_host="hooks.example.com",
+        failing_since=NOW - timedelta(days=5),
+        admin_ids=[USER],
     ),
 }
 

@@ -108,3 +108,16 @@ def for_member_added(
     who = actor_name or "Someone"
     name = project_name or "a project"
     return Content(f"{who} added you to {name}", "", project_link(base_url, project_id))
+
+
+def for_webhook_disabled(
+    *, base_url: str, project_id: uuid.UUID, project_name: str | None, url_host: str
+) -> Content:
+    """Content of webhook.disabled for the project's admins."""
+    name = project_name or "a project"
+    return Content(
+        f"A webhook of {name} was turned off",
+        f"Deliveries to {url_host} kept failing for days, so the webhook was deactivated. "
+        "Fix the receiver, then turn the webhook on again and redeliver what failed.",
+        project_link(base_url, project_id),
+    )

@@ -37,6 +37,7 @@ from taskflow.events.contracts.users import (
     UserUpdated,
     UserVerificationRequested,
 )
+from taskflow.events.contracts.webhooks import WebhookDisabled
 from taskflow.events.envelope import Envelope
 from taskflow.notifications import content, recipients
 from taskflow.notifications.calendar import feed
@@ -61,7 +62,7 @@ Handler = Callable[[AsyncSession, Envelope, Any], Awaitable[None]]
 #: The service's own queue.
 QUEUE = "notifications.events"
 #: Routing keys the notifications queue is bound to.
-BINDINGS = ("user.*", "project.*", "task.*", "comment.*")
+BINDINGS = ("user.*", "project.*", "task.*", "comment.*", "webhook.disabled")
 
 CLOSED_STATUSES = frozenset({"done", "cancelled"})
 #: task.updated fields that have their own events (or do not interest people).
@@ -100,6 +101,7 @@ class Handlers:
             "project.member_role_changed": self.member_role_changed,
             "project.member_removed": self.member_removed,
             "comment.added": self.comment_added,
+            "webhook.disabled": self.webhook_disabled,
         }
 
     async def __call__(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
@@ -305,6 +307,30 @@ class Handlers:
         await projections.remove_member(session, event.project_id, event.user_id)
         leave = {"type": "_leave", "project_id": str(event.project_id)}
         on_commit(session, lambda: self.ctx.publisher.to_user(event.user_id, leave))
+
+    async def webhook_disabled(
+        self, session: AsyncSession, envelope: Envelope, event: WebhookDisabled
+    ) -> None:
+        """The project's owners and admins (as tasks listed them) learn that a hook is off."""
+        project = await projections.project(session, event.project_id)
+        note = content.for_webhook_disabled(
+            base_url=self.ctx.settings.spa_base_url,
+            project_id=event.project_id,
+            project_name=project.name if project else None,
+            url_host=event.url_host,
+        )
+        planned = [
+            Planned(
+                user_id=user_id,
+                kind=Kind.WEBHOOK_DISABLED,
+                content=note,
+                source_id=envelope.id,
+                project_id=event.project_id,
+                data={"webhook_id": str(event.webhook_id)},
+            )
+            for user_id in event.admin_ids
+        ]
+        await notify(session, self.ctx, planned)
 
     # -- tasks ------------------------------------------------------------------------------
 

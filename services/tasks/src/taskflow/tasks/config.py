@@ -38,3 +38,34 @@ class Settings(ServiceSettings):
     import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     import_max_rows: int = Field(default=5000, ge=1)
     bulk_max_operations: int = Field(default=500, ge=1)
+
+    # --- outgoing webhooks (taskflow.tasks.webhooks; docs/webhooks.md) ---------------------
+    #: Private, loopback and link-local targets: refused in production unless set to true;
+    #: allowed in development and test unless set to false (a receiver on loopback).
+    webhooks_allow_private_targets: bool | None = None
+    webhooks_connect_timeout: float = Field(default=3.0, gt=0)
+    webhooks_read_timeout: float = Field(default=10.0, gt=0)
+    #: At most this much of a receiver's answer is read (the delivery log keeps it).
+    webhooks_max_response_bytes: int = Field(default=4096, ge=0, le=65536)
+    #: The dispatcher looks for due deliveries this often, with this many sends in flight.
+    webhooks_poll_seconds: float = Field(default=1.0, gt=0)
+    webhooks_concurrency: int = Field(default=8, ge=1, le=64)
+    webhooks_breaker_fail_max: int = Field(default=5, ge=1)
+    webhooks_breaker_reset_seconds: float = Field(default=60.0, gt=0)
+    #: An endpoint whose attempts failed for this long in a row is deactivated.
+    webhooks_disable_after_days: float = Field(default=5.0, gt=0)
+    #: After a rotation, the old secret keeps signing for this long.
+    webhooks_rotation_overlap_hours: float = Field(default=24.0, ge=0)
+    webhooks_max_per_project: int = Field(default=20, ge=1)
+
+    @property
+    def webhooks_private_allowed(self) -> bool:
+        """Whether webhook targets may be non-public addresses (see the field above)."""
+        if self.webhooks_allow_private_targets is not None:
+            return self.webhooks_allow_private_targets
+        return self.environment != "production"
+
+    @property
+    def webhooks_require_https(self) -> bool:
+        """Production hooks must use https (signatures prove origin, not confidentiality)."""
+        return self.environment == "production"

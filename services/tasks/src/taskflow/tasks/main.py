@@ -27,6 +27,7 @@ TAGS = [
     {"name": "activity", "description": "Who changed what, before and after."},
     {"name": "views", "description": "Saved task-list filters."},
     {"name": "transfer", "description": "Export and import of a project's tasks."},
+    {"name": "webhooks", "description": "Outgoing webhooks of a project (Standard Webhooks)."},
 ]
 
 
@@ -41,10 +42,11 @@ def routers() -> list[Any]:
     from taskflow.tasks.tasks.router import router as tasks_router
     from taskflow.tasks.tasks.transfer_router import router as transfer_router
     from taskflow.tasks.views.router import router as views_router
+    from taskflow.tasks.webhooks.router import router as webhooks_router
 
     return [
         projects_router, labels_router, milestones_router, bulk_router, tasks_router,
-        comments_router, activity_router, views_router, transfer_router,
+        comments_router, activity_router, views_router, transfer_router, webhooks_router,
     ]  # fmt: skip
 
 

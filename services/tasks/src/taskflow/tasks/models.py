@@ -9,6 +9,7 @@ from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.tasks.models import Task
 from taskflow.tasks.users.models import User
 from taskflow.tasks.views.models import SavedView
+from taskflow.tasks.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Activity",
@@ -21,6 +22,9 @@ __all__ = [
     "SavedView",
     "Task",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "inbox",
     "outbox",
 ]

@@ -66,6 +66,7 @@ from taskflow.events.contracts.users import (
     UserUpdated,
     UserVerificationRequested,
 )
+from taskflow.events.contracts.webhooks import WebhookDisabled
 
 __all__ = [
     "CommentAdded",
@@ -115,6 +116,7 @@ __all__ = [
     "UserRegistered",
     "UserUpdated",
     "UserVerificationRequested",
+    "WebhookDisabled",
     "contract_version",
     "event_class",
     "registered_events",

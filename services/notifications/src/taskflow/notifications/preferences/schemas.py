@@ -20,6 +20,7 @@ class Kind(StrEnum):
     MEMBER_ADDED = "member_added"
     REMINDER = "reminder"
     OVERDUE = "overdue"
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class ChannelSet(BaseModel):
@@ -43,6 +44,7 @@ DEFAULTS: dict[Kind, ChannelSet] = {
     Kind.MEMBER_ADDED: ChannelSet(email=True),
     Kind.REMINDER: ChannelSet(email=True),
     Kind.OVERDUE: ChannelSet(email=True),
+    Kind.WEBHOOK_DISABLED: ChannelSet(email=True),
 }
 
 #: Kinds that are time-critical: never held back for the digest.

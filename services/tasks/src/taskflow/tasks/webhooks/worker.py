@@ -1,0 +1,56 @@
+"""The `webhooks` worker process: the fan-out consumer and the dispatcher.
+
+A process of its own (`taskflow-tasks webhooks`), not part of the main tasks worker, so that
+slow or failing receivers never hold back the relay or recurrence, and it can be scaled (or
+stopped) on its own. Queue `tasks.webhooks` is bound to every project-scoped event type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis
+
+from taskflow.common.db import Database
+from taskflow.common.logging import get_logger
+from taskflow.events.consumer import Consumer, install_signal_handlers
+from taskflow.events.topology import QueueSpec
+from taskflow.tasks.config import Settings
+from taskflow.tasks.db import inbox
+from taskflow.tasks.webhooks.dispatcher import Dispatcher, outbound_for
+from taskflow.tasks.webhooks.handlers import handle_project_event
+from taskflow.tasks.webhooks.payloads import deliverable_types
+
+log = get_logger("taskflow.tasks.webhooks.worker")
+
+WEBHOOKS_QUEUE = QueueSpec(name="tasks.webhooks", bindings=tuple(deliverable_types()))
+
+
+def consumer(settings: Settings, db: Database) -> Consumer:
+    """The fan-out consumer of `tasks.webhooks`."""
+    return Consumer(
+        settings.amqp_url.get_secret_value(),
+        settings.events_exchange,
+        WEBHOOKS_QUEUE,
+        db.sessionmaker,
+        inbox,
+        dict.fromkeys(WEBHOOKS_QUEUE.bindings, handle_project_event),
+    )
+
+
+async def run_webhooks_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Consume and send until SIGTERM (or `stop`); an attempt in flight is finished first."""
+    stop = stop or asyncio.Event()
+    install_signal_handlers(stop)
+    db = Database(settings)
+    sync_redis = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    outbound = outbound_for(settings)
+    dispatcher = Dispatcher(settings, db, outbound, sync_redis)
+    log.info("webhooks_worker_started")
+    try:
+        await asyncio.gather(consumer(settings, db).run(stop), dispatcher.run(stop))
+    finally:
+        await outbound.aclose()
+        sync_redis.close()
+        await db.dispose()
+        log.info("webhooks_worker_stopped")

@@ -1,0 +1,163 @@
+"""The webhooks worker on the real broker: events in, one signed message per event and
+endpoint out, also when messages are published twice and when a worker is killed mid-send."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest_asyncio
+
+from taskflow.events.relay import OutboxRelay
+from taskflow.tasks.db import outbox as outbox_table
+from taskflow.tasks.webhooks.worker import run_webhooks_worker
+from taskflow.testing import wait_until
+
+
+@pytest_asyncio.fixture
+async def relay(hook_settings, engine):
+    """The tasks outbox relay, in the background (events reach the broker)."""
+    stop = asyncio.Event()
+    r = OutboxRelay(
+        engine,
+        outbox_table,
+        hook_settings.amqp_url.get_secret_value(),
+        hook_settings.events_exchange,
+        name="tasks-webhooks-test",
+        poll_interval=0.1,
+    )
+    task = asyncio.create_task(r.run(stop))
+    yield r
+    stop.set()
+    await asyncio.wait_for(task, 20)
+
+
+@pytest_asyncio.fixture
+async def worker(hook_settings):
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_webhooks_worker(hook_settings, stop))
+    yield
+    stop.set()
+    await asyncio.wait_for(task, 20)
+
+
+async def _hook(client, project, url, types, active=True):
+    r = await client.post(
+        f"/api/v1/projects/{project.id}/webhooks",
+        json={"url": url, "event_types": types, "active": active},
+        headers=project.owner.h,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def _all_published(sql) -> bool:
+    return (await sql("SELECT count(*) FROM tasks.outbox WHERE published_at IS NULL"))[0][0] == 0
+
+
+async def test_events_reach_subscribed_endpoints_once_signed_and_public(
+    relay, worker, client, make_user, make_project, receiver, sql
+):
+    ann, bob = await make_user(), await make_user()
+    p = await make_project(ann)
+    a = await _hook(client, p, receiver.url.replace("/hook", "/a"), ["task.*"])
+    b = await _hook(client, p, receiver.url.replace("/hook", "/b"), ["comment.added"])
+    await _hook(client, p, receiver.url.replace("/hook", "/off"), ["*"], active=False)
+    receiver.secrets = [a["secret"], b["secret"]]
+    await p.add(bob, "member")
+    t = await p.task(title="first title")
+    r = await client.patch(f"/api/v1/tasks/{t['id']}", json={"title": "second"}, headers=ann.h)
+    assert r.status_code == 200
+    r = await client.post(
+        f"/api/v1/tasks/{t['id']}/comments", json={"body": "hello"}, headers=bob.h
+    )
+    assert r.status_code == 201, r.text
+
+    await wait_until(lambda: len(receiver.got) >= 3, timeout=30)
+    by_path = {(g.path, json.loads(g.body)["type"]): g for g in receiver.got}
+    assert set(by_path) == {("/a", "task.created"), ("/a", "task.updated"), ("/b", "comment.added")}
+    assert by_path["/a", "task.created"].verified_with == [a["secret"]]
+    assert by_path["/b", "comment.added"].verified_with == [b["secret"]]
+    updated = json.loads(by_path["/a", "task.updated"].body)
+    assert updated["data"]["changes"]["title"] == {"before": "first title", "after": "second"}
+    assert updated["actor_id"] == str(ann.id)
+    assert set(updated) == {"type", "timestamp", "event_id", "actor_id", "data"}
+    assert "traceparent" not in by_path["/a", "task.updated"].body.decode()
+
+    # Every event published again (a relay that crashed before marking them sent):
+    # the consumer's inbox drops them, and no endpoint gets a second message.
+    await sql("UPDATE tasks.outbox SET published_at = NULL")
+    await wait_until(lambda: _all_published(sql), timeout=30)
+    await asyncio.sleep(1.5)
+    assert len(receiver.got) == 3
+    assert (await sql("SELECT count(*) FROM tasks.webhook_deliveries"))[0][0] == 3
+
+
+def _spawn(settings, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TASKS_DATABASE_URL": settings.database_url.get_secret_value(),
+        "TASKS_AMQP_URL": settings.amqp_url.get_secret_value(),
+        "TASKS_REDIS_URL": settings.redis_url.get_secret_value(),
+        "TASKS_REDIS_PREFIX": settings.redis_prefix,
+        "TASKS_ENVIRONMENT": "test",
+        "TASKS_LOG_LEVEL": "INFO",
+        "TASKS_WEBHOOKS_POLL_SECONDS": "0.05",
+        "TASKS_WEBHOOKS_READ_TIMEOUT": "60",
+    }
+    code = "from taskflow.tasks.cli import main; raise SystemExit(main(['webhooks']))"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+
+
+async def test_a_worker_killed_mid_send_leaves_exactly_one_delivery(
+    relay, client, make_user, make_project, receiver, reply, sql, hook_settings, tmp_path
+):
+    """kill -9 while the receiver holds the request: the next worker sends the same message
+    (same webhook-id) again, and the event still has exactly one delivery."""
+    ann = await make_user()
+    p = await make_project(ann)
+    hook = await _hook(client, p, receiver.url, ["task.created"])
+    receiver.secrets = [hook["secret"]]
+    receiver.script = [reply(200, stall=20)]  # the first worker dies while this one waits
+    log = tmp_path / "worker.log"
+    first = _spawn(hook_settings, log)
+    try:
+        await p.task(title="watch me")
+        await wait_until(lambda: len(receiver.started) == 1, timeout=60)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        second = _spawn(hook_settings, log)
+        try:
+            await wait_until(lambda: len(receiver.got) >= 1 and len(receiver.started) >= 2, 60)
+            await wait_until(
+                lambda: _state(sql, "succeeded"), timeout=30, message=log.read_text()[-2000:]
+            )
+            await asyncio.sleep(1.0)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(20) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    rows = await sql("SELECT event_id, state, attempts FROM tasks.webhook_deliveries")
+    assert len(rows) == 1
+    assert rows[0][1] == "succeeded"
+    assert rows[0][2] == 1
+    # at-least-once with one identity: two sends of one message, the same webhook-id
+    assert len(receiver.started) == 2
+    assert len(set(receiver.started)) == 1
+    answered = [g for g in receiver.got if g.verified_with == [hook["secret"]]]
+    assert {g.msg_id for g in answered} == set(receiver.started)
+    assert json.loads(answered[0].body)["event_id"] == str(rows[0][0])
+
+
+async def _state(sql, state: str) -> bool:
+    rows = await sql("SELECT state FROM tasks.webhook_deliveries")
+    return bool(rows) and all(r[0] == state for r in rows)
