@@ -39,7 +39,7 @@ from taskflow.common.idempotency import IdempotentReplay, replay_handler
 from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
 from taskflow.common.redis import make_redis
-from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier
+from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier, public
 from taskflow.common.settings import ServiceSettings
 
 log = get_logger("taskflow.app")
@@ -282,7 +282,11 @@ async def _run_check(check: ReadinessCheck, limit: float) -> bool:
 
 
 def _health_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    # Probes and the scraper carry no token; the gateway does not route these paths.
+    router = APIRouter(
+        include_in_schema=False,
+        dependencies=[public("health probes and metrics scraping, not routed by the gateway")],
+    )
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:

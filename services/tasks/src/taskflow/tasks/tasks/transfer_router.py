@@ -9,6 +9,8 @@ from fastapi.responses import StreamingResponse
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, Forbidden, NotFound, ProblemError, errors
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
 from taskflow.tasks.tasks import transfer
 from taskflow.tasks.tasks.schemas import ImportReport
@@ -24,6 +26,7 @@ class UnsupportedMediaType(ProblemError):
 
 @router.get(
     "/{project_id}/export",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     operation_id="projects_export",
     responses={
         **errors(NotFound),
@@ -56,6 +59,7 @@ async def export_tasks(
 
 @router.post(
     "/{project_id}/import",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=ImportReport,
     operation_id="projects_import",
     responses=errors(NotFound, Forbidden, Conflict, UnsupportedMediaType),
