@@ -105,8 +105,9 @@ def document_scopes(doc: dict[str, Any], routes: list[RouteScope]) -> dict[str, 
                 responses = op.setdefault("responses", {})
                 responses.setdefault("401", _problem_response("Unauthorized"))
                 responses.setdefault("403", _problem_response("Forbidden"))
+                listed = " and ".join(f"`{s}`" for s in scopes)
                 responses["403"]["description"] = (
-                    f"Forbidden (`insufficient_scope` without {' and '.join(scopes)})"
+                    f"Forbidden (`insufficient_scope` when the token lacks {listed})"
                 )
             if note:
                 text = op.get("description", "").rstrip()
