@@ -108,7 +108,8 @@ async def test_unknown_scopes_are_refused_when_a_token_is_made(api: Api) -> None
     assert r.status_code == 422
     assert r.json()["code"] == "scope_not_allowed"
     assert r.json()["errors"][0]["loc"] == ["body", "scopes", 1]
-    assert "admin" in r.json()["detail"]
+    assert "'admin'" in r.json()["detail"]
+    assert "'admin'" in r.json()["errors"][0]["msg"]
     # Nothing was made.
     listed = await api.client.get("/api/v1/auth/tokens", headers=bearer(pair))
     assert listed.json()["items"] == []

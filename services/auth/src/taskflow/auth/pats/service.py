@@ -41,12 +41,12 @@ async def create(
     for index, scope in enumerate(body.scopes):
         if scope not in allowed:
             raise Unprocessable(
-                f"Your roles do not allow the scope {scope!r}.",
+                f"Your roles do not allow the scope '{scope}'.",
                 code="scope_not_allowed",
                 errors=[
                     {
                         "loc": ["body", "scopes", index],
-                        "msg": f"scope {scope!r} is not allowed for your roles",
+                        "msg": f"scope '{scope}' is not allowed for your roles",
                         "type": "value_error",
                     }
                 ],
