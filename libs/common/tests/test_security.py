@@ -15,12 +15,13 @@ from common_helpers import AppFactory, Keys, client_for, serve
 from fastapi import APIRouter, Depends, FastAPI
 from jose import jwt
 
+from taskflow.common.scopes import Scope
 from taskflow.common.security import (
     CurrentPrincipal,
     JWKSKeySource,
     Principal,
     require_roles,
-    require_scopes,
+    require_scope,
 )
 
 router = APIRouter()
@@ -36,8 +37,8 @@ async def admin(who: Principal = Depends(require_roles("admin"))) -> dict[str, s
     return {"ok": "admin"}
 
 
-@router.get("/reports")
-async def reports(who: Principal = Depends(require_scopes("reports:read"))) -> dict[str, str]:
+@router.get("/reports", dependencies=[require_scope(Scope.REPORTS_READ)])
+async def reports(who: CurrentPrincipal) -> dict[str, str]:
     return {"ok": "reports"}
 
 

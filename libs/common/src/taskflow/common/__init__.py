@@ -28,7 +28,6 @@ from taskflow.common.security import (
     public,
     require_roles,
     require_scope,
-    require_scopes,
 )
 from taskflow.common.settings import ServiceSettings
 
@@ -66,7 +65,6 @@ __all__ = [
     "public",
     "require_roles",
     "require_scope",
-    "require_scopes",
     "scopes_for_roles",
     "set_etag",
 ]

@@ -403,11 +403,6 @@ def in_band_scope(*scopes: Scope) -> ScopeRequirement:
     return ScopeRequirement(frozenset(Scope(s) for s in scopes), in_band=True)
 
 
-def require_scopes(*scopes: str) -> ScopeRequirement:
-    """The callable behind `require_scope`, for `Depends(require_scopes(...))` in a parameter."""
-    return ScopeRequirement(frozenset(Scope(s) for s in scopes))
-
-
 @dataclass(frozen=True, slots=True)
 class RouteScope:
     """One route of an app and the scope declarations found on it."""
