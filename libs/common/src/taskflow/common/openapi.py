@@ -81,7 +81,7 @@ def document_scopes(doc: dict[str, Any], routes: list[RouteScope]) -> dict[str, 
         "scheme": "bearer",
         "bearerFormat": "JWT",
         "description": "An access token from auth. Scopes it may carry: "
-        + "; ".join(f"`{s}`: {text}" for s, text in SCOPE_DESCRIPTIONS.items()),
+        + " ".join(f"`{s}`: {text}" for s, text in SCOPE_DESCRIPTIONS.items()),
     }
     doc.setdefault("components", {}).setdefault("securitySchemes", {})[BEARER_SCHEME] = scheme
     paths = doc.get("paths", {})
@@ -98,7 +98,7 @@ def document_scopes(doc: dict[str, Any], routes: list[RouteScope]) -> dict[str, 
             op["x-required-scopes"] = scopes
             if need.is_public:
                 op["security"] = []
-                note = f"No token needed: {need.public_reason}" if need.public_reason else ""
+                note = f"No token needed: {need.public_reason}." if need.public_reason else ""
             else:
                 op["security"] = [{BEARER_SCHEME: scopes}]
                 note = "Requires scope " + " and ".join(f"`{s}`" for s in scopes) + "."

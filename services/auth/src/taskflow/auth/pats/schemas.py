@@ -31,7 +31,7 @@ ScopeName = Annotated[
         {
             "type": "string",
             "enum": [s.value for s in Scope],
-            "description": "; ".join(f"`{s}`: {d}" for s, d in SCOPE_DESCRIPTIONS.items()),
+            "description": " ".join(f"`{s}`: {d}" for s, d in SCOPE_DESCRIPTIONS.items()),
         }
     ),
 ]
