@@ -60,7 +60,7 @@ class Keys:
             "jti": uuid.uuid4().hex,
             "typ": "access",
             "roles": ["user"],
-            "scope": "*",
+            "scope": "tasks:read tasks:write",
             "sid": "s1",
         }
         claims.update(overrides)

@@ -15,12 +15,13 @@ from common_helpers import AppFactory, Keys, client_for, serve
 from fastapi import APIRouter, Depends, FastAPI
 from jose import jwt
 
+from taskflow.common.scopes import Scope
 from taskflow.common.security import (
     CurrentPrincipal,
     JWKSKeySource,
     Principal,
     require_roles,
-    require_scopes,
+    require_scope,
 )
 
 router = APIRouter()
@@ -36,8 +37,8 @@ async def admin(who: Principal = Depends(require_roles("admin"))) -> dict[str, s
     return {"ok": "admin"}
 
 
-@router.get("/reports")
-async def reports(who: Principal = Depends(require_scopes("reports:read"))) -> dict[str, str]:
+@router.get("/reports", dependencies=[require_scope(Scope.REPORTS_READ)])
+async def reports(who: CurrentPrincipal) -> dict[str, str]:
     return {"ok": "reports"}
 
 
@@ -186,9 +187,9 @@ async def test_require_roles(app: FastAPI, keys: Keys) -> None:
     assert ok.status_code == 200
 
 
-async def test_require_scopes_with_wildcard(app: FastAPI, keys: Keys) -> None:
+async def test_require_scopes_has_no_wildcard(app: FastAPI, keys: Keys) -> None:
     async with client_for(app) as c:
-        star = await c.get("/reports", headers={"Authorization": f"Bearer {keys.mint()}"})
+        star = await c.get("/reports", headers={"Authorization": f"Bearer {keys.mint(scope='*')}"})
         exact = await c.get(
             "/reports",
             headers={"Authorization": f"Bearer {keys.mint(scope='tasks:read reports:read')}"},
@@ -196,9 +197,11 @@ async def test_require_scopes_with_wildcard(app: FastAPI, keys: Keys) -> None:
         missing = await c.get(
             "/reports", headers={"Authorization": f"Bearer {keys.mint(scope='tasks:read')}"}
         )
-    assert star.status_code == 200
+    assert star.status_code == 403
+    assert star.json()["code"] == "insufficient_scope"
     assert exact.status_code == 200
     assert missing.status_code == 403
+    assert missing.json()["required_scopes"] == ["reports:read"]
 
 
 def test_principal_helpers() -> None:
@@ -207,7 +210,14 @@ def test_principal_helpers() -> None:
     assert not p.has_role("admin")
     assert p.has_scope("a")
     assert not p.has_scope("b")
-    assert Principal(user_id=uuid.uuid4(), scopes=frozenset({"*"})).has_scope("anything")
+    assert not Principal(user_id=uuid.uuid4(), scopes=frozenset({"*"})).has_scope("anything")
+    # A role widens what a route shows only when the token carries the role's power scope.
+    admin = Principal(user_id=uuid.uuid4(), roles=frozenset({"admin"}))
+    assert not admin.acts_as("admin")
+    assert Principal(
+        user_id=uuid.uuid4(), roles=frozenset({"admin"}), scopes=frozenset({"admin"})
+    ).acts_as("admin")
+    assert not Principal(user_id=uuid.uuid4(), scopes=frozenset({"admin"})).acts_as("admin")
 
 
 async def test_jwks_source_refreshes_on_unknown_kid_rate_limited(keys: Keys) -> None:

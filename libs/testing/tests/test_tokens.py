@@ -62,7 +62,10 @@ def test_mint_token_has_every_claim(
     assert before <= claims["iat"] == claims["nbf"] <= claims["exp"] - 60
     uuid.UUID(claims["jti"])
     assert mint_token()  # defaults: a fresh sub and sid
-    assert _verify(mint_token(), jwks)["scope"] == "*"
+    # By default a token carries what a signed-in session of its roles carries.
+    assert "tasks:write" in _verify(mint_token(), jwks)["scope"].split()
+    assert "admin" not in _verify(mint_token(), jwks)["scope"].split()
+    assert "admin" in _verify(mint_token(roles=["admin"]), jwks)["scope"].split()
 
 
 def test_kid_headers_and_claim_removal(

@@ -25,7 +25,11 @@ async def test_jwks_publishes_the_signing_key(api: Api) -> None:
     claims = jwt.get_unverified_claims(pair["access_token"])
     assert claims["iss"] == "taskflow-auth"
     assert claims["aud"] == "taskflow"
-    assert claims["scope"] == "*"
+    # A session carries the scopes of its roles, sorted (see test_scopes.py).
+    assert claims["scope"] == (
+        "account:read account:write notifications:read notifications:write reports:read"
+        " tasks:read tasks:write"
+    )
     assert claims["roles"] == ["user"]
     assert claims["sid"] == pair["session_id"]
     assert claims["exp"] - claims["iat"] == 900

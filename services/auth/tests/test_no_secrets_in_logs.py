@@ -61,7 +61,7 @@ async def test_flows_leave_no_secret_in_logs(
     )
     secrets.append("Intruder-Password-55")
     r = await api.client.post(
-        "/api/v1/auth/tokens", json={"name": "ci", "scopes": ["a"]}, headers=bearer(pair)
+        "/api/v1/auth/tokens", json={"name": "ci", "scopes": ["tasks:read"]}, headers=bearer(pair)
     )
     secrets.append(r.json()["token"])
     async with api.engine.connect() as conn:

@@ -10,7 +10,7 @@ async def test_pat_lifecycle(api: Api) -> None:
     user, pair = await api.signed_in()
     r = await api.client.post(
         "/api/v1/auth/tokens",
-        json={"name": "ci", "scopes": ["tasks:read", "tasks:write"]},
+        json={"name": "ci", "scopes": ["tasks:read", "account:read", "account:write"]},
         headers=bearer(pair),
     )
     assert r.status_code == 201, r.text
@@ -27,7 +27,7 @@ async def test_pat_lifecycle(api: Api) -> None:
     assert r.status_code == 200, r.text
     access = r.json()["access_token"]
     claims = jwt.get_unverified_claims(access)
-    assert claims["scope"] == "tasks:read tasks:write"
+    assert claims["scope"] == "account:read account:write tasks:read"
     assert "sid" not in claims
     assert claims["sub"] == user["id"]
     assert claims["typ"] == "access"
@@ -35,7 +35,7 @@ async def test_pat_lifecycle(api: Api) -> None:
     pat_headers = {"Authorization": f"Bearer {access}"}
     assert (await api.client.get("/api/v1/users/me", headers=pat_headers)).status_code == 200
     r = await api.client.post(
-        "/api/v1/auth/tokens", json={"name": "x", "scopes": ["a"]}, headers=pat_headers
+        "/api/v1/auth/tokens", json={"name": "x", "scopes": ["tasks:read"]}, headers=pat_headers
     )
     assert r.status_code == 403
     assert r.json()["code"] == "interactive_session_required"
@@ -57,20 +57,25 @@ async def test_pat_expiry_must_be_in_range(api: Api) -> None:
     _, pair = await api.signed_in()
     r = await api.client.post(
         "/api/v1/auth/tokens",
-        json={"name": "old", "scopes": ["a"], "expires_at": "2001-01-01T00:00:00Z"},
+        json={"name": "old", "scopes": ["tasks:read"], "expires_at": "2001-01-01T00:00:00Z"},
         headers=bearer(pair),
     )
     assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "expires_at"]
     r = await api.client.post(
         "/api/v1/auth/tokens", json={"name": "bad", "scopes": ["Not A Scope"]}, headers=bearer(pair)
     )
     assert r.status_code == 422
 
 
-async def _pat_access(api: Api, pair: dict[str, str]) -> dict[str, str]:
+async def _pat_access(
+    api: Api, pair: dict[str, str], scopes: tuple[str, ...] = ("account:read", "account:write")
+) -> dict[str, str]:
+    """A PAT-derived token that has the scopes the routes ask for, so that what refuses it is
+    the missing session."""
     r = await api.client.post(
         "/api/v1/auth/tokens",
-        json={"name": "script", "scopes": ["tasks:read"]},
+        json={"name": "script", "scopes": list(scopes)},
         headers=bearer(pair),
     )
     token = r.json()["token"]
@@ -105,7 +110,7 @@ async def test_a_script_token_cannot_manage_the_account(api: Api) -> None:
 async def test_an_admins_script_token_cannot_change_accounts(api: Api) -> None:
     target = await api.register()
     _, admin = await api.make_admin()
-    pat = await _pat_access(api, admin)
+    pat = await _pat_access(api, admin, ("admin", "account:write"))
     r = await api.client.patch(
         f"/api/v1/users/{target['id']}", json={"roles": ["admin", "user"]}, headers=pat
     )

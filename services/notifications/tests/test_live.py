@@ -252,6 +252,34 @@ async def test_socket_without_valid_auth_is_closed(replicas: Any, mint_token: An
         assert info.value.rcvd.code == 4401
 
 
+async def test_socket_needs_the_notifications_read_scope(replicas: Any, mint_token: Any) -> None:
+    """Every single-scope token but `notifications:read` is refused (an admin's too, 4403)."""
+    from taskflow.common.scopes import Scope
+
+    a, _ = replicas
+    alice = uid()
+    for scope in Scope:
+        token = mint_token(str(alice), roles=("admin", "auditor", "user"), scopes=[scope.value])
+        ws = await connect(a.url)
+        try:
+            await ws.send(json.dumps({"type": "auth", "token": token}))
+            first = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            if scope is Scope.NOTIFICATIONS_READ:
+                assert first["type"] == "ready", first
+                # A later auth message without the scope does not replace the token.
+                weak = mint_token(str(alice), scopes=["tasks:read"])
+                await ws.send(json.dumps({"type": "auth", "token": weak}))
+                assert (await _next(ws, "error", within=2.0))["code"] == "insufficient_scope"
+                continue
+            assert first == {"type": "error", "code": "insufficient_scope"}, scope
+            with pytest.raises(ConnectionClosed) as info:
+                await _drain_until_closed(ws)
+            assert info.value.rcvd is not None
+            assert info.value.rcvd.code == 4403
+        finally:
+            await ws.close()
+
+
 async def test_socket_closes_when_its_token_expires_unless_renewed(
     replicas: Any, mint_token: Any
 ) -> None:

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-import redis
 import uvicorn
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks import WebhookVerificationError
 
 from taskflow.common.db import Database
+from taskflow.common.redis import make_redis
 from taskflow.tasks.config import Settings
 from taskflow.tasks.webhooks.dispatcher import Dispatcher, outbound_for
 from taskflow.testing import free_port
@@ -176,12 +176,12 @@ def hook_settings(settings: Settings, redis_prefix: str) -> Settings:
 async def dispatcher(hook_settings: Settings, clock: Clock) -> AsyncIterator[Dispatcher]:
     """A dispatcher on the test database with the injected clock and no jitter (rand=0.5)."""
     db = Database(hook_settings)
-    sync_redis = redis.Redis.from_url(hook_settings.redis_url.get_secret_value())
+    redis_client = make_redis(hook_settings)
     outbound = outbound_for(hook_settings)
-    d = Dispatcher(hook_settings, db, outbound, sync_redis, now=clock, rand=lambda: 0.5)
+    d = Dispatcher(hook_settings, db, outbound, redis_client, now=clock, rand=lambda: 0.5)
     yield d
     await outbound.aclose()
-    sync_redis.close()
+    await redis_client.aclose()
     await db.dispose()
 
 

@@ -20,11 +20,14 @@ from taskflow.common.errors import (
     errors,
 )
 from taskflow.common.pagination import Page, PageParams, decode_cursor, encode_cursor
+from taskflow.common.scopes import Scope, scopes_for_roles
 from taskflow.common.security import (
     CurrentPrincipal,
+    InsufficientScope,
     Principal,
+    public,
     require_roles,
-    require_scopes,
+    require_scope,
 )
 from taskflow.common.settings import ServiceSettings
 
@@ -35,6 +38,7 @@ __all__ = [
     "Database",
     "Forbidden",
     "IfMatch",
+    "InsufficientScope",
     "NotFound",
     "Page",
     "PageParams",
@@ -44,6 +48,7 @@ __all__ = [
     "Principal",
     "Problem",
     "ProblemError",
+    "Scope",
     "ServiceSettings",
     "ServiceUnavailable",
     "SessionDep",
@@ -57,7 +62,9 @@ __all__ = [
     "errors",
     "get_session",
     "make_metadata",
+    "public",
     "require_roles",
-    "require_scopes",
+    "require_scope",
+    "scopes_for_roles",
     "set_etag",
 ]

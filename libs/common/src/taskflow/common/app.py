@@ -43,7 +43,7 @@ from taskflow.common.inputs import guard_input
 from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
 from taskflow.common.redis import make_redis, redis_unavailable
-from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier
+from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier, public
 from taskflow.common.security_events import request_security_event
 from taskflow.common.settings import ServiceSettings
 
@@ -320,7 +320,11 @@ async def _run_check(check: ReadinessCheck, limit: float) -> bool:
 
 
 def _health_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    # Probes and the scraper carry no token; the gateway does not route these paths.
+    router = APIRouter(
+        include_in_schema=False,
+        dependencies=[public("health probes and metrics scraping, not routed by the gateway")],
+    )
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,4 +1,10 @@
-"""OpenAPI post-processing (problem+json everywhere) and the document writer.
+"""OpenAPI post-processing (problem+json everywhere, scopes) and the document writer.
+
+Each operation documents the scopes its route declares (`require_scope`): a security
+requirement on the `bearer` scheme listing them (OpenAPI 3.1 lets a non-OAuth scheme list
+the roles it needs there), the same list as `x-required-scopes` for tools that only read
+extensions, a sentence in the description, and the 401/403 problems it can answer. A public
+route has an empty `security` list and `x-required-scopes: []`.
 
 `python -m taskflow.common.openapi module:app out.json` writes the app's document as sorted,
 indented JSON with a trailing newline, so that the committed file diffs cleanly and a drift
@@ -18,6 +24,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from taskflow.common.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem
+from taskflow.common.scopes import SCOPE_DESCRIPTIONS
+from taskflow.common.security import RouteScope, route_scopes
 
 PROBLEM_REF = "#/components/schemas/Problem"
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
@@ -55,6 +63,58 @@ def postprocess(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+BEARER_SCHEME = "bearer"
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+    }
+
+
+def document_scopes(doc: dict[str, Any], routes: list[RouteScope]) -> dict[str, Any]:
+    """Write each operation's declared scopes into the document (see the module docstring)."""
+    doc = copy.deepcopy(doc)
+    scheme = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from auth. Scopes it may carry: "
+        + " ".join(f"`{s}`: {text}" for s, text in SCOPE_DESCRIPTIONS.items()),
+    }
+    doc.setdefault("components", {}).setdefault("securitySchemes", {})[BEARER_SCHEME] = scheme
+    paths = doc.get("paths", {})
+    for route in routes:
+        need = route.requirement
+        item = paths.get(route.path)
+        if need is None or not isinstance(item, dict):
+            continue
+        for method in route.methods:
+            op = item.get(method.lower())
+            if not isinstance(op, dict):
+                continue
+            scopes = sorted(str(s) for s in need.scopes)
+            op["x-required-scopes"] = scopes
+            if need.is_public:
+                op["security"] = []
+                note = f"No token needed: {need.public_reason}." if need.public_reason else ""
+            else:
+                op["security"] = [{BEARER_SCHEME: scopes}]
+                note = "Requires scope " + " and ".join(f"`{s}`" for s in scopes) + "."
+                responses = op.setdefault("responses", {})
+                responses.setdefault("401", _problem_response("Unauthorized"))
+                responses.setdefault("403", _problem_response("Forbidden"))
+                listed = " and ".join(f"`{s}`" for s in scopes)
+                responses["403"]["description"] = (
+                    f"Forbidden (`insufficient_scope` when the token lacks {listed})"
+                )
+            if note:
+                text = op.get("description", "").rstrip()
+                op["description"] = f"{text}\n\n{note}" if text else note
+    return doc
+
+
 def install(app: FastAPI) -> None:
     """Replace `app.openapi` with a cached, post-processed document."""
 
@@ -69,7 +129,7 @@ def install(app: FastAPI) -> None:
                 tags=app.openapi_tags,
                 servers=app.servers,
             )
-            app.openapi_schema = postprocess(doc)
+            app.openapi_schema = document_scopes(postprocess(doc), route_scopes(app))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

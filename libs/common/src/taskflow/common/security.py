@@ -5,6 +5,12 @@ purpose: one algorithm pinned (RS256), headers that let a token choose its own k
 (`jku`, `jwk`, `x5u`, `x5c`, `crit`), `exp/iat/sub/iss/aud` required, `typ == "access"`, and a
 size cap checked before any parsing. Every failure is the same 401 `invalid_token` so that a
 caller cannot learn which check failed.
+
+Scopes: every route declares the scopes a token must carry with `require_scope(...)` (or
+`public(reason)` for the few routes that take no token); a token without them gets 403
+`insufficient_scope` naming the missing scopes, before any role or membership check runs.
+The declarations are read back from the app (`route_scopes`) to document each operation in
+OpenAPI and to test every route. There is no wildcard scope: a token carries what it names.
 """
 
 from __future__ import annotations
@@ -12,17 +18,20 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from jose import jwk, jwt
 from jose.backends.base import Key
+from starlette.requests import HTTPConnection
 
 from taskflow.common.errors import Forbidden, InvalidToken, Unauthorized
 from taskflow.common.logging import get_logger
+from taskflow.common.scopes import Scope
 
 log = get_logger(__name__)
 
@@ -47,8 +56,21 @@ class Principal:
         return any(r in self.roles for r in roles)
 
     def has_scope(self, scope: str) -> bool:
-        """True when the principal's scopes include `scope` or the wildcard `*`."""
-        return "*" in self.scopes or scope in self.scopes
+        """True when the token carries `scope` (there is no wildcard)."""
+        return scope in self.scopes
+
+    def acts_as(self, role: str) -> bool:
+        """True when the principal holds `role` and the token carries that role's power scope.
+
+        For checks inside a route that widen what a role sees (an admin sees more of a
+        profile): an admin's script token made with `account:read` is not an admin token.
+        """
+        power = ROLE_POWER_SCOPES.get(role)
+        return self.has_role(role) and (power is None or self.has_scope(power))
+
+
+#: The scope a token must carry for its role to count inside a route (`Principal.acts_as`).
+ROLE_POWER_SCOPES: Mapping[str, Scope] = {"admin": Scope.ADMIN, "auditor": Scope.AUDIT_READ}
 
 
 class KeySource(Protocol):
@@ -251,7 +273,7 @@ def _reject(reason: str) -> InvalidToken:
     return InvalidToken()
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
     """The token of an `Authorization: Bearer` header, None when there is no such header."""
     header = request.headers.get("authorization")
     if not header:
@@ -262,7 +284,7 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def get_principal(request: Request) -> Principal:
+async def get_principal(request: HTTPConnection) -> Principal:
     """Dependency: the verified caller, or 401 (`not_authenticated` / `invalid_token`)."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
@@ -298,12 +320,143 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
-def require_scopes(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """Dependency factory: the caller's token must carry every scope in `scopes` (or `*`)."""
+class InsufficientScope(Forbidden):
+    """403: the token does not carry a scope the route declares (RFC 6750 section 3.1)."""
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:
-        if not all(principal.has_scope(s) for s in scopes):
-            raise Forbidden("The token lacks a scope this needs.", code="insufficient_scope")
+    default_code = "insufficient_scope"
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        names = sorted(missing)
+        listed = ", ".join(f"`{n}`" for n in names)
+        super().__init__(
+            f"This needs the scope {listed}, which the token does not carry.",
+            required_scopes=names,
+            headers={
+                "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(names)}"'
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRequirement:
+    """What a route needs from a token; declared once per route, read back by `route_scopes`.
+
+    `scopes` must all be carried. An empty set with a `public_reason` is a route that takes no
+    token at all (sign-in, the JWK set, a secret feed URL). `in_band` is for a WebSocket that
+    authenticates with its first message: the handshake cannot be checked, so the dependency
+    hands the requirement to the handler, which calls `check` on each token it receives.
+    """
+
+    scopes: frozenset[Scope]
+    public_reason: str | None = None
+    in_band: bool = False
+
+    @property
+    def is_public(self) -> bool:
+        return not self.scopes
+
+    def missing(self, principal: Principal) -> list[str]:
+        """The declared scopes the principal's token lacks."""
+        return sorted(str(s) for s in self.scopes if not principal.has_scope(s))
+
+    def check(self, principal: Principal) -> Principal:
+        """The principal, or 403 `insufficient_scope` naming what its token lacks."""
+        missing = self.missing(principal)
+        if missing:
+            log.info("insufficient_scope", required=missing)
+            raise InsufficientScope(missing)
         return principal
 
-    return dependency
+    async def __call__(self, connection: HTTPConnection) -> ScopeRequirement:
+        if self.scopes and not self.in_band:
+            self.check(await get_principal(connection))
+        return self
+
+
+def require_scope(*scopes: Scope) -> Any:
+    """Declare the scopes a route needs: `dependencies=[require_scope(Scope.TASKS_WRITE)]`.
+
+    On a router (`APIRouter(dependencies=[...])`) it covers every route of that router. The
+    check runs before the route's other dependencies, so a token without the scope learns
+    nothing about the resource (not even whether it exists).
+    """
+    if not scopes:
+        raise ValueError("require_scope needs at least one scope; use public(reason) for none")
+    return Depends(ScopeRequirement(frozenset(Scope(s) for s in scopes)))
+
+
+def public(reason: str) -> Any:
+    """Declare a route that takes no token, and say why (it becomes the OpenAPI text)."""
+    if not reason.strip():
+        raise ValueError("a public route says why it is public")
+    return Depends(ScopeRequirement(frozenset(), public_reason=reason))
+
+
+def in_band_scope(*scopes: Scope) -> ScopeRequirement:
+    """Declare the scopes of a WebSocket that authenticates in its first message.
+
+    Use as `need: Annotated[ScopeRequirement, Depends(in_band_scope(Scope.X))]` and call
+    `need.check(principal)` for every token the socket receives.
+    """
+    if not scopes:
+        raise ValueError("in_band_scope needs at least one scope")
+    return ScopeRequirement(frozenset(Scope(s) for s in scopes), in_band=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteScope:
+    """One route of an app and the scope declarations found on it."""
+
+    kind: str  # "http", "websocket" or "other"
+    path: str
+    methods: tuple[str, ...]
+    name: str
+    include_in_schema: bool
+    declarations: tuple[ScopeRequirement, ...]
+
+    @property
+    def requirement(self) -> ScopeRequirement | None:
+        """The combined declaration (all scopes of all declarations); None when undeclared."""
+        if not self.declarations:
+            return None
+        scopes = frozenset().union(*(d.scopes for d in self.declarations))
+        reasons = [d.public_reason for d in self.declarations if d.public_reason]
+        return ScopeRequirement(
+            scopes,
+            public_reason=None if scopes else (reasons[0] if reasons else None),
+            in_band=any(d.in_band for d in self.declarations),
+        )
+
+
+def _declarations(dependant: Any) -> tuple[ScopeRequirement, ...]:
+    if dependant is None:
+        return ()
+    return tuple(d.call for d in dependant.dependencies if isinstance(d.call, ScopeRequirement))
+
+
+def route_scopes(app: FastAPI) -> list[RouteScope]:
+    """Every route of `app` with its scope declarations (FastAPI's own docs pages excluded)."""
+    docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    out: list[RouteScope] = []
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        path = ctx.path or ""
+        if isinstance(route, APIRoute):
+            kind = "http"
+        elif isinstance(route, APIWebSocketRoute):
+            kind = "websocket"
+        else:
+            if path in docs:
+                continue
+            kind = "other"
+        out.append(
+            RouteScope(
+                kind=kind,
+                path=path,
+                methods=tuple(sorted(ctx.methods or ())),
+                name=ctx.name or "",
+                include_in_schema=bool(getattr(ctx, "include_in_schema", False)),
+                declarations=_declarations(getattr(ctx, "dependant", None)),
+            )
+        )
+    return out

@@ -39,10 +39,11 @@ Tokens (RS256, python-jose)
         (``.primary``, ``.secondary``, ``.keys``; each ``.kid``, ``.private_pem``,
         ``.public_pem``, ``.public_jwk``) and ``.jwks`` (public only).
     ``jwks`` (session) -> dict: the public JWKS ``{"keys": [...]}``.
-    ``mint_token`` (session) -> ``mint_token(user_id=None, *, roles=("user",), scopes=("*",),
+    ``mint_token`` (session) -> ``mint_token(user_id=None, *, roles=("user",), scopes=None,
         expires_in=900, kid=None, issuer="taskflow-auth", audience="taskflow", typ="access",
         session_id=None, extra_claims=None, headers=None) -> str``. Claims iss, aud, sub, iat,
-        nbf, exp, jti, typ, roles, scope (space separated), sid. ``kid`` picks the signing key
+        nbf, exp, jti, typ, roles, scope (space separated; by default every scope a session
+        of ``roles`` carries), sid. ``kid`` picks the signing key
         (default the primary); ``headers`` override header fields (``{"kid": "nope"}``);
         ``extra_claims`` values of None delete a claim.
     ``key_source`` (session) -> ``taskflow.common.security.StaticKeySource(jwks)``; skips the

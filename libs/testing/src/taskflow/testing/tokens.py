@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
+from taskflow.common.scopes import format_scopes, scopes_for_roles
+
 DEFAULT_ISSUER = "taskflow-auth"
 DEFAULT_AUDIENCE = "taskflow"
 
@@ -97,7 +99,7 @@ def make_token(
     user_id: str | uuid.UUID | None = None,
     *,
     roles: Iterable[str] = ("user",),
-    scopes: Iterable[str] = ("*",),
+    scopes: Iterable[str] | None = None,
     expires_in: int = 900,
     issuer: str = DEFAULT_ISSUER,
     audience: str = DEFAULT_AUDIENCE,
@@ -108,9 +110,11 @@ def make_token(
 ) -> str:
     """Sign an RS256 token with ``key``; claims as the auth service issues them.
 
-    ``sub`` and ``sid`` default to fresh UUIDs. ``extra_claims`` are merged last; a value of
-    ``None`` removes that claim (to test a token without ``exp``, ``sid``...). ``headers`` are
-    merged over ``{"alg": "RS256", "kid": key.kid}`` (e.g. ``{"kid": "unknown"}``).
+    ``sub`` and ``sid`` default to fresh UUIDs; ``scopes`` to what a signed-in session of
+    ``roles`` carries (``taskflow.common.scopes.scopes_for_roles``), as auth mints them.
+    ``extra_claims`` are merged last; a value of ``None`` removes that claim (to test a token
+    without ``exp``, ``sid``...). ``headers`` are merged over
+    ``{"alg": "RS256", "kid": key.kid}`` (e.g. ``{"kid": "unknown"}``).
     """
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -123,7 +127,7 @@ def make_token(
         "jti": str(uuid.uuid4()),
         "typ": typ,
         "roles": list(roles),
-        "scope": " ".join(scopes),
+        "scope": format_scopes(scopes_for_roles(roles) if scopes is None else scopes),
         "sid": str(session_id or uuid.uuid4()),
     }
     for name, value in (extra_claims or {}).items():

@@ -9,7 +9,8 @@ from taskflow.audit.entries.router import router as entries_router
 from taskflow.audit.reports.router import router as reports_router
 from taskflow.audit.retention.router import router as retention_router
 from taskflow.common.app import create_app
-from taskflow.common.security import KeySource, require_roles
+from taskflow.common.scopes import Scope
+from taskflow.common.security import KeySource, require_roles, require_scope
 from taskflow.events.admin import parking_router
 
 TAGS = [
@@ -23,7 +24,7 @@ TAGS = [
 def build_app(settings: Settings | None = None, key_source: KeySource | None = None) -> FastAPI:
     """The api on its read-only role; verification and exports read one consistent snapshot."""
     settings = settings or Settings()
-    parking = APIRouter(prefix="/api/v1/audit/admin")
+    parking = APIRouter(prefix="/api/v1/audit/admin", dependencies=[require_scope(Scope.ADMIN)])
     parking.include_router(
         parking_router(
             settings.queue,

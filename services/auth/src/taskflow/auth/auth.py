@@ -59,14 +59,15 @@ async def get_caller(principal: CurrentPrincipal, db: SessionDep) -> Caller:
 
 async def get_interactive_caller(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     """Account security (password, MFA, sessions, tokens) needs a signed-in session."""
-    if caller.principal.session_id is None or "*" not in caller.principal.scopes:
+    if caller.principal.session_id is None:
         raise InteractiveSessionRequired()
     return caller
 
 
 async def get_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
-    """403 unless the token and the account (as it is now) both hold the admin role."""
-    if not caller.principal.has_role("admin") or "admin" not in caller.user.roles:
+    """403 unless the token acts as admin (role and `admin` scope) and the account, as it is
+    now, still holds the role."""
+    if not caller.principal.acts_as("admin") or "admin" not in caller.user.roles:
         raise Forbidden("You do not have the role this needs.")
     return caller
 

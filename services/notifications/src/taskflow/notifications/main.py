@@ -10,7 +10,8 @@ from fastapi import APIRouter, FastAPI
 
 from taskflow.common.app import create_app
 from taskflow.common.errors import Forbidden, Unauthorized, errors
-from taskflow.common.security import KeySource, require_roles
+from taskflow.common.scopes import Scope
+from taskflow.common.security import KeySource, require_roles, require_scope
 from taskflow.events.admin import parking_router
 from taskflow.notifications.config import Settings
 from taskflow.notifications.context import Context
@@ -37,7 +38,7 @@ def routers() -> list[Any]:
     from taskflow.notifications.notifications.router import router as notifications_router
     from taskflow.notifications.preferences.router import router as preferences_router
 
-    parked = APIRouter(prefix="/api/v1/notifications")
+    parked = APIRouter(prefix="/api/v1/notifications", dependencies=[require_scope(Scope.ADMIN)])
     parked.include_router(
         parking_router(
             QUEUE,

@@ -16,6 +16,8 @@ from taskflow.audit.entries.schemas import EntryRead, VerifyRead
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Forbidden, NotFound, Unauthorized, Unprocessable, errors
 from taskflow.common.pagination import Page, PageParamsDep
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -26,6 +28,7 @@ To = Annotated[datetime | None, Query(alias="to", description="Exclusive upper b
 
 @router.get(
     "/events",
+    dependencies=[require_scope(Scope.AUDIT_READ)],
     operation_id="events_list",
     response_model=Page[EntryRead],
     responses=errors(*AUTH_ERRORS, Unprocessable),
@@ -48,6 +51,7 @@ async def list_events(
 
 @router.get(
     "/events/{event_id}",
+    dependencies=[require_scope(Scope.AUDIT_READ)],
     operation_id="events_get",
     response_model=EntryRead,
     responses=errors(*AUTH_ERRORS, NotFound, Unprocessable),
@@ -59,6 +63,7 @@ async def get_event(event_id: uuid.UUID, who: Auditor, db: SessionDep) -> EntryR
 
 @router.get(
     "/verify",
+    dependencies=[require_scope(Scope.AUDIT_READ)],
     operation_id="chain_verify",
     response_model=VerifyRead,
     responses=errors(*AUTH_ERRORS, Unprocessable),
@@ -78,6 +83,7 @@ async def verify_chain(
 
 @router.get(
     "/export",
+    dependencies=[require_scope(Scope.AUDIT_READ)],
     operation_id="events_export",
     response_class=StreamingResponse,
     responses={

@@ -11,12 +11,15 @@ from taskflow.audit.auth import Auditor
 from taskflow.audit.reports import service
 from taskflow.audit.reports.schemas import ComplianceReport
 from taskflow.common.errors import Forbidden, Unauthorized, Unprocessable, errors
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 
 router = APIRouter(prefix="/api/v1/audit", tags=["reports"])
 
 
 @router.get(
     "/reports/compliance",
+    dependencies=[require_scope(Scope.AUDIT_READ)],
     operation_id="reports_compliance",
     response_model=ComplianceReport,
     response_model_by_alias=True,

@@ -7,9 +7,10 @@ becomes an entry of the chain (`audit.retention_changed`, `audit.legal_hold_plac
 The api's role cannot write the chain (see the initial migration), and giving it that right
 would let a bug in the api forge history. Instead the api inserts the change into
 `audit.admin_changes` in the same transaction as the change itself (so a change never commits
-without its record), and the worker, as the chain's writer role, appends pending changes to the chain
-and deletes them, in one transaction, under the chain-head lock that every append takes. It is
-the transactional outbox pattern, kept inside the service because the chain is the consumer.
+without its record), and the worker, as the chain's writer role, appends pending changes to
+the chain and deletes them, in one transaction, under the chain-head lock that every append
+takes. It is the transactional outbox pattern, kept inside the service because the chain is the
+consumer.
 """
 
 from __future__ import annotations
@@ -67,11 +68,11 @@ async def record(
     )
 
 
-async def append_pending(owner: AsyncEngine, *, limit: int = 500) -> int:
-    """Append recorded changes to the chain and drop them (as the writer); how many were appended."""
+async def append_pending(writer: AsyncEngine, *, limit: int = 500) -> int:
+    """Append recorded changes to the chain and drop them; how many were appended."""
     total = 0
     while True:
-        async with owner.begin() as conn:
+        async with writer.begin() as conn:
             pg = await driver(conn)
             rows = await pg.fetch(_PENDING, limit)
             if not rows:

@@ -25,6 +25,8 @@ from taskflow.common.errors import (
     Unprocessable,
     errors,
 )
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 
 router = APIRouter(prefix="/api/v1/audit", tags=["retention"])
 AUTH_ERRORS = (Unauthorized, Forbidden)
@@ -32,6 +34,7 @@ AUTH_ERRORS = (Unauthorized, Forbidden)
 
 @router.get(
     "/retention",
+    dependencies=[require_scope(Scope.AUDIT_READ)],
     operation_id="retention_get",
     response_model=RetentionRead,
     responses=errors(*AUTH_ERRORS),
@@ -50,6 +53,7 @@ async def get_retention(
 
 @router.put(
     "/retention",
+    dependencies=[require_scope(Scope.AUDIT_WRITE)],
     operation_id="retention_update",
     response_model=RetentionRead,
     responses=errors(*AUTH_ERRORS, PreconditionFailed, Unprocessable),
@@ -78,6 +82,7 @@ async def put_retention(
 
 @router.get(
     "/legal-holds",
+    dependencies=[require_scope(Scope.AUDIT_READ)],
     operation_id="legal_holds_list",
     response_model=list[LegalHoldRead],
     responses=errors(*AUTH_ERRORS),
@@ -89,6 +94,7 @@ async def list_legal_holds(who: Auditor, db: SessionDep) -> list[LegalHoldRead]:
 
 @router.post(
     "/legal-holds/{project_id}",
+    dependencies=[require_scope(Scope.AUDIT_WRITE)],
     operation_id="legal_holds_create",
     status_code=status.HTTP_201_CREATED,
     response_model=LegalHoldRead,
@@ -103,6 +109,7 @@ async def create_legal_hold(
 
 @router.delete(
     "/legal-holds/{project_id}",
+    dependencies=[require_scope(Scope.AUDIT_WRITE)],
     operation_id="legal_holds_delete",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from taskflow.auth.deps import Ctx
 from taskflow.auth.keys.service import jwks_document, published_keys
 from taskflow.common.db import SessionDep
+from taskflow.common.security import public
 
 router = APIRouter(prefix="/api/v1/auth/.well-known", tags=["keys"])
 
@@ -20,7 +21,12 @@ class Jwks(BaseModel):
     keys: list[dict[str, Any]]
 
 
-@router.get("/jwks.json", operation_id="keys_jwks", response_model=Jwks)
+@router.get(
+    "/jwks.json",
+    dependencies=[public("verifiers fetch the public keys")],
+    operation_id="keys_jwks",
+    response_model=Jwks,
+)
 async def jwks(db: SessionDep, response: Response, ctx: Ctx) -> Jwks:
     """The public signing keys: the active one and rotated ones whose tokens may still be live."""
     # Short cache; verifiers also re-fetch when they meet an unknown kid after a rotation.

@@ -17,12 +17,15 @@ from taskflow.auth.mfa import service
 from taskflow.auth.mfa.schemas import RecoveryCodes, TotpConfirm, TotpDisable, TotpSetup
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import InvalidToken, Unprocessable, errors
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 
 router = APIRouter(prefix="/api/v1/auth/mfa/totp", tags=["mfa"])
 
 
 @router.post(
     "/setup",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="mfa_totp_setup",
     response_model=TotpSetup,
     responses=errors(InvalidToken, InteractiveSessionRequired, MfaAlreadyEnabled),
@@ -36,6 +39,7 @@ async def setup(caller: InteractiveCaller, ctx: Ctx, response: Response) -> Totp
 
 @router.post(
     "/confirm",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="mfa_totp_confirm",
     response_model=RecoveryCodes,
     responses=errors(
@@ -53,6 +57,7 @@ async def confirm(
 
 @router.post(
     "/disable",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="mfa_totp_disable",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,

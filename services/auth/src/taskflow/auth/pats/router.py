@@ -20,12 +20,15 @@ from taskflow.auth.pats.schemas import (
 )
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import InvalidToken, NotFound, Unprocessable, errors
+from taskflow.common.scopes import Scope
+from taskflow.common.security import public, require_scope
 
 router = APIRouter(prefix="/api/v1/auth", tags=["tokens"])
 
 
 @router.post(
     "/tokens",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="tokens_create",
     status_code=status.HTTP_201_CREATED,
     response_model=PatCreated,
@@ -35,13 +38,14 @@ async def create_token(
     body: PatCreate, caller: InteractiveCaller, db: SessionDep, ctx: Ctx, response: Response
 ) -> PatCreated:
     """Create a personal access token; the token is in this answer only."""
-    row, token = await service.create(db, ctx, caller.user.id, body)
+    row, token = await service.create(db, ctx, caller.user, body)
     response.headers["Cache-Control"] = "no-store"
     return PatCreated(**PatRead.model_validate(row).model_dump(), token=token)
 
 
 @router.get(
     "/tokens",
+    dependencies=[require_scope(Scope.ACCOUNT_READ)],
     operation_id="tokens_list",
     response_model=PatList,
     responses=errors(InvalidToken, InteractiveSessionRequired),
@@ -54,6 +58,7 @@ async def list_tokens(caller: InteractiveCaller, db: SessionDep) -> PatList:
 
 @router.delete(
     "/tokens/{token_id}",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="tokens_revoke",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -68,6 +73,7 @@ async def revoke_token(token_id: uuid.UUID, caller: InteractiveCaller, db: Sessi
 
 @router.post(
     "/token",
+    dependencies=[public("the personal access token is the credential")],
     operation_id="tokens_exchange",
     response_model=AccessToken,
     responses=errors(InvalidGrant, Unprocessable),

@@ -6,16 +6,42 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
+from taskflow.common.scopes import SCOPE_DESCRIPTIONS, Scope, parse_scope
+
+
+def _known_scope(value: str) -> Scope:
+    """A scope of the vocabulary; the error names the unknown one (422 at `scopes[i]`)."""
+    scope = parse_scope(value)
+    if scope is None:
+        raise ValueError(
+            f"unknown scope {value[:64]!r}; known scopes: {', '.join(s.value for s in Scope)}"
+        )
+    return scope
+
+
+#: A scope of `taskflow.common.scopes.Scope`. Validated by hand rather than as an enum so that
+#: the 422 names the scope that was refused.
+ScopeName = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_known_scope),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [s.value for s in Scope],
+            "description": " ".join(f"`{s}`: {d}" for s, d in SCOPE_DESCRIPTIONS.items()),
+        }
+    ),
+]
 
 
 class PatCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    scopes: list[Scope] = Field(min_length=1, max_length=32)
+    scopes: list[ScopeName] = Field(min_length=1, max_length=32)
     expires_at: datetime | None = Field(
         default=None, description="When it stops working; at most `pat_max_ttl_days` ahead."
     )

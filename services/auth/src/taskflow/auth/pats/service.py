@@ -22,15 +22,36 @@ from taskflow.auth.pats import repository
 from taskflow.auth.pats.models import PersonalAccessToken
 from taskflow.auth.pats.schemas import PatCreate
 from taskflow.auth.users import repository as users
+from taskflow.auth.users.models import User
 from taskflow.common.errors import Unprocessable
+from taskflow.common.scopes import format_scopes, scopes_for_roles
 
 PAT_PREFIX = "tfp_"
 
 
 async def create(
-    db: AsyncSession, ctx: AuthContext, user_id: uuid.UUID, body: PatCreate
+    db: AsyncSession, ctx: AuthContext, user: User, body: PatCreate
 ) -> tuple[PersonalAccessToken, str]:
-    """A new token for the user; the plain token is returned once and only its hash kept."""
+    """A new token for the user; the plain token is returned once and only its hash kept.
+
+    A token may carry only scopes the owner's roles allow (a user cannot make an `admin`
+    token); the 422 names the first scope refused.
+    """
+    allowed = scopes_for_roles(user.roles)
+    for index, scope in enumerate(body.scopes):
+        if scope not in allowed:
+            raise Unprocessable(
+                f"Your roles do not allow the scope '{scope}'.",
+                code="scope_not_allowed",
+                errors=[
+                    {
+                        "loc": ["body", "scopes", index],
+                        "msg": f"scope '{scope}' is not allowed for your roles",
+                        "type": "value_error",
+                    }
+                ],
+            )
+    user_id = user.id
     now = utcnow()
     expires = body.expires_at
     if expires is not None:
@@ -81,6 +102,9 @@ async def exchange(db: AsyncSession, ctx: AuthContext, token: str) -> tuple[Mint
     if user is None or not user.is_active:
         raise InvalidGrant()
     row.last_used_at = now
-    scope = " ".join(row.scopes)
+    # Only the PAT's scopes, and of those only what the owner's roles allow now: a PAT made
+    # by an admin who has since lost the role no longer carries `admin`, and scopes from
+    # before the vocabulary existed are dropped.
+    scope = format_scopes(set(row.scopes) & scopes_for_roles(user.roles))
     minted = await ctx.minter.mint(user_id=user.id, roles=user.roles, scope=scope, session_id=None)
     return minted, scope

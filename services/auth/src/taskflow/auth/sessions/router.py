@@ -35,6 +35,8 @@ from taskflow.common.errors import (
     Unprocessable,
     errors,
 )
+from taskflow.common.scopes import Scope
+from taskflow.common.security import public, require_scope
 
 router = APIRouter(prefix="/api/v1/auth", tags=["sessions"])
 
@@ -56,6 +58,7 @@ def _pair(issued: service.IssuedTokens, response: Response, ctx: Ctx) -> TokenPa
 
 @router.post(
     "/login",
+    dependencies=[public("signing in is how a token is obtained")],
     operation_id="auth_login",
     response_model=TokenPair | MfaRequired,
     responses=errors(InvalidCredentials, TooManyRequests, Unprocessable, ServiceUnavailable),
@@ -81,6 +84,7 @@ async def login(
 
 @router.post(
     "/login/mfa",
+    dependencies=[public("the MFA challenge token is the credential")],
     operation_id="auth_login_mfa",
     response_model=TokenPair,
     responses=errors(InvalidMfaCode, TooManyRequests, Unprocessable, ServiceUnavailable),
@@ -95,6 +99,7 @@ async def login_mfa(
 
 @router.post(
     "/refresh",
+    dependencies=[public("the refresh token is the credential")],
     operation_id="auth_refresh",
     response_model=TokenPair,
     responses=errors(InvalidRefreshToken, CsrfFailed, Unprocessable),
@@ -122,6 +127,7 @@ async def refresh(
 
 @router.post(
     "/logout",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="auth_logout",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -138,6 +144,7 @@ async def logout(caller: AnyCaller, db: SessionDep, ctx: Ctx) -> Response:
 
 @router.get(
     "/sessions",
+    dependencies=[require_scope(Scope.ACCOUNT_READ)],
     operation_id="sessions_list",
     response_model=SessionList,
     responses=errors(InvalidToken, InteractiveSessionRequired),
@@ -164,6 +171,7 @@ async def list_sessions(caller: InteractiveCaller, db: SessionDep) -> SessionLis
 
 @router.delete(
     "/sessions/{session_id}",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="sessions_revoke",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -180,6 +188,7 @@ async def revoke_session(
 
 @router.post(
     "/sessions/revoke-all",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="sessions_revoke_all",
     response_model=RevokedCount,
     responses=errors(InvalidToken, InteractiveSessionRequired),

@@ -27,6 +27,7 @@ from taskflow.auth.sessions.models import MfaChallenge, Session
 from taskflow.auth.users import repository as users
 from taskflow.auth.users.models import User
 from taskflow.common.logging import get_logger
+from taskflow.common.scopes import format_scopes, scopes_for_roles
 from taskflow.common.security_events import security_event
 from taskflow.events.contracts.users import UserLoginFailed
 
@@ -230,7 +231,12 @@ async def _issue(
         row.expires_at, now + timedelta(seconds=ctx.settings.session_idle_seconds)
     )
     await repository.add_refresh_token(db, row.id, token_hash(refresh), refresh_expires)
-    access = await ctx.minter.mint(user_id=user.id, roles=user.roles, scope="*", session_id=row.id)
+    # A session carries every scope its roles allow, as the roles are now (a refresh after a
+    # role change mints the new set).
+    scope = format_scopes(scopes_for_roles(user.roles))
+    access = await ctx.minter.mint(
+        user_id=user.id, roles=user.roles, scope=scope, session_id=row.id
+    )
     return IssuedTokens(
         access=access,
         refresh_token=refresh,

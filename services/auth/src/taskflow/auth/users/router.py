@@ -43,6 +43,8 @@ from taskflow.common.errors import (
 )
 from taskflow.common.logging import get_logger
 from taskflow.common.pagination import Page, PageParamsDep
+from taskflow.common.scopes import Scope
+from taskflow.common.security import public, require_scope
 
 log = get_logger(__name__)
 
@@ -70,6 +72,7 @@ def to_read(user: User) -> UserRead:
 
 @accounts.post(
     "/register",
+    dependencies=[public("anyone may open an account")],
     operation_id="auth_register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
@@ -82,6 +85,7 @@ async def register(body: RegisterRequest, db: SessionDep, ctx: Ctx) -> UserRead:
 
 @accounts.post(
     "/verify-email",
+    dependencies=[public("the mailed one-time token is the credential")],
     operation_id="auth_verify_email",
     response_model=UserPublic,
     responses=errors(InvalidOneTimeToken, Unprocessable),
@@ -93,6 +97,7 @@ async def verify_email(body: VerifyEmailRequest, db: SessionDep) -> UserPublic:
 
 @accounts.post(
     "/verify-email/resend",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="auth_verify_email_resend",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
@@ -109,6 +114,7 @@ async def resend_verification(caller: AnyCaller, db: SessionDep, ctx: Ctx) -> Ac
 
 @accounts.post(
     "/password/forgot",
+    dependencies=[public("for people who cannot sign in")],
     operation_id="auth_password_forgot",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
@@ -136,6 +142,7 @@ async def _forgot_password(ctx: AuthContext, email: str) -> None:
 
 @accounts.post(
     "/password/reset",
+    dependencies=[public("the mailed one-time token is the credential")],
     operation_id="auth_password_reset",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -149,6 +156,7 @@ async def reset_password(body: ResetPasswordRequest, db: SessionDep, ctx: Ctx) -
 
 @accounts.post(
     "/password/change",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="auth_password_change",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -171,7 +179,11 @@ async def change_password(
 
 
 @users_router.get(
-    "/me", operation_id="users_get_me", response_model=UserRead, responses=errors(InvalidToken)
+    "/me",
+    dependencies=[require_scope(Scope.ACCOUNT_READ)],
+    operation_id="users_get_me",
+    response_model=UserRead,
+    responses=errors(InvalidToken),
 )
 async def get_me(caller: AnyCaller, response: Response) -> UserRead:
     """The caller's own account."""
@@ -181,6 +193,7 @@ async def get_me(caller: AnyCaller, response: Response) -> UserRead:
 
 @users_router.patch(
     "/me",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="users_update_me",
     response_model=UserRead,
     responses=errors(InvalidToken, PreconditionFailed, Unprocessable),
@@ -198,6 +211,7 @@ async def update_me(
 
 @users_router.delete(
     "/me",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
     operation_id="users_deactivate_me",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
@@ -211,6 +225,7 @@ async def deactivate_me(caller: InteractiveCaller, db: SessionDep) -> Response:
 
 @users_router.get(
     "",
+    dependencies=[require_scope(Scope.ACCOUNT_READ)],
     operation_id="users_list",
     response_model=Page[UserListItem],
     responses=errors(InvalidToken, Unprocessable),
@@ -268,6 +283,7 @@ def _list_item(user: User, *, admin: bool) -> UserListItem:
 
 @users_router.get(
     "/{user_id}",
+    dependencies=[require_scope(Scope.ACCOUNT_READ)],
     operation_id="users_get",
     response_model=UserPublic,
     responses=errors(InvalidToken, NotFound),
@@ -283,12 +299,16 @@ async def get_user(user_id: uuid.UUID, caller: AnyCaller, db: SessionDep) -> Use
 
 
 def _is_admin(caller: Caller) -> bool:
-    """The token and the account (as it is now) both hold the admin role."""
-    return caller.principal.has_role("admin") and "admin" in caller.user.roles
+    """The token acts as admin (role and `admin` scope) and the account, as it is now, is one.
+
+    An admin's `account:read` script token is not an admin token: no account fields, no
+    search over everyone."""
+    return caller.principal.acts_as("admin") and "admin" in caller.user.roles
 
 
 @users_router.patch(
     "/{user_id}",
+    dependencies=[require_scope(Scope.ADMIN)],
     operation_id="users_admin_update",
     response_model=UserRead,
     responses=errors(

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Response
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import NotFound, Unauthorized, Unprocessable, errors
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, public, require_scope
 from taskflow.notifications.calendar import feed
 from taskflow.notifications.calendar.schemas import FeedRead
 from taskflow.notifications.deps import ContextDep
@@ -18,6 +19,7 @@ router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
 @router.post(
     "/feed",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_WRITE)],
     operation_id="calendar_feed_rotate",
     response_model=FeedRead,
     responses=errors(Unauthorized),
@@ -31,6 +33,7 @@ async def rotate_feed(who: CurrentPrincipal, db: SessionDep, ctx: ContextDep) ->
 
 @router.get(
     "/feeds/{secret}.ics",
+    dependencies=[public("calendar apps send no token; the secret in the URL is the credential")],
     operation_id="calendar_feed_get",
     response_class=Response,
     responses={

@@ -17,6 +17,8 @@ from taskflow.common.errors import (
     errors,
 )
 from taskflow.common.pagination import Page, PageParamsDep
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 from taskflow.notifications.deliveries import repository
 from taskflow.notifications.deliveries.schemas import DeliveryRead, DeliveryStatus
 from taskflow.notifications.deliveries.state import Status, retry_allowed
@@ -28,6 +30,7 @@ router = APIRouter(prefix="/api/v1/notifications/deliveries", tags=["deliveries"
 
 @router.get(
     "",
+    dependencies=[require_scope(Scope.ADMIN)],
     operation_id="deliveries_list",
     response_model=Page[DeliveryRead],
     responses=errors(Unauthorized, Forbidden, Unprocessable),
@@ -48,6 +51,7 @@ async def list_deliveries(
 
 @router.post(
     "/{delivery_id}/retry",
+    dependencies=[require_scope(Scope.ADMIN)],
     operation_id="deliveries_retry",
     response_model=DeliveryRead,
     responses=errors(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable),

@@ -15,7 +15,11 @@ Protocol (JSON text frames):
 - client -> `{"type": "auth", "token": ...}` again at any time (same user) extends the session;
   when the last token expires the server sends `{"type": "error", "code": "token_expired"}`
   and closes with 4401, so a revoked or expired session does not keep a socket open.
-Close codes: 4401 not authenticated, 4400 bad message, 1013 client too slow.
+- A token without the scope `notifications:read` is refused like a missing one, with
+  `{"type": "error", "code": "insufficient_scope"}` (first message: close 4403; a later auth
+  message: the socket stays on its earlier token).
+Close codes: 4401 not authenticated, 4403 insufficient scope, 4400 bad message, 1013 client
+too slow.
 """
 
 from __future__ import annotations
@@ -25,16 +29,22 @@ import contextlib
 import math
 import time
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from jose import jwt
 
 from taskflow.common.db import Database
 from taskflow.common.errors import ProblemError
 from taskflow.common.logging import get_logger
-from taskflow.common.security import TokenVerifier
+from taskflow.common.scopes import Scope
+from taskflow.common.security import (
+    InsufficientScope,
+    ScopeRequirement,
+    TokenVerifier,
+    in_band_scope,
+)
 from taskflow.notifications.context import Context
 from taskflow.notifications.live.hub import Connection, Hub
 from taskflow.notifications.live.throttle import TokenBucket
@@ -46,6 +56,10 @@ log = get_logger(__name__)
 router = APIRouter()
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_INSUFFICIENT_SCOPE = 4403
+#: The socket authenticates in its first message, so its scope is checked there (and on
+#: every later auth message), not at the handshake.
+LiveScope = Annotated[ScopeRequirement, Depends(in_band_scope(Scope.NOTIFICATIONS_READ))]
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_TOO_SLOW = 1013
 
@@ -63,7 +77,7 @@ async def _receive(websocket: WebSocket) -> dict[str, Any] | None:
 
 
 @router.websocket("/api/v1/ws")
-async def live(websocket: WebSocket) -> None:
+async def live(websocket: WebSocket, need: LiveScope) -> None:
     """Live notifications and project events for one authenticated user."""
     app = websocket.app
     ctx: Context = app.state.ctx
@@ -77,7 +91,14 @@ async def live(websocket: WebSocket) -> None:
         token = first.get("token") if first and first.get("type") == "auth" else None
         if not isinstance(token, str) or not token:
             raise ProblemError("auth first", code="not_authenticated")
-        principal = await verifier.verify(token)
+        principal = need.check(await verifier.verify(token))
+    except InsufficientScope:
+        with contextlib.suppress(Exception):
+            await websocket.send_text(
+                orjson.dumps({"type": "error", "code": "insufficient_scope"}).decode()
+            )
+            await websocket.close(CLOSE_INSUFFICIENT_SCOPE)
+        return
     except (TimeoutError, ProblemError):
         with contextlib.suppress(Exception):
             await websocket.send_text(
@@ -100,7 +121,7 @@ async def live(websocket: WebSocket) -> None:
     try:
         resumes = TokenBucket(settings.ws_resume_burst, settings.ws_resume_interval)
         reader = asyncio.create_task(
-            _read(conn, db, settings.ws_resume_limit, verifier, lifetime, resumes)
+            _read(conn, db, settings.ws_resume_limit, verifier, lifetime, resumes, need)
         )
         done, _ = await asyncio.wait({reader, writer, expiry}, return_when=asyncio.FIRST_COMPLETED)
         if expiry in done:
@@ -169,6 +190,7 @@ async def _read(
     verifier: TokenVerifier,
     lifetime: _Lifetime,
     resumes: TokenBucket,
+    need: ScopeRequirement,
 ) -> None:
     """Handle client messages until the socket closes."""
     while True:
@@ -184,6 +206,9 @@ async def _read(
                 principal = await verifier.verify(token)
             except ProblemError:
                 conn.offer({"type": "error", "code": "invalid_token"})
+                continue
+            if need.missing(principal):
+                conn.offer({"type": "error", "code": "insufficient_scope"})
                 continue
             if principal.user_id != conn.user_id:
                 conn.offer({"type": "error", "code": "user_mismatch"})

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Response
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import NotFound, Unauthorized, Unprocessable, errors
 from taskflow.common.pagination import Page, PageParamsDep
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.notifications.deps import ContextDep
 from taskflow.notifications.notifications import service
 from taskflow.notifications.notifications.schemas import (
@@ -24,6 +25,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 @router.get(
     "",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_READ)],
     operation_id="notifications_list",
     response_model=Page[NotificationRead],
     responses=errors(Unauthorized, Unprocessable),
@@ -40,6 +42,7 @@ async def list_notifications(
 
 @router.get(
     "/unread-count",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_READ)],
     operation_id="notifications_unread_count",
     response_model=UnreadCount,
     responses=errors(Unauthorized),
@@ -51,6 +54,7 @@ async def unread_count(who: CurrentPrincipal, db: SessionDep, ctx: ContextDep) -
 
 @router.post(
     "/read-all",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_WRITE)],
     operation_id="notifications_read_all",
     response_model=ReadAllResult,
     responses=errors(Unauthorized),
@@ -62,6 +66,7 @@ async def read_all(who: CurrentPrincipal, db: SessionDep, ctx: ContextDep) -> Re
 
 @router.post(
     "/{notification_id}/read",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_WRITE)],
     operation_id="notifications_read",
     response_model=NotificationRead,
     responses=errors(Unauthorized, NotFound, Unprocessable),
@@ -75,6 +80,7 @@ async def read_one(
 
 @router.delete(
     "/{notification_id}",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_WRITE)],
     operation_id="notifications_delete",
     status_code=204,
     response_class=Response,

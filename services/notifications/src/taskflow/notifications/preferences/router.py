@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Unauthorized, Unprocessable, errors
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.notifications.deps import ContextDep
 from taskflow.notifications.preferences import service
 from taskflow.notifications.preferences.schemas import PreferencesRead, PreferencesUpdate
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/api/v1/notifications/preferences", tags=["preference
 
 @router.get(
     "",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_READ)],
     operation_id="preferences_get",
     response_model=PreferencesRead,
     responses=errors(Unauthorized),
@@ -27,6 +29,7 @@ async def get_preferences(who: CurrentPrincipal, db: SessionDep) -> PreferencesR
 
 @router.put(
     "",
+    dependencies=[require_scope(Scope.NOTIFICATIONS_WRITE)],
     operation_id="preferences_update",
     response_model=PreferencesRead,
     responses=errors(Unauthorized, Unprocessable),

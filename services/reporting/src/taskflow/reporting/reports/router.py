@@ -11,6 +11,8 @@ from fastapi import APIRouter, Query, Response
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Forbidden, NotFound, Unauthorized, Unprocessable, errors
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 from taskflow.reporting.reports import csv, service
 from taskflow.reporting.reports.auth import Reader, TimeZone
 from taskflow.reporting.reports.periods import MAX_DAYS, Interval, InvalidRange
@@ -75,6 +77,7 @@ def _csv(body: str, name: str) -> Response:
 
 @router.get(
     "/projects/{project_id}/summary",
+    dependencies=[require_scope(Scope.REPORTS_READ)],
     operation_id="summary_get",
     response_model=SummaryRead,
     responses=_responses(NotFound, Unprocessable),
@@ -89,6 +92,7 @@ async def get_summary(
 
 @router.get(
     "/projects/{project_id}/throughput",
+    dependencies=[require_scope(Scope.REPORTS_READ)],
     operation_id="throughput_get",
     response_model=ThroughputRead,
     responses=_responses(NotFound, Unprocessable),
@@ -114,6 +118,7 @@ async def get_throughput(
 
 @router.get(
     "/projects/{project_id}/cumulative-flow",
+    dependencies=[require_scope(Scope.REPORTS_READ)],
     operation_id="cumulative_flow_get",
     response_model=CumulativeFlowRead,
     responses=_responses(NotFound, Unprocessable),
@@ -136,6 +141,7 @@ async def get_cumulative_flow(
 
 @router.get(
     "/milestones/{milestone_id}/burndown",
+    dependencies=[require_scope(Scope.REPORTS_READ)],
     operation_id="burndown_get",
     response_model=BurndownRead,
     responses=_responses(NotFound, Unprocessable),
@@ -158,6 +164,7 @@ async def get_burndown(
 
 @router.get(
     "/projects/{project_id}/team",
+    dependencies=[require_scope(Scope.REPORTS_READ)],
     operation_id="team_get",
     response_model=TeamRead,
     responses=_responses(Forbidden, NotFound, Unprocessable),
@@ -172,6 +179,7 @@ async def get_team(
 
 @router.get(
     "/me",
+    dependencies=[require_scope(Scope.REPORTS_READ)],
     operation_id="me_get",
     response_model=MeRead,
     responses=_responses(Unprocessable),

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import NotFound, errors
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 from taskflow.tasks.activity.models import Activity
 from taskflow.tasks.projects.auth import ProjectViewer
 from taskflow.tasks.sorting import cols
@@ -50,10 +52,13 @@ async def _page(db: Any, where: Any, page: Any) -> Page[ActivityRead]:
 
 @router.get(
     "/tasks/{task_id}/activity",
+    dependencies=[
+        require_scope(Scope.TASKS_READ),
+        Depends(require_task_role("viewer", deleted=None)),
+    ],
     response_model=Page[ActivityRead],
     operation_id="activity_task",
     responses=errors(NotFound),
-    dependencies=[Depends(require_task_role("viewer", deleted=None))],
 )
 async def task_activity(
     task_id: uuid.UUID, db: SessionDep, page: PageParamsDep
@@ -64,6 +69,7 @@ async def task_activity(
 
 @router.get(
     "/projects/{project_id}/activity",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[ActivityRead],
     operation_id="activity_project",
     responses=errors(NotFound),

@@ -11,7 +11,8 @@ from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, errors
 from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.comments import service
 from taskflow.tasks.comments.schemas import CommentCreate, CommentRead, CommentUpdate
 from taskflow.tasks.tasks.auth import TaskViewer, TaskWriter
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["comments"])
 
 @router.get(
     "/tasks/{task_id}/comments",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[CommentRead],
     operation_id="comments_list",
     responses=errors(NotFound),
@@ -34,6 +36,7 @@ async def list_comments(
 
 @router.post(
     "/tasks/{task_id}/comments",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=CommentRead,
     operation_id="comments_create",
@@ -55,6 +58,7 @@ async def add_comment(
 
 @router.patch(
     "/comments/{comment_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=CommentRead,
     operation_id="comments_update",
     responses=errors(NotFound, Forbidden, PreconditionFailed, Conflict),
@@ -75,6 +79,7 @@ async def edit_comment(
 
 @router.delete(
     "/comments/{comment_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=204,
     operation_id="comments_delete",
     responses=errors(NotFound, Forbidden, PreconditionFailed, Conflict),

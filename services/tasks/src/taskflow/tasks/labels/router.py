@@ -12,7 +12,8 @@ from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, Forbidden, NotFound, errors
 from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.events.ids import uuid7
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.labels.models import Label
@@ -61,6 +62,7 @@ async def _label_access(
 
 @router.get(
     "/projects/{project_id}/labels",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[LabelRead],
     operation_id="labels_list",
     responses=errors(NotFound),
@@ -85,6 +87,7 @@ async def list_labels(
 
 @router.post(
     "/projects/{project_id}/labels",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=LabelRead,
     operation_id="labels_create",
@@ -113,6 +116,7 @@ async def create_label(
 
 @router.patch(
     "/labels/{label_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=LabelRead,
     operation_id="labels_update",
     responses=errors(NotFound, Forbidden, Conflict),
@@ -141,6 +145,7 @@ async def update_label(
 
 @router.delete(
     "/labels/{label_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=204,
     operation_id="labels_delete",
     responses=errors(NotFound, Forbidden, Conflict),

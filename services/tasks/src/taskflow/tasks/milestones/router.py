@@ -21,7 +21,8 @@ from taskflow.common.errors import (
 )
 from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
-from taskflow.common.security import CurrentPrincipal, Principal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, Principal, require_scope
 from taskflow.events.ids import uuid7
 from taskflow.tasks import events as ev
 from taskflow.tasks.activity import service as activity
@@ -90,6 +91,7 @@ async def _access(
 
 @router.get(
     "/projects/{project_id}/milestones",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[MilestoneRead],
     operation_id="milestones_list",
     responses=errors(NotFound),
@@ -112,6 +114,7 @@ async def list_milestones(
 
 @router.post(
     "/projects/{project_id}/milestones",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=MilestoneRead,
     operation_id="milestones_create",
@@ -151,6 +154,7 @@ async def create_milestone(
 
 @router.get(
     "/milestones/{milestone_id}",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=MilestoneRead,
     operation_id="milestones_get",
     responses=errors(NotFound),
@@ -166,6 +170,7 @@ async def get_milestone(
 
 @router.patch(
     "/milestones/{milestone_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=MilestoneRead,
     operation_id="milestones_update",
     responses=errors(NotFound, Forbidden, PreconditionFailed, Conflict),
@@ -209,6 +214,7 @@ async def update_milestone(
 
 @router.delete(
     "/milestones/{milestone_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=204,
     operation_id="milestones_delete",
     responses=errors(NotFound, Forbidden, PreconditionFailed, Conflict),

@@ -22,7 +22,8 @@ from taskflow.common.errors import (
 )
 from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep
-from taskflow.common.security import CurrentPrincipal, bearer_token
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, bearer_token, require_scope
 from taskflow.tasks.projects import repository as repo
 from taskflow.tasks.projects import service
 from taskflow.tasks.projects.auth import (
@@ -54,6 +55,7 @@ WRITE_ERRORS = (NotFound, Forbidden, PreconditionFailed, Conflict)
 
 @router.post(
     "",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
     operation_id="projects_create",
@@ -72,7 +74,12 @@ async def create_project(
     )
 
 
-@router.get("", response_model=Page[ProjectRead], operation_id="projects_list")
+@router.get(
+    "",
+    dependencies=[require_scope(Scope.TASKS_READ)],
+    response_model=Page[ProjectRead],
+    operation_id="projects_list",
+)
 async def list_projects(
     who: CurrentPrincipal,
     db: SessionDep,
@@ -118,6 +125,7 @@ async def list_projects(
 
 @router.get(
     "/{project_id}",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=ProjectRead,
     operation_id="projects_get",
     responses=errors(NotFound),
@@ -131,6 +139,7 @@ async def get_project(access: ProjectViewer, db: SessionDep, response: Response)
 
 @router.patch(
     "/{project_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=ProjectRead,
     operation_id="projects_update",
     responses=errors(*WRITE_ERRORS),
@@ -150,6 +159,7 @@ async def update_project(
 
 @router.delete(
     "/{project_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=204,
     operation_id="projects_delete",
     responses=errors(*WRITE_ERRORS),
@@ -164,6 +174,7 @@ async def delete_project(
 
 @router.post(
     "/{project_id}/archive",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=ProjectRead,
     operation_id="projects_archive",
     responses=errors(*WRITE_ERRORS),
@@ -179,6 +190,7 @@ async def archive_project(
 
 @router.post(
     "/{project_id}/unarchive",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=ProjectRead,
     operation_id="projects_unarchive",
     responses=errors(*WRITE_ERRORS),
@@ -194,6 +206,7 @@ async def unarchive_project(
 
 @router.post(
     "/{project_id}/restore",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=ProjectRead,
     operation_id="projects_restore",
     responses=errors(NotFound, Forbidden),
@@ -208,6 +221,7 @@ async def restore_project(access: ProjectOwnerOfDeleted, db: SessionDep) -> Proj
 
 @router.get(
     "/{project_id}/members",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[MemberRead],
     operation_id="members_list",
     tags=["members"],
@@ -228,6 +242,7 @@ async def list_members(
 
 @router.post(
     "/{project_id}/members",
+    dependencies=[require_scope(Scope.TASKS_WRITE, Scope.ACCOUNT_READ)],
     status_code=201,
     response_model=MemberRead,
     operation_id="members_add",
@@ -304,6 +319,7 @@ async def _may_see(db: AsyncSession, access: ProjectAccess, user: User) -> bool:
 
 @router.patch(
     "/{project_id}/members/{user_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=MemberRead,
     operation_id="members_update",
     tags=["members"],
@@ -318,6 +334,7 @@ async def change_member(
 
 @router.delete(
     "/{project_id}/members/{user_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=204,
     operation_id="members_remove",
     tags=["members"],

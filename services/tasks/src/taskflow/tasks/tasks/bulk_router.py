@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, errors
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.tasks import bulk
 from taskflow.tasks.tasks.schemas import BulkRequest, BulkResult
 
@@ -14,7 +15,11 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["bulk"])
 
 
 @router.post(
-    "/bulk", response_model=BulkResult, operation_id="tasks_bulk", responses=errors(Conflict)
+    "/bulk",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
+    response_model=BulkResult,
+    operation_id="tasks_bulk",
+    responses=errors(Conflict),
 )
 async def bulk_change(body: BulkRequest, who: CurrentPrincipal, db: SessionDep) -> BulkResult:
     """Update, move, delete or restore up to 500 tasks, all or nothing."""

@@ -20,7 +20,8 @@ from taskflow.common.errors import (
 )
 from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
 from taskflow.tasks.tasks import service
 from taskflow.tasks.tasks.auth import TaskViewer, TaskWriter, TrashedTaskWriter
@@ -93,6 +94,7 @@ Filters = Annotated[TaskFilters, Depends(task_filters)]
 
 @router.post(
     "/projects/{project_id}/tasks",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=TaskRead,
     operation_id="tasks_create",
@@ -113,6 +115,7 @@ async def create_task(
 
 @router.get(
     "/projects/{project_id}/tasks",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[TaskRead],
     operation_id="tasks_list_project",
     responses=errors(NotFound),
@@ -131,7 +134,12 @@ async def list_project_tasks(
     )
 
 
-@router.get("/tasks", response_model=Page[TaskRead], operation_id="tasks_list")
+@router.get(
+    "/tasks",
+    dependencies=[require_scope(Scope.TASKS_READ)],
+    response_model=Page[TaskRead],
+    operation_id="tasks_list",
+)
 async def list_my_tasks(
     who: CurrentPrincipal, db: SessionDep, page: PageParamsDep, filters: Filters
 ) -> Page[TaskRead]:
@@ -141,6 +149,7 @@ async def list_my_tasks(
 
 @router.get(
     "/projects/{project_id}/trash",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[TaskRead],
     operation_id="tasks_trash",
     responses=errors(NotFound),
@@ -154,6 +163,7 @@ async def project_trash(
 
 @router.get(
     "/tasks/{task_id}",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=TaskRead,
     operation_id="tasks_get",
     responses=errors(NotFound),
@@ -169,6 +179,7 @@ async def get_task(
 
 @router.patch(
     "/tasks/{task_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=TaskRead,
     operation_id="tasks_update",
     responses=errors(*WRITE_ERRORS),
@@ -189,6 +200,7 @@ async def update_task(
 
 @router.delete(
     "/tasks/{task_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=204,
     operation_id="tasks_delete",
     responses=errors(*WRITE_ERRORS),
@@ -203,6 +215,7 @@ async def delete_task(
 
 @router.post(
     "/tasks/{task_id}/restore",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=TaskRead,
     operation_id="tasks_restore",
     responses=errors(*WRITE_ERRORS),

@@ -16,6 +16,8 @@ from taskflow.common.errors import (
     UnsupportedMediaType,
     errors,
 )
+from taskflow.common.scopes import Scope
+from taskflow.common.security import require_scope
 from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
 from taskflow.tasks.tasks import transfer
 from taskflow.tasks.tasks.schemas import ImportReport
@@ -25,6 +27,7 @@ router = APIRouter(prefix="/api/v1/projects", tags=["transfer"])
 
 @router.get(
     "/{project_id}/export",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     operation_id="projects_export",
     responses={
         **errors(NotFound),
@@ -57,6 +60,7 @@ async def export_tasks(
 
 @router.post(
     "/{project_id}/import",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=ImportReport,
     operation_id="projects_import",
     responses=errors(NotFound, Forbidden, Conflict, UnsupportedMediaType),

@@ -15,7 +15,8 @@ from taskflow.common.db import SessionDep
 from taskflow.common.errors import Conflict, NotFound, errors
 from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep, keyset_filter
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.events.ids import uuid7
 from taskflow.tasks.projects.auth import project_access
 from taskflow.tasks.sorting import cols
@@ -91,7 +92,12 @@ def _filters_json(f: TaskFilters) -> dict[str, Any]:
     return f.model_dump(mode="json", exclude_none=True)
 
 
-@router.get("", response_model=Page[ViewRead], operation_id="views_list")
+@router.get(
+    "",
+    dependencies=[require_scope(Scope.TASKS_READ)],
+    response_model=Page[ViewRead],
+    operation_id="views_list",
+)
 async def list_views(who: CurrentPrincipal, db: SessionDep, page: PageParamsDep) -> Page[ViewRead]:
     """My saved views, by name."""
     stmt = select(SavedView).where(SavedView.user_id == who.user_id)
@@ -108,6 +114,7 @@ async def list_views(who: CurrentPrincipal, db: SessionDep, page: PageParamsDep)
 
 @router.post(
     "",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=ViewRead,
     operation_id="views_create",
@@ -138,6 +145,7 @@ async def create_view(
 
 @router.patch(
     "/{view_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=ViewRead,
     operation_id="views_update",
     responses=errors(NotFound, Conflict),
@@ -158,7 +166,11 @@ async def update_view(
 
 
 @router.delete(
-    "/{view_id}", status_code=204, operation_id="views_delete", responses=errors(NotFound)
+    "/{view_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
+    status_code=204,
+    operation_id="views_delete",
+    responses=errors(NotFound),
 )
 async def delete_view(view_id: uuid.UUID, who: CurrentPrincipal, db: SessionDep) -> Response:
     """Delete a view."""

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-import redis
+from redis.asyncio import Redis
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,7 +84,7 @@ class Dispatcher:
         settings: Settings,
         db: Database,
         outbound: Outbound,
-        sync_redis: redis.Redis,
+        redis_client: Redis,
         *,
         now: Clock = utcnow,
         rand: Callable[[], float] = random.random,
@@ -92,7 +92,7 @@ class Dispatcher:
         self.settings = settings
         self.db = db
         self.outbound = outbound
-        self.redis = sync_redis
+        self.redis = redis_client
         self.now = now
         self.rand = rand
         self._breakers: dict[uuid.UUID, AsyncCircuitBreaker] = {}
@@ -107,6 +107,7 @@ class Dispatcher:
                 prefix=self.settings.redis_prefix,
                 fail_max=self.settings.webhooks_breaker_fail_max,
                 reset_timeout=self.settings.webhooks_breaker_reset_seconds,
+                redis_timeout=self.settings.redis_timeout,
             )
         return self._breakers[webhook_id]
 

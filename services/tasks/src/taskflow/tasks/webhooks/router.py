@@ -19,7 +19,8 @@ from taskflow.common.errors import (
     errors,
 )
 from taskflow.common.pagination import Page, PageParamsDep
-from taskflow.common.security import CurrentPrincipal
+from taskflow.common.scopes import Scope
+from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.config import Settings
 from taskflow.tasks.projects.auth import ProjectAdmin
 from taskflow.tasks.webhooks import repository, service
@@ -46,6 +47,7 @@ def _settings(request: Request) -> Settings:
 
 @router.post(
     "/projects/{project_id}/webhooks",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
     operation_id="webhooks_create",
@@ -66,6 +68,7 @@ async def create_webhook(
 
 @router.get(
     "/projects/{project_id}/webhooks",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[WebhookRead],
     operation_id="webhooks_list",
     responses=errors(NotFound, Forbidden),
@@ -85,6 +88,7 @@ async def list_webhooks(
 
 @router.get(
     "/webhooks/{webhook_id}",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=WebhookRead,
     operation_id="webhooks_get",
     responses=errors(NotFound, Forbidden),
@@ -100,6 +104,7 @@ async def get_webhook(
 
 @router.patch(
     "/webhooks/{webhook_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=WebhookRead,
     operation_id="webhooks_update",
     responses=errors(NotFound, Forbidden, PreconditionFailed, Conflict, Unprocessable),
@@ -124,6 +129,7 @@ async def update_webhook(
 
 @router.delete(
     "/webhooks/{webhook_id}",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=204,
     operation_id="webhooks_delete",
     responses=errors(NotFound, Forbidden, PreconditionFailed),
@@ -140,6 +146,7 @@ async def delete_webhook(
 
 @router.post(
     "/webhooks/{webhook_id}/rotate-secret",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     response_model=SecretRotated,
     operation_id="webhooks_rotate_secret",
     responses=errors(NotFound, Forbidden, Conflict),
@@ -155,6 +162,7 @@ async def rotate_secret(
 
 @router.post(
     "/webhooks/{webhook_id}/ping",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DeliveryRead,
     operation_id="webhooks_ping",
@@ -172,6 +180,7 @@ async def ping_webhook(
 
 @router.get(
     "/webhooks/{webhook_id}/deliveries",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[DeliveryRead],
     operation_id="webhooks_deliveries_list",
     responses=errors(NotFound, Forbidden),
@@ -194,6 +203,7 @@ async def list_deliveries(
 
 @router.get(
     "/webhooks/{webhook_id}/attempts",
+    dependencies=[require_scope(Scope.TASKS_READ)],
     response_model=Page[AttemptRead],
     operation_id="webhooks_attempts_list",
     responses=errors(NotFound, Forbidden),
@@ -213,6 +223,7 @@ async def list_attempts(
 
 @router.post(
     "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DeliveryRead,
     operation_id="webhooks_redeliver",
@@ -228,6 +239,7 @@ async def redeliver(
 
 @router.post(
     "/webhooks/{webhook_id}/redeliver-failed",
+    dependencies=[require_scope(Scope.TASKS_WRITE)],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Requeued,
     operation_id="webhooks_redeliver_failed",

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-import redis
-
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
+from taskflow.common.redis import make_redis
 from taskflow.events.consumer import Consumer, install_signal_handlers
 from taskflow.events.topology import QueueSpec
 from taskflow.tasks.config import Settings
@@ -43,14 +42,14 @@ async def run_webhooks_worker(settings: Settings, stop: asyncio.Event | None = N
     stop = stop or asyncio.Event()
     install_signal_handlers(stop)
     db = Database(settings)
-    sync_redis = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    redis_client = make_redis(settings)
     outbound = outbound_for(settings)
-    dispatcher = Dispatcher(settings, db, outbound, sync_redis)
+    dispatcher = Dispatcher(settings, db, outbound, redis_client)
     log.info("webhooks_worker_started")
     try:
         await asyncio.gather(consumer(settings, db).run(stop), dispatcher.run(stop))
     finally:
         await outbound.aclose()
-        sync_redis.close()
+        await redis_client.aclose()
         await db.dispose()
         log.info("webhooks_worker_stopped")
