@@ -278,7 +278,9 @@ async def ensure_project(
             "POST",
             f"/api/v1/projects/{pid}/members",
             token=owner.token,
-            json={"email": users[key].email, "role": role},
+            # By id: the seed knows it, and adding by the address of someone the owner shares
+            # no project with answers an opaque 202 (nothing is said about the account).
+            json={"user_id": str(users[key].user_id), "role": role},
         )
         if response.status_code not in (200, 201, 409):
             fail(f"add {key} to {spec['key']}", response)

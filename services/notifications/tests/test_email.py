@@ -225,8 +225,8 @@ async def test_a_bouncing_address_fails_for_good_and_leaves_the_breaker_closed(
 
     await drain_sender(worker)
 
-    assert worker.sender.smtp_breaker.state == "closed"
-    assert worker.sender.smtp_breaker.fail_counter == 0
+    assert await worker.sender.smtp_breaker.current_state() == "closed"
+    assert await worker.sender.smtp_breaker.fail_count() == 0
     rows = await deliveries(sessionmaker, "email")
     bounced = [r for r in rows if r.user_id == bouncer]
     assert len(bounced) == 5
@@ -255,7 +255,7 @@ async def test_a_greylisting_4xx_is_retried_and_counted_by_the_breaker(
 
     await worker.sender.run_once()
 
-    assert worker.sender.smtp_breaker.state == "open"
+    assert await worker.sender.smtp_breaker.current_state() == "open"
     rows = await deliveries(sessionmaker, "email")
     assert {r.status for r in rows} == {"pending"}
     assert smtp_sink.messages() == []

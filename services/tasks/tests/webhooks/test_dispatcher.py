@@ -167,7 +167,7 @@ async def test_the_breaker_stops_calls_to_a_failing_endpoint(
     rows = await sql("SELECT attempts, next_attempt_at FROM tasks.webhook_deliveries ORDER BY id")
     assert [r[0] for r in rows] == [1, 1, 0]  # no attempt spent while open
     assert rows[2][1] >= dispatcher.now() + timedelta(seconds=59)
-    assert dispatcher.breaker(uuid.UUID(hook["id"])).state == "open"
+    assert await dispatcher.breaker(uuid.UUID(hook["id"])).current_state() == "open"
     assert len(pings) == 3
 
 
