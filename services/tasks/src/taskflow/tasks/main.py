@@ -22,6 +22,7 @@ TAGS = [
     {"name": "members", "description": "Who belongs to a project, with which role."},
     {"name": "labels", "description": "Labels of a project."},
     {"name": "milestones", "description": "Milestones of a project."},
+    {"name": "workflows", "description": "A project's statuses: board columns and WIP limits."},
     {"name": "tasks", "description": "Tasks, lists, search and the trash."},
     {"name": "bulk", "description": "Many task changes at once, all or nothing."},
     {"name": "comments", "description": "Comments on tasks, with @mentions."},
@@ -42,10 +43,11 @@ def routers() -> list[Any]:
     from taskflow.tasks.tasks.router import router as tasks_router
     from taskflow.tasks.tasks.transfer_router import router as transfer_router
     from taskflow.tasks.views.router import router as views_router
+    from taskflow.tasks.workflows.router import router as workflows_router
 
     return [
-        projects_router, labels_router, milestones_router, bulk_router, tasks_router,
-        comments_router, activity_router, views_router, transfer_router,
+        projects_router, workflows_router, labels_router, milestones_router, bulk_router,
+        tasks_router, comments_router, activity_router, views_router, transfer_router,
     ]  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.tasks.models import Task
 from taskflow.tasks.users.models import User
 from taskflow.tasks.views.models import SavedView
+from taskflow.tasks.workflows.models import ProjectStatus
 
 __all__ = [
     "Activity",
@@ -18,6 +19,7 @@ __all__ = [
     "Member",
     "Milestone",
     "Project",
+    "ProjectStatus",
     "SavedView",
     "Task",
     "User",

@@ -26,6 +26,7 @@ from taskflow.tasks.projects.schemas import (
 from taskflow.tasks.tasks import repository as tasks_repo
 from taskflow.tasks.tasks import service as tasks_service
 from taskflow.tasks.users.models import User
+from taskflow.tasks.workflows import service as workflows
 
 _FIELDS = ("name", "description", "status", "health", "start_date", "target_date")
 
@@ -100,6 +101,7 @@ async def create(db: AsyncSession, user_id: uuid.UUID, data: ProjectCreate) -> P
     )
     db.add(project)
     await db.flush()  # no ORM relationship orders the inserts: the project row goes first
+    workflows.create_default(db, project.id, ts)
     member = Member(project_id=project.id, user_id=user_id, role="owner", created_at=ts)
     db.add(member)
     await db.flush()
