@@ -89,7 +89,7 @@ class TaskSnapshot(BaseModel):
     key: str = Field(description='Human key, e.g. "OPS-12"')
     number: int
     title: str
-    status: TaskStatus = Field(max_length=50, description="The status name in its workflow.")
+    status: TaskStatus = Field(max_length=40, description="The status name in its workflow.")
     status_id: UUID | None = Field(
         default=None, description="The status (absent in events from before workflows)."
     )

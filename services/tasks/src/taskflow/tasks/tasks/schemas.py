@@ -19,7 +19,7 @@ from taskflow.tasks.tasks.recurrence import RecurrenceError, validate_rule
 
 #: A status name of the task's project (the default workflow's are todo, in_progress,
 #: blocked, done, cancelled); `status_id` names the same thing by id.
-StatusName = Annotated[str, Field(min_length=1, max_length=50)]
+StatusName = Annotated[str, Field(min_length=1, max_length=40)]
 Category = Literal["backlog", "todo", "in_progress", "done", "cancelled"]
 Priority = Literal["none", "low", "medium", "high", "urgent"]
 TaskSort = Literal[
@@ -160,7 +160,7 @@ class TaskRead(BaseModel):
 class TaskFilters(_Strict):
     """Filters of a task list (query parameters, also stored in saved views)."""
 
-    status: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = Field(
+    status: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
         default=None,
         max_length=50,
         description="Any of: status ids, categories (`done`), or status names (`blocked`).",
