@@ -47,6 +47,7 @@ def task_state(snapshot: TaskSnapshot) -> TaskState:
         project_id=snapshot.project_id,
         version=snapshot.version,
         status=snapshot.status,
+        category=snapshot.category,
         priority=snapshot.priority,
         created_at=snapshot.created_at,
         due_at=snapshot.due_at,
