@@ -35,11 +35,15 @@ from taskflow.events.contracts import (
     TaskCompleted,
     TaskCreated,
     TaskDeleted,
+    TaskDependencyAdded,
+    TaskDependencyRemoved,
+    TaskRef,
     TaskReopened,
     TaskRestored,
     TaskSnapshot,
     TaskStatusChanged,
     TaskUnassigned,
+    TaskUnblocked,
     TaskUpdated,
     UserDeactivated,
     UserLoginFailed,
@@ -103,6 +107,20 @@ def task_snapshot(task_id: UUID = TASK, project_id: UUID = PROJECT, **changes: A
     fields.setdefault("status_id", _STATUS_IDS.get(fields["status"]))
     fields.setdefault("status_category", _CATEGORIES.get(fields["status"]))
     return TaskSnapshot(**fields)
+
+
+BLOCKER = UUID("0190a000-0000-7000-8000-000000001001")
+
+
+def _blocker(status: str = "in_progress") -> TaskRef:
+    return TaskRef(
+        task_id=BLOCKER,
+        project_id=PROJECT,
+        key="OPS-11",
+        title="Order the new certificates",
+        status=status,
+        status_category=_CATEGORIES.get(status),
+    )
 
 
 _FACTORIES: dict[type[Event], Callable[[], Event]] = {
@@ -230,6 +248,11 @@ _FACTORIES: dict[type[Event], Callable[[], Event]] = {
     ),
     TaskReopened: lambda: TaskReopened(task=task_snapshot(status="todo")),
     TaskDeleted: lambda: TaskDeleted(task=task_snapshot(deleted_at=NOW)),
+    TaskDependencyAdded: lambda: TaskDependencyAdded(task=task_snapshot(), blocker=_blocker()),
+    TaskDependencyRemoved: lambda: TaskDependencyRemoved(task=task_snapshot(), blocker=_blocker()),
+    TaskUnblocked: lambda: TaskUnblocked(
+        task=task_snapshot(status="todo"), blocker=_blocker("done")
+    ),
     TaskRestored: lambda: TaskRestored(task=task_snapshot()),
     CommentAdded: lambda: CommentAdded(
         comment_id=COMMENT,

@@ -24,6 +24,7 @@ TAGS = [
     {"name": "milestones", "description": "Milestones of a project."},
     {"name": "workflows", "description": "A project's statuses: board columns and WIP limits."},
     {"name": "tasks", "description": "Tasks, lists, search and the trash."},
+    {"name": "dependencies", "description": "Tasks that block other tasks."},
     {"name": "bulk", "description": "Many task changes at once, all or nothing."},
     {"name": "comments", "description": "Comments on tasks, with @mentions."},
     {"name": "activity", "description": "Who changed what, before and after."},
@@ -36,6 +37,7 @@ def routers() -> list[Any]:
     """Every router of the api, in the order their paths should appear."""
     from taskflow.tasks.activity.router import router as activity_router
     from taskflow.tasks.comments.router import router as comments_router
+    from taskflow.tasks.dependencies.router import router as dependencies_router
     from taskflow.tasks.labels.router import router as labels_router
     from taskflow.tasks.milestones.router import router as milestones_router
     from taskflow.tasks.projects.router import router as projects_router
@@ -47,7 +49,8 @@ def routers() -> list[Any]:
 
     return [
         projects_router, workflows_router, labels_router, milestones_router, bulk_router,
-        tasks_router, comments_router, activity_router, views_router, transfer_router,
+        tasks_router, dependencies_router, comments_router, activity_router, views_router,
+        transfer_router,
     ]  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from taskflow.tasks.activity.models import Activity
 from taskflow.tasks.comments.models import Comment
 from taskflow.tasks.db import Base, inbox, outbox
+from taskflow.tasks.dependencies.models import Dependency
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
@@ -15,6 +16,7 @@ __all__ = [
     "Activity",
     "Base",
     "Comment",
+    "Dependency",
     "Label",
     "Member",
     "Milestone",

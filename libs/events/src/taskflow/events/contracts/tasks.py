@@ -210,3 +210,43 @@ class TaskRestored(TaskEvent):
     """A soft-deleted task is live again."""
 
     event_type: ClassVar[str] = "task.restored"
+
+
+class TaskRef(BaseModel):
+    """Another task named by an event (a blocker): enough to show it without a call back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task_id: UUID
+    project_id: UUID
+    key: str
+    title: str
+    status: TaskStatus
+    status_category: TaskStatusCategory | None = None
+
+
+class TaskDependencyAdded(TaskEvent):
+    """``blocker`` now blocks this task (``task`` is the blocked one)."""
+
+    event_type: ClassVar[str] = "task.dependency_added"
+
+    blocker: TaskRef
+
+
+class TaskDependencyRemoved(TaskEvent):
+    """``blocker`` no longer blocks this task (``task`` is the blocked one)."""
+
+    event_type: ClassVar[str] = "task.dependency_removed"
+
+    blocker: TaskRef
+
+
+class TaskUnblocked(TaskEvent):
+    """The last open blocker of this task was completed or cancelled (``blocker`` is it).
+
+    ``task`` is the blocked task, now free to start; its assignees are told.
+    """
+
+    event_type: ClassVar[str] = "task.unblocked"
+
+    blocker: TaskRef

@@ -298,6 +298,11 @@ def _filters(stmt: Select[Any], f: TaskFilters, me: uuid.UUID) -> Select[Any]:
         stmt = stmt.where(Task.recurrence.is_not(None))
     elif f.recurring is False:
         stmt = stmt.where(Task.recurrence.is_(None))
+    if f.blocked is not None:
+        from taskflow.tasks.dependencies.repository import open_blocker_exists
+
+        blocked = open_blocker_exists()
+        stmt = stmt.where(blocked if f.blocked else not_(blocked))
     return stmt
 
 

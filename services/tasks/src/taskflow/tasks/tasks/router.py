@@ -58,6 +58,9 @@ def task_filters(
     updated_before: AwareDatetime | None = None,
     updated_after: AwareDatetime | None = None,
     recurring: bool | None = None,
+    blocked: Annotated[
+        bool | None, Query(description="Tasks with (true) or without (false) an open blocker.")
+    ] = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Full-text search.")
     ] = None,
@@ -80,6 +83,7 @@ def task_filters(
             updated_before=updated_before,
             updated_after=updated_after,
             recurring=recurring,
+            blocked=blocked,
             q=q,
             sort=sort,
         )

@@ -178,6 +178,9 @@ class TaskFilters(_Strict):
     updated_before: AwareDatetime | None = None
     updated_after: AwareDatetime | None = None
     recurring: bool | None = None
+    blocked: bool | None = Field(
+        default=None, description="Tasks with (true) or without (false) an open blocker."
+    )
     q: str | None = Field(default=None, min_length=1, max_length=200)
     sort: TaskSort | None = None
 

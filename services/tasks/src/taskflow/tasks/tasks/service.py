@@ -21,6 +21,7 @@ from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
 from taskflow.tasks import events as ev
 from taskflow.tasks.activity import service as activity
+from taskflow.tasks.dependencies import service as dependencies
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import repository as repo
@@ -320,7 +321,10 @@ async def apply_changes(
     )
     before = state_of(task)
     before_count = counted(task.status_category, False)
+    closing = new_status is not None and _closes(task.status_category, new_status.category)
     if new_status is not None:
+        if new_status.category == "done" and task.status_category != "done":
+            await dependencies.check_completion(db, task)
         apply_status(task, new_status)
     for name, value in fields.items():
         if name == "priority":
@@ -352,7 +356,14 @@ async def apply_changes(
     )
     for event in ev.task_change_events(task, key, changed, before):
         await ev.emit(db, event, access.user_id)
+    if closing:
+        await dependencies.after_close(db, access.user_id, task)
     return to_read(task, key)
+
+
+def _closes(before: str, after: str) -> bool:
+    """An open category to a closed one: the tasks this one blocks may be free now."""
+    return before not in repo.CLOSED and after in repo.CLOSED
 
 
 async def strip_reference(
@@ -418,7 +429,8 @@ async def move_status(
 
     Used when a status is removed: each task gets a version bump, an activity row and its
     `task.*` events (a move into `done` completes it), and the project counters follow. WIP
-    limits do not apply: the admin removing a status chose where its tasks go. Tasks are
+    limits and open blockers do not refuse it: the admin removing a status chose where its
+    tasks go (a task freed of its last open blocker is still announced). Tasks are
     locked in id order, like bulk. Returns how many moved.
     """
     tasks = await repo.lock_in_status(db, source.id)
@@ -431,6 +443,7 @@ async def move_status(
         before = state_of(task)
         live = task.deleted_at is None
         b = counted(task.status_category, not live)
+        closing = live and _closes(task.status_category, target.category)
         apply_status(task, target, ts)
         a = counted(task.status_category, not live)
         before_counts = (before_counts[0] + b[0], before_counts[1] + b[1])
@@ -448,6 +461,8 @@ async def move_status(
         )
         for event in ev.task_change_events(task, key, changed, before):
             await ev.emit(db, event, actor_id)
+        if closing:
+            await dependencies.after_close(db, actor_id, task)
     await adjust_counts(db, project_id, before_counts, after_counts)
     await db.flush()
     return len(tasks)

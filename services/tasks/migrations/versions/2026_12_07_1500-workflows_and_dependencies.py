@@ -1,4 +1,5 @@
-"""project workflows: per-project statuses; every task points at one of its project's
+"""project workflows (per-project statuses; every task points at one of its project's) and
+task dependencies (blocks / blocked by, with a project setting to complete anyway)
 
 Revision ID: 0003_workflows
 Revises: 0002
@@ -12,6 +13,8 @@ counters and the search vector stay as they were. `blocked` is an `in_progress` 
 `tasks.status` stays (the status name, copied for lists and filters) next to `status_id` and
 `status_category`; one composite foreign key keeps all three equal to the status row, and
 its ON UPDATE CASCADE carries a rename to every task.
+
+`task_dependencies` starts empty; `projects.allow_completion_with_open_blockers` is false.
 
 Downgrade maps each task back by category where its status name is not one of the old five
 (a custom status is lost then; its tasks are not).
@@ -151,8 +154,55 @@ def upgrade() -> None:
     )
     op.create_index("ix_tasks_status_id", "tasks", ["status_id"], unique=False, schema="tasks")
 
+    op.add_column(
+        "projects",
+        sa.Column(
+            "allow_completion_with_open_blockers",
+            sa.Boolean(),
+            server_default="false",
+            nullable=False,
+        ),
+        schema="tasks",
+    )
+    op.create_table(
+        "task_dependencies",
+        sa.Column("blocker_id", sa.Uuid(), nullable=False),
+        sa.Column("blocked_id", sa.Uuid(), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.CheckConstraint("blocker_id <> blocked_id", name=op.f("ck_task_dependencies_not_self")),
+        sa.ForeignKeyConstraint(
+            ["blocker_id"],
+            ["tasks.tasks.id"],
+            name=op.f("fk_task_dependencies_blocker_id_tasks"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["blocked_id"],
+            ["tasks.tasks.id"],
+            name=op.f("fk_task_dependencies_blocked_id_tasks"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("blocker_id", "blocked_id", name=op.f("pk_task_dependencies")),
+        schema="tasks",
+    )
+    op.create_index(
+        "ix_task_dependencies_blocked_id",
+        "task_dependencies",
+        ["blocked_id"],
+        unique=False,
+        schema="tasks",
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_task_dependencies_blocked_id", table_name="task_dependencies", schema="tasks"
+    )
+    op.drop_table("task_dependencies", schema="tasks")
+    op.drop_column("projects", "allow_completion_with_open_blockers", schema="tasks")
     op.drop_index("ix_tasks_status_id", table_name="tasks", schema="tasks")
     op.drop_index(
         "ix_tasks_project_live_category",
