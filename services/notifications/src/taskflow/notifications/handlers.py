@@ -26,10 +26,15 @@ from taskflow.events.contracts.projects import (
 )
 from taskflow.events.contracts.tasks import (
     TaskAssigned,
+    TaskDependencyAdded,
+    TaskDependencyRemoved,
     TaskEvent,
     TaskSnapshot,
+    TaskStatusChanged,
     TaskUnassigned,
+    TaskUnblocked,
     TaskUpdated,
+    category_of,
 )
 from taskflow.events.contracts.users import (
     UserPasswordResetRequested,
@@ -80,6 +85,12 @@ def reminder_times(snapshot: TaskSnapshot) -> list[datetime]:
         elif r.before_minutes is not None and snapshot.due_at is not None:
             out.append(snapshot.due_at - timedelta(minutes=r.before_minutes))
     return sorted(set(out))
+
+
+def _blocker_label(event: TaskEvent) -> str | None:
+    if isinstance(event, TaskUnblocked):
+        return f"{event.blocker.key} {event.blocker.title}"
+    return None
 
 
 def is_open(snapshot: TaskSnapshot) -> bool:
@@ -334,6 +345,7 @@ class Handlers:
                     actor_name=actor,
                     due_at=snap.due_at,
                     status=snap.status,
+                    blocker=_blocker_label(event),
                 )
                 planned.append(
                     Planned(
@@ -385,6 +397,11 @@ class Handlers:
             )
         if isinstance(event, TaskAssigned):
             return recipients.decide(actor, [(Kind.TASK_ASSIGNED, [event.assignee_id])])
+        if isinstance(event, TaskUnblocked):
+            # Whoever closed the last blocker need not hear it; the assignees must.
+            return recipients.decide(actor, [(Kind.TASK_UNBLOCKED, assignees)])
+        if isinstance(event, TaskDependencyAdded | TaskDependencyRemoved):
+            return {}  # shown live on the board; not worth a notice
         if isinstance(event, TaskUnassigned):
             return recipients.decide(actor, [(Kind.TASK_UPDATED, [event.assignee_id])])
         if kind == "task.updated":
@@ -401,8 +418,10 @@ class Handlers:
             )
         if kind == "task.status_changed":
             # Reaching or leaving done has its own events (completed / reopened).
-            after = getattr(event, "after", None)
-            prior = getattr(event, "before", None)
+            # By category: a project's done column may have any name.
+            assert isinstance(event, TaskStatusChanged)
+            after = category_of(event.after, event.after_category)
+            prior = category_of(event.before, event.before_category)
             if after == "done" or prior == "done":
                 return {}
         return recipients.for_task_change(

@@ -56,10 +56,12 @@ async def remove(db: AsyncSession, blocker_id: uuid.UUID, blocked_id: uuid.UUID)
 
 def open_blocker_exists() -> Any:
     """Condition on `Task`: some live blocker of the task is neither done nor cancelled."""
+    # Own aliases: a query that already joins the link table must not correlate to it.
     blocker = aliased(Task)
+    link = aliased(Dependency)
     return exists().where(
-        Dependency.blocked_id == Task.id,
-        blocker.id == Dependency.blocker_id,
+        link.blocked_id == Task.id,
+        blocker.id == link.blocker_id,
         blocker.deleted_at.is_(None),
         blocker.status_category.not_in(CLOSED),
     )
