@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -151,3 +152,15 @@ async def test_wrong_users(client, make_user, make_project):
     assert len(r.json()["blocked_by"]) == 1
     r = await client.delete(f"{link}/{b['id']}", headers=mia.h)
     assert r.status_code == 204
+
+
+async def test_concurrent_opposite_links_make_no_cycle(client, make_user, make_project, sql):
+    ann = await make_user()
+    p = await make_project(ann)
+    a, b = await p.task(), await p.task()
+    for _ in range(3):
+        rs = await asyncio.gather(_block(client, ann, a, b), _block(client, ann, b, a))
+        assert sorted(r.status_code for r in rs) == [201, 409]
+        rows = await sql("SELECT blocker_id, blocked_id FROM tasks.task_dependencies")
+        assert len(rows) == 1
+        await sql("DELETE FROM tasks.task_dependencies")

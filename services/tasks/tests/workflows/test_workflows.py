@@ -3,6 +3,7 @@ category, filters, and every new route tried as the wrong user."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -348,3 +349,24 @@ async def test_a_status_of_another_project_is_404(client, make_user, make_projec
         f"/api/v1/projects/{p.id}/statuses/{theirs}", json={"name": "x"}, headers=ann.h
     )
     assert (r.status_code, r.json()["code"]) == (404, "status_not_found")
+
+
+async def test_concurrent_moves_cannot_both_take_the_last_wip_place(
+    client, make_user, make_project
+):
+    ann = await make_user()
+    p = await make_project(ann)
+    doing = (await _statuses(client, p, ann))["in_progress"]["id"]
+    await client.patch(
+        f"/api/v1/projects/{p.id}/statuses/{doing}", json={"wip_limit": 2}, headers=ann.h
+    )
+    await p.task(status_id=doing)
+    tasks = [await p.task() for _ in range(6)]
+    rs = await asyncio.gather(
+        *[
+            client.patch(f"/api/v1/tasks/{t['id']}", json={"status_id": doing}, headers=ann.h)
+            for t in tasks
+        ]
+    )
+    assert sorted(r.status_code for r in rs) == [200, 409, 409, 409, 409, 409]
+    assert (await _statuses(client, p, ann))["in_progress"]["task_count"] == 2
