@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Category = Literal["backlog", "todo", "in_progress", "done", "cancelled"]
-StatusName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\s/][^/]*$")]
+StatusName = Annotated[str, Field(min_length=1, max_length=40)]
 Colour = Annotated[
     str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#3b82f6"], description="#rrggbb")
 ]
