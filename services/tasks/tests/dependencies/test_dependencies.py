@@ -34,6 +34,18 @@ async def test_link_list_and_events_across_projects(client, make_user, make_proj
     assert added["blocker"]["key"] == "ENG-1"
     r = await _block(client, ann, deploy, build)
     assert (r.status_code, r.json()["code"]) == (409, "duplicate_dependency")
+    # The task itself says it is blocked: one task, every list, and after a change.
+    r = await client.get(f"/api/v1/tasks/{deploy['id']}", headers=ann.h)
+    assert r.json()["blocked"] is True
+    r = await client.get("/api/v1/tasks?q=deploy", headers=ann.h)
+    assert [(x["key"], x["blocked"]) for x in r.json()["items"]] == [("OPS-1", True)]
+    r = await client.get(f"/api/v1/projects/{eng.id}/tasks", headers=ann.h)
+    assert [x["blocked"] for x in r.json()["items"]] == [False]
+    r = await client.patch(f"/api/v1/tasks/{deploy['id']}", json={"title": "Go"}, headers=ann.h)
+    assert r.json()["blocked"] is True
+    await client.patch(f"/api/v1/tasks/{build['id']}", json={"status": "done"}, headers=ann.h)
+    r = await client.get(f"/api/v1/tasks/{deploy['id']}", headers=ann.h)
+    assert r.json()["blocked"] is False
 
     r = await client.delete(f"/api/v1/tasks/{deploy['id']}/blocked-by/{build['id']}", headers=ann.h)
     assert r.status_code == 204

@@ -149,6 +149,11 @@ async def read(db: AsyncSession, access: ProjectAccess, task_id: uuid.UUID) -> D
     )
 
 
+async def is_blocked(db: AsyncSession, task_id: uuid.UUID) -> bool:
+    """True when an open task blocks this one."""
+    return bool(await repo.open_blockers(db, task_id))
+
+
 async def check_completion(db: AsyncSession, task: Task) -> None:
     """409 naming the open blockers, unless the task's project allows completing anyway."""
     allowed = await db.get(Project, task.project_id)

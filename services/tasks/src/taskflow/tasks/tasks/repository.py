@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.tasks.dependencies.repository import open_blocker_exists
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
@@ -299,8 +300,6 @@ def _filters(stmt: Select[Any], f: TaskFilters, me: uuid.UUID) -> Select[Any]:
     elif f.recurring is False:
         stmt = stmt.where(Task.recurrence.is_(None))
     if f.blocked is not None:
-        from taskflow.tasks.dependencies.repository import open_blocker_exists
-
         blocked = open_blocker_exists()
         stmt = stmt.where(blocked if f.blocked else not_(blocked))
     return stmt
@@ -354,6 +353,8 @@ def list_statement(
         *LIST_COLUMNS,
         Project.key.label("key"),
         (rank if rank is not None else literal(None)).label("rank"),
+        # One probe of the link index per row of the page (board: the lock badge).
+        open_blocker_exists().label("blocked"),
     ).join(Project, Project.id == Task.project_id)
     stmt = stmt.where(Task.deleted_at.is_(None))
     if project_id is not None:

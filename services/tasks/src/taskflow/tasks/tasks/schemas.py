@@ -154,6 +154,10 @@ class TaskRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    blocked: bool = Field(
+        default=False,
+        description="An open task blocks this one (details: GET /tasks/{id}/dependencies).",
+    )
     rank: float | None = Field(default=None, description="Search rank (only with `q`).")
 
 

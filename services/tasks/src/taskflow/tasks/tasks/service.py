@@ -45,8 +45,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def to_read(task: Task | Row[Any], key: str, rank: float | None = None) -> TaskRead:
-    """The API view of a task: an ORM object, or a list row (`repository.LIST_COLUMNS`)."""
+def to_read(
+    task: Task | Row[Any], key: str, rank: float | None = None, *, blocked: bool | None = None
+) -> TaskRead:
+    """The API view of a task: an ORM object, or a list row (`repository.LIST_COLUMNS`).
+
+    `blocked` comes with a list row; for an ORM object the caller says it (default False).
+    """
     return TaskRead(
         id=task.id,
         project_id=task.project_id,
@@ -78,6 +83,7 @@ def to_read(task: Task | Row[Any], key: str, rank: float | None = None) -> TaskR
         created_at=task.created_at,
         updated_at=task.updated_at,
         deleted_at=task.deleted_at,
+        blocked=bool(getattr(task, "blocked", False) if blocked is None else blocked),
         rank=rank,
     )
 
@@ -250,7 +256,7 @@ async def get(db: AsyncSession, task_id: uuid.UUID) -> TaskRead:
     found = await repo.get_with_key(db, task_id)
     if found is None:
         raise not_found("task")
-    return to_read(*found)
+    return to_read(*found, blocked=await dependencies.is_blocked(db, task_id))
 
 
 async def _locked(db: AsyncSession, task_id: uuid.UUID, *, deleted: bool | None = False) -> Task:
@@ -342,7 +348,7 @@ async def apply_changes(
     changed = activity.diff(before, state_of(task))
     key = await repo.project_key(db, task.project_id)
     if not changed:
-        return to_read(task, key)
+        return to_read(task, key, blocked=await dependencies.is_blocked(db, task.id))
     task.version += 1
     task.updated_at = now()
     await adjust_counts(db, task.project_id, before_count, counted(task.status_category, False))
@@ -358,7 +364,7 @@ async def apply_changes(
         await ev.emit(db, event, access.user_id)
     if closing:
         await dependencies.after_close(db, access.user_id, task)
-    return to_read(task, key)
+    return to_read(task, key, blocked=await dependencies.is_blocked(db, task.id))
 
 
 def _closes(before: str, after: str) -> bool:
