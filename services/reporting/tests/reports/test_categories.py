@@ -12,7 +12,15 @@ from uuid import uuid4
 import pytest
 from reporting_scenario import O, Scenario, TaskLog, V, apply_all, t
 
-from taskflow.events import ProjectCreated, ProjectMemberAdded, TaskCompleted, TaskCreated
+from taskflow.events import (
+    FieldChange,
+    ProjectCreated,
+    ProjectMemberAdded,
+    ProjectWorkflowChanged,
+    TaskCompleted,
+    TaskCreated,
+    WorkflowStatus,
+)
 from taskflow.events.contracts.tasks import TaskSnapshot, TaskStatusChanged
 
 pytestmark = pytest.mark.asyncio
@@ -142,3 +150,36 @@ async def test_summary_flow_and_throughput_by_category(
         "category.backlog,category.todo,category.in_progress,category.done,category.cancelled"
     )
     assert row.endswith(",1,0,2,1,0")
+
+
+async def test_a_renamed_status_is_one_series_in_the_reports(
+    sessionmaker: Any, app: Any, client: Any, auth: Any
+) -> None:
+    sc = _scenario()
+    sc.add(
+        ProjectWorkflowChanged(
+            project_id=W,
+            change="status_updated",
+            status_id=IDS["Review"],
+            changes={"name": FieldChange(before="Review", after="In review")},
+            statuses=[
+                WorkflowStatus(
+                    status_id=IDS["Review"],
+                    name="In review",
+                    colour="#a855f7",
+                    category="in_progress",
+                    position=0,
+                )
+            ],
+        ),
+        t("11-05 09:00"),
+    )
+    await apply_all(sessionmaker, sc.envelopes)
+    s = await get(client, auth, f"/projects/{W}/summary")
+    assert s["by_status"].get("Review") is None
+    assert s["by_status"]["In review"] == 1
+    f = await get(
+        client, auth, f"/projects/{W}/cumulative-flow", **{"from": "2026-11-03", "to": "2026-11-03"}
+    )
+    assert f["items"][0]["by_status"]["In review"] == 1
+    assert "Review" not in f["items"][0]["by_status"]

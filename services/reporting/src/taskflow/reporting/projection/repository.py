@@ -223,6 +223,19 @@ async def apply_task(session: AsyncSession, state: TaskState, at: datetime) -> b
     return bool(result.scalar_one())
 
 
+async def rename_status(session: AsyncSession, project_id: UUID, before: str, after: str) -> None:
+    """A project renamed a status: its tasks' current and past versions take the new name
+    (names are unique within a project, so the old name names exactly that status)."""
+    for table in ("task_facts", "task_versions"):
+        await session.execute(
+            text(
+                f"UPDATE reporting.{table} SET status = :after"
+                " WHERE project_id = :p AND status = :before"
+            ),
+            {"p": project_id, "before": before, "after": after},
+        )
+
+
 async def apply_membership(session: AsyncSession, change: MembershipChange) -> None:
     """Add, re-role or remove a member unless a later change is already applied."""
     active = change.role is not None
