@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+
+from taskflow.tasks.tasks import occurrences
 
 
 async def _statuses(client: Any, p: Any, who: Any) -> dict[str, dict[str, Any]]:
@@ -370,3 +373,32 @@ async def test_concurrent_moves_cannot_both_take_the_last_wip_place(
     )
     assert sorted(r.status_code for r in rs) == [200, 409, 409, 409, 409, 409]
     assert (await _statuses(client, p, ann))["in_progress"]["task_count"] == 2
+
+
+async def test_purging_a_trashed_project_takes_its_workflow_and_links_along(
+    client, app, make_user, make_project, sql
+):
+    """The purge job hard-deletes old trashed projects: statuses and links go with them."""
+    ann = await make_user()
+    p, keep = await make_project(ann), await make_project(ann)
+    a, b = await p.task(status="blocked"), await p.task()
+    other = await keep.task()
+    await client.post(
+        f"/api/v1/tasks/{a['id']}/blocked-by", json={"task_id": b["id"]}, headers=ann.h
+    )
+    await client.post(
+        f"/api/v1/tasks/{other['id']}/blocked-by", json={"task_id": a["id"]}, headers=ann.h
+    )
+    assert (await client.delete(f"/api/v1/projects/{p.id}", headers=ann.h)).status_code == 204
+    await sql(
+        "UPDATE tasks.projects SET deleted_at = now() - interval '31 days' WHERE id = :i",
+        i=uuid.UUID(p.id),
+    )
+    async with app.state.db.sessionmaker.begin() as s:
+        await occurrences.purge_trash(s, timedelta(days=30))
+    assert await sql("SELECT 1 FROM tasks.projects WHERE id = :i", i=uuid.UUID(p.id)) == []
+    left = await sql("SELECT project_id FROM tasks.project_statuses")
+    assert {r.project_id for r in left} == {uuid.UUID(keep.id)}
+    assert await sql("SELECT 1 FROM tasks.task_dependencies") == []
+    r = await client.get(f"/api/v1/tasks/{other['id']}/dependencies", headers=ann.h)
+    assert r.json() == {"task_id": other["id"], "blocked": False, "blocked_by": [], "blocks": []}
