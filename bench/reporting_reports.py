@@ -58,10 +58,12 @@ SELECT i,
          AS c
 FROM generate_series(1, {SMALL_PROJECTS * SMALL_SIZE + BIG_SIZE}) AS i;
 
-INSERT INTO reporting.task_facts (task_id, project_id, version, status, priority, created_at,
+INSERT INTO reporting.task_facts (task_id, project_id, version, status, category, priority,
+    created_at,
     started_at, completed_at, reported_completed_at, due_at, times_reopened, deleted,
     milestone_id, assignee_ids)
-SELECT tid, ('00000000-0000-0001-0000-' || lpad(to_hex(pn), 12, '0'))::uuid, 2, st, pr, c,
+SELECT tid, ('00000000-0000-0001-0000-' || lpad(to_hex(pn), 12, '0'))::uuid, 2, st,
+       CASE st WHEN 'blocked' THEN 'in_progress' ELSE st END, pr, c,
        CASE WHEN st IN ('in_progress', 'done') THEN c + (i % 48) * interval '1 hour' END,
        CASE WHEN st = 'done' THEN c + (48 + i % 200) * interval '1 hour' END,
        CASE WHEN st = 'done' THEN c + (48 + i % 200) * interval '1 hour' END,
@@ -70,12 +72,13 @@ SELECT tid, ('00000000-0000-0001-0000-' || lpad(to_hex(pn), 12, '0'))::uuid, 2, 
        ARRAY[('00000000-0000-0002-0000-' || lpad(to_hex(pn * {MEMBERS} + i % {MEMBERS}), 12, '0'))::uuid]
 FROM seed;
 
-INSERT INTO reporting.task_versions (task_id, version, project_id, status, deleted, due_at,
-    milestone_id, at)
-SELECT task_id, 1, project_id, 'todo', false, due_at, NULL, created_at FROM reporting.task_facts;
-INSERT INTO reporting.task_versions (task_id, version, project_id, status, deleted, due_at,
-    milestone_id, at)
-SELECT task_id, 2, project_id, status, deleted, due_at, NULL,
+INSERT INTO reporting.task_versions (task_id, version, project_id, status, category, deleted,
+    due_at, milestone_id, at)
+SELECT task_id, 1, project_id, 'todo', 'todo', false, due_at, NULL, created_at
+FROM reporting.task_facts;
+INSERT INTO reporting.task_versions (task_id, version, project_id, status, category, deleted,
+    due_at, milestone_id, at)
+SELECT task_id, 2, project_id, status, category, deleted, due_at, NULL,
        coalesce(completed_at, started_at, created_at + interval '1 hour')
 FROM reporting.task_facts;
 

@@ -150,6 +150,14 @@ SELECT md5('project' || p)::uuid, 'P' || lpad(p::text, 5, '0'), 'Project ' || p,
        md5('user' || (1 + (p - 1) % $1::int))::uuid, $2::int
 FROM generate_series(1, $3::int) p;
 
+-- The default workflow of every project (what a project created over the API gets).
+INSERT INTO tasks.project_statuses (id, project_id, name, category, colour, position)
+SELECT gen_random_uuid(), md5('project' || p)::uuid, d.name, d.category, d.colour, d.position
+FROM generate_series(1, $3::int) p CROSS JOIN (VALUES
+  ('todo', 'todo', '#6b7280', 0), ('in_progress', 'in_progress', '#3b82f6', 1),
+  ('blocked', 'in_progress', '#ef4444', 2), ('done', 'done', '#22c55e', 3),
+  ('cancelled', 'cancelled', '#9ca3af', 4)) AS d(name, category, colour, position);
+
 INSERT INTO tasks.project_members (project_id, user_id, role)
 SELECT md5('project' || p)::uuid, md5('user' || (1 + (p - 1 + k * 97) % $1::int))::uuid,
        CASE WHEN k = 0 THEN 'owner' ELSE 'member' END
@@ -158,14 +166,15 @@ ON CONFLICT DO NOTHING;
 """
 
 TASKS = """
-INSERT INTO tasks.tasks (id, project_id, number, title, description, status, priority,
-    assignee_ids, due_at, position, created_by, created_at, updated_at, completed_at, version)
+INSERT INTO tasks.tasks (id, project_id, number, title, description, status, status_id,
+    status_category, priority, assignee_ids, due_at, position, created_by, created_at,
+    updated_at, completed_at, version)
 SELECT gen_random_uuid(), md5('project' || p)::uuid, n,
     array_to_string(ARRAY(SELECT ($2::text[])[1 + floor(random() * $3)::int]
                           FROM generate_series(1, 3 + (n % 5))), ' '),
     array_to_string(ARRAY(SELECT ($2::text[])[1 + floor(random() * $3)::int]
                           FROM generate_series(1, 8 + (n % 13))), ' '),
-    st, (n * 7 + p) % 5,
+    st, s.id, s.category, (n * 7 + p) % 5,
     CASE WHEN n % 7 = 0 THEN '{}'::uuid[]
          ELSE ARRAY[md5('user' || (1 + (p - 1 + (n % 10) * 97) % $4::int))::uuid] END,
     CASE WHEN n % 5 = 0 THEN NULL
@@ -175,7 +184,9 @@ SELECT gen_random_uuid(), md5('project' || p)::uuid, n,
 FROM generate_series($5::int, $6::int) p, generate_series(1, $1::int) n,
      LATERAL (SELECT (ARRAY['todo','todo','in_progress','blocked','done','done','cancelled'])
                        [1 + (n * 13 + p) % 7] AS st,
-                     now() - make_interval(mins => ((n * 7919 + p * 104729) % 525600)) AS c) x;
+                     now() - make_interval(mins => ((n * 7919 + p * 104729) % 525600)) AS c) x,
+     LATERAL (SELECT id, category FROM tasks.project_statuses
+              WHERE project_id = md5('project' || p)::uuid AND name = x.st) s;
 """
 
 
@@ -207,8 +218,8 @@ async def seed(users: int, projects: int, per_project: int) -> None:
             await conn.execute(row["indexdef"])
         await conn.execute(
             "UPDATE tasks.projects p SET tasks_total = s.total, tasks_done = s.done FROM ("
-            " SELECT project_id, count(*) FILTER (WHERE status <> 'cancelled') AS total,"
-            " count(*) FILTER (WHERE status = 'done') AS done FROM tasks.tasks"
+            " SELECT project_id, count(*) FILTER (WHERE status_category <> 'cancelled') AS total,"
+            " count(*) FILTER (WHERE status_category = 'done') AS done FROM tasks.tasks"
             " GROUP BY project_id) s WHERE s.project_id = p.id"
         )
         await conn.execute("VACUUM ANALYZE")

@@ -493,6 +493,114 @@ async def test_08_completing_the_task_creates_the_next_occurrence(
     story.done.add("complete")
 
 
+@pytest.mark.needs("auth", "tasks", "notifications")
+async def test_08b_a_blocker_in_the_project_workflow_holds_bobs_task_until_it_is_done(
+    system: System, api: Any, story: Story
+) -> None:
+    """Alice adds a review column with a WIP limit of 1 and makes one of Bob's tasks wait on
+    another; Bob cannot complete it (409 naming the blocker); when Alice finishes the blocker,
+    Bob is told through the notifications worker that he can start."""
+    story.require("task")
+    tasks = api("tasks")
+    async with story.alice.http(system.gateway_url) as http:
+        review = as_dict(
+            (
+                await call(
+                    tasks,
+                    "statuses_create",
+                    http,
+                    project_id=story.project_id,
+                    body={"name": "In review", "category": "in_progress", "wip_limit": 1},
+                    expect=201,
+                )
+            ).parsed
+        )
+        blocker = as_dict(
+            (
+                await call(
+                    tasks,
+                    "tasks_create",
+                    http,
+                    project_id=story.project_id,
+                    body={
+                        "title": f"Order the certificates {story.run}",
+                        "status_id": review["id"],
+                    },
+                    expect=201,
+                )
+            ).parsed
+        )
+        waiting = as_dict(
+            (
+                await call(
+                    tasks,
+                    "tasks_create",
+                    http,
+                    project_id=story.project_id,
+                    body={
+                        "title": f"Install the certificates {story.run}",
+                        "assignee_ids": [story.bob.user_id],
+                    },
+                    expect=201,
+                )
+            ).parsed
+        )
+        linked = as_dict(
+            (
+                await call(
+                    tasks,
+                    "dependencies_create",
+                    http,
+                    task_id=waiting["id"],
+                    body={"task_id": blocker["id"]},
+                    expect=201,
+                )
+            ).parsed
+        )
+        assert linked["blocked"] is True
+        # The review column is full: a second task is refused unless an admin overrides.
+        full = await call(
+            tasks,
+            "tasks_update",
+            http,
+            task_id=waiting["id"],
+            body={"status_id": review["id"]},
+        )
+        assert full.status_code == 409, full.content[:300]
+        assert b"wip_limit_reached" in full.content
+    async with story.bob.http(system.gateway_url) as http:
+        refused = await call(
+            tasks, "tasks_update", http, task_id=waiting["id"], body={"status": "done"}
+        )
+        assert refused.status_code == 409, refused.content[:300]
+        assert b"open_blockers" in refused.content
+        assert blocker["key"].encode() in refused.content
+    async with story.alice.http(system.gateway_url) as http:
+        await call(
+            tasks, "tasks_update", http, task_id=blocker["id"], body={"status": "done"}, expect=200
+        )
+    async with story.bob.http(system.gateway_url) as http:
+
+        async def unblocked() -> dict[str, Any] | None:
+            listed = await call(api("notifications"), "notifications_list", http, expect=200)
+            items = as_dict(listed.parsed)["items"]
+            return next(
+                (
+                    n
+                    for n in items
+                    if n["kind"] == "task_unblocked" and n["task_id"] == waiting["id"]
+                ),
+                None,
+            )
+
+        note = await poll(unblocked, within=20, what="Bob's task_unblocked notification")
+        assert "no longer blocked" in note["title"]
+        await call(
+            tasks, "tasks_update", http, task_id=waiting["id"], body={"status": "done"}, expect=200
+        )
+    story.done.add("blocked")
+
+
 @pytest.mark.needs("auth", "tasks", "audit")
 async def test_09_the_audit_log_holds_every_event_and_verifies(
     system: System, api: Any, story: Story
@@ -512,6 +620,8 @@ async def test_09_the_audit_log_holds_every_event_and_verifies(
         wanted.add("task.completed")
     if "verify" in story.done:
         wanted.add("user.updated")
+    if "blocked" in story.done:
+        wanted |= {"project.workflow_changed", "task.dependency_added", "task.unblocked"}
 
     async with story.auditor.http(system.gateway_url) as http:
 

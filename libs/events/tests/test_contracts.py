@@ -25,7 +25,8 @@ from taskflow.events import (
     registered_events,
     uuid7,
 )
-from taskflow.events.examples import example, examples, missing_examples
+from taskflow.events.contracts.tasks import TaskSnapshot
+from taskflow.events.examples import example, examples, missing_examples, task_snapshot
 
 CATALOG_DIR = Path(__file__).resolve().parents[3] / "docs" / "events"
 
@@ -42,6 +43,10 @@ EXPECTED_TYPES = {
     "project.archived",
     "project.deleted",
     "project.restored",
+    "project.workflow_changed",
+    "task.dependency_added",
+    "task.dependency_removed",
+    "task.unblocked",
     "project.member_added",
     "project.member_role_changed",
     "project.member_removed",
@@ -198,3 +203,16 @@ def test_catalog_schema_describes_the_envelope() -> None:
     reset = orjson.loads((CATALOG_DIR / "user.password_reset_requested.v1.json").read_bytes())
     assert reset["x-taskflow-sensitive-fields"] == ["reset_url"]
     assert UUID(str(uuid7())).version == 7
+
+
+def test_task_snapshots_from_before_workflows_still_parse_and_have_a_category() -> None:
+    """Events written before per-project workflows carry no status id or category: they parse,
+    and their category is the one of the fixed status of that name."""
+
+    old = task_snapshot(status="blocked").model_dump(mode="json")
+    del old["status_id"], old["status_category"]
+    snap = TaskSnapshot.model_validate(old)
+    assert (snap.status_id, snap.status_category, snap.category) == (None, None, "in_progress")
+    assert not snap.is_closed
+    shipped = task_snapshot(status="Shipped", status_category="done")
+    assert (shipped.category, shipped.is_closed) == ("done", True)

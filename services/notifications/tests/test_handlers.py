@@ -20,6 +20,7 @@ from notif_factories import (
 )
 from sqlalchemy import func, select
 
+from taskflow.events.contracts.tasks import TaskDependencyAdded, TaskRef, TaskUnblocked
 from taskflow.events.envelope import Envelope
 from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.notifications.models import Notification
@@ -189,3 +190,29 @@ async def test_webhook_disabled_tells_the_listed_admins_only(apply: Any, session
     assert notes[0].title == "A webhook of Payments was turned off"
     assert "hooks.example.com" in notes[0].body
     assert sorted(m.user_id for m in await _mails(sessionmaker)) == sorted([owner, admin])
+
+
+async def test_unblocked_task_tells_its_assignees_not_the_actor(
+    apply: Any, sessionmaker: Any
+) -> None:
+    actor, alice, watcher, proj, task = uid(), uid(), uid(), uid(), uid()
+    await apply(user(actor, name="Carol"))
+    await apply(user(alice))
+    s1 = snapshot(task, proj, creator=actor, assignees=[actor, alice], watchers=[watcher])
+    await apply(created(s1), actor=actor)
+    blocker = TaskRef(
+        task_id=uid(),
+        project_id=proj,
+        key="OPS-2",
+        title="Order certs",
+        status="Shipped",
+        status_category="done",
+    )
+    await apply(TaskDependencyAdded(task=s1, blocker=blocker), actor=actor)
+    await apply(TaskUnblocked(task=s1, blocker=blocker), actor=actor)
+    notes = [n for n in await _notes(sessionmaker) if n.kind == "task_unblocked"]
+    assert [n.user_id for n in notes] == [alice]
+    assert notes[0].title == "OPS-1 Reconcile ledger is no longer blocked"
+    assert notes[0].body == "OPS-2 Order certs is finished: you can start."
+    mails = [m for m in await _mails(sessionmaker) if m.kind == "task_unblocked"]
+    assert [m.user_id for m in mails] == [alice]  # mail by default: it needs action

@@ -131,3 +131,56 @@ async def test_due_change_moves_reminders_and_done_cancels_them(
     clock.set(later + timedelta(minutes=1))
     assert await scheduler.run_once() == 0  # no overdue notice for a done task
     assert await _notes(sessionmaker, "overdue") == []
+
+
+async def test_a_custom_done_status_stops_reminders_by_its_category(
+    apply: Any, ctx: Any, sessionmaker: Any, clock: Any
+) -> None:
+    """A project's own `done` column ("Shipped") closes the task: the category decides."""
+    alice, actor = uid(), uid()
+    snap = await _task_with_reminder(apply, alice, due=T0 + timedelta(hours=1))
+    shipped = snap.model_copy(
+        update={
+            "status": "Shipped",
+            "status_id": uid(),
+            "status_category": "done",
+            "completed_at": T0,
+            "version": 2,
+        }
+    )
+    await apply(
+        None,
+        envelope=Envelope.wrap(
+            completed(shipped), source="taskflow/tasks", actor_id=actor, time=T0
+        ),
+    )
+    scheduler = Scheduler(ctx, sessionmaker)
+    clock.set(T0 + timedelta(hours=2))
+    assert await scheduler.run_once() == 0
+    assert await _notes(sessionmaker, "reminder") == []
+    assert await _notes(sessionmaker, "overdue") == []
+    # A status *named* "done" whose category is in_progress keeps the task open.
+    bob, proj, task = uid(), uid(), uid()
+    busy = snapshot(
+        task,
+        proj,
+        creator=actor,
+        assignees=[bob],
+        status="done",
+        due_at=T0 + timedelta(hours=4),
+        reminders=[Reminder(before_minutes=30)],
+        status_id=uid(),
+        status_category="in_progress",
+    )
+    await apply(
+        None,
+        envelope=Envelope.wrap(
+            created(busy.model_copy(update={"completed_at": None})),
+            source="taskflow/tasks",
+            actor_id=actor,
+            time=T0,
+        ),
+    )
+    clock.set(T0 + timedelta(hours=3, minutes=30))
+    assert await scheduler.run_once() == 1
+    assert [n.user_id for n in await _notes(sessionmaker, "reminder")] == [bob]

@@ -22,19 +22,25 @@ from taskflow.reporting.projection.models import TaskState
 pytestmark = pytest.mark.asyncio
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
+_CATEGORY = {"blocked": "in_progress", "Shipped": "done", "Review": "in_progress"}
 
 
 def _history(rng: random.Random, task_id: UUID, project: UUID) -> list[tuple[TaskState, datetime]]:
     people = [uuid4() for _ in range(3)]
     out = []
     for version in range(1, rng.randint(1, 8) + 1):
-        status = "todo" if version == 1 else rng.choice(STATUSES)
-        reported = T0 + timedelta(days=version) if status == "done" and rng.random() < 0.3 else None
+        # Default-workflow names and a project's own ("Shipped" is done, "Review" in progress).
+        status = "todo" if version == 1 else rng.choice((*STATUSES, "Shipped", "Review"))
+        category = _CATEGORY.get(status, status)
+        reported = (
+            T0 + timedelta(days=version) if category == "done" and rng.random() < 0.3 else None
+        )
         state = TaskState(
             task_id=task_id,
             project_id=project,
             version=version,
             status=status,
+            category=category,
             priority=rng.choice(("low", "high")),
             created_at=T0,
             due_at=T0 + timedelta(days=3),
@@ -58,7 +64,7 @@ async def test_sql_history_matches_derive_in_any_order(sessionmaker: Any) -> Non
         events += h + rng.sample(h, len(h) // 2)  # some duplicates
         last, _ = h[-1]
         d = derive(
-            (VersionPoint(s.version, s.status, at) for s, at in h),
+            (VersionPoint(s.version, s.category, at) for s, at in h),
             reported_completed_at=last.completed_at,
         )
         credit: set[UUID] = set()
@@ -67,7 +73,7 @@ async def test_sql_history_matches_derive_in_any_order(sessionmaker: Any) -> Non
                 (
                     s
                     for i, (s, _) in enumerate(h)
-                    if s.status == "done" and (i == 0 or h[i - 1][0].status != "done")
+                    if s.category == "done" and (i == 0 or h[i - 1][0].category != "done")
                 ),
                 key=lambda s: s.version,
             )

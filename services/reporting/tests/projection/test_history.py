@@ -18,7 +18,7 @@ def test_first_in_progress_is_the_start_and_last_done_run_the_completion() -> No
     points = [
         VersionPoint(1, "todo", at(0)),
         VersionPoint(2, "in_progress", at(2)),
-        VersionPoint(3, "blocked", at(3)),
+        VersionPoint(3, "in_progress", at(3)),
         VersionPoint(4, "in_progress", at(5)),
         VersionPoint(5, "done", at(8)),
     ]
@@ -42,7 +42,7 @@ def test_open_task_has_no_completion_and_reported_time_wins_when_done() -> None:
     open_points = [
         VersionPoint(1, "todo", at(0)),
         VersionPoint(2, "done", at(1)),
-        VersionPoint(3, "blocked", at(2)),
+        VersionPoint(3, "in_progress", at(2)),
     ]
     assert derive(open_points, reported_completed_at=at(1)).completed_at is None
     done = [VersionPoint(1, "in_progress", at(0)), VersionPoint(2, "done", at(3))]
@@ -53,7 +53,7 @@ def test_order_of_arrival_does_not_matter() -> None:
     points = [
         VersionPoint(v, s, at(v))
         for v, s in enumerate(
-            ["todo", "in_progress", "done", "todo", "in_progress", "done", "blocked"], start=1
+            ["todo", "in_progress", "done", "todo", "in_progress", "done", "in_progress"], start=1
         )
     ]
     expected = derive(points, reported_completed_at=None)

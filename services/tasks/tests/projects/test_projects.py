@@ -61,6 +61,14 @@ async def test_non_member_gets_404_everywhere(client, make_user, make_project):
     trashed = await p.task(title="trashed secret")
     await client.delete(f"/api/v1/tasks/{trashed['id']}", headers=ann.h)
     lid, mid, cid, xid = label["id"], ms["id"], com["id"], trashed["id"]
+    statuses = (await client.get(f"/api/v1/projects/{pid}/statuses", headers=ann.h)).json()
+    status_ids = [x["id"] for x in statuses["items"]]
+    sid = status_ids[2]
+    blocker = await p.task(title="blocker")
+    r = await client.post(
+        f"/api/v1/tasks/{tid}/blocked-by", json={"task_id": blocker["id"]}, headers=ann.h
+    )
+    assert r.status_code == 201
     calls = [
         ("POST", f"/api/v1/projects/{pid}/unarchive", None),
         ("POST", f"/api/v1/projects/{pid}/restore", None),
@@ -96,6 +104,15 @@ async def test_non_member_gets_404_everywhere(client, make_user, make_project):
         ("GET", f"/api/v1/tasks/{tid}/comments", None),
         ("POST", f"/api/v1/tasks/{tid}/comments", {"body": "hi"}),
         ("GET", f"/api/v1/tasks/{tid}/activity", None),
+        # Workflows and dependencies (issue 12).
+        ("GET", f"/api/v1/projects/{pid}/statuses", None),
+        ("POST", f"/api/v1/projects/{pid}/statuses", {"name": "x", "category": "todo"}),
+        ("PATCH", f"/api/v1/projects/{pid}/statuses/{sid}", {"name": "x"}),
+        ("PUT", f"/api/v1/projects/{pid}/statuses/order", {"status_ids": status_ids}),
+        ("DELETE", f"/api/v1/projects/{pid}/statuses/{sid}?move_to={status_ids[0]}", None),
+        ("GET", f"/api/v1/tasks/{tid}/dependencies", None),
+        ("POST", f"/api/v1/tasks/{tid}/blocked-by", {"task_id": blocker["id"]}),
+        ("DELETE", f"/api/v1/tasks/{tid}/blocked-by/{blocker['id']}", None),
     ]
     for method, url, body in calls:
         r = await client.request(method, url, json=body, headers=eve.h)

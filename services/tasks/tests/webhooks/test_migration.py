@@ -1,4 +1,4 @@
-"""Migration 0003_webhooks builds exactly the webhook tables the models describe.
+"""Migration 0004_webhooks builds exactly the webhook tables the models describe.
 
 As in auth's test, the comparison runs with `public` as the default schema so that alembic
 reflects `tasks` objects with their schema (see services/auth/tests/test_migrations.py).

@@ -28,17 +28,22 @@ from taskflow.events.contracts import (
     ProjectMemberRoleChanged,
     ProjectRestored,
     ProjectUpdated,
+    ProjectWorkflowChanged,
     Recurrence,
     Reminder,
     TaskAssigned,
     TaskCompleted,
     TaskCreated,
     TaskDeleted,
+    TaskDependencyAdded,
+    TaskDependencyRemoved,
+    TaskRef,
     TaskReopened,
     TaskRestored,
     TaskSnapshot,
     TaskStatusChanged,
     TaskUnassigned,
+    TaskUnblocked,
     TaskUpdated,
     UserDeactivated,
     UserLoginFailed,
@@ -48,6 +53,7 @@ from taskflow.events.contracts import (
     UserUpdated,
     UserVerificationRequested,
     WebhookDisabled,
+    WorkflowStatus,
     registered_events,
 )
 
@@ -63,6 +69,12 @@ NOTIFICATION = UUID("0190a000-0000-7000-8000-000000100000")
 DELIVERY = UUID("0190a000-0000-7000-8000-000001000000")
 WEBHOOK = UUID("0190a000-0000-7000-8000-000010000000")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+STATUS_TODO = UUID("0190a000-0000-7000-8000-000010000001")
+STATUS_DOING = UUID("0190a000-0000-7000-8000-000010000002")
+STATUS_DONE = UUID("0190a000-0000-7000-8000-000010000004")
+STATUS_REVIEW = UUID("0190a000-0000-7000-8000-000010000006")
+_STATUS_IDS = {"todo": STATUS_TODO, "in_progress": STATUS_DOING, "done": STATUS_DONE}
+_CATEGORIES = {"todo": "todo", "in_progress": "in_progress", "done": "done"}
 
 
 def task_snapshot(task_id: UUID = TASK, project_id: UUID = PROJECT, **changes: Any) -> TaskSnapshot:
@@ -94,7 +106,23 @@ def task_snapshot(task_id: UUID = TASK, project_id: UUID = PROJECT, **changes: A
         "version": 3,
     }
     fields.update(changes)
+    fields.setdefault("status_id", _STATUS_IDS.get(fields["status"]))
+    fields.setdefault("status_category", _CATEGORIES.get(fields["status"]))
     return TaskSnapshot(**fields)
+
+
+BLOCKER = UUID("0190a000-0000-7000-8000-000000001001")
+
+
+def _blocker(status: str = "in_progress") -> TaskRef:
+    return TaskRef(
+        task_id=BLOCKER,
+        project_id=PROJECT,
+        key="OPS-11",
+        title="Order the new certificates",
+        status=status,
+        status_category=_CATEGORIES.get(status),
+    )
 
 
 _FACTORIES: dict[type[Event], Callable[[], Event]] = {
@@ -157,6 +185,35 @@ _FACTORIES: dict[type[Event], Callable[[], Event]] = {
         changes={"health": FieldChange(before="on_track", after="at_risk")},
         version=4,
     ),
+    ProjectWorkflowChanged: lambda: ProjectWorkflowChanged(
+        project_id=PROJECT,
+        change="status_added",
+        status_id=STATUS_REVIEW,
+        statuses=[
+            WorkflowStatus(
+                status_id=STATUS_TODO, name="todo", colour="#6b7280", category="todo", position=0
+            ),
+            WorkflowStatus(
+                status_id=STATUS_DOING,
+                name="in_progress",
+                colour="#3b82f6",
+                category="in_progress",
+                position=1,
+                wip_limit=5,
+            ),
+            WorkflowStatus(
+                status_id=STATUS_REVIEW,
+                name="In review",
+                colour="#a855f7",
+                category="in_progress",
+                position=2,
+                wip_limit=3,
+            ),
+            WorkflowStatus(
+                status_id=STATUS_DONE, name="done", colour="#22c55e", category="done", position=3
+            ),
+        ],
+    ),
     ProjectArchived: lambda: ProjectArchived(project_id=PROJECT),
     ProjectDeleted: lambda: ProjectDeleted(project_id=PROJECT),
     ProjectRestored: lambda: ProjectRestored(project_id=PROJECT),
@@ -180,13 +237,24 @@ _FACTORIES: dict[type[Event], Callable[[], Event]] = {
     TaskAssigned: lambda: TaskAssigned(task=task_snapshot(), assignee_id=USER),
     TaskUnassigned: lambda: TaskUnassigned(task=task_snapshot(assignee_ids=[]), assignee_id=USER),
     TaskStatusChanged: lambda: TaskStatusChanged(
-        task=task_snapshot(), before="todo", after="in_progress"
+        task=task_snapshot(),
+        before="todo",
+        after="in_progress",
+        before_id=STATUS_TODO,
+        after_id=STATUS_DOING,
+        before_category="todo",
+        after_category="in_progress",
     ),
     TaskCompleted: lambda: TaskCompleted(
         task=task_snapshot(status="done", completed_at=NOW, progress=100)
     ),
     TaskReopened: lambda: TaskReopened(task=task_snapshot(status="todo")),
     TaskDeleted: lambda: TaskDeleted(task=task_snapshot(deleted_at=NOW)),
+    TaskDependencyAdded: lambda: TaskDependencyAdded(task=task_snapshot(), blocker=_blocker()),
+    TaskDependencyRemoved: lambda: TaskDependencyRemoved(task=task_snapshot(), blocker=_blocker()),
+    TaskUnblocked: lambda: TaskUnblocked(
+        task=task_snapshot(status="todo"), blocker=_blocker("done")
+    ),
     TaskRestored: lambda: TaskRestored(task=task_snapshot()),
     CommentAdded: lambda: CommentAdded(
         comment_id=COMMENT,

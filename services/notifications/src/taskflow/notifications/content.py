@@ -51,6 +51,7 @@ def for_task(
     due_at: datetime | None = None,
     status: str | None = None,
     late: bool = False,
+    blocker: str | None = None,
 ) -> Content:
     """Content of a task-related notification."""
     who = actor_name or "Someone"
@@ -61,6 +62,9 @@ def for_task(
             return Content(f"{who} assigned you {label}", f"Due: {_when(due_at)}", link)
         case Kind.TASK_COMPLETED:
             return Content(f"{who} completed {label}", "", link)
+        case Kind.TASK_UNBLOCKED:
+            done = f"{blocker} is finished" if blocker else "Its last blocker is finished"
+            return Content(f"{label} is no longer blocked", f"{done}: you can start.", link)
         case Kind.TASK_DUE:
             return Content(f"{who} changed the due date of {label}", f"Due: {_when(due_at)}", link)
         case Kind.REMINDER:

@@ -26,10 +26,15 @@ from taskflow.events.contracts.projects import (
 )
 from taskflow.events.contracts.tasks import (
     TaskAssigned,
+    TaskDependencyAdded,
+    TaskDependencyRemoved,
     TaskEvent,
     TaskSnapshot,
+    TaskStatusChanged,
     TaskUnassigned,
+    TaskUnblocked,
     TaskUpdated,
+    category_of,
 )
 from taskflow.events.contracts.users import (
     UserPasswordResetRequested,
@@ -64,9 +69,13 @@ QUEUE = "notifications.events"
 #: Routing keys the notifications queue is bound to.
 BINDINGS = ("user.*", "project.*", "task.*", "comment.*", "webhook.disabled")
 
-CLOSED_STATUSES = frozenset({"done", "cancelled"})
 #: task.updated fields that have their own events (or do not interest people).
-_QUIET_FIELDS = frozenset({"assignee_ids", "status", "completed_at", "updated_at", "version"})
+_QUIET_FIELDS = frozenset(
+    {
+        "assignee_ids", "status", "status_id", "status_category", "completed_at", "updated_at",
+        "version",
+    }
+)  # fmt: skip
 
 
 def reminder_times(snapshot: TaskSnapshot) -> list[datetime]:
@@ -80,8 +89,16 @@ def reminder_times(snapshot: TaskSnapshot) -> list[datetime]:
     return sorted(set(out))
 
 
+def _blocker_label(event: TaskEvent) -> str | None:
+    if isinstance(event, TaskUnblocked):
+        return f"{event.blocker.key} {event.blocker.title}"
+    return None
+
+
 def is_open(snapshot: TaskSnapshot) -> bool:
-    return snapshot.status not in CLOSED_STATUSES and snapshot.deleted_at is None
+    """Still to be done: reminders and overdue notices ask the status category, not its name
+    (a project may call its done column anything)."""
+    return not snapshot.is_closed and snapshot.deleted_at is None
 
 
 class Handlers:
@@ -360,6 +377,7 @@ class Handlers:
                     actor_name=actor,
                     due_at=snap.due_at,
                     status=snap.status,
+                    blocker=_blocker_label(event),
                 )
                 planned.append(
                     Planned(
@@ -411,6 +429,11 @@ class Handlers:
             )
         if isinstance(event, TaskAssigned):
             return recipients.decide(actor, [(Kind.TASK_ASSIGNED, [event.assignee_id])])
+        if isinstance(event, TaskUnblocked):
+            # Whoever closed the last blocker need not hear it; the assignees must.
+            return recipients.decide(actor, [(Kind.TASK_UNBLOCKED, assignees)])
+        if isinstance(event, TaskDependencyAdded | TaskDependencyRemoved):
+            return {}  # shown live on the board; not worth a notice
         if isinstance(event, TaskUnassigned):
             return recipients.decide(actor, [(Kind.TASK_UPDATED, [event.assignee_id])])
         if kind == "task.updated":
@@ -427,8 +450,10 @@ class Handlers:
             )
         if kind == "task.status_changed":
             # Reaching or leaving done has its own events (completed / reopened).
-            after = getattr(event, "after", None)
-            prior = getattr(event, "before", None)
+            # By category: a project's done column may have any name.
+            assert isinstance(event, TaskStatusChanged)
+            after = category_of(event.after, event.after_category)
+            prior = category_of(event.before, event.before_category)
             if after == "done" or prior == "done":
                 return {}
         return recipients.for_task_change(
@@ -582,7 +607,7 @@ def _snapshot_values(snap: TaskSnapshot, now: datetime) -> dict[str, Any]:
         "key": snap.key,
         "title": snap.title,
         "status": snap.status,
-        "done": snap.status in CLOSED_STATUSES,
+        "done": snap.is_closed,
         "deleted": snap.deleted_at is not None,
         "due_at": snap.due_at,
         "assignee_ids": list(snap.assignee_ids),

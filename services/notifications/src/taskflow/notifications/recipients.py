@@ -16,6 +16,7 @@ _PRECEDENCE = [
     Kind.MENTIONED,
     Kind.MEMBER_ADDED,
     Kind.TASK_ASSIGNED,
+    Kind.TASK_UNBLOCKED,
     Kind.TASK_DUE,
     Kind.TASK_COMPLETED,
     Kind.COMMENT_ADDED,

@@ -82,7 +82,9 @@ task_facts = Table(
     Column("task_id", UUID(as_uuid=True), primary_key=True),
     Column("project_id", UUID(as_uuid=True), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("status", String(20), nullable=False),
+    # The status name in its project's workflow, and its category: every rule reads the latter.
+    Column("status", String(40), nullable=False),
+    Column("category", String(16), nullable=False),
     Column("priority", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
@@ -98,6 +100,7 @@ task_facts = Table(
     # (the current assignees may have changed since). Empty unless the task is done.
     Column("completed_by", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     Index("ix_task_facts_project_status", "project_id", "status"),
+    Index("ix_task_facts_project_category", "project_id", "category"),
     Index("ix_task_facts_project_created", "project_id", "created_at"),
     Index(
         "ix_task_facts_project_completed",
@@ -117,7 +120,8 @@ task_versions = Table(
     Column("task_id", UUID(as_uuid=True), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("project_id", UUID(as_uuid=True), nullable=False),
-    Column("status", String(20), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("category", String(16), nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=True),
     Column("milestone_id", UUID(as_uuid=True), nullable=True),

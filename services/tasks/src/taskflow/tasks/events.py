@@ -114,6 +114,8 @@ def snapshot(t: Task, key: str) -> TaskSnapshot:
             "number": t.number,
             "title": t.title,
             "status": t.status,
+            "status_id": t.status_id,
+            "status_category": t.status_category,
             "priority": PRIORITIES[t.priority],
             "assignee_ids": list(t.assignee_ids or []),
             "watcher_ids": list(t.watcher_ids or []),
@@ -161,12 +163,24 @@ def task_change_events(
         out += [
             TaskUnassigned(task=snap, assignee_id=u) for u in before["assignee_ids"] if u not in new
         ]
-    if "status" in diff:
-        old_status = before["status"]
-        out.append(TaskStatusChanged(task=snap, before=old_status, after=t.status))
-        if t.status == "done":
+    if "status_id" in diff:
+        old_category = before["status_category"]
+        out.append(
+            TaskStatusChanged(
+                task=snap,
+                before=before["status"],
+                after=t.status,
+                before_id=before["status_id"],
+                after_id=t.status_id,
+                before_category=old_category,
+                after_category=t.status_category,
+            )
+        )
+        # Completion is the category, never a name: moving between two `done` statuses is
+        # neither a completion nor a reopening.
+        if t.status_category == "done" and old_category != "done":
             out.append(TaskCompleted(task=snap))
-        elif old_status == "done":
+        elif old_category == "done" and t.status_category != "done":
             out.append(TaskReopened(task=snap))
     return out
 

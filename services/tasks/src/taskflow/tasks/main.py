@@ -21,7 +21,9 @@ TAGS = [
     {"name": "members", "description": "Who belongs to a project, with which role."},
     {"name": "labels", "description": "Labels of a project."},
     {"name": "milestones", "description": "Milestones of a project."},
+    {"name": "workflows", "description": "A project's statuses: board columns and WIP limits."},
     {"name": "tasks", "description": "Tasks, lists, search and the trash."},
+    {"name": "dependencies", "description": "Tasks that block other tasks."},
     {"name": "bulk", "description": "Many task changes at once, all or nothing."},
     {"name": "comments", "description": "Comments on tasks, with @mentions."},
     {"name": "activity", "description": "Who changed what, before and after."},
@@ -35,6 +37,7 @@ def routers() -> list[Any]:
     """Every router of the api, in the order their paths should appear."""
     from taskflow.tasks.activity.router import router as activity_router
     from taskflow.tasks.comments.router import router as comments_router
+    from taskflow.tasks.dependencies.router import router as dependencies_router
     from taskflow.tasks.labels.router import router as labels_router
     from taskflow.tasks.milestones.router import router as milestones_router
     from taskflow.tasks.projects.router import router as projects_router
@@ -43,10 +46,12 @@ def routers() -> list[Any]:
     from taskflow.tasks.tasks.transfer_router import router as transfer_router
     from taskflow.tasks.views.router import router as views_router
     from taskflow.tasks.webhooks.router import router as webhooks_router
+    from taskflow.tasks.workflows.router import router as workflows_router
 
     return [
-        projects_router, labels_router, milestones_router, bulk_router, tasks_router,
-        comments_router, activity_router, views_router, transfer_router, webhooks_router,
+        projects_router, workflows_router, labels_router, milestones_router, bulk_router,
+        tasks_router, dependencies_router, comments_router, activity_router, views_router,
+        transfer_router, webhooks_router,
     ]  # fmt: skip
 
 

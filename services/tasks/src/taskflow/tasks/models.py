@@ -3,6 +3,7 @@
 from taskflow.tasks.activity.models import Activity
 from taskflow.tasks.comments.models import Comment
 from taskflow.tasks.db import Base, inbox, outbox
+from taskflow.tasks.dependencies.models import Dependency
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
@@ -10,15 +11,18 @@ from taskflow.tasks.tasks.models import Task
 from taskflow.tasks.users.models import User
 from taskflow.tasks.views.models import SavedView
 from taskflow.tasks.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from taskflow.tasks.workflows.models import ProjectStatus
 
 __all__ = [
     "Activity",
     "Base",
     "Comment",
+    "Dependency",
     "Label",
     "Member",
     "Milestone",
     "Project",
+    "ProjectStatus",
     "SavedView",
     "Task",
     "User",

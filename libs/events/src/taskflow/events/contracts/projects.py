@@ -10,6 +10,8 @@ from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from taskflow.events.contracts.base import Event, FieldChange, resource_version_field
 
 ProjectStatus = Literal["planning", "active", "on_hold", "completed"]
@@ -99,3 +101,37 @@ class ProjectMemberRemoved(ProjectEvent):
 
     user_id: UUID
     role: ProjectRole
+
+
+StatusCategory = Literal["backlog", "todo", "in_progress", "done", "cancelled"]
+WorkflowChange = Literal["status_added", "status_updated", "statuses_reordered", "status_removed"]
+
+
+class WorkflowStatus(BaseModel):
+    """One status of a project's workflow, as workflow events carry it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status_id: UUID
+    name: str
+    colour: str
+    category: StatusCategory
+    position: int
+    wip_limit: int | None = None
+
+
+class ProjectWorkflowChanged(ProjectEvent):
+    """A project's workflow changed; ``statuses`` is the whole workflow after the change.
+
+    ``status_removed`` names the status that went (``status_id``), where its tasks went
+    (``moved_to``) and how many moved; each moved task also has its own ``task.*`` events.
+    """
+
+    event_type: ClassVar[str] = "project.workflow_changed"
+
+    change: WorkflowChange
+    status_id: UUID | None = None
+    changes: dict[str, FieldChange] = Field(default_factory=dict)
+    moved_to: UUID | None = None
+    moved_tasks: int = 0
+    statuses: list[WorkflowStatus]

@@ -15,7 +15,28 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from taskflow.events.contracts.base import Event, FieldChange
 
-TaskStatus = Literal["todo", "in_progress", "blocked", "done", "cancelled"]
+#: A status *name* of the task's project workflow (the default workflow's names are the five
+#: statuses of the fixed workflow before v1.1: todo, in_progress, blocked, done, cancelled).
+#: Rules about completion must read ``status_category``, never the name.
+TaskStatus = str
+TaskStatusCategory = Literal["backlog", "todo", "in_progress", "done", "cancelled"]
+_LEGACY_CATEGORY: dict[str, TaskStatusCategory] = {
+    "todo": "todo",
+    "in_progress": "in_progress",
+    "blocked": "in_progress",
+    "done": "done",
+    "cancelled": "cancelled",
+}
+
+
+def category_of(status: str, category: TaskStatusCategory | None) -> TaskStatusCategory:
+    """The category of a status: the one carried, or (events written before workflows were
+    per project, which carry none) the category of the fixed status of that name."""
+    if category is not None:
+        return category
+    return _LEGACY_CATEGORY.get(status, "todo")
+
+
 TaskPriority = Literal["none", "low", "medium", "high", "urgent"]
 
 
@@ -53,12 +74,28 @@ class TaskSnapshot(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @property
+    def category(self) -> TaskStatusCategory:
+        """The status category, also for events from before workflows (see `category_of`)."""
+        return category_of(self.status, self.status_category)
+
+    @property
+    def is_closed(self) -> bool:
+        """Done or cancelled: no reminders, no overdue notices."""
+        return self.category in ("done", "cancelled")
+
     task_id: UUID
     project_id: UUID
     key: str = Field(description='Human key, e.g. "OPS-12"')
     number: int
     title: str
-    status: TaskStatus
+    status: TaskStatus = Field(max_length=40, description="The status name in its workflow.")
+    status_id: UUID | None = Field(
+        default=None, description="The status (absent in events from before workflows)."
+    )
+    status_category: TaskStatusCategory | None = Field(
+        default=None, description="The status's category (absent in events from before workflows)."
+    )
     priority: TaskPriority
     assignee_ids: list[UUID] = Field(default_factory=list)
     watcher_ids: list[UUID] = Field(default_factory=list)
@@ -139,22 +176,26 @@ class TaskUnassigned(TaskEvent):
 
 
 class TaskStatusChanged(TaskEvent):
-    """The status moved from ``before`` to ``after``."""
+    """The status moved from ``before`` to ``after`` (names), with their ids and categories."""
 
     event_type: ClassVar[str] = "task.status_changed"
 
     before: TaskStatus
     after: TaskStatus
+    before_id: UUID | None = None
+    after_id: UUID | None = None
+    before_category: TaskStatusCategory | None = None
+    after_category: TaskStatusCategory | None = None
 
 
 class TaskCompleted(TaskEvent):
-    """The task reached ``done`` (``task.completed_at`` is set)."""
+    """The task entered a status of category ``done`` (``task.completed_at`` is set)."""
 
     event_type: ClassVar[str] = "task.completed"
 
 
 class TaskReopened(TaskEvent):
-    """A done task is open again."""
+    """A task left the ``done`` category."""
 
     event_type: ClassVar[str] = "task.reopened"
 
@@ -169,3 +210,43 @@ class TaskRestored(TaskEvent):
     """A soft-deleted task is live again."""
 
     event_type: ClassVar[str] = "task.restored"
+
+
+class TaskRef(BaseModel):
+    """Another task named by an event (a blocker): enough to show it without a call back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task_id: UUID
+    project_id: UUID
+    key: str
+    title: str
+    status: TaskStatus
+    status_category: TaskStatusCategory | None = None
+
+
+class TaskDependencyAdded(TaskEvent):
+    """``blocker`` now blocks this task (``task`` is the blocked one)."""
+
+    event_type: ClassVar[str] = "task.dependency_added"
+
+    blocker: TaskRef
+
+
+class TaskDependencyRemoved(TaskEvent):
+    """``blocker`` no longer blocks this task (``task`` is the blocked one)."""
+
+    event_type: ClassVar[str] = "task.dependency_removed"
+
+    blocker: TaskRef
+
+
+class TaskUnblocked(TaskEvent):
+    """The last open blocker of this task was completed or cancelled (``blocker`` is it).
+
+    ``task`` is the blocked task, now free to start; its assignees are told.
+    """
+
+    event_type: ClassVar[str] = "task.unblocked"
+
+    blocker: TaskRef

@@ -14,6 +14,7 @@ class Kind(StrEnum):
     TASK_ASSIGNED = "task_assigned"
     TASK_UPDATED = "task_updated"
     TASK_COMPLETED = "task_completed"
+    TASK_UNBLOCKED = "task_unblocked"
     TASK_DUE = "task_due"
     COMMENT_ADDED = "comment_added"
     MENTIONED = "mentioned"
@@ -38,6 +39,8 @@ DEFAULTS: dict[Kind, ChannelSet] = {
     Kind.TASK_ASSIGNED: ChannelSet(email=True),
     Kind.TASK_UPDATED: ChannelSet(),
     Kind.TASK_COMPLETED: ChannelSet(),
+    # The last blocker closed: the assignee can start now, which needs action.
+    Kind.TASK_UNBLOCKED: ChannelSet(email=True),
     Kind.TASK_DUE: ChannelSet(email=True),
     Kind.COMMENT_ADDED: ChannelSet(),
     Kind.MENTIONED: ChannelSet(email=True),

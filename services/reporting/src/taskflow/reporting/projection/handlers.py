@@ -25,6 +25,7 @@ from taskflow.events.contracts.projects import (
     ProjectMemberRoleChanged,
     ProjectRestored,
     ProjectUpdated,
+    ProjectWorkflowChanged,
 )
 from taskflow.events.contracts.tasks import TaskEvent, TaskSnapshot
 from taskflow.events.envelope import Envelope
@@ -47,6 +48,7 @@ def task_state(snapshot: TaskSnapshot) -> TaskState:
         project_id=snapshot.project_id,
         version=snapshot.version,
         status=snapshot.status,
+        category=snapshot.category,
         priority=snapshot.priority,
         created_at=snapshot.created_at,
         due_at=snapshot.due_at,
@@ -124,6 +126,15 @@ async def project(session: AsyncSession, event: Event, at: datetime) -> None:
         case ProjectRestored():
             await repository.apply_project(
                 session, ProjectChange(event.project_id, at, False, archived=False)
+            )
+        case ProjectWorkflowChanged(change="status_updated", changes=changes) if "name" in changes:
+            # A rename reaches every task at once in tasks (a cascaded foreign key, no task
+            # events), so the read models rename too: one series per status in the reports.
+            await repository.rename_status(
+                session,
+                event.project_id,
+                str(changes["name"].before),
+                str(changes["name"].after),
             )
         case ProjectUpdated():
             # Name, dates, status and health of a project appear in no report; the event is

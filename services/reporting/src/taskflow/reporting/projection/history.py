@@ -13,18 +13,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-OPEN_STATUSES: frozenset[str] = frozenset({"todo", "in_progress", "blocked"})
-CLOSED_STATUSES: frozenset[str] = frozenset({"done", "cancelled"})
+#: Status categories: a project names its statuses as it likes, every rule reads these.
+CATEGORIES: tuple[str, ...] = ("backlog", "todo", "in_progress", "done", "cancelled")
+OPEN_CATEGORIES: frozenset[str] = frozenset({"backlog", "todo", "in_progress"})
+CLOSED_CATEGORIES: frozenset[str] = frozenset({"done", "cancelled"})
+#: The statuses of the default workflow (always listed in `by_status`, zero or not).
 STATUSES: tuple[str, ...] = ("todo", "in_progress", "blocked", "done", "cancelled")
 PRIORITIES: tuple[str, ...] = ("none", "low", "medium", "high", "urgent")
 
 
 @dataclass(frozen=True, slots=True)
 class VersionPoint:
-    """The status of a task at one version, and when that version came to be."""
+    """The status category of a task at one version, and when that version came to be."""
 
     version: int
-    status: str
+    category: str
     at: datetime
 
 
@@ -40,10 +43,11 @@ class Derived:
 def derive(points: Iterable[VersionPoint], *, reported_completed_at: datetime | None) -> Derived:
     """Compute started/completed/reopened from every known version of one task.
 
-    - `started_at`: the time of the first version whose status is `in_progress`.
-    - `completed_at`: only when the latest status is `done`: the completion time the producer
+    - `started_at`: the time of the first version in the `in_progress` category.
+    - `completed_at`: only when the latest category is `done`: the completion time the producer
       reported if it gave one, else the start of the final run of `done` versions.
-    - `times_reopened`: how often a closed status (done, cancelled) was followed by an open one.
+    - `times_reopened`: how often a closed category (done, cancelled) was followed by an open
+      one (backlog, todo, in_progress).
     """
     ordered = sorted(points, key=lambda p: p.version)
     started_at: datetime | None = None
@@ -51,16 +55,16 @@ def derive(points: Iterable[VersionPoint], *, reported_completed_at: datetime | 
     previous: str | None = None
     done_since: datetime | None = None
     for point in ordered:
-        if point.status == "in_progress" and started_at is None:
+        if point.category == "in_progress" and started_at is None:
             started_at = point.at
-        if previous in CLOSED_STATUSES and point.status in OPEN_STATUSES:
+        if previous in CLOSED_CATEGORIES and point.category in OPEN_CATEGORIES:
             reopened += 1
-        if point.status == "done":
+        if point.category == "done":
             if previous != "done":
                 done_since = point.at
         else:
             done_since = None
-        previous = point.status
+        previous = point.category
     completed_at: datetime | None = None
     if previous == "done":
         completed_at = reported_completed_at or done_since

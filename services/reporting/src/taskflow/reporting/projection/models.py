@@ -15,6 +15,7 @@ class TaskState:
     project_id: UUID
     version: int
     status: str
+    category: str
     priority: str
     created_at: datetime
     due_at: datetime | None

@@ -90,6 +90,7 @@ _LATEST = (
     ("project_id", "uuid"),
     ("version", "int"),
     ("status", "varchar"),
+    ("category", "varchar"),
     ("priority", "varchar"),
     ("created_at", "timestamptz"),
     ("reported_completed_at", "timestamptz"),
@@ -101,8 +102,9 @@ _LATEST = (
 #: Columns derived from the whole history, rewritten by every event of the task.
 _DERIVED = ("started_at", "completed_at", "times_reopened", "completed_by")
 
+#: Status categories (every rule reads the category, never a project's status name).
 _CLOSED = "('done', 'cancelled')"
-_OPEN = "('todo', 'in_progress', 'blocked')"
+_OPEN = "('backlog', 'todo', 'in_progress')"
 
 # One statement applies a task event (the advisory lock was taken by the statement before,
 # so `cur` and `pts` see every version committed by other transactions). Sub-statements of
@@ -120,31 +122,33 @@ _APPLY_TASK = text(
     ),
     newv AS (
       INSERT INTO reporting.task_versions
-        (task_id, version, project_id, status, deleted, due_at, milestone_id, at, assignee_ids)
-      VALUES (:t, :version, :project_id, :status, :deleted, :due_at, :milestone_id,
+        (task_id, version, project_id, status, category, deleted, due_at, milestone_id, at,
+         assignee_ids)
+      VALUES (:t, :version, :project_id, :status, :category, :deleted, :due_at, :milestone_id,
               CAST(:at AS timestamptz), :assignee_ids)
       ON CONFLICT (task_id, version) DO NOTHING
-      RETURNING version, status, at, assignee_ids
+      RETURNING version, category, at, assignee_ids
     ),
     pts AS (
-      SELECT version, status, at, assignee_ids FROM reporting.task_versions WHERE task_id = :t
+      SELECT version, category, at, assignee_ids FROM reporting.task_versions WHERE task_id = :t
       UNION ALL
-      SELECT version, status, at, assignee_ids FROM newv
+      SELECT version, category, at, assignee_ids FROM newv
     ),
     seq AS (
-      SELECT version, status, at, assignee_ids, lag(status) OVER (ORDER BY version) AS prev
+      SELECT version, category, at, assignee_ids,
+             lag(category) OVER (ORDER BY version) AS prev
       FROM pts
     ),
     d AS (
-      SELECT (array_agg(at ORDER BY version) FILTER (WHERE status = 'in_progress'))[1]
+      SELECT (array_agg(at ORDER BY version) FILTER (WHERE category = 'in_progress'))[1]
                AS started_at,
-             count(*) FILTER (WHERE prev IN {_CLOSED} AND status IN {_OPEN})::int AS reopened,
-             (array_agg(status ORDER BY version DESC))[1] = 'done' AS is_done
+             count(*) FILTER (WHERE prev IN {_CLOSED} AND category IN {_OPEN})::int AS reopened,
+             (array_agg(category ORDER BY version DESC))[1] = 'done' AS is_done
       FROM seq
     ),
     run AS (
       SELECT at, assignee_ids FROM seq
-      WHERE status = 'done' AND prev IS DISTINCT FROM 'done'
+      WHERE category = 'done' AND prev IS DISTINCT FROM 'done'
       ORDER BY version DESC LIMIT 1
     ),
     facts AS (
@@ -205,6 +209,7 @@ async def apply_task(session: AsyncSession, state: TaskState, at: datetime) -> b
             "version": state.version,
             "project_id": state.project_id,
             "status": state.status,
+            "category": state.category,
             "priority": state.priority,
             "created_at": state.created_at,
             "reported_completed_at": state.completed_at,
@@ -216,6 +221,19 @@ async def apply_task(session: AsyncSession, state: TaskState, at: datetime) -> b
         },
     )
     return bool(result.scalar_one())
+
+
+async def rename_status(session: AsyncSession, project_id: UUID, before: str, after: str) -> None:
+    """A project renamed a status: its tasks' current and past versions take the new name
+    (names are unique within a project, so the old name names exactly that status)."""
+    for table in ("task_facts", "task_versions"):
+        await session.execute(
+            text(
+                f"UPDATE reporting.{table} SET status = :after"
+                " WHERE project_id = :p AND status = :before"
+            ),
+            {"p": project_id, "before": before, "after": after},
+        )
 
 
 async def apply_membership(session: AsyncSession, change: MembershipChange) -> None:

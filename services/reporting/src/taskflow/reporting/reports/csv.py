@@ -44,6 +44,7 @@ def summary(r: SummaryRead) -> str:
     """One `metric,value` row per figure."""
     rows: list[tuple[str, Any]] = [("total", r.total)]
     rows += [(f"status.{k}", v) for k, v in r.by_status.items()]
+    rows += [(f"category.{k}", v) for k, v in r.by_category.items()]
     rows += [(f"priority.{k}", v) for k, v in r.by_priority.items()]
     rows += [
         ("overdue", r.overdue),
@@ -68,12 +69,24 @@ def throughput(r: ThroughputRead) -> str:
 
 
 _FLOW = ("day", "todo", "in_progress", "blocked", "done", "cancelled", "open", "overdue")
+_CATEGORIES = ("backlog", "todo", "in_progress", "done", "cancelled")
 
 
 def cumulative_flow(r: CumulativeFlowRead) -> str:
+    """The default workflow's status columns (as before workflows), then one per category.
+
+    A project's own status names are in the JSON report's `by_status` only: CSV columns must
+    not change with the data.
+    """
     return render(
-        _FLOW,
-        ([getattr(p, f) if f != "day" else p.day.isoformat() for f in _FLOW] for p in r.items),
+        (*_FLOW, *(f"category.{c}" for c in _CATEGORIES)),
+        (
+            [
+                *(getattr(p, f) if f != "day" else p.day.isoformat() for f in _FLOW),
+                *(p.by_category.get(c, 0) for c in _CATEGORIES),
+            ]
+            for p in r.items
+        ),
     )
 
 

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.reporting.reports.periods import Bucket
 
-_OPEN = "('todo', 'in_progress', 'blocked')"
+#: Open status categories: every rule reads a task's category, never its status name (a
+#: project names its own statuses).
+_OPEN = "('backlog', 'todo', 'in_progress')"
 
 
 async def member_role(session: AsyncSession, project_id: UUID, user_id: UUID) -> str | None:
@@ -70,17 +72,18 @@ async def global_as_of(session: AsyncSession) -> datetime | None:
 async def summary_counts(
     session: AsyncSession, project_id: UUID, now: datetime
 ) -> list[dict[str, Any]]:
-    """Per (status, priority): tasks, overdue, and on-time figures of done tasks."""
+    """Per (status, category, priority): tasks, overdue, and on-time figures of done tasks."""
     rows = await session.execute(
         text(
             f"""
-            SELECT status, priority, count(*) AS n,
-                   count(*) FILTER (WHERE status IN {_OPEN} AND due_at < :now) AS overdue,
-                   count(*) FILTER (WHERE status = 'done' AND due_at IS NOT NULL) AS due_done,
-                   count(*) FILTER (WHERE status = 'done' AND completed_at <= due_at) AS on_time
+            SELECT status, category, priority, count(*) AS n,
+                   count(*) FILTER (WHERE category IN {_OPEN} AND due_at < :now) AS overdue,
+                   count(*) FILTER (WHERE category = 'done' AND due_at IS NOT NULL) AS due_done,
+                   count(*) FILTER (WHERE category = 'done' AND completed_at <= due_at)
+                     AS on_time
             FROM task_facts
             WHERE project_id = :p AND NOT deleted
-            GROUP BY status, priority
+            GROUP BY status, category, priority
             """
         ),
         {"p": project_id, "now": now},
@@ -103,7 +106,7 @@ async def summary_durations(session: AsyncSession, project_id: UUID) -> dict[str
                   percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
                     ORDER BY extract(epoch FROM completed_at - created_at)) AS lead
                 FROM task_facts
-                WHERE project_id = :p AND status = 'done' AND NOT deleted
+                WHERE project_id = :p AND category = 'done' AND NOT deleted
                   AND completed_at IS NOT NULL
                 """
             ),
@@ -138,7 +141,7 @@ async def throughput(
     completed = await session.execute(
         text(
             "SELECT width_bucket(completed_at, CAST(:bounds AS timestamptz[])) AS i, count(*) "
-            "FROM task_facts WHERE project_id = :p AND NOT deleted AND status = 'done' "
+            "FROM task_facts WHERE project_id = :p AND NOT deleted AND category = 'done' "
             "AND completed_at >= :lo AND completed_at < :hi GROUP BY 1"
         ),
         params,
@@ -158,7 +161,7 @@ WITH ends AS (
   SELECT * FROM unnest(CAST(:labels AS date[]), CAST(:ends AS timestamptz[])) AS d(label, e)
 ),
 iv AS (
-  SELECT v.task_id, v.status, v.deleted, v.due_at, v.milestone_id, v.at AS vfrom,
+  SELECT v.task_id, v.status, v.category, v.deleted, v.due_at, v.milestone_id, v.at AS vfrom,
          lead(v.at) OVER (PARTITION BY v.task_id ORDER BY v.version) AS vto
   FROM task_versions v
   WHERE {scope} AND v.at < :last_end
@@ -168,17 +171,18 @@ iv AS (
 
 async def cumulative_flow(
     session: AsyncSession, project_id: UUID, days: list[Bucket]
-) -> dict[date, dict[str, int]]:
-    """Per day: tasks in each status at the end of the day, and how many open ones were overdue."""
+) -> dict[date, dict[str, Any]]:
+    """Per day: tasks in each status and each category at the end of the day, and how many
+    open ones were overdue (`{"status": {...}, "category": {...}, "overdue": n}`)."""
     sql = (
         _STATE_AT_ENDS.format(scope="v.project_id = :p")
         + f"""
-SELECT d.label, iv.status, count(*) AS n,
-       count(*) FILTER (WHERE iv.status IN {_OPEN} AND iv.due_at < d.e) AS overdue
+SELECT d.label, iv.status, iv.category, count(*) AS n,
+       count(*) FILTER (WHERE iv.category IN {_OPEN} AND iv.due_at < d.e) AS overdue
 FROM ends d
 JOIN iv ON iv.vfrom < d.e AND (iv.vto IS NULL OR iv.vto >= d.e)
 WHERE NOT iv.deleted
-GROUP BY d.label, iv.status
+GROUP BY d.label, iv.status, iv.category
 """
     )
     rows = await session.execute(
@@ -190,10 +194,11 @@ GROUP BY d.label, iv.status
             "last_end": days[-1].end,
         },
     )
-    out: dict[date, dict[str, int]] = {}
-    for label, status, n, overdue in rows:
-        day = out.setdefault(label, {"overdue": 0})
-        day[status] = n
+    out: dict[date, dict[str, Any]] = {}
+    for label, status, category, n, overdue in rows:
+        day = out.setdefault(label, {"status": {}, "category": {}, "overdue": 0})
+        day["status"][status] = day["status"].get(status, 0) + n
+        day["category"][category] = day["category"].get(category, 0) + n
         day["overdue"] += overdue
     return out
 
@@ -237,16 +242,16 @@ async def milestone_first_seen(session: AsyncSession, milestone_id: UUID) -> dat
 async def burndown(
     session: AsyncSession, milestone_id: UUID, days: list[Bucket]
 ) -> dict[date, dict[str, int]]:
-    """Per day end: tasks in the milestone by status (history-aware: scope changes count)."""
+    """Per day end: tasks in the milestone by category (history-aware: scope changes count)."""
     scope = "v.task_id IN (SELECT DISTINCT task_id FROM task_versions WHERE milestone_id = :m)"
     sql = (
         _STATE_AT_ENDS.format(scope=scope)
         + """
-SELECT d.label, iv.status, count(*) AS n
+SELECT d.label, iv.category, count(*) AS n
 FROM ends d
 JOIN iv ON iv.vfrom < d.e AND (iv.vto IS NULL OR iv.vto >= d.e)
 WHERE NOT iv.deleted AND iv.milestone_id = :m
-GROUP BY d.label, iv.status
+GROUP BY d.label, iv.category
 """
     )
     rows = await session.execute(
@@ -259,8 +264,8 @@ GROUP BY d.label, iv.status
         },
     )
     out: dict[date, dict[str, int]] = {}
-    for label, status, n in rows:
-        out.setdefault(label, {})[status] = n
+    for label, category, n in rows:
+        out.setdefault(label, {})[category] = n
     return out
 
 
@@ -269,15 +274,15 @@ GROUP BY d.label, iv.status
 # of done began), so re-assigning a finished task does not move the credit for it.
 # `credit` rows carry `cur` (a current assignment) and `fin` (a completion credit).
 _CREDIT = """
-  SELECT a.user_id, a.project_id, f.status, f.due_at, f.completed_at, f.started_at,
+  SELECT a.user_id, a.project_id, f.category, f.due_at, f.completed_at, f.started_at,
          true AS cur, false AS fin
   FROM task_assignees a JOIN task_facts f ON f.task_id = a.task_id
   WHERE {assigned} AND NOT f.deleted
   UNION ALL
-  SELECT u.user_id, f.project_id, f.status, f.due_at, f.completed_at, f.started_at,
+  SELECT u.user_id, f.project_id, f.category, f.due_at, f.completed_at, f.started_at,
          false AS cur, true AS fin
   FROM task_facts f CROSS JOIN LATERAL unnest(f.completed_by) AS u(user_id)
-  WHERE {completed} AND f.status = 'done' AND f.completed_by <> '{{}}' AND NOT f.deleted
+  WHERE {completed} AND f.category = 'done' AND f.completed_by <> '{{}}' AND NOT f.deleted
 """
 
 _TEAM_CREDIT = _CREDIT.format(assigned="a.project_id = :p", completed="f.project_id = :p")
@@ -292,7 +297,7 @@ _PER_ASSIGNEE = f"""
   count(*) FILTER (WHERE f.fin AND f.completed_at <= f.due_at) AS on_time,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.completed_at - f.started_at))
     FILTER (WHERE f.fin AND f.started_at IS NOT NULL) AS median_cycle,
-  count(*) FILTER (WHERE f.cur AND f.status IN {_OPEN} AND f.due_at < :now) AS overdue
+  count(*) FILTER (WHERE f.cur AND f.category IN {_OPEN} AND f.due_at < :now) AS overdue
 """
 
 

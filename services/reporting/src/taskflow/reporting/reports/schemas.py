@@ -40,17 +40,25 @@ class SummaryRead(Freshness):
         description="The project is archived (read-only); its figures stay reportable."
     )
     total: int
-    by_status: dict[str, int]
+    by_status: dict[str, int] = Field(
+        description="Per status name: the default workflow's five always, then any others."
+    )
+    by_category: dict[str, int] = Field(
+        description="Per status category (backlog, todo, in_progress, done, cancelled)."
+    )
     by_priority: dict[str, int]
     overdue: int = Field(description="Open tasks whose due time has passed.")
     completion_rate: float | None = Field(
-        description="done / (all live tasks except cancelled); null when there are none."
+        description="done category / (all live tasks except the cancelled category); null when "
+        "there are none."
     )
     on_time_rate: float | None = Field(
         description="Done tasks completed on or before their due time / done tasks with a due "
         "time; null when there are none."
     )
-    cycle_time: DurationStats = Field(description="From first in_progress to completion.")
+    cycle_time: DurationStats = Field(
+        description="From first entering the in_progress category to completion."
+    )
     lead_time: DurationStats = Field(description="From creation to completion.")
 
 
@@ -75,7 +83,9 @@ class ThroughputRead(Freshness):
 
 
 class FlowPoint(_Read):
-    """Tasks in each status at the end of one day, and how many open ones were overdue."""
+    """Tasks in each status and each category at the end of one day, and how many open ones
+    were overdue. `todo` ... `cancelled` count the default workflow's statuses of those names
+    (kept for clients from before workflows); `by_status` has every status name."""
 
     day: date
     todo: int
@@ -83,7 +93,9 @@ class FlowPoint(_Read):
     blocked: int
     done: int
     cancelled: int
-    open: int
+    by_status: dict[str, int] = Field(description="Per status name.")
+    by_category: dict[str, int] = Field(description="Per status category, all five.")
+    open: int = Field(description="Tasks in the backlog, todo and in_progress categories.")
     overdue: int
 
 

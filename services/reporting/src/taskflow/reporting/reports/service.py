@@ -19,7 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import NotFound
-from taskflow.reporting.projection.history import OPEN_STATUSES, PRIORITIES, STATUSES
+from taskflow.reporting.projection.history import (
+    CATEGORIES,
+    OPEN_CATEGORIES,
+    PRIORITIES,
+    STATUSES,
+)
 from taskflow.reporting.reports import repository
 from taskflow.reporting.reports.errors import ProjectNotFound, TeamForbidden
 from taskflow.reporting.reports.periods import Interval, buckets, resolve_range
@@ -70,10 +75,12 @@ async def summary(
     now = now or datetime.now(UTC)
     rows = await repository.summary_counts(db, project_id, now)
     by_status = dict.fromkeys(STATUSES, 0)
+    by_category = dict.fromkeys(CATEGORIES, 0)
     by_priority = dict.fromkeys(PRIORITIES, 0)
     overdue = due_done = on_time = 0
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + r["n"]
+        by_category[r["category"]] = by_category.get(r["category"], 0) + r["n"]
         by_priority[r["priority"]] = by_priority.get(r["priority"], 0) + r["n"]
         overdue += r["overdue"]
         due_done += r["due_done"]
@@ -89,9 +96,10 @@ async def summary(
         tz=tz.key,
         total=total,
         by_status=by_status,
+        by_category=by_category,
         by_priority=by_priority,
         overdue=overdue,
-        completion_rate=_rate(by_status["done"], total - by_status["cancelled"]),
+        completion_rate=_rate(by_category["done"], total - by_category["cancelled"]),
         on_time_rate=_rate(on_time, due_done),
         cycle_time=DurationStats(
             count=d["cycle_n"], median_hours=_hours(cycle[0]), p90_hours=_hours(cycle[1])
@@ -142,7 +150,8 @@ async def cumulative_flow(
     start: date | None,
     end: date | None,
 ) -> CumulativeFlowRead:
-    """Per day of the range: tasks in each status at the day's end, open and overdue."""
+    """Per day of the range: tasks in each status and category at the day's end, open and
+    overdue (open and completion by category, never by a status name)."""
     await require_member(db, project_id, user_id)
     first, last = resolve_range(start, end, tz)
     days = buckets(first, last, tz)
@@ -150,12 +159,15 @@ async def cumulative_flow(
     items = []
     for b in days:
         c = counts.get(b.label, {})
-        per = {s: c.get(s, 0) for s in STATUSES}
+        names: dict[str, int] = c.get("status", {})
+        categories = {k: c.get("category", {}).get(k, 0) for k in CATEGORIES}
         items.append(
             FlowPoint(
                 day=b.label,
-                **per,
-                open=sum(per[s] for s in OPEN_STATUSES),
+                **{s: names.get(s, 0) for s in STATUSES},
+                by_status={**dict.fromkeys(STATUSES, 0), **names},
+                by_category=categories,
+                open=sum(categories[k] for k in OPEN_CATEGORIES),
                 overdue=c.get("overdue", 0),
             )
         )
@@ -202,7 +214,7 @@ async def burndown(
     rows = []
     for b in days:
         c = counts.get(b.label, {})
-        open_ = sum(c.get(s, 0) for s in OPEN_STATUSES)
+        open_ = sum(c.get(k, 0) for k in OPEN_CATEGORIES)
         done = c.get("done", 0)
         rows.append((b.label, open_ + done, done, open_))
     start_scope = rows[0][1]

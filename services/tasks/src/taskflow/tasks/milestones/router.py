@@ -49,8 +49,8 @@ async def _progress(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, t
     rows = await db.execute(
         select(
             Task.milestone_id,
-            func.count().filter(Task.status != "cancelled"),
-            func.count().filter(Task.status == "done"),
+            func.count().filter(Task.status_category != "cancelled"),
+            func.count().filter(Task.status_category == "done"),
         )
         .where(Task.milestone_id.in_(ids), Task.deleted_at.is_(None))
         .group_by(Task.milestone_id)

@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -48,6 +49,10 @@ class Project(Base):
     health: Mapped[str] = mapped_column(String(16), default="on_track", server_default="on_track")
     start_date: Mapped[date | None] = mapped_column(Date)
     target_date: Mapped[date | None] = mapped_column(Date)
+    #: Whether a task may be completed while tasks blocking it are still open.
+    allow_completion_with_open_blockers: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
     task_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Maintained with the task writes (same transaction) so that progress sorts cheaply.
     tasks_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -38,6 +38,9 @@ class ProjectCreate(_Strict):
     health: ProjectHealth = "on_track"
     start_date: date | None = None
     target_date: date | None = None
+    allow_completion_with_open_blockers: bool = Field(
+        default=False, description="Allow completing a task whose blockers are open."
+    )
 
     @model_validator(mode="after")
     def _check_dates(self) -> ProjectCreate:
@@ -54,6 +57,9 @@ class ProjectUpdate(_Strict):
     health: ProjectHealth | None = None
     start_date: date | None = None
     target_date: date | None = None
+    allow_completion_with_open_blockers: bool | None = Field(
+        default=None, description="Allow completing a task whose blockers are open."
+    )
 
 
 class ProjectRead(BaseModel):
@@ -67,6 +73,7 @@ class ProjectRead(BaseModel):
     health: ProjectHealth
     start_date: date | None
     target_date: date | None
+    allow_completion_with_open_blockers: bool
     progress: int = Field(description="Percent of live, non-cancelled tasks that are done.")
     tasks_total: int
     tasks_done: int

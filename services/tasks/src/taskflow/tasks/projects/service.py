@@ -26,8 +26,12 @@ from taskflow.tasks.projects.schemas import (
 from taskflow.tasks.tasks import repository as tasks_repo
 from taskflow.tasks.tasks import service as tasks_service
 from taskflow.tasks.users.models import User
+from taskflow.tasks.workflows import service as workflows
 
-_FIELDS = ("name", "description", "status", "health", "start_date", "target_date")
+_FIELDS = (
+    "name", "description", "status", "health", "start_date", "target_date",
+    "allow_completion_with_open_blockers",
+)  # fmt: skip
 
 
 def now() -> datetime:
@@ -47,6 +51,7 @@ def to_read(project: Project, role: str | None) -> ProjectRead:
         health=project.health,
         start_date=project.start_date,
         target_date=project.target_date,
+        allow_completion_with_open_blockers=project.allow_completion_with_open_blockers,
         progress=0 if total <= 0 else (done * 100) // total,
         tasks_total=total,
         tasks_done=done,
@@ -90,6 +95,7 @@ async def create(db: AsyncSession, user_id: uuid.UUID, data: ProjectCreate) -> P
         health=data.health,
         start_date=data.start_date,
         target_date=data.target_date,
+        allow_completion_with_open_blockers=data.allow_completion_with_open_blockers,
         created_by=user_id,
         created_at=ts,
         updated_at=ts,
@@ -100,6 +106,7 @@ async def create(db: AsyncSession, user_id: uuid.UUID, data: ProjectCreate) -> P
     )
     db.add(project)
     await db.flush()  # no ORM relationship orders the inserts: the project row goes first
+    workflows.create_default(db, project.id, ts)
     member = Member(project_id=project.id, user_id=user_id, role="owner", created_at=ts)
     db.add(member)
     await db.flush()
@@ -139,7 +146,7 @@ async def update(
     project = await _locked(db, access)
     check_version(project, expected)
     fields = changes.model_dump(exclude_unset=True)
-    for name in ("name", "status", "health"):
+    for name in ("name", "status", "health", "allow_completion_with_open_blockers"):
         if name in fields and fields[name] is None:
             raise Unprocessable(
                 f"{name} cannot be null.",

@@ -40,7 +40,9 @@ async def _apply(db: AsyncSession, who: Principal, op: BulkOperation) -> int:
         assert op.changes is not None
         fields = op.changes.model_dump(exclude_unset=True)
     else:  # move: a board move (column, order, milestone)
-        fields = op.model_dump(include={"status", "position", "milestone_id"}, exclude_none=True)
+        fields = op.model_dump(
+            include={"status", "status_id", "position", "milestone_id"}, exclude_none=True
+        )
     return (await service.apply_changes(db, access, task, fields)).version
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     SmallInteger,
@@ -28,7 +29,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from taskflow.events.ids import uuid7
 from taskflow.tasks.db import Base
 
-STATUSES = ("todo", "in_progress", "blocked", "done", "cancelled")
 #: Stored as a small integer so that "sort by priority" is an index-friendly integer sort.
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 
@@ -52,7 +52,22 @@ class Task(Base):
         # Exactly one next occurrence per completed occurrence of a series.
         UniqueConstraint("series_id", "occurrence_index"),
         CheckConstraint(
-            "status IN ('todo','in_progress','blocked','done','cancelled')", name="status"
+            "status_category IN ('backlog','todo','in_progress','done','cancelled')",
+            name="status_category",
+        ),
+        # The task's status is one of its own project's statuses, and the name and category
+        # copied here (for lists, filters and counts without a join) always equal the status
+        # row's: a rename cascades; categories never change (see workflows.models).
+        ForeignKeyConstraint(
+            ["project_id", "status_id", "status", "status_category"],
+            [
+                "project_statuses.project_id",
+                "project_statuses.id",
+                "project_statuses.name",
+                "project_statuses.category",
+            ],
+            name="fk_tasks_status",
+            onupdate="CASCADE",
         ),
         CheckConstraint("priority BETWEEN 0 AND 4", name="priority"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
@@ -65,13 +80,21 @@ class Task(Base):
             "id",
             postgresql_where=text("deleted_at IS NULL"),
         ),
-        # ... by status (board columns, status filters) ...
+        # ... by status (board columns, status filters, WIP counts) and by category ...
         Index(
             "ix_tasks_project_live_status",
             "project_id",
-            "status",
+            "status_id",
             postgresql_where=text("deleted_at IS NULL"),
         ),
+        Index(
+            "ix_tasks_project_live_category",
+            "project_id",
+            "status_category",
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # ... and every task of a status, live or trashed (a status's removal moves them).
+        Index("ix_tasks_status_id", "status_id"),
         # ... by due date (overdue, due ranges, "sort by due").
         Index(
             "ix_tasks_project_live_due",
@@ -107,7 +130,10 @@ class Task(Base):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status: Mapped[str] = mapped_column(String(16), default="todo", server_default="todo")
+    #: The status's name and category, kept equal to the status row by `fk_tasks_status`.
+    status: Mapped[str] = mapped_column(String(50))
+    status_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    status_category: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     label_ids: Mapped[list[uuid.UUID]] = mapped_column(
         ARRAY(Uuid), default=list, server_default="{}"

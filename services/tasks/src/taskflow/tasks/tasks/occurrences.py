@@ -113,7 +113,11 @@ async def create_next(
                 and parent.deleted_at
             ):
                 body = body.model_copy(update={"parent_id": None})
-            created = await service.create(db, access, body, series=(task.series_id, index))
+            # A WIP limit never swallows the next occurrence of a series: it lands in the
+            # first open status even when that column is full.
+            created = await service.create(
+                db, access, body, series=(task.series_id, index), override_wip=True
+            )
     except IntegrityError:
         return None  # another delivery or worker made it first
     except ProblemError as exc:

@@ -22,15 +22,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.tasks.dependencies.repository import open_blocker_exists
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.sorting import SortSpec
 from taskflow.tasks.tasks.models import PRIORITIES, Task
 from taskflow.tasks.tasks.schemas import TaskFilters
+from taskflow.tasks.workflows.models import CATEGORIES
 
 _LAST_WORD = re.compile(r"(\w+)$")
-CLOSED = ("done", "cancelled")
+CLOSED = ("done", "cancelled")  # status categories
 _CFG: ColumnElement[Any] = literal_column("'english'::regconfig")
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
@@ -95,6 +97,18 @@ async def lock_referencing(
     stmt = (
         select(Task)
         .where(Task.project_id == project_id, or_(*conditions))
+        .order_by(Task.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return list((await db.execute(stmt)).scalars())
+
+
+async def lock_in_status(db: AsyncSession, status_id: uuid.UUID) -> list[Task]:
+    """Every task (live or trashed) in a status, locked in id order (like bulk)."""
+    stmt = (
+        select(Task)
+        .where(Task.status_id == status_id)
         .order_by(Task.id)
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
@@ -215,9 +229,38 @@ def task_sort(name: str, rank: ColumnElement[Any] | None) -> SortSpec:
     return SortSpec(name, column, Task.id, desc=desc, nullable=field == "due_at")
 
 
+def status_condition(values: list[str]) -> ColumnElement[bool]:
+    """`status=` values: a status id, a category (`done`), or else a status name (`blocked`).
+
+    Names are compared case-insensitively, as the workflow keeps them unique that way. In the
+    default workflow a category and the status of that name are the same tasks.
+    """
+    ids: list[uuid.UUID] = []
+    categories: list[str] = []
+    names: list[str] = []
+    for value in values:
+        try:
+            ids.append(uuid.UUID(value))
+            continue
+        except ValueError:
+            pass
+        if value in CATEGORIES:
+            categories.append(value)
+        else:
+            names.append(value.lower())
+    conditions: list[ColumnElement[bool]] = []
+    if ids:
+        conditions.append(Task.status_id.in_(ids))
+    if categories:
+        conditions.append(Task.status_category.in_(categories))
+    if names:
+        conditions.append(func.lower(Task.status).in_(names))
+    return or_(*conditions)
+
+
 def _filters(stmt: Select[Any], f: TaskFilters, me: uuid.UUID) -> Select[Any]:
     if f.status:
-        stmt = stmt.where(Task.status.in_(f.status))
+        stmt = stmt.where(status_condition(f.status))
     if f.priority:
         stmt = stmt.where(Task.priority.in_([PRIORITIES.index(p) for p in f.priority]))
     if f.assignee == "none":
@@ -239,7 +282,7 @@ def _filters(stmt: Select[Any], f: TaskFilters, me: uuid.UUID) -> Select[Any]:
         stmt = stmt.where(Task.due_at < f.due_before)
     if f.due_after is not None:
         stmt = stmt.where(Task.due_at >= f.due_after)
-    overdue = and_(Task.due_at < func.now(), Task.status.not_in(CLOSED))
+    overdue = and_(Task.due_at < func.now(), Task.status_category.not_in(CLOSED))
     if f.overdue is True:
         stmt = stmt.where(overdue)
     elif f.overdue is False:
@@ -256,6 +299,9 @@ def _filters(stmt: Select[Any], f: TaskFilters, me: uuid.UUID) -> Select[Any]:
         stmt = stmt.where(Task.recurrence.is_not(None))
     elif f.recurring is False:
         stmt = stmt.where(Task.recurrence.is_(None))
+    if f.blocked is not None:
+        blocked = open_blocker_exists()
+        stmt = stmt.where(blocked if f.blocked else not_(blocked))
     return stmt
 
 
@@ -307,6 +353,8 @@ def list_statement(
         *LIST_COLUMNS,
         Project.key.label("key"),
         (rank if rank is not None else literal(None)).label("rank"),
+        # One probe of the link index per row of the page (board: the lock badge).
+        open_blocker_exists().label("blocked"),
     ).join(Project, Project.id == Task.project_id)
     stmt = stmt.where(Task.deleted_at.is_(None))
     if project_id is not None:

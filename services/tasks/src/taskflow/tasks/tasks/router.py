@@ -27,7 +27,6 @@ from taskflow.tasks.tasks import service
 from taskflow.tasks.tasks.auth import TaskViewer, TaskWriter, TrashedTaskWriter
 from taskflow.tasks.tasks.schemas import (
     Priority,
-    Status,
     TaskCreate,
     TaskFilters,
     TaskRead,
@@ -40,7 +39,13 @@ WRITE_ERRORS = (NotFound, Forbidden, PreconditionFailed, Conflict)
 
 
 def task_filters(
-    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
+    status_: Annotated[
+        list[str] | None,
+        Query(
+            alias="status",
+            description="Status ids, categories (`done`, `in_progress`...) or status names.",
+        ),
+    ] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
     assignee: Annotated[str | None, Query(description="A user id, `me` or `none`.")] = None,
     label: Annotated[list[uuid.UUID] | None, Query(description="Any of these labels.")] = None,
@@ -54,6 +59,9 @@ def task_filters(
     updated_before: AwareDatetime | None = None,
     updated_after: AwareDatetime | None = None,
     recurring: bool | None = None,
+    blocked: Annotated[
+        bool | None, Query(description="Tasks with (true) or without (false) an open blocker.")
+    ] = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Full-text search.")
     ] = None,
@@ -76,6 +84,7 @@ def task_filters(
             updated_before=updated_before,
             updated_after=updated_after,
             recurring=recurring,
+            blocked=blocked,
             q=q,
             sort=sort,
         )
@@ -90,6 +99,10 @@ def task_filters(
 
 
 Filters = Annotated[TaskFilters, Depends(task_filters)]
+OverrideWip = Annotated[
+    bool,
+    Query(description="Exceed the target status's WIP limit (project admin or owner only)."),
+]
 
 
 @router.post(
@@ -101,10 +114,17 @@ Filters = Annotated[TaskFilters, Depends(task_filters)]
     responses=errors(NotFound, Forbidden, Conflict),
 )
 async def create_task(
-    body: TaskCreate, access: ProjectMember, db: SessionDep, idem: IdempotencyDep
+    body: TaskCreate,
+    access: ProjectMember,
+    db: SessionDep,
+    idem: IdempotencyDep,
+    override_wip: OverrideWip = False,
 ) -> Response:
-    """Create a task in a project (member or higher); honours Idempotency-Key."""
-    task = await service.create(db, access, body)
+    """Create a task in a project (member or higher); honours Idempotency-Key.
+
+    409 `wip_limit_reached` when the status is at its WIP limit, unless an admin overrides it.
+    """
+    task = await service.create(db, access, body, override_wip=override_wip)
     return await idem.respond(
         db,
         task,
@@ -191,9 +211,13 @@ async def update_task(
     db: SessionDep,
     response: Response,
     if_match: IfMatch = None,
+    override_wip: OverrideWip = False,
 ) -> TaskRead:
-    """Change some fields of a task (member or higher); If-Match gives 412 on a stale version."""
-    task = await service.update(db, access, task_id, body, if_match)
+    """Change some fields of a task (member or higher); If-Match gives 412 on a stale version.
+
+    A move into a status at its WIP limit is 409 `wip_limit_reached` unless an admin overrides.
+    """
+    task = await service.update(db, access, task_id, body, if_match, override_wip=override_wip)
     set_etag(response, task.version)
     return task
 

@@ -17,7 +17,10 @@ from pydantic import (
 
 from taskflow.tasks.tasks.recurrence import RecurrenceError, validate_rule
 
-Status = Literal["todo", "in_progress", "blocked", "done", "cancelled"]
+#: A status name of the task's project (the default workflow's are todo, in_progress,
+#: blocked, done, cancelled); `status_id` names the same thing by id.
+StatusName = Annotated[str, Field(min_length=1, max_length=40)]
+Category = Literal["backlog", "todo", "in_progress", "done", "cancelled"]
 Priority = Literal["none", "low", "medium", "high", "urgent"]
 TaskSort = Literal[
     "created_at", "-created_at", "updated_at", "-updated_at", "due_at", "-due_at",
@@ -74,7 +77,11 @@ class TaskCreate(_TaskFields):
 
     title: Title
     description: Description = ""
-    status: Status = "todo"
+    status: StatusName | None = Field(
+        default=None,
+        description="A status name of the project; the first backlog/todo status when omitted.",
+    )
+    status_id: uuid.UUID | None = Field(default=None, description="A status of the project.")
     priority: Priority = "none"
     label_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     assignee_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
@@ -95,7 +102,8 @@ class TaskUpdate(_TaskFields):
 
     title: Title | None = None
     description: Description | None = None
-    status: Status | None = None
+    status: StatusName | None = Field(default=None, description="A status name of the project.")
+    status_id: uuid.UUID | None = Field(default=None, description="A status of the project.")
     priority: Priority | None = None
     label_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
     assignee_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
@@ -120,7 +128,11 @@ class TaskRead(BaseModel):
     number: int
     title: str
     description: str
-    status: Status
+    status: str = Field(description="The status name in the project's workflow.")
+    status_id: uuid.UUID
+    status_category: Category = Field(
+        description="What the status means: completion, overdue and reports read this."
+    )
     priority: Priority
     label_ids: list[uuid.UUID]
     assignee_ids: list[uuid.UUID]
@@ -142,13 +154,21 @@ class TaskRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    blocked: bool = Field(
+        default=False,
+        description="An open task blocks this one (details: GET /tasks/{id}/dependencies).",
+    )
     rank: float | None = Field(default=None, description="Search rank (only with `q`).")
 
 
 class TaskFilters(_Strict):
     """Filters of a task list (query parameters, also stored in saved views)."""
 
-    status: list[Status] | None = None
+    status: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="Any of: status ids, categories (`done`), or status names (`blocked`).",
+    )
     priority: list[Priority] | None = None
     assignee: str | None = Field(default=None, description="A user id, `me` or `none`.")
     label: list[uuid.UUID] | None = Field(default=None, description="Tasks with any of these.")
@@ -162,6 +182,9 @@ class TaskFilters(_Strict):
     updated_before: AwareDatetime | None = None
     updated_after: AwareDatetime | None = None
     recurring: bool | None = None
+    blocked: bool | None = Field(
+        default=None, description="Tasks with (true) or without (false) an open blocker."
+    )
     q: str | None = Field(default=None, min_length=1, max_length=200)
     sort: TaskSort | None = None
 
@@ -195,7 +218,12 @@ class BulkOperation(_Strict):
     task_id: uuid.UUID
     version: int | None = Field(default=None, ge=1, description="Expected version (If-Match).")
     changes: TaskUpdate | None = Field(default=None, description="For `update`.")
-    status: Status | None = Field(default=None, description="For `move` (board column).")
+    status: StatusName | None = Field(
+        default=None, description="For `move`: the board column, by name."
+    )
+    status_id: uuid.UUID | None = Field(
+        default=None, description="For `move`: the board column, by id."
+    )
     position: float | None = Field(default=None, allow_inf_nan=False, description="For `move`.")
     milestone_id: uuid.UUID | None = Field(default=None, description="For `move`.")
 
@@ -206,10 +234,11 @@ class BulkOperation(_Strict):
         if (
             self.op == "move"
             and self.status is None
+            and self.status_id is None
             and self.position is None
             and self.milestone_id is None
         ):
-            raise ValueError("move needs status, position or milestone_id")
+            raise ValueError("move needs status, status_id, position or milestone_id")
         return self
 
 

@@ -21,19 +21,23 @@ from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
 from taskflow.tasks import events as ev
 from taskflow.tasks.activity import service as activity
+from taskflow.tasks.dependencies import service as dependencies
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import repository as repo
 from taskflow.tasks.tasks.models import PRIORITIES, Task
 from taskflow.tasks.tasks.schemas import TaskCreate, TaskFilters, TaskRead, TaskUpdate
+from taskflow.tasks.workflows import service as workflows
+from taskflow.tasks.workflows.models import ProjectStatus
 
 #: Fields whose before/after go into activity and `task.updated`.
 TRACKED = (
-    "title", "description", "status", "priority", "label_ids", "assignee_ids", "watcher_ids",
+    "title", "description", "status", "status_id", "status_category", "priority", "label_ids",
+    "assignee_ids", "watcher_ids",
     "due_at", "start_at", "reminders", "recurrence", "progress", "estimate_minutes",
     "parent_id", "milestone_id", "position", "completed_at",
 )  # fmt: skip
-NOT_NULL = ("title", "description", "status", "priority", "label_ids", "assignee_ids",
+NOT_NULL = ("title", "description", "status", "status_id", "priority", "label_ids", "assignee_ids",
             "watcher_ids", "reminders", "progress", "position")  # fmt: skip
 
 
@@ -41,8 +45,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def to_read(task: Task | Row[Any], key: str, rank: float | None = None) -> TaskRead:
-    """The API view of a task: an ORM object, or a list row (`repository.LIST_COLUMNS`)."""
+def to_read(
+    task: Task | Row[Any], key: str, rank: float | None = None, *, blocked: bool | None = None
+) -> TaskRead:
+    """The API view of a task: an ORM object, or a list row (`repository.LIST_COLUMNS`).
+
+    `blocked` comes with a list row; for an ORM object the caller says it (default False).
+    """
     return TaskRead(
         id=task.id,
         project_id=task.project_id,
@@ -51,6 +60,8 @@ def to_read(task: Task | Row[Any], key: str, rank: float | None = None) -> TaskR
         title=task.title,
         description=task.description,
         status=task.status,
+        status_id=task.status_id,
+        status_category=task.status_category,
         priority=PRIORITIES[task.priority],
         label_ids=list(task.label_ids or []),
         assignee_ids=list(task.assignee_ids or []),
@@ -72,6 +83,7 @@ def to_read(task: Task | Row[Any], key: str, rank: float | None = None) -> TaskR
         created_at=task.created_at,
         updated_at=task.updated_at,
         deleted_at=task.deleted_at,
+        blocked=bool(getattr(task, "blocked", False) if blocked is None else blocked),
         rank=rank,
     )
 
@@ -86,11 +98,11 @@ def state_of(task: Task) -> dict[str, Any]:
     return out
 
 
-def counted(status: str, deleted: bool) -> tuple[int, int]:
-    """What a task adds to its project's (total, done) progress counters."""
-    if deleted or status == "cancelled":
+def counted(category: str, deleted: bool) -> tuple[int, int]:
+    """What a task adds to its project's (total, done) progress counters (by status category)."""
+    if deleted or category == "cancelled":
         return 0, 0
-    return 1, 1 if status == "done" else 0
+    return 1, 1 if category == "done" else 0
 
 
 async def adjust_counts(
@@ -173,15 +185,23 @@ async def create(
     data: TaskCreate,
     *,
     series: tuple[uuid.UUID, int] | None = None,
+    override_wip: bool = False,
 ) -> TaskRead:
-    """Create a task; numbers it under the project row lock (`OPS-124`)."""
+    """Create a task; numbers it under the project row lock (`OPS-124`).
+
+    The status is the one named (`status_id` or `status`), else the first open status.
+    """
     access.require_writable()
+    status = await workflows.resolve(
+        db, access.project_id, status_id=data.status_id, name=data.status
+    )
+    await workflows.check_wip(db, access, status, task_id=None, override=override_wip)
     values = data.model_dump()
     values["label_ids"] = _dedupe(data.label_ids)
     values["assignee_ids"] = _dedupe(data.assignee_ids)
     values["watcher_ids"] = _dedupe(data.watcher_ids)
     await validate_refs(db, access.project_id, values)
-    total, done = counted(data.status, False)
+    total, done = counted(status.category, False)
     number, key = await projects_repo.bump_counter(db, access.project_id, total=total, done=done)
     ts = now()
     task_id = uuid7()
@@ -193,7 +213,9 @@ async def create(
         number=number,
         title=data.title,
         description=data.description,
-        status=data.status,
+        status=status.name,
+        status_id=status.id,
+        status_category=status.category,
         priority=PRIORITIES.index(data.priority),
         label_ids=values["label_ids"],
         assignee_ids=values["assignee_ids"],
@@ -209,7 +231,7 @@ async def create(
         parent_id=data.parent_id,
         milestone_id=data.milestone_id,
         position=data.position if data.position is not None else float(number),
-        completed_at=ts if data.status == "done" else None,
+        completed_at=ts if status.category == "done" else None,
         version=1,
         created_by=access.user_id,
         created_at=ts,
@@ -234,7 +256,7 @@ async def get(db: AsyncSession, task_id: uuid.UUID) -> TaskRead:
     found = await repo.get_with_key(db, task_id)
     if found is None:
         raise not_found("task")
-    return to_read(*found)
+    return to_read(*found, blocked=await dependencies.is_blocked(db, task_id))
 
 
 async def _locked(db: AsyncSession, task_id: uuid.UUID, *, deleted: bool | None = False) -> Task:
@@ -244,24 +266,44 @@ async def _locked(db: AsyncSession, task_id: uuid.UUID, *, deleted: bool | None 
     return task
 
 
-def _apply_status(task: Task, status: str) -> None:
-    if status == task.status:
+def apply_status(task: Task, status: ProjectStatus, ts: datetime | None = None) -> None:
+    """Put a task in a status; entering the `done` category completes it, leaving reopens."""
+    if status.id == task.status_id:
         return
-    if status == "done":
-        task.completed_at = now()
-    elif task.status == "done":
+    if status.category == "done" and task.status_category != "done":
+        task.completed_at = ts or now()
+    elif status.category != "done":
         task.completed_at = None
-    task.status = status
+    task.status_id, task.status, task.status_category = status.id, status.name, status.category
 
 
 async def apply_changes(
-    db: AsyncSession, access: ProjectAccess, task: Task, fields: dict[str, Any]
+    db: AsyncSession,
+    access: ProjectAccess,
+    task: Task,
+    fields: dict[str, Any],
+    *,
+    override_wip: bool = False,
 ) -> TaskRead:
     """Apply validated field values to a locked task, with activity and events."""
     for name in NOT_NULL:
         if name in fields and fields[name] is None:
             raise Unprocessable(
                 f"{name} cannot be null.", errors=[_err(name, "may not be null", "null")]
+            )
+    new_status: ProjectStatus | None = None
+    if "status" in fields or "status_id" in fields:
+        new_status = await workflows.resolve(
+            db,
+            task.project_id,
+            status_id=fields.pop("status_id", None),
+            name=fields.pop("status", None),
+        )
+        if new_status.id == task.status_id:
+            new_status = None
+        else:
+            await workflows.check_wip(
+                db, access, new_status, task_id=task.id, override=override_wip
             )
     for name in ("label_ids", "assignee_ids", "watcher_ids"):
         if name in fields:
@@ -284,11 +326,14 @@ async def apply_changes(
         task_id=task.id,
     )
     before = state_of(task)
-    before_count = counted(task.status, False)
+    before_count = counted(task.status_category, False)
+    closing = new_status is not None and _closes(task.status_category, new_status.category)
+    if new_status is not None:
+        if new_status.category == "done" and task.status_category != "done":
+            await dependencies.check_completion(db, task)
+        apply_status(task, new_status)
     for name, value in fields.items():
-        if name == "status":
-            _apply_status(task, value)
-        elif name == "priority":
+        if name == "priority":
             task.priority = PRIORITIES.index(value)
         elif name == "reminders":
             task.reminders = reminders_json(value)
@@ -303,10 +348,10 @@ async def apply_changes(
     changed = activity.diff(before, state_of(task))
     key = await repo.project_key(db, task.project_id)
     if not changed:
-        return to_read(task, key)
+        return to_read(task, key, blocked=await dependencies.is_blocked(db, task.id))
     task.version += 1
     task.updated_at = now()
-    await adjust_counts(db, task.project_id, before_count, counted(task.status, False))
+    await adjust_counts(db, task.project_id, before_count, counted(task.status_category, False))
     activity.record(
         db,
         project_id=task.project_id,
@@ -317,7 +362,14 @@ async def apply_changes(
     )
     for event in ev.task_change_events(task, key, changed, before):
         await ev.emit(db, event, access.user_id)
-    return to_read(task, key)
+    if closing:
+        await dependencies.after_close(db, access.user_id, task)
+    return to_read(task, key, blocked=await dependencies.is_blocked(db, task.id))
+
+
+def _closes(before: str, after: str) -> bool:
+    """An open category to a closed one: the tasks this one blocks may be free now."""
+    return before not in repo.CLOSED and after in repo.CLOSED
 
 
 async def strip_reference(
@@ -372,18 +424,72 @@ async def strip_reference(
     return len(tasks)
 
 
+async def move_status(
+    db: AsyncSession,
+    actor_id: uuid.UUID,
+    project_id: uuid.UUID,
+    source: ProjectStatus,
+    target: ProjectStatus,
+) -> int:
+    """Move every task of `source` (live and trashed) to `target`, as a PATCH would each.
+
+    Used when a status is removed: each task gets a version bump, an activity row and its
+    `task.*` events (a move into `done` completes it), and the project counters follow. WIP
+    limits and open blockers do not refuse it: the admin removing a status chose where its
+    tasks go (a task freed of its last open blocker is still announced). Tasks are
+    locked in id order, like bulk. Returns how many moved.
+    """
+    tasks = await repo.lock_in_status(db, source.id)
+    if not tasks:
+        return 0
+    key = await repo.project_key(db, project_id)
+    ts = now()
+    before_counts, after_counts = (0, 0), (0, 0)
+    for task in tasks:
+        before = state_of(task)
+        live = task.deleted_at is None
+        b = counted(task.status_category, not live)
+        closing = live and _closes(task.status_category, target.category)
+        apply_status(task, target, ts)
+        a = counted(task.status_category, not live)
+        before_counts = (before_counts[0] + b[0], before_counts[1] + b[1])
+        after_counts = (after_counts[0] + a[0], after_counts[1] + a[1])
+        task.version += 1
+        task.updated_at = ts
+        changed = activity.diff(before, state_of(task))
+        activity.record(
+            db,
+            project_id=project_id,
+            task_id=task.id,
+            actor_id=actor_id,
+            action="task.updated",
+            changes=changed,
+        )
+        for event in ev.task_change_events(task, key, changed, before):
+            await ev.emit(db, event, actor_id)
+        if closing:
+            await dependencies.after_close(db, actor_id, task)
+    await adjust_counts(db, project_id, before_counts, after_counts)
+    await db.flush()
+    return len(tasks)
+
+
 async def update(
     db: AsyncSession,
     access: ProjectAccess,
     task_id: uuid.UUID,
     changes: TaskUpdate,
     expected: int | None,
+    *,
+    override_wip: bool = False,
 ) -> TaskRead:
     """Change some fields of a task; 412 when `expected` is not the current version."""
     access.require_writable()
     task = await _locked(db, task_id)
     check_version(task, expected)
-    return await apply_changes(db, access, task, changes.model_dump(exclude_unset=True))
+    return await apply_changes(
+        db, access, task, changes.model_dump(exclude_unset=True), override_wip=override_wip
+    )
 
 
 async def delete(
@@ -393,7 +499,7 @@ async def delete(
     access.require_writable()
     task = await _locked(db, task_id)
     check_version(task, expected)
-    await adjust_counts(db, task.project_id, counted(task.status, False), (0, 0))
+    await adjust_counts(db, task.project_id, counted(task.status_category, False), (0, 0))
     task.deleted_at = now()
     task.updated_at = task.deleted_at
     task.version += 1
@@ -421,7 +527,7 @@ async def restore(
     task.deleted_at = None
     task.updated_at = now()
     task.version += 1
-    await adjust_counts(db, task.project_id, (0, 0), counted(task.status, False))
+    await adjust_counts(db, task.project_id, (0, 0), counted(task.status_category, False))
     key = await repo.project_key(db, task.project_id)
     activity.record(
         db,

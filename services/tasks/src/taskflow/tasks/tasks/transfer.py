@@ -254,7 +254,12 @@ async def import_csv(
                 ImportRowResult(
                     row=n,
                     status="refused",
-                    errors=exc.extra.get("errors")
+                    # A row's fields are CSV columns, not a JSON body: `status`, not
+                    # `body.status` (an unknown status is found by the create itself).
+                    errors=[
+                        {**e, "loc": [p for p in e["loc"] if p != "body"]}
+                        for e in exc.extra.get("errors") or []
+                    ]
                     or [{"loc": [], "msg": exc.detail or exc.title, "type": exc.code}],
                 )
             )

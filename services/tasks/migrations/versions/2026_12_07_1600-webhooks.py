@@ -1,7 +1,7 @@
 """webhooks: subscriptions, deliveries and attempts (outgoing webhooks, issue 15)
 
-Revision ID: 0003_webhooks
-Revises: 0002
+Revision ID: 0004_webhooks
+Revises: 0003_workflows
 Create Date: 2026-12-07 15:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0003_webhooks"
-down_revision: str | None = "0002"
+revision: str = "0004_webhooks"
+down_revision: str | None = "0003_workflows"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
