@@ -11,11 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aio_pika
 import pytest_asyncio
 
 from taskflow.events.relay import OutboxRelay
+from taskflow.events.topology import declare_topology
 from taskflow.tasks.db import outbox as outbox_table
-from taskflow.tasks.webhooks.worker import run_webhooks_worker
+from taskflow.tasks.webhooks.worker import WEBHOOKS_QUEUE, run_webhooks_worker
 from taskflow.testing import wait_until
 
 
@@ -39,6 +41,14 @@ async def relay(hook_settings, engine):
 
 @pytest_asyncio.fixture
 async def worker(hook_settings):
+    # The queue and its bindings exist before the test publishes anything: on a loaded machine
+    # the worker may start after the first events, which would then be unroutable and held
+    # back by the relay's backoff (the relay publishes with `mandatory`).
+    connection = await aio_pika.connect(hook_settings.amqp_url.get_secret_value())
+    async with connection:
+        await declare_topology(
+            await connection.channel(), hook_settings.events_exchange, [WEBHOOKS_QUEUE]
+        )
     stop = asyncio.Event()
     task = asyncio.create_task(run_webhooks_worker(hook_settings, stop))
     yield
