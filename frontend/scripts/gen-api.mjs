@@ -26,7 +26,7 @@ export function services() {
 
 export async function generate(service) {
   const doc = JSON.parse(readFileSync(join(repo, "services", service, "openapi.json"), "utf8"));
-  const ast = await openapiTS(doc, { alphabetize: true });
+  const ast = await openapiTS(doc, { alphabetize: true, defaultNonNullable: false });
   return HEADER.replace("%s", service) + astToString(ast);
 }
 

@@ -445,23 +445,23 @@ export interface components {
              * Detail
              * @default null
              */
-            detail: string | null;
+            detail?: string | null;
             /**
              * Errors
              * @description Validation failures (422 only).
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
             /**
              * Instance
              * @default null
              */
-            instance: string | null;
+            instance?: string | null;
             /**
              * Request Id
              * @default null
              */
-            request_id: string | null;
+            request_id?: string | null;
             /** Status */
             status: number;
             /** Title */

@@ -492,7 +492,7 @@ export interface components {
              * @default accepted
              * @constant
              */
-            status: "accepted";
+            status?: "accepted";
         };
         /**
          * AccessToken
@@ -510,7 +510,7 @@ export interface components {
              * @default Bearer
              * @constant
              */
-            token_type: "Bearer";
+            token_type?: "Bearer";
         };
         /** ChangePasswordRequest */
         ChangePasswordRequest: {
@@ -552,7 +552,7 @@ export interface components {
              * Cookie
              * @default false
              */
-            cookie: boolean;
+            cookie?: boolean;
             /** Email */
             email: string;
             /** Password */
@@ -580,7 +580,7 @@ export interface components {
              * @default true
              * @constant
              */
-            mfa_required: true;
+            mfa_required?: true;
             /** Mfa Token */
             mfa_token: string;
         };
@@ -680,23 +680,23 @@ export interface components {
              * Detail
              * @default null
              */
-            detail: string | null;
+            detail?: string | null;
             /**
              * Errors
              * @description Validation failures (422 only).
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
             /**
              * Instance
              * @default null
              */
-            instance: string | null;
+            instance?: string | null;
             /**
              * Request Id
              * @default null
              */
-            request_id: string | null;
+            request_id?: string | null;
             /** Status */
             status: number;
             /** Title */
@@ -827,7 +827,7 @@ export interface components {
              * @default Bearer
              * @constant
              */
-            token_type: "Bearer";
+            token_type?: "Bearer";
         };
         /** TotpConfirm */
         TotpConfirm: {

@@ -259,17 +259,17 @@ export interface components {
              * Calendar
              * @default false
              */
-            calendar: boolean;
+            calendar?: boolean;
             /**
              * Email
              * @default false
              */
-            email: boolean;
+            email?: boolean;
             /**
              * In App
              * @default true
              */
-            in_app: boolean;
+            in_app?: boolean;
         };
         /**
          * DeliveryRead
@@ -440,13 +440,13 @@ export interface components {
              * @default off
              * @enum {string}
              */
-            digest: "off" | "daily";
+            digest?: "off" | "daily";
             /**
              * Digest Hour
              * @description Local hour of the daily digest.
              * @default 8
              */
-            digest_hour: number;
+            digest_hour?: number;
             /** Kinds */
             kinds: {
                 [key: string]: components["schemas"]["ChannelSet"];
@@ -480,23 +480,23 @@ export interface components {
              * Detail
              * @default null
              */
-            detail: string | null;
+            detail?: string | null;
             /**
              * Errors
              * @description Validation failures (422 only).
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
             /**
              * Instance
              * @default null
              */
-            instance: string | null;
+            instance?: string | null;
             /**
              * Request Id
              * @default null
              */
-            request_id: string | null;
+            request_id?: string | null;
             /** Status */
             status: number;
             /** Title */

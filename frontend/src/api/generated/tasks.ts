@@ -806,7 +806,7 @@ export interface components {
              * Colour
              * @default #888888
              */
-            colour: string;
+            colour?: string;
             /** Name */
             name: string;
         };
@@ -857,7 +857,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role: "viewer" | "member" | "admin" | "owner";
+            role?: "viewer" | "member" | "admin" | "owner";
             /** User Id */
             user_id?: string | null;
         };
@@ -911,7 +911,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Due Date */
             due_date?: string | null;
             /**
@@ -919,7 +919,7 @@ export interface components {
              * @default open
              * @enum {string}
              */
-            state: "open" | "closed";
+            state?: "open" | "closed";
             /** Title */
             title: string;
         };
@@ -1052,23 +1052,23 @@ export interface components {
              * Detail
              * @default null
              */
-            detail: string | null;
+            detail?: string | null;
             /**
              * Errors
              * @description Validation failures (422 only).
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
             /**
              * Instance
              * @default null
              */
-            instance: string | null;
+            instance?: string | null;
             /**
              * Request Id
              * @default null
              */
-            request_id: string | null;
+            request_id?: string | null;
             /** Status */
             status: number;
             /** Title */
@@ -1090,13 +1090,13 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Health
              * @default on_track
              * @enum {string}
              */
-            health: "on_track" | "at_risk" | "off_track";
+            health?: "on_track" | "at_risk" | "off_track";
             /**
              * Key
              * @description Short upper-case key, e.g. OPS.
@@ -1111,7 +1111,7 @@ export interface components {
              * @default planning
              * @enum {string}
              */
-            status: "planning" | "active" | "on_hold" | "completed";
+            status?: "planning" | "active" | "on_hold" | "completed";
             /** Target Date */
             target_date?: string | null;
         };
@@ -1209,7 +1209,7 @@ export interface components {
              * @default after_completion
              * @enum {string}
              */
-            mode: "after_completion" | "fixed";
+            mode?: "after_completion" | "fixed";
             /**
              * Rrule
              * @example FREQ=WEEKLY;BYDAY=MO
@@ -1237,7 +1237,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Due At */
             due_at?: string | null;
             /** Estimate Minutes */
@@ -1255,12 +1255,12 @@ export interface components {
              * @default none
              * @enum {string}
              */
-            priority: "none" | "low" | "medium" | "high" | "urgent";
+            priority?: "none" | "low" | "medium" | "high" | "urgent";
             /**
              * Progress
              * @default 0
              */
-            progress: number;
+            progress?: number;
             recurrence?: components["schemas"]["Recurrence"] | null;
             /** Reminders */
             reminders?: components["schemas"]["Reminder"][];
@@ -1271,7 +1271,7 @@ export interface components {
              * @default todo
              * @enum {string}
              */
-            status: "todo" | "in_progress" | "blocked" | "done" | "cancelled";
+            status?: "todo" | "in_progress" | "blocked" | "done" | "cancelled";
             /** Title */
             title: string;
             /** Watcher Ids */
