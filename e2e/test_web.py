@@ -89,11 +89,11 @@ async def _drag(page: Any, source: Any, target: Any) -> None:
     end = await target.bounding_box()
     assert start
     assert end
-    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    # Grab the card by its top row (key and priority), away from the title link.
+    grab_x, grab_y = start["x"] + start["width"] / 3, start["y"] + 10
+    await page.mouse.move(grab_x, grab_y)
     await page.mouse.down()
-    await page.mouse.move(
-        start["x"] + start["width"] / 2 + 10, start["y"] + start["height"] / 2, steps=3
-    )
+    await page.mouse.move(grab_x + 12, grab_y + 4, steps=4)
     await page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 60, steps=20)
     await page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 64, steps=2)
     await page.mouse.up()

@@ -172,7 +172,7 @@ function Card({ task, projectId, overlay = false }: { task: Task; projectId: str
         <span>{task.key}</span>
         <PriorityBadge priority={task.priority} />
       </div>
-      <Link to={`/projects/${projectId}/tasks/${task.id}`} className="font-medium hover:underline" onPointerDown={(e) => e.stopPropagation()}>
+      <Link to={`/projects/${projectId}/tasks/${task.id}`} className="font-medium hover:underline">
         {task.title}
       </Link>
       {task.due_at ? (
