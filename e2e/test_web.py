@@ -11,6 +11,7 @@ No browser is downloaded: `infra/local/ensure-tools.sh` installs chromium with a
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import secrets
 import sys
@@ -30,7 +31,8 @@ import webapp  # infra/local/webapp.py
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's chromium; TASKFLOW_CHROMIUM points elsewhere (CI's Ubuntu runner has Google Chrome).
+CHROMIUM = Path(os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
