@@ -147,8 +147,11 @@ async def test_first_day_in_the_browser(
         await page.wait_for_url(re.compile(r"/projects/[0-9a-f-]+/board$"))
         board_url = page.url
 
-        # Quick add, with its preview.
+        # Quick add (the `c` shortcut focuses it), with its preview.
         quick = page.get_by_label("Quick add a task")
+        await page.locator("body").click(position={"x": 5, "y": 5})
+        await page.keyboard.press("c")
+        await expect(quick).to_be_focused()
         await quick.fill("Pay vendor invoice fri 5pm !high")
         await expect(page.get_by_text("Priority high")).to_be_visible()
         await quick.press("Enter")

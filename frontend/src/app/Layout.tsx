@@ -1,5 +1,5 @@
 /** The signed-in frame: top bar (projects, bell, account) around the current screen. */
-import { Suspense } from "react";
+import { Suspense, useEffect, useRef } from "react";
 import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 
 import { Skeleton } from "../components/ui";
@@ -7,12 +7,28 @@ import { useAuth } from "../features/auth/AuthProvider";
 import { useMe } from "../features/auth/useMe";
 import { Bell } from "../features/notifications/Bell";
 import { LiveProvider } from "../live/LiveProvider";
+import { SHORTCUTS, shortcutFor } from "./shortcuts";
 
 export default function Layout() {
   const { status, signOut } = useAuth();
   const location = useLocation();
   const navigate = useNavigate();
   const me = useMe();
+  const help = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const key = shortcutFor(event);
+      if (!key) return;
+      const focus = (name: string) => document.querySelector<HTMLElement>(`[data-shortcut="${name}"]`)?.focus();
+      event.preventDefault();
+      if (key === "c") focus("quick-add");
+      else if (key === "/") focus("search");
+      else if (key === "?") help.current?.showModal();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
 
   if (status === "loading") return <div className="p-8"><Skeleton /></div>;
   if (status === "anonymous") {
@@ -66,6 +82,28 @@ export default function Layout() {
           Please confirm your email address with the link we sent to {me.data.email}.
         </p>
       ) : null}
+      <dialog ref={help} aria-labelledby="shortcuts-heading" className="m-auto rounded-lg p-6 backdrop:bg-black/40 dark:bg-slate-900 dark:text-slate-100">
+        <h2 id="shortcuts-heading" className="mb-3 font-semibold">
+          Keyboard shortcuts
+        </h2>
+        <dl className="grid grid-cols-[3rem_1fr] gap-2 text-sm">
+          {SHORTCUTS.map((s) => (
+            <div key={s.key} className="contents">
+              <dt>
+                <kbd className="rounded border border-slate-300 px-1.5">{s.key}</kbd>
+              </dt>
+              <dd>{s.description}</dd>
+            </div>
+          ))}
+          <dt>
+            <kbd className="rounded border border-slate-300 px-1.5">Space</kbd>
+          </dt>
+          <dd>On a board card: pick up, move with arrows, Space to drop</dd>
+        </dl>
+        <form method="dialog" className="mt-4 text-right">
+          <button className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm text-white">Close</button>
+        </form>
+      </dialog>
       <main id="main" className="mx-auto max-w-7xl px-4 py-6">
         <Suspense fallback={<Skeleton />}>
           <Outlet />

@@ -52,6 +52,7 @@ export default function ListPage() {
           </label>
           <input
             id={searchId}
+            data-shortcut="search"
             type="search"
             value={search}
             onChange={(e) => setSearch(e.target.value)}

@@ -81,6 +81,7 @@ export function QuickAdd({ project }: { project: Project }) {
       <div className="flex gap-2">
         <input
           id={id}
+          data-shortcut="quick-add"
           value={text}
           onChange={(e) => setText(e.target.value)}
           placeholder="Add a task: Pay vendor invoice fri 5pm !high #finance every last friday @bob"

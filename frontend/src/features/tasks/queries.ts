@@ -5,11 +5,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { tasksApi } from "../../api/client";
-import { unwrap } from "../../api/errors";
+import { ApiError, describe, unwrap } from "../../api/errors";
 import type { paths as TasksPaths } from "../../api/generated/tasks";
 import type { Label, Member, Project, Task, TaskUpdate } from "../../api/types";
 import { useToast } from "../../components/toasts";
-import { describe } from "../../api/errors";
 
 export const keys = {
   projects: (filters: object = {}) => ["projects", "list", filters] as const,
@@ -115,7 +114,12 @@ export function useUpdateTask() {
     onError: (error, { task }, saved) => {
       for (const [key, list] of saved?.lists ?? []) queryClient.setQueryData(key, list);
       if (saved?.single) queryClient.setQueryData(keys.task(task.id), saved.single);
-      toast.show(`Could not save ${task.key}: ${describe(error)}`, "error");
+      if (error instanceof ApiError && error.status === 412) {
+        // Someone changed it first: show theirs (onSettled reloads) and say so plainly.
+        toast.show(`${task.key} was changed by someone else meanwhile; their version is shown. Make your change again.`, "error");
+      } else {
+        toast.show(`Could not save ${task.key}: ${describe(error)}`, "error");
+      }
     },
     onSuccess: (fresh) => {
       queryClient.setQueryData(keys.task(fresh.id), fresh);
@@ -123,6 +127,7 @@ export function useUpdateTask() {
       for (const [key, list] of lists) if (list) queryClient.setQueryData(key, list.map((t) => (t.id === fresh.id ? fresh : t)));
     },
     onSettled: (_data, _error, { task }) => {
+      void queryClient.invalidateQueries({ queryKey: keys.task(task.id) });
       void queryClient.invalidateQueries({ queryKey: ["projects", task.project_id] });
       void queryClient.invalidateQueries({ queryKey: ["tasks", task.id, "activity"] });
     },
