@@ -142,7 +142,7 @@ async def test_first_day_in_the_browser(
         await expect(page.get_by_text("No projects yet")).to_be_visible()
         await page.get_by_role("button", name="New project").click()
         await page.get_by_label("Name").fill("Web Launch")
-        await expect(page.get_by_label("Key")).to_have_value("WL")
+        await expect(page.get_by_label("Key", exact=True)).to_have_value("WL")
         await page.get_by_role("button", name="Create", exact=True).click()
         await page.wait_for_url(re.compile(r"/projects/[0-9a-f-]+/board$"))
         board_url = page.url
