@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import sys
+import time
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -206,3 +207,91 @@ async def test_first_day_in_the_browser(
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.needs("auth", "notifications")
+async def test_password_reset_and_mfa_sign_in_in_the_browser(
+    web_app: System, browser: Any, mail: SmtpSink
+) -> None:
+    """The reset mail's link lands on the SPA; sign-in then asks for the TOTP code."""
+    import httpx
+    import pyotp
+    from playwright.async_api import expect
+
+    base = web_app.gateway_url
+    email = f"web-mfa-{secrets.token_hex(4)}@example.com"
+    old_password = "web-e2e-" + secrets.token_urlsafe(12)
+    new_password = "web-e2e-new-" + secrets.token_urlsafe(12)
+    # The account and its MFA are set up through the API from an address of their own (nginx
+    # budgets logins per address); the browser then does what a person does.
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.31")
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=15) as http:
+        registered = await http.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": old_password, "display_name": "Mfa Web"},
+        )
+        assert registered.status_code == 201, registered.text
+        # Reset mails go only to confirmed addresses: confirm it with the mailed token.
+        verification = await mail.wait_for(
+            lambda m: email in str(m.get("To", "")) and "verify-email?token=" in _mail_text(m),
+            timeout=30,
+        )
+        token = re.search(r"verify-email\?token=([^\s\"'<>&]+)", _mail_text(verification))
+        assert token, _mail_text(verification)
+        verified = await http.post("/api/v1/auth/verify-email", json={"token": token.group(1)})
+        assert verified.status_code == 200, verified.text
+        login = await http.post(
+            "/api/v1/auth/login", json={"email": email, "password": old_password}
+        )
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        setup = await http.post("/api/v1/auth/mfa/totp/setup", headers=auth)
+        assert setup.status_code == 200, setup.text
+        totp = pyotp.TOTP(setup.json()["secret"])
+        confirmed = await http.post(
+            "/api/v1/auth/mfa/totp/confirm", headers=auth, json={"code": totp.now()}
+        )
+        assert confirmed.status_code == 200, confirmed.text
+
+    context = await browser.new_context()
+    page = await context.new_page()
+    try:
+        await page.goto(f"{base}/sign-in")
+        await page.get_by_role("link", name="Forgot your password?").click()
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_role("button", name="Send reset link").click()
+        await expect(page.get_by_text("a reset link is on its way")).to_be_visible()
+
+        message = await mail.wait_for(
+            lambda m: email in str(m.get("To", "")) and "reset-password?token=" in _mail_text(m),
+            timeout=30,
+        )
+        link = re.search(r"https?://\S+/reset-password\?token=[^\s\"'<>&]+", _mail_text(message))
+        assert link, _mail_text(message)
+        await page.goto(link.group(0))
+        await page.get_by_label("New password").fill(new_password)
+        await page.get_by_role("button", name="Set password").click()
+        await expect(page.get_by_text("Your password is changed")).to_be_visible()
+        await page.get_by_role("link", name="Sign in").click()
+
+        # The old password no longer works; the new one leads to the MFA step.
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_label("Password").fill(old_password)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("alert")).to_be_visible()
+        await page.get_by_label("Password").fill(new_password)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_text("Two-step verification")).to_be_visible()
+        # The confirmation spent the current code (replays are refused): use the next one.
+        await page.get_by_label("Code").fill(totp.at(int(time.time()) + 30))
+        await page.get_by_role("button", name="Verify").click()
+        await page.wait_for_url(re.compile(r"/projects$"))
+        await expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            path = web_app.workdir / "web-failure-mfa.png"
+            await page.screenshot(path=str(path), full_page=True)
+            sys.stderr.write(f"\nscreenshot: {path}\n")
+        raise
+    finally:
+        await context.close()
