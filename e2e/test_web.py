@@ -191,6 +191,27 @@ async def test_first_day_in_the_browser(
         await expect(page.locator("strong", has_text="in full")).to_be_visible()
         assert await page.locator("img[onerror]").count() == 0
 
+        # Members: add a colleague (registered through the API) by email, then change the role.
+        colleague = f"web-colleague-{secrets.token_hex(4)}@example.com"
+        import httpx
+
+        transport = httpx.AsyncHTTPTransport(local_address="127.0.0.33")
+        async with httpx.AsyncClient(base_url=base, transport=transport, timeout=15) as http:
+            made = await http.post(
+                "/api/v1/auth/register",
+                json={"email": colleague, "password": password, "display_name": "Colin League"},
+            )
+            assert made.status_code == 201, made.text
+        await page.goto(board_url.replace("/board", "/members"))
+        await page.get_by_label("Email of the person to add").fill(colleague)
+        await page.get_by_label("Role", exact=True).select_option("viewer")
+        await page.get_by_role("button", name="Add member").click()
+        role = page.get_by_label("Role of Colin League")
+        await expect(role).to_have_value("viewer")
+        await role.select_option("member")
+        await page.reload()
+        await expect(page.get_by_label("Role of Colin League")).to_have_value("member")
+
         # Sign out ends the session: a reload goes back to the sign-in page.
         await page.get_by_label("Account").click()
         await page.get_by_role("button", name="Sign out", exact=True).click()

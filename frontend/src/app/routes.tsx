@@ -31,6 +31,7 @@ export const routes: RouteObject[] = [
           { index: true, element: <Navigate to="board" replace /> },
           { path: "board", lazy: page(() => import("../features/board/BoardPage")) },
           { path: "list", lazy: page(() => import("../features/tasks/ListPage")) },
+          { path: "members", lazy: page(() => import("../features/projects/MembersPage")) },
         ],
       },
       { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },

@@ -26,6 +26,9 @@ export default function ProjectLayout() {
         <NavLink to="list" className={tab}>
           List
         </NavLink>
+        <NavLink to="members" className={tab}>
+          Members
+        </NavLink>
       </nav>
       {project.data.role !== "viewer" ? <QuickAdd project={project.data} /> : null}
       <Outlet />
