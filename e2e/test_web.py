@@ -150,7 +150,8 @@ async def test_first_day_in_the_browser(
 
         # Quick add (the `c` shortcut focuses it), with its preview.
         quick = page.get_by_label("Quick add a task")
-        await page.locator("body").click(position={"x": 5, "y": 5})
+        await expect(quick).to_be_visible()  # the board's chunk has loaded
+        await expect(quick).not_to_be_focused()
         await page.keyboard.press("c")
         await expect(quick).to_be_focused()
         await quick.fill("Pay vendor invoice fri 5pm !high")
