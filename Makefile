@@ -52,8 +52,11 @@ catalog: setup ## regenerate the JSON Schema catalog of events in docs/events
 openapi: setup ## regenerate every committed services/*/openapi.json
 	@for s in $(SERVICES); do $(UV) run python -m taskflow.common.openapi taskflow.$$s.main:app services/$$s/openapi.json || exit 1; done
 
-clients: setup ## generate a typed Python client per service into clients/python/<svc>
+clients: setup ## generate the typed clients: Python (clients/python/<svc>) and the web app's (frontend/src/api/generated)
 	@$(UV) run --no-sync python infra/local/clients.py
+	@if [ -f frontend/package.json ]; then \
+		$(UV) run --no-sync python infra/local/webapp.py install && (cd frontend && npm run --silent gen:api); \
+	fi
 
 seed: setup ## load demo data through the gateway of a running `make dev`
 	@$(UV) run --no-sync python infra/local/seed.py

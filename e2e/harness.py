@@ -231,6 +231,8 @@ class System:
     procs: dict[str, Proc] = field(default_factory=dict)
     gateway_port: int = 0
     spa_dir: Path | None = None
+    #: The world-readable folder gateway/render.py staged files in (when run as root), if any.
+    gateway_staged: Path | None = None
 
     @property
     def running(self) -> list[str]:
@@ -309,6 +311,9 @@ class System:
         self.spa_dir = Path(tempfile.mkdtemp(prefix="tf-e2e-spa-"))
         self.spa_dir.chmod(0o755)
         (self.spa_dir / "index.html").write_text("<!doctype html><title>Taskflow</title>")
+        built = ROOT / "frontend" / "dist"
+        if (built / "index.html").is_file():
+            self.publish_spa(built)
         env = {
             "GATEWAY_LISTEN": f"127.0.0.1:{self.gateway_port}",
             "SPA_ROOT": str(self.spa_dir),
@@ -320,7 +325,7 @@ class System:
         }
         for service in SERVICES:
             env[f"{service.upper()}_UPSTREAM"] = f"127.0.0.1:{self.ports[service]}"
-        render.render(out, env)
+        self.gateway_staged = render.render(out, env)
         self.procs["gateway"] = Proc(
             "gateway",
             [
@@ -337,6 +342,15 @@ class System:
             _base_env(),
             self.workdir / "logs" / "gateway.log",
         ).start()
+
+    def publish_spa(self, dist: Path) -> None:
+        """Serve this build of the web app (nginx reads files per request: no restart)."""
+        assert self.spa_dir is not None
+        shutil.copytree(dist, self.spa_dir, dirs_exist_ok=True)
+        for folder, _dirs, files in os.walk(self.spa_dir):
+            Path(folder).chmod(0o755)
+            for name in files:
+                Path(folder, name).chmod(0o644)
 
     async def _wait_ready(self, limit: float = 180.0) -> None:
         """Every api answers /readyz 200, nginx /healthz, every worker's queue has a consumer."""
@@ -414,6 +428,8 @@ class System:
                 codes[proc.name] = code
         if self.spa_dir is not None:
             shutil.rmtree(self.spa_dir, ignore_errors=True)
+        if self.gateway_staged is not None:
+            shutil.rmtree(self.gateway_staged, ignore_errors=True)
         return codes
 
     def logs(self, lines: int = 30) -> str:

@@ -6,15 +6,25 @@ An unknown placeholder is an error rather than an empty string: a silently empty
 would make nginx start and then fail every request.
 
     python gateway/render.py --out .dev/nginx          # uses the environment (and defaults)
+
+Run as root, nginx's master drops its workers to an unprivileged user (`nobody`), and those
+workers read the static files and write the request/response temp files. A clone under
+`/root` (mode 700) is out of their reach, so `/` answered 500. The renderer therefore stages
+what the workers touch (the SPA, the gateway's own pages, the temp folders) in a world-readable
+folder when it runs as root and the originals are not readable by others; see `stage`.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import ipaddress
 import os
 import re
+import shutil
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -98,6 +108,83 @@ def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(sub, text)
 
 
+def readable_by_others(path: Path) -> bool:
+    """Whether a user other than the owner can reach `path` and read everything under it.
+
+    Every folder from the root down to `path` needs o+x; each folder inside o+rx, each file o+r.
+    """
+    path = path.resolve()
+    for parent in reversed(path.parents):
+        if not os.stat(parent).st_mode & stat.S_IXOTH:
+            return False
+    if not path.exists():
+        return True  # nothing to serve yet: nginx answers 404s, not 500s
+    if path.is_file():
+        return bool(os.stat(path).st_mode & stat.S_IROTH)
+    for folder, _dirs, files in os.walk(path):
+        mode = os.stat(folder).st_mode
+        if not (mode & stat.S_IROTH and mode & stat.S_IXOTH):
+            return False
+        if not all(os.stat(Path(folder, f)).st_mode & stat.S_IROTH for f in files):
+            return False
+    return True
+
+
+def _staging_dir(out: Path, env: dict[str, str]) -> Path:
+    """A world-readable folder of our own for this render target (stable across runs).
+
+    The name is predictable, so an existing path that is a symlink or not ours is never used
+    (someone else could have planted it); a fresh random folder is made instead.
+    """
+    base = Path(env.get("GATEWAY_STAGE_DIR") or tempfile.gettempdir())
+    digest = hashlib.sha256(str(out).encode()).hexdigest()[:12]
+    folder = base / f"taskflow-gateway-{os.geteuid()}-{digest}"
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        folder.mkdir(mode=0o755)
+    else:
+        if (
+            stat.S_ISLNK(info.st_mode)
+            or info.st_uid != os.geteuid()
+            or not stat.S_ISDIR(info.st_mode)
+        ):
+            folder = Path(tempfile.mkdtemp(prefix="taskflow-gateway-", dir=base))
+    folder.chmod(0o755)
+    return folder
+
+
+def stage(out: Path, values: dict[str, str], env: dict[str, str]) -> Path | None:
+    """When nginx will run as root, put what its workers touch where they can reach it.
+
+    Copies SPA_ROOT and GATEWAY_HTML_DIR (only if not readable by others) into the staging
+    folder and points NGINX_TEMP_DIR there when `out` itself is private. Returns the staging
+    folder, or None when nothing needed it (not root, or everything already readable). A
+    rebuilt SPA is picked up by rendering again (`make dev` does on every start).
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    moves = [k for k in ("SPA_ROOT", "GATEWAY_HTML_DIR") if not readable_by_others(Path(values[k]))]
+    private_out = not readable_by_others(out)
+    if not moves and not private_out:
+        return None
+    folder = _staging_dir(out, env)
+    for key in moves:
+        target = folder / key.lower()
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(values[key], target)
+        for root, _dirs, files in os.walk(target):
+            Path(root).chmod(0o755)
+            for name in files:
+                Path(root, name).chmod(0o644)
+        values[key] = str(target)
+    if private_out:
+        temp = folder / "temp"
+        temp.mkdir(mode=0o755, exist_ok=True)
+        values["NGINX_TEMP_DIR"] = str(temp)
+    return folder
+
+
 def real_ip_block(trusted_edge: str) -> str:
     """nginx realip directives for the trusted edge; refuses what is not an address."""
     entries = [e.strip() for e in trusted_edge.split(",") if e.strip()]
@@ -110,16 +197,24 @@ def real_ip_block(trusted_edge: str) -> str:
     return "\n".join([*lines, "real_ip_header X-Forwarded-For;", "real_ip_recursive on;"])
 
 
-def render(out: Path, env: dict[str, str]) -> None:
-    """Write nginx.conf and its includes into `out` (also the nginx prefix)."""
+def render(out: Path, env: dict[str, str]) -> Path | None:
+    """Write nginx.conf and its includes into `out` (also the nginx prefix).
+
+    Returns the staging folder when one was needed (see `stage`): the caller may remove it
+    after nginx stops.
+    """
     out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
     values = {key: env.get(key, default) for key, default in DEFAULTS.items()}
     values.update(
         NGINX_PREFIX=str(out),
+        NGINX_TEMP_DIR=str(out),
         NGINX_LOG_DIR=env.get("NGINX_LOG_DIR", str(out / "logs")),
         GATEWAY_CONF_DIR=str(out),
         REAL_IP_FROM=real_ip_block(env.get("TRUSTED_EDGE", "")),
     )
+    # Staging first: it may move GATEWAY_HTML_DIR, which the docs block names.
+    staged = stage(out, values, env)
     production = environment(env) == "production"
     values["API_DOCS_LOCATIONS"] = (
         "# API docs are not served in production" if production else fill(API_DOCS_BLOCK, values)
@@ -136,6 +231,7 @@ def render(out: Path, env: dict[str, str]) -> None:
         (out / f"taskflow-locations{suffix}.conf").write_text(fill(locations, variant))
         (out / f"security-headers{suffix}.conf").write_text(fill(headers, variant))
     (out / "nginx.conf").write_text(fill((HERE / "nginx.conf.template").read_text(), values))
+    return staged
 
 
 def main(argv: list[str] | None = None) -> int:

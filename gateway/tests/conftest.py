@@ -180,7 +180,7 @@ def gateway_run(tmp_path_factory: pytest.TempPathFactory, echo_upstream: int) ->
         "RATE_AUTH": "30r/m",
         "RATE_AUTH_BURST": "3",
     }
-    render.render(out, env)
+    staged = render.render(out, env)
     proc = subprocess.Popen(
         [
             nginx,
@@ -202,6 +202,8 @@ def gateway_run(tmp_path_factory: pytest.TempPathFactory, echo_upstream: int) ->
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(spa, ignore_errors=True)
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
 
 
 @pytest.fixture

@@ -23,8 +23,12 @@ for svc in $(ls services); do
 done
 
 if [ -f frontend/package.json ]; then
-    echo "[dev] building the SPA"
-    (cd frontend && npm ci --no-audit --no-fund && npm run build)
+    if node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then
+        echo "[dev] building the web app (skipped when nothing changed)"
+        uv run --no-sync python infra/local/webapp.py build >/dev/null
+    else
+        echo "[dev] Node 20+ is needed to build the web app (frontend/); serving the placeholder page" >&2
+    fi
 fi
 if [ ! -f frontend/dist/index.html ]; then
     # No web app yet: serve the placeholder page that says where the APIs are.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the tools the tests and `make dev` use (nginx, and uv for `make setup`), when missing.
+# Install the tools the tests and `make dev` use (nginx, chromium for the browser tests, and uv
+# for `make setup`), when missing.
 # As root on Debian with apt-get; otherwise say exactly what to install. Safe to run again.
 set -euo pipefail
 
@@ -8,6 +9,12 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 
 missing=()
 have nginx || missing+=(nginx)
+# The web app's end-to-end tests drive Debian's chromium through Playwright (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+# The web app builds with Node 20+ (Vite 8). Debian 12's own nodejs is 18, too old: say so.
+if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then
+    log "Node 20+ with npm is needed to build and test the web app (frontend/): install it from nodejs.org or NodeSource"
+fi
 
 # uv: `make setup` falls back to pip, but a fresh Debian 12 has no pip and refuses
 # `pip install --user` (PEP 668), so install it here, into ~/.local/bin (on the Makefile's PATH).

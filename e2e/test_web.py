@@ -1,0 +1,319 @@
+"""The web app in a real browser (Debian's chromium driven by Playwright) through the gateway.
+
+The whole first day of a user, as a person does it: register, open the link from the mail,
+sign in, create a project and a task (quick add), drag the task across the board; a second
+browser context, signed in elsewhere, sees the card move without reloading (the WebSocket),
+and a reload keeps the session (silent refresh through the httpOnly cookie).
+
+No browser is downloaded: `infra/local/ensure-tools.sh` installs chromium with apt-get.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import sys
+import time
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from e2e.harness import ROOT, System
+from taskflow.testing.smtp import SmtpSink
+
+sys.path.insert(0, str(ROOT / "infra" / "local"))
+import webapp  # infra/local/webapp.py
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+#: Debian's chromium; TASKFLOW_CHROMIUM points elsewhere (CI's Ubuntu runner has Google Chrome).
+CHROMIUM = Path(os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="package")
+def web_app(system: System) -> System:
+    """Build the SPA (skipped when nothing changed) and serve it from the running gateway."""
+    if not (ROOT / "frontend" / "package.json").is_file():
+        pytest.skip("no frontend/ yet")
+    system.publish_spa(webapp.build())
+    return system
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    if not CHROMIUM.exists():  # noqa: ASYNC240 (one stat before the browser starts)
+        pytest.fail(
+            "chromium is not installed: run infra/local/ensure-tools.sh (apt-get install chromium)"
+        )
+    async with async_playwright() as pw:
+        instance = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            await instance.close()
+
+
+def _mail_text(message: EmailMessage) -> str:
+    return "\n".join(
+        str(part.get_content()) for part in message.walk() if part.get_content_maintype() == "text"
+    )
+
+
+async def _sign_in(page: Any, base: str, email: str, password: str) -> None:
+    await page.goto(f"{base}/sign-in")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(re.compile(r"/projects$"))
+
+
+def _card(page: Any, status: str, title: str) -> Any:
+    return page.locator(f'section[data-status="{status}"] li[data-task-id]').filter(has_text=title)
+
+
+async def _drag(page: Any, source: Any, target: Any) -> None:
+    """Drag with real pointer events, in steps, as a hand does (dnd-kit waits for 5 px)."""
+    start = await source.bounding_box()
+    end = await target.bounding_box()
+    assert start
+    assert end
+    # Grab the card by its top row (key and priority), away from the title link.
+    grab_x, grab_y = start["x"] + start["width"] / 3, start["y"] + 10
+    await page.mouse.move(grab_x, grab_y)
+    await page.mouse.down()
+    await page.mouse.move(grab_x + 12, grab_y + 4, steps=4)
+    await page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 60, steps=20)
+    await page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 64, steps=2)
+    await page.mouse.up()
+
+
+@pytest.mark.needs("auth", "tasks", "notifications")
+async def test_first_day_in_the_browser(
+    web_app: System, browser: Any, mail: SmtpSink, tmp_path: Path
+) -> None:
+    from playwright.async_api import expect
+
+    base = web_app.gateway_url
+    email = f"web-{secrets.token_hex(4)}@example.com"
+    password = "web-e2e-" + secrets.token_urlsafe(12)
+    first = await browser.new_context()
+    second = await browser.new_context()
+    page = await first.new_page()
+    other = await second.new_page()
+    try:
+        # Register.
+        await page.goto(f"{base}/")
+        await page.wait_for_url(re.compile(r"/sign-in"))
+        await page.get_by_role("link", name="Create an account").click()
+        await page.get_by_label("Name").fill("Wendy Web")
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_label("Password").fill(password)
+        await page.get_by_role("button", name="Create account").click()
+        await expect(page.get_by_text("Check your mail")).to_be_visible()
+
+        # The link in the mail lands on the SPA's route and confirms the address.
+        message = await mail.wait_for(lambda m: email in str(m.get("To", "")), timeout=30)
+        link = re.search(r"https?://\S+/verify-email\?token=[^\s\"'<>&]+", _mail_text(message))
+        assert link, _mail_text(message)
+        assert link.group(0).startswith(base), "the mail's link must point at the gateway"
+        await page.goto(link.group(0))
+        await expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+        await page.get_by_role("link", name="Continue to Taskflow").click()
+
+        # Sign in, create a project.
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_label("Password").fill(password)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(re.compile(r"/projects$"))
+        await expect(page.get_by_text("No projects yet")).to_be_visible()
+        await page.get_by_role("button", name="New project").click()
+        await page.get_by_label("Name").fill("Web Launch")
+        await expect(page.get_by_label("Key", exact=True)).to_have_value("WL")
+        await page.get_by_role("button", name="Create", exact=True).click()
+        await page.wait_for_url(re.compile(r"/projects/[0-9a-f-]+/board$"))
+        board_url = page.url
+
+        # Quick add (the `c` shortcut focuses it), with its preview.
+        quick = page.get_by_label("Quick add a task")
+        await expect(quick).to_be_visible()  # the board's chunk has loaded
+        await expect(quick).not_to_be_focused()
+        await page.keyboard.press("c")
+        await expect(quick).to_be_focused()
+        await quick.fill("Pay vendor invoice fri 5pm !high")
+        await expect(page.get_by_text("Priority high")).to_be_visible()
+        await quick.press("Enter")
+        card = _card(page, "todo", "Pay vendor invoice")
+        await expect(card).to_be_visible()
+        await expect(card.get_by_text("high")).to_be_visible()
+
+        # A second browser, signed in as the same person, opens the same board.
+        await _sign_in(other, base, email, password)
+        await other.goto(board_url)
+        await expect(_card(other, "todo", "Pay vendor invoice")).to_be_visible()
+
+        # Drag the card to "In progress".
+        await _drag(page, card, page.locator('section[data-status="in_progress"]'))
+        await expect(_card(page, "in_progress", "Pay vendor invoice")).to_be_visible()
+        await expect(_card(page, "todo", "Pay vendor invoice")).to_have_count(0)
+
+        # The other browser sees it move, live, without reloading.
+        await expect(_card(other, "in_progress", "Pay vendor invoice")).to_be_visible(
+            timeout=20_000
+        )
+        await expect(_card(other, "todo", "Pay vendor invoice")).to_have_count(0)
+
+        # The move was saved, and a reload keeps the session (silent refresh via the cookie).
+        await page.reload()
+        await expect(_card(page, "in_progress", "Pay vendor invoice")).to_be_visible()
+        assert "/sign-in" not in page.url
+
+        # The task's page shows its fields and its activity.
+        await page.get_by_role("link", name="Pay vendor invoice").click()
+        await expect(page.get_by_label("Status")).to_have_value("in_progress")
+        await page.get_by_label("Add a comment").fill(
+            "Paid **in full**. <img src=x onerror=alert(1)>"
+        )
+        await page.get_by_role("button", name="Comment", exact=True).click()
+        await expect(page.locator("strong", has_text="in full")).to_be_visible()
+        assert await page.locator("img[onerror]").count() == 0
+
+        # Members: add a colleague (registered through the API) by email, then change the role.
+        colleague = f"web-colleague-{secrets.token_hex(4)}@example.com"
+        import httpx
+
+        transport = httpx.AsyncHTTPTransport(local_address="127.0.0.33")
+        async with httpx.AsyncClient(base_url=base, transport=transport, timeout=15) as http:
+            made = await http.post(
+                "/api/v1/auth/register",
+                json={"email": colleague, "password": password, "display_name": "Colin League"},
+            )
+            assert made.status_code == 201, made.text
+        await page.goto(board_url.replace("/board", "/members"))
+        await page.get_by_label("Email of the person to add").fill(colleague)
+        await page.get_by_label("Role", exact=True).select_option("viewer")
+        await page.get_by_role("button", name="Add member").click()
+        role = page.get_by_label("Role of Colin League")
+        await expect(role).to_have_value("viewer")
+        await role.select_option("member")
+        await page.reload()
+        await expect(page.get_by_label("Role of Colin League")).to_have_value("member")
+
+        # Sign out ends the session: a reload goes back to the sign-in page.
+        await page.get_by_label("Account").click()
+        await page.get_by_role("button", name="Sign out", exact=True).click()
+        await page.wait_for_url(re.compile(r"/sign-in"))
+        await page.goto(board_url)
+        await page.wait_for_url(re.compile(r"/sign-in"))
+    except BaseException:
+        for name, p in (("first", page), ("second", other)):
+            path = web_app.workdir / f"web-failure-{name}.png"
+            with contextlib.suppress(Exception):  # best effort while reporting a failure
+                await p.screenshot(path=str(path), full_page=True)
+                sys.stderr.write(f"\nscreenshot: {path}\n")
+        raise
+    finally:
+        await first.close()
+        await second.close()
+
+
+@pytest.mark.needs("auth", "notifications")
+async def test_password_reset_and_mfa_sign_in_in_the_browser(
+    web_app: System, browser: Any, mail: SmtpSink
+) -> None:
+    """The reset mail's link lands on the SPA; sign-in then asks for the TOTP code."""
+    import httpx
+    import pyotp
+    from playwright.async_api import expect
+
+    base = web_app.gateway_url
+    email = f"web-mfa-{secrets.token_hex(4)}@example.com"
+    old_password = "web-e2e-" + secrets.token_urlsafe(12)
+    new_password = "web-e2e-new-" + secrets.token_urlsafe(12)
+    # The account and its MFA are set up through the API from an address of their own (nginx
+    # budgets logins per address); the browser then does what a person does.
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.31")
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=15) as http:
+        registered = await http.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": old_password, "display_name": "Mfa Web"},
+        )
+        assert registered.status_code == 201, registered.text
+        # Reset mails go only to confirmed addresses: confirm it with the mailed token.
+        verification = await mail.wait_for(
+            lambda m: email in str(m.get("To", "")) and "verify-email?token=" in _mail_text(m),
+            timeout=30,
+        )
+        token = re.search(r"verify-email\?token=([^\s\"'<>&]+)", _mail_text(verification))
+        assert token, _mail_text(verification)
+        verified = await http.post("/api/v1/auth/verify-email", json={"token": token.group(1)})
+        assert verified.status_code == 200, verified.text
+        login = await http.post(
+            "/api/v1/auth/login", json={"email": email, "password": old_password}
+        )
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        setup = await http.post("/api/v1/auth/mfa/totp/setup", headers=auth)
+        assert setup.status_code == 200, setup.text
+        totp = pyotp.TOTP(setup.json()["secret"])
+        confirmed = await http.post(
+            "/api/v1/auth/mfa/totp/confirm", headers=auth, json={"code": totp.now()}
+        )
+        assert confirmed.status_code == 200, confirmed.text
+
+    context = await browser.new_context()
+    page = await context.new_page()
+    try:
+        await page.goto(f"{base}/sign-in")
+        await page.get_by_role("link", name="Forgot your password?").click()
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_role("button", name="Send reset link").click()
+        await expect(page.get_by_text("a reset link is on its way")).to_be_visible()
+
+        message = await mail.wait_for(
+            lambda m: email in str(m.get("To", "")) and "reset-password?token=" in _mail_text(m),
+            timeout=30,
+        )
+        link = re.search(r"https?://\S+/reset-password\?token=[^\s\"'<>&]+", _mail_text(message))
+        assert link, _mail_text(message)
+        await page.goto(link.group(0))
+        await page.get_by_label("New password").fill(new_password)
+        await page.get_by_role("button", name="Set password").click()
+        await expect(page.get_by_text("Your password is changed")).to_be_visible()
+        await page.get_by_role("link", name="Sign in").click()
+
+        # The old password no longer works; the new one leads to the MFA step.
+        await page.get_by_label("Email").fill(email)
+        await page.get_by_label("Password").fill(old_password)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("alert")).to_be_visible()
+        await page.get_by_label("Password").fill(new_password)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_text("Two-step verification")).to_be_visible()
+        # The confirmation spent the current code (replays are refused): use the next one.
+        await page.get_by_label("Code").fill(totp.at(int(time.time()) + 30))
+        await page.get_by_role("button", name="Verify").click()
+        await page.wait_for_url(re.compile(r"/projects$"))
+        await expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            path = web_app.workdir / "web-failure-mfa.png"
+            await page.screenshot(path=str(path), full_page=True)
+            sys.stderr.write(f"\nscreenshot: {path}\n")
+        raise
+    finally:
+        await context.close()

@@ -1,0 +1,20 @@
+/** Named shapes from the generated API (no hand-written API types). */
+import type { components as Auth } from "./generated/auth";
+import type { components as Notifications } from "./generated/notifications";
+import type { components as Tasks } from "./generated/tasks";
+
+export type User = Auth["schemas"]["UserRead"];
+export type TokenPair = Auth["schemas"]["TokenPair"];
+export type MfaRequired = Auth["schemas"]["MfaRequired"];
+export type Project = Tasks["schemas"]["ProjectRead"];
+export type ProjectCreate = Tasks["schemas"]["ProjectCreate"];
+export type Task = Tasks["schemas"]["TaskRead"];
+export type TaskCreate = Tasks["schemas"]["TaskCreate"];
+export type TaskUpdate = Tasks["schemas"]["TaskUpdate"];
+export type TaskStatus = Task["status"];
+export type TaskPriority = Task["priority"];
+export type Comment = Tasks["schemas"]["CommentRead"];
+export type Activity = Tasks["schemas"]["ActivityRead"];
+export type Member = Tasks["schemas"]["MemberRead"];
+export type Label = Tasks["schemas"]["LabelRead"];
+export type Notification = Notifications["schemas"]["NotificationRead"];

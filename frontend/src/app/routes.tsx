@@ -1,0 +1,45 @@
+/**
+ * Every screen is its own lazy chunk: the first screen loads React, the router, the query
+ * client and the screen it shows, nothing else. The mails' links land here too:
+ * /verify-email, /reset-password, /projects/:id, /projects/:id/tasks/:taskId, /tasks/:taskId,
+ * /settings/notifications.
+ */
+import { createBrowserRouter, Navigate, type RouteObject } from "react-router";
+
+type Loader = () => Promise<{ default: React.ComponentType }>;
+const page = (load: Loader) => async () => ({ Component: (await load()).default });
+
+export const routes: RouteObject[] = [
+  { path: "/sign-in", lazy: page(() => import("../features/auth/SignIn")) },
+  { path: "/register", lazy: page(() => import("../features/auth/Register")) },
+  { path: "/verify-email", lazy: page(() => import("../features/auth/VerifyEmail")) },
+  { path: "/forgot-password", lazy: page(() => import("../features/auth/ForgotPassword")) },
+  { path: "/reset-password", lazy: page(() => import("../features/auth/ResetPassword")) },
+  {
+    path: "/",
+    lazy: page(() => import("./Layout")),
+    children: [
+      { index: true, element: <Navigate to="/projects" replace /> },
+      { path: "projects", lazy: page(() => import("../features/projects/ProjectsPage")) },
+      { path: "my-tasks", lazy: page(() => import("../features/tasks/MyTasks")) },
+      { path: "tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },
+      { path: "settings/*", lazy: page(() => import("../features/settings/SettingsPage")) },
+      {
+        path: "projects/:projectId",
+        lazy: page(() => import("../features/projects/ProjectLayout")),
+        children: [
+          { index: true, element: <Navigate to="board" replace /> },
+          { path: "board", lazy: page(() => import("../features/board/BoardPage")) },
+          { path: "list", lazy: page(() => import("../features/tasks/ListPage")) },
+          { path: "members", lazy: page(() => import("../features/projects/MembersPage")) },
+        ],
+      },
+      { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },
+      { path: "*", lazy: page(() => import("./NotFound")) },
+    ],
+  },
+];
+
+export function makeRouter() {
+  return createBrowserRouter(routes);
+}

@@ -1,0 +1,185 @@
+/**
+ * The board: a column per status, cards in position order. Dragging a card (mouse, touch or
+ * keyboard: space, arrows, space) sets its status and position in one optimistic PATCH.
+ */
+import {
+  closestCorners,
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  PointerSensor,
+  useDroppable,
+  useSensor,
+  useSensors,
+  type DragEndEvent,
+  type DragOverEvent,
+  type DragStartEvent,
+} from "@dnd-kit/core";
+import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from "@dnd-kit/sortable";
+import { CSS } from "@dnd-kit/utilities";
+import { useMemo, useState } from "react";
+import { Link, useParams } from "react-router";
+
+import { describe } from "../../api/errors";
+import type { Task } from "../../api/types";
+import { FormError, Skeleton } from "../../components/ui";
+import { useProjectTasks, useUpdateTask } from "../tasks/queries";
+import { PriorityBadge, DueDate } from "../tasks/bits";
+import { groupByStatus, positionAt } from "./positions";
+import { useProjectStatuses, type StatusColumn } from "./statuses";
+
+const COLUMN = "column:";
+
+export default function BoardPage() {
+  const { projectId = "" } = useParams();
+  const { statuses } = useProjectStatuses(projectId);
+  const tasks = useProjectTasks(projectId, { sort: "position" });
+  const update = useUpdateTask();
+  const grouped = useMemo(() => groupByStatus(tasks.data ?? [], statuses.map((s) => s.id)), [tasks.data, statuses]);
+  const [dragging, setDragging] = useState<Record<string, Task[]> | null>(null);
+  const [active, setActive] = useState<Task | null>(null);
+  const columns = dragging ?? grouped;
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  );
+
+  if (tasks.isPending) return <Skeleton lines={4} />;
+  if (tasks.isError) return <FormError message={describe(tasks.error)} />;
+
+  const columnOf = (id: string, within: Record<string, Task[]>): string | undefined =>
+    id.startsWith(COLUMN) ? id.slice(COLUMN.length) : Object.keys(within).find((s) => within[s]?.some((t) => t.id === id));
+
+  const onDragStart = ({ active: a }: DragStartEvent) => {
+    setDragging(grouped);
+    setActive((tasks.data ?? []).find((t) => t.id === a.id) ?? null);
+  };
+
+  // Moving across columns while dragging, so the card shows where it will land.
+  const onDragOver = ({ active: a, over }: DragOverEvent) => {
+    if (!over || !dragging) return;
+    const from = columnOf(String(a.id), dragging);
+    const to = columnOf(String(over.id), dragging);
+    if (!from || !to || from === to) return;
+    const moving = dragging[from]!.find((t) => t.id === a.id)!;
+    const target = dragging[to]!.filter((t) => t.id !== a.id);
+    const overIndex = target.findIndex((t) => t.id === over.id);
+    const index = overIndex < 0 ? target.length : overIndex;
+    setDragging({
+      ...dragging,
+      [from]: dragging[from]!.filter((t) => t.id !== a.id),
+      [to]: [...target.slice(0, index), { ...moving, status: to as Task["status"] }, ...target.slice(index)],
+    });
+  };
+
+  const onDragEnd = ({ active: a, over }: DragEndEvent) => {
+    const state = dragging;
+    setDragging(null);
+    setActive(null);
+    if (!over || !state) return;
+    const task = (tasks.data ?? []).find((t) => t.id === a.id);
+    const to = columnOf(String(over.id), state);
+    if (!task || !to) return;
+    const list = state[to] ?? [];
+    const oldIndex = list.findIndex((t) => t.id === task.id);
+    const overIndex = list.findIndex((t) => t.id === over.id);
+    let newIndex = overIndex >= 0 ? overIndex : oldIndex >= 0 ? oldIndex : list.length;
+    let moved: Task[];
+    if (oldIndex >= 0) {
+      moved = arrayMove(list, oldIndex, newIndex);
+    } else {
+      newIndex = Math.min(newIndex, list.length);
+      moved = [...list.slice(0, newIndex), task, ...list.slice(newIndex)];
+    }
+    const before = (grouped[task.status] ?? []).findIndex((t) => t.id === task.id);
+    if (task.status === to && before === newIndex) return;
+    const position = positionAt(moved, newIndex, task.id);
+    update.mutate({ task, changes: { status: to as Task["status"], position } });
+  };
+
+  return (
+    <DndContext
+      sensors={sensors}
+      collisionDetection={closestCorners}
+      onDragStart={onDragStart}
+      onDragOver={onDragOver}
+      onDragEnd={onDragEnd}
+      onDragCancel={() => {
+        setDragging(null);
+        setActive(null);
+      }}
+    >
+      <div className="flex gap-3 overflow-x-auto pb-4" role="list" aria-label="Board">
+        {statuses.map((status) => (
+          <Column key={status.id} status={status} tasks={columns[status.id] ?? []} projectId={projectId} />
+        ))}
+      </div>
+      <DragOverlay>{active ? <Card task={active} projectId={projectId} overlay /> : null}</DragOverlay>
+    </DndContext>
+  );
+}
+
+function Column({ status, tasks, projectId }: { status: StatusColumn; tasks: Task[]; projectId: string }) {
+  const { setNodeRef, isOver } = useDroppable({ id: `${COLUMN}${status.id}` });
+  const over = status.wipLimit != null && tasks.length > status.wipLimit;
+  return (
+    <section
+      role="listitem"
+      aria-label={status.name}
+      data-status={status.id}
+      className={`flex w-72 shrink-0 flex-col rounded-lg bg-slate-100 p-2 dark:bg-slate-900 ${isOver ? "ring-2 ring-indigo-400" : ""}`}
+    >
+      <h2 className="mb-2 flex items-center justify-between px-1 text-sm font-semibold">
+        <span>{status.name}</span>
+        <span className={`text-xs ${over ? "font-bold text-red-700" : "text-slate-500"}`}>
+          {tasks.length}
+          {status.wipLimit != null ? ` / ${status.wipLimit}` : ""}
+        </span>
+      </h2>
+      <SortableContext id={`${COLUMN}${status.id}`} items={tasks.map((t) => t.id)} strategy={verticalListSortingStrategy}>
+        <ul ref={setNodeRef} className="flex min-h-24 flex-col gap-2">
+          {tasks.map((task) => (
+            <SortableCard key={task.id} task={task} projectId={projectId} />
+          ))}
+        </ul>
+      </SortableContext>
+    </section>
+  );
+}
+
+function SortableCard({ task, projectId }: { task: Task; projectId: string }) {
+  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: task.id });
+  return (
+    <li
+      ref={setNodeRef}
+      style={{ transform: CSS.Transform.toString(transform), transition }}
+      className={isDragging ? "opacity-40" : ""}
+      data-task-id={task.id}
+      {...attributes}
+      {...listeners}
+      aria-roledescription="Draggable task"
+      aria-label={`${task.key} ${task.title}`}
+    >
+      <Card task={task} projectId={projectId} />
+    </li>
+  );
+}
+
+function Card({ task, projectId, overlay = false }: { task: Task; projectId: string; overlay?: boolean }) {
+  return (
+    <div className={`rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm dark:border-slate-700 dark:bg-slate-800 ${overlay ? "shadow-lg" : ""}`}>
+      <div className="mb-1 flex items-center justify-between text-xs text-slate-500">
+        <span>{task.key}</span>
+        <PriorityBadge priority={task.priority} />
+      </div>
+      <Link to={`/projects/${projectId}/tasks/${task.id}`} className="font-medium hover:underline">
+        {task.title}
+      </Link>
+      {task.due_at ? (
+        <div className="mt-1 text-xs">
+          <DueDate iso={task.due_at} />
+        </div>
+      ) : null}
+    </div>
+  );
+}

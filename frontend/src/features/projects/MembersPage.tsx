@@ -1,0 +1,116 @@
+/** A project's members: who has which role; owners and admins add people by email. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { useParams } from "react-router";
+
+import { tasksApi } from "../../api/client";
+import { ApiError, describe, unwrap } from "../../api/errors";
+import type { Member } from "../../api/types";
+import { useToast } from "../../components/toasts";
+import { Button, Field, FormError, SelectField, Skeleton } from "../../components/ui";
+import { keys, useMembers, useProject } from "../tasks/queries";
+
+const ROLES: Member["role"][] = ["viewer", "member", "admin", "owner"];
+
+export default function MembersPage() {
+  const { projectId = "" } = useParams();
+  const project = useProject(projectId);
+  const members = useMembers(projectId);
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Member["role"]>("member");
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const manage = project.data?.role === "owner" || project.data?.role === "admin";
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.members(projectId) });
+
+  const add = useMutation({
+    mutationFn: async () =>
+      unwrap(await tasksApi.POST("/api/v1/projects/{project_id}/members", { params: { path: { project_id: projectId } }, body: { email: email.trim(), role } })),
+    onSuccess: (answer) => {
+      setEmail("");
+      // 202: the address belongs to nobody the caller shares a project with, so the answer
+      // does not say whether it has an account (the member list shows who was added).
+      if ("status" in answer && answer.status === "accepted") toast.show(answer.detail ?? "Invitation handled");
+      else if ("role" in answer) toast.show(`${answer.display_name ?? answer.email} added as ${answer.role}`);
+    },
+    onError: (error) => setFields(error instanceof ApiError && Object.keys(error.fieldErrors()).length ? error.fieldErrors() : { email: describe(error) }),
+    onSettled: refresh,
+  });
+  const change = useMutation({
+    mutationFn: async ({ userId, next }: { userId: string; next: Member["role"] }) =>
+      unwrap(await tasksApi.PATCH("/api/v1/projects/{project_id}/members/{user_id}", { params: { path: { project_id: projectId, user_id: userId } }, body: { role: next } })),
+    onError: (error) => toast.show(`Role not changed: ${describe(error)}`, "error"),
+    onSettled: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: async (userId: string) =>
+      unwrap(await tasksApi.DELETE("/api/v1/projects/{project_id}/members/{user_id}", { params: { path: { project_id: projectId, user_id: userId } } })),
+    onError: (error) => toast.show(`Not removed: ${describe(error)}`, "error"),
+    onSettled: refresh,
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setFields({});
+    add.mutate();
+  };
+
+  return (
+    <div className="flex max-w-3xl flex-col gap-4">
+      {manage ? (
+        <form onSubmit={submit} aria-label="Add a member" className="flex flex-col gap-3 sm:flex-row sm:items-start">
+          <Field label="Email of the person to add" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required error={fields.email} className="flex-1" />
+          <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Member["role"])}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </SelectField>
+          <div className="sm:pt-6">
+            <Button type="submit" disabled={add.isPending || !email.trim()}>
+              Add member
+            </Button>
+          </div>
+        </form>
+      ) : null}
+      {members.isPending ? <Skeleton /> : null}
+      {members.isError ? <FormError message={describe(members.error)} /> : null}
+      <ul className="flex flex-col divide-y divide-slate-100 dark:divide-slate-900" aria-label="Members">
+        {members.data?.map((m) => (
+          <li key={m.user_id} className="flex items-center gap-3 py-2 text-sm">
+            <span className="flex-1">
+              <span className="font-medium">{m.display_name ?? m.email}</span>
+              {m.display_name && m.email ? <span className="block text-xs text-slate-500">{m.email}</span> : null}
+            </span>
+            {manage ? (
+              <>
+                <label className="sr-only" htmlFor={`role-${m.user_id}`}>
+                  Role of {m.display_name ?? m.email}
+                </label>
+                <select
+                  id={`role-${m.user_id}`}
+                  value={m.role}
+                  onChange={(e) => change.mutate({ userId: m.user_id, next: e.target.value as Member["role"] })}
+                  className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900"
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+                <Button variant="ghost" onClick={() => remove.mutate(m.user_id)} aria-label={`Remove ${m.display_name ?? m.email}`}>
+                  Remove
+                </Button>
+              </>
+            ) : (
+              <span className="text-slate-500">{m.role}</span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

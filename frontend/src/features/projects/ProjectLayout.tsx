@@ -1,0 +1,37 @@
+/** A project's frame: its name and the views as tabs (Board, List). */
+import { NavLink, Outlet, useParams } from "react-router";
+
+import { describe } from "../../api/errors";
+import { FormError, Skeleton } from "../../components/ui";
+import { QuickAdd } from "../tasks/QuickAdd";
+import { useProject } from "../tasks/queries";
+
+export default function ProjectLayout() {
+  const { projectId = "" } = useParams();
+  const project = useProject(projectId);
+  if (project.isPending) return <Skeleton />;
+  if (project.isError) return <FormError message={describe(project.error)} />;
+  const tab = ({ isActive }: { isActive: boolean }) =>
+    `border-b-2 px-3 py-2 text-sm ${isActive ? "border-indigo-600 font-medium" : "border-transparent hover:border-slate-300"}`;
+  return (
+    <div className="flex flex-col gap-4">
+      <div>
+        <p className="text-xs font-semibold text-slate-500">{project.data.key}</p>
+        <h1 className="text-2xl font-semibold">{project.data.name}</h1>
+      </div>
+      <nav aria-label="Views" className="flex gap-2 border-b border-slate-200 dark:border-slate-800">
+        <NavLink to="board" className={tab}>
+          Board
+        </NavLink>
+        <NavLink to="list" className={tab}>
+          List
+        </NavLink>
+        <NavLink to="members" className={tab}>
+          Members
+        </NavLink>
+      </nav>
+      {project.data.role !== "viewer" ? <QuickAdd project={project.data} /> : null}
+      <Outlet />
+    </div>
+  );
+}

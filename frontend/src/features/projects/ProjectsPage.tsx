@@ -1,0 +1,104 @@
+/** Projects: the caller's projects and a form to start one. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate } from "react-router";
+
+import { tasksApi } from "../../api/client";
+import { ApiError, describe, unwrap } from "../../api/errors";
+import { Button, Empty, Field, FormError, Skeleton } from "../../components/ui";
+import { keys, useProjects } from "../tasks/queries";
+
+/** A key suggestion from a name: "Finance Ops" -> "FO", "Payments" -> "PAY". */
+export function suggestKey(name: string): string {
+  const words = name.toUpperCase().replace(/[^A-Z0-9 ]/g, " ").split(/\s+/).filter(Boolean);
+  const key = words.length > 1 ? words.map((w) => w[0]).join("") : (words[0] ?? "").slice(0, 3);
+  const clean = key.replace(/^[^A-Z]+/, "").slice(0, 10);
+  return clean.length >= 2 ? clean : clean.padEnd(2, "X");
+}
+
+export default function ProjectsPage() {
+  const projects = useProjects();
+  const [creating, setCreating] = useState(false);
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex items-center justify-between">
+        <h1 className="text-2xl font-semibold">Projects</h1>
+        <Button onClick={() => setCreating((v) => !v)} aria-expanded={creating}>
+          New project
+        </Button>
+      </div>
+      {creating ? <CreateProject onDone={() => setCreating(false)} /> : null}
+      {projects.isPending ? <Skeleton /> : null}
+      {projects.isError ? <FormError message={describe(projects.error)} /> : null}
+      {projects.data?.length === 0 && !creating ? (
+        <Empty title="No projects yet">Start one with “New project”: you become its owner and can invite your team.</Empty>
+      ) : null}
+      <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+        {projects.data?.map((p) => (
+          <li key={p.id}>
+            <Link to={`/projects/${p.id}/board`} className="block rounded-lg border border-slate-200 p-4 hover:border-indigo-400 dark:border-slate-800">
+              <span className="text-xs font-semibold text-slate-500">{p.key}</span>
+              <span className="block font-medium">{p.name}</span>
+              <span className="mt-2 block h-1.5 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" aria-hidden="true">
+                <span className="block h-full bg-indigo-500" style={{ width: `${p.progress}%` }} />
+              </span>
+              <span className="mt-1 block text-xs text-slate-500">
+                {p.tasks_done} of {p.tasks_total} done
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function CreateProject({ onDone }: { onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [name, setName] = useState("");
+  const [key, setKey] = useState("");
+  const [keyTouched, setKeyTouched] = useState(false);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const create = useMutation({
+    mutationFn: async () =>
+      unwrap(await tasksApi.POST("/api/v1/projects", { body: { name: name.trim(), key: (keyTouched ? key : suggestKey(name)).trim() } })),
+    onSuccess: (project) => {
+      void queryClient.invalidateQueries({ queryKey: keys.projects() });
+      onDone();
+      navigate(`/projects/${project.id}/board`);
+    },
+    onError: (error) => setFields(error instanceof ApiError ? error.fieldErrors() : {}),
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setFields({});
+    create.mutate();
+  };
+  const shownKey = keyTouched ? key : suggestKey(name);
+  return (
+    <form onSubmit={submit} className="flex flex-col gap-3 rounded-lg border border-slate-200 p-4 sm:flex-row sm:items-start dark:border-slate-800" aria-label="New project">
+      <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus error={fields.name} className="flex-1" />
+      <Field
+        label="Key"
+        value={name || keyTouched ? shownKey : ""}
+        onChange={(e) => {
+          setKeyTouched(true);
+          setKey(e.target.value.toUpperCase());
+        }}
+        required
+        error={fields.key}
+        hint="2-10 letters, used in task keys (OPS-12)."
+      />
+      <div className="flex gap-2 sm:pt-6">
+        <Button type="submit" disabled={create.isPending || !name.trim()}>
+          Create
+        </Button>
+        <Button variant="secondary" onClick={onDone}>
+          Cancel
+        </Button>
+      </div>
+      {create.isError && !Object.keys(fields).length ? <FormError message={describe(create.error)} /> : null}
+    </form>
+  );
+}

@@ -1,0 +1,71 @@
+/** Settings (first part): the account and its signed-in sessions. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { authApi } from "../../api/client";
+import { describe, unwrap } from "../../api/errors";
+import { useToast } from "../../components/toasts";
+import { Button, FormError, Skeleton } from "../../components/ui";
+import { useMe } from "../auth/useMe";
+
+export default function SettingsPage() {
+  const me = useMe();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const sessions = useQuery({
+    queryKey: ["auth", "sessions"],
+    queryFn: async () => unwrap(await authApi.GET("/api/v1/auth/sessions")).items,
+  });
+  const revoke = useMutation({
+    mutationFn: async (id: string) => unwrap(await authApi.DELETE("/api/v1/auth/sessions/{session_id}", { params: { path: { session_id: id } } })),
+    onSuccess: () => toast.show("Session signed out"),
+    onError: (error) => toast.show(describe(error), "error"),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["auth", "sessions"] }),
+  });
+  return (
+    <div className="flex max-w-2xl flex-col gap-6">
+      <h1 className="text-2xl font-semibold">Settings</h1>
+      <section aria-labelledby="account-heading">
+        <h2 id="account-heading" className="mb-2 font-semibold">
+          Account
+        </h2>
+        {me.data ? (
+          <dl className="grid grid-cols-[8rem_1fr] gap-1 text-sm">
+            <dt className="text-slate-500">Name</dt>
+            <dd>{me.data.display_name}</dd>
+            <dt className="text-slate-500">Email</dt>
+            <dd>
+              {me.data.email} {me.data.email_verified ? "(confirmed)" : "(not confirmed yet)"}
+            </dd>
+            <dt className="text-slate-500">Two-step</dt>
+            <dd>{me.data.mfa_enabled ? "On" : "Off"}</dd>
+            <dt className="text-slate-500">Time zone</dt>
+            <dd>{me.data.timezone}</dd>
+          </dl>
+        ) : (
+          <Skeleton lines={2} />
+        )}
+      </section>
+      <section aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading" className="mb-2 font-semibold">
+          Signed-in sessions
+        </h2>
+        {sessions.isError ? <FormError message={describe(sessions.error)} /> : null}
+        <ul className="flex flex-col gap-2">
+          {sessions.data?.map((s) => (
+            <li key={s.id} className="flex items-center justify-between rounded-md border border-slate-200 p-3 text-sm dark:border-slate-800">
+              <span>
+                {s.device ?? "Unknown device"} {s.current ? <strong>(this one)</strong> : null}
+                <span className="block text-xs text-slate-500">Last used {new Date(s.last_used_at ?? s.created_at).toLocaleString()}</span>
+              </span>
+              {!s.current ? (
+                <Button variant="secondary" onClick={() => revoke.mutate(s.id)}>
+                  Sign out
+                </Button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}

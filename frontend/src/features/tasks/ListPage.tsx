@@ -1,0 +1,127 @@
+/** The list view: filters, search-as-you-type and sorting, all kept in the URL. */
+import { useEffect, useId, useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+
+import { describe } from "../../api/errors";
+import type { TaskPriority, TaskStatus } from "../../api/types";
+import { Empty, FormError, SelectField, Skeleton } from "../../components/ui";
+import { statusName, useProjectStatuses } from "../board/statuses";
+import { DueDate, PRIORITIES, PriorityBadge } from "./bits";
+import { readFilters, SORTS, toApiQuery, writeFilters, type ListFilters, type Sort } from "./filters";
+import { useProjectTasks } from "./queries";
+
+const SORT_NAMES: Record<Sort, string> = {
+  position: "Board order",
+  "-updated_at": "Recently updated",
+  due_at: "Due soonest",
+  "-due_at": "Due latest",
+  "-priority": "Highest priority",
+  "-created_at": "Newest",
+  rank: "Best match",
+};
+
+function toggle<T>(list: T[], value: T): T[] {
+  return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
+}
+
+export default function ListPage() {
+  const { projectId = "" } = useParams();
+  const [params, setParams] = useSearchParams();
+  const filters = readFilters(params);
+  const { statuses } = useProjectStatuses(projectId);
+  const tasks = useProjectTasks(projectId, toApiQuery(filters), 5);
+  const searchId = useId();
+  const [search, setSearch] = useState(filters.q);
+
+  const set = (changes: Partial<ListFilters>) => setParams(writeFilters({ ...filters, ...changes }), { replace: true });
+
+  // Search as you type, without a request per key stroke.
+  useEffect(() => {
+    if (search === filters.q) return;
+    const timer = setTimeout(() => set({ q: search, ...(search.trim() ? { sort: "rank" as Sort } : {}) }), 250);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search]);
+
+  return (
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-end gap-4">
+        <div className="flex flex-col gap-1">
+          <label htmlFor={searchId} className="text-sm font-medium">
+            Search
+          </label>
+          <input
+            id={searchId}
+            data-shortcut="search"
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            className="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-900"
+          />
+        </div>
+        <fieldset className="flex flex-wrap gap-2">
+          <legend className="mb-1 text-sm font-medium">Status</legend>
+          {statuses.map((s) => (
+            <label key={s.id} className="flex items-center gap-1 text-sm">
+              <input type="checkbox" checked={filters.status.includes(s.id)} onChange={() => set({ status: toggle<TaskStatus>(filters.status, s.id) })} />
+              {s.name}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset className="flex flex-wrap gap-2">
+          <legend className="mb-1 text-sm font-medium">Priority</legend>
+          {PRIORITIES.map((p) => (
+            <label key={p} className="flex items-center gap-1 text-sm">
+              <input type="checkbox" checked={filters.priority.includes(p)} onChange={() => set({ priority: toggle<TaskPriority>(filters.priority, p) })} />
+              {p}
+            </label>
+          ))}
+        </fieldset>
+        <label className="flex items-center gap-1 text-sm">
+          <input type="checkbox" checked={filters.assignee === "me"} onChange={(e) => set({ assignee: e.target.checked ? "me" : "" })} />
+          Assigned to me
+        </label>
+        <SelectField label="Sort" value={filters.sort} onChange={(e) => set({ sort: e.target.value as Sort })}>
+          {SORTS.filter((s) => s !== "rank" || filters.q).map((s) => (
+            <option key={s} value={s}>
+              {SORT_NAMES[s]}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      {tasks.isPending ? <Skeleton /> : null}
+      {tasks.isError ? <FormError message={describe(tasks.error)} /> : null}
+      {tasks.data?.length === 0 ? <Empty title="No tasks match">Change the filters, or add a task above.</Empty> : null}
+      {tasks.data?.length ? (
+        <table className="w-full text-left text-sm">
+          <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800">
+            <tr>
+              <th className="py-2 pr-2">Key</th>
+              <th className="py-2 pr-2">Title</th>
+              <th className="py-2 pr-2">Status</th>
+              <th className="py-2 pr-2">Priority</th>
+              <th className="py-2 pr-2">Due</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tasks.data.map((t) => (
+              <tr key={t.id} className="border-b border-slate-100 dark:border-slate-900">
+                <td className="py-2 pr-2 text-slate-500">{t.key}</td>
+                <td className="py-2 pr-2">
+                  <Link to={`/projects/${projectId}/tasks/${t.id}`} className="font-medium hover:underline">
+                    {t.title}
+                  </Link>
+                </td>
+                <td className="py-2 pr-2">{statusName(statuses, t.status)}</td>
+                <td className="py-2 pr-2">
+                  <PriorityBadge priority={t.priority} />
+                </td>
+                <td className="py-2 pr-2">{t.due_at ? <DueDate iso={t.due_at} /> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </div>
+  );
+}
