@@ -91,14 +91,17 @@ def snapshot(
     )
 
 
-def created(snap: TaskSnapshot) -> TaskCreated:
-    return TaskCreated(task=snap)
+def created(snap: TaskSnapshot, mentions: list[uuid.UUID] | None = None) -> TaskCreated:
+    return TaskCreated(task=snap, mentions=mentions or [])
 
 
-def updated(snap: TaskSnapshot, **changes: tuple[Any, Any]) -> TaskUpdated:
+def updated(
+    snap: TaskSnapshot, mentions: list[uuid.UUID] | None = None, **changes: tuple[Any, Any]
+) -> TaskUpdated:
     return TaskUpdated(
         task=snap,
         changes={k: {"before": b, "after": a} for k, (b, a) in changes.items()},  # type: ignore[misc]
+        mentions=mentions or [],
     )
 
 

@@ -129,6 +129,30 @@ async def test_mentions_reach_members_only(apply: Any, sessionmaker: Any) -> Non
     assert mention.body == "@alice @outsider please check"
 
 
+async def test_description_mentions_reach_members_only(apply: Any, sessionmaker: Any) -> None:
+    """task.created / task.updated mentions notify like a comment's: members only, never the
+    actor, and a mention beats being assigned or a plain update."""
+    author, alice, bob, outsider, proj, task = uid(), uid(), uid(), uid(), uid(), uid()
+    await apply(user(author, name="Carol"))
+    for u in (alice, bob, outsider):
+        await apply(user(u))
+    await apply(project(proj, author))
+    for u in (author, alice, bob):
+        await apply(member(proj, u), actor=author)
+    s1 = snapshot(task, proj, creator=author, assignees=[alice], version=1)
+    await apply(created(s1, mentions=[alice, outsider, author]), actor=author)
+    notes = [n for n in await _notes(sessionmaker) if n.kind != "member_added"]
+    assert [(n.user_id, n.kind) for n in notes] == [(alice, "mentioned")]
+    assert notes[0].title == "Carol mentioned you in the description of OPS-1 Reconcile ledger"
+    s2 = snapshot(task, proj, creator=author, assignees=[alice], version=2)
+    await apply(updated(s2, mentions=[bob], description=("a", "b")), actor=author)
+    notes = [n for n in await _notes(sessionmaker) if n.kind != "member_added"]
+    assert sorted((n.user_id, n.kind) for n in notes[1:]) == sorted(
+        [(bob, "mentioned"), (alice, "task_updated")]
+    )
+    assert outsider not in {n.user_id for n in notes}
+
+
 async def test_member_added_notifies_the_member(apply: Any, sessionmaker: Any) -> None:
     owner, alice, proj = uid(), uid(), uid()
     await apply(user(owner, name="Owner"))

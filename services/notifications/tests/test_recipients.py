@@ -57,3 +57,10 @@ def test_mention_beats_comment_and_outsiders_are_not_mentioned() -> None:
 def test_member_added_unless_self() -> None:
     assert recipients.for_member_added(A, B) == {B: Kind.MEMBER_ADDED}
     assert recipients.for_member_added(B, B) == {}
+
+
+def test_description_mention_beats_assignment_and_skips_actor_and_outsiders() -> None:
+    targets = {B: Kind.TASK_ASSIGNED, C: Kind.TASK_UPDATED}
+    out = recipients.with_mentions(A, targets, [B, D, A], members={A, B, C})
+    assert out == {B: Kind.MENTIONED, C: Kind.TASK_UPDATED}
+    assert recipients.with_mentions(A, {}, [D], members=None) == {D: Kind.MENTIONED}

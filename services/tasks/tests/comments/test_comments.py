@@ -64,3 +64,37 @@ async def test_retried_comment_with_idempotency_key_posts_once(
     assert r1.status_code == r2.status_code == 201
     assert r1.json()["id"] == r2.json()["id"]
     assert (await sql("SELECT count(*) FROM tasks.comments"))[0][0] == 1
+
+
+async def test_description_mentions_on_create_and_update(client, make_user, make_project, outbox):
+    """A description mentions like a comment: members only, never the actor, and an edit
+    names only the people it newly mentions."""
+    ann, bob, cat = await make_user("dann"), await make_user("dbob"), await make_user("dcat")
+    await make_user("deve")
+    p = await make_project(ann, key="DSC")
+    await p.add(bob, "member")
+    await p.add(cat, "member")
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/tasks",
+        json={"title": "Plan", "description": "@dbob and @deve, and me @dann"},
+        headers=ann.h,
+    )
+    assert r.status_code == 201, r.text
+    task = r.json()
+    ((_, created),) = await outbox("task.created")
+    assert created["mentions"] == [str(bob.id)]
+    r = await client.patch(
+        f"/api/v1/tasks/{task['id']}",
+        json={"description": f"@dbob and @{cat.id}, and @deve"},
+        headers={**bob.h, "If-Match": '"1"'},
+    )
+    assert r.status_code == 200, r.text
+    ((_, updated),) = await outbox("task.updated")
+    assert updated["mentions"] == [str(cat.id)]
+    r = await client.patch(
+        f"/api/v1/tasks/{task['id']}",
+        json={"title": "Plan B"},
+        headers={**bob.h, "If-Match": '"2"'},
+    )
+    assert r.status_code == 200, r.text
+    assert [e["mentions"] for _, e in await outbox("task.updated")] == [[str(cat.id)], []]

@@ -58,6 +58,9 @@ def for_task(
     label = _label(key, title)
     link = task_link(base_url, project_id, task_id)
     match kind:
+        case Kind.MENTIONED:
+            # Only a task's description mentions people in a task.* event.
+            return Content(f"{who} mentioned you in the description of {label}", "", link)
         case Kind.TASK_ASSIGNED:
             return Content(f"{who} assigned you {label}", f"Due: {_when(due_at)}", link)
         case Kind.TASK_COMPLETED:

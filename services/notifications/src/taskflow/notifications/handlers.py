@@ -26,6 +26,7 @@ from taskflow.events.contracts.projects import (
 )
 from taskflow.events.contracts.tasks import (
     TaskAssigned,
+    TaskCreated,
     TaskDependencyAdded,
     TaskDependencyRemoved,
     TaskEvent,
@@ -360,6 +361,10 @@ class Handlers:
         stale = not applied
         before = _Before.of(prev)
         targets = self._task_recipients(envelope, event, before)
+        mentions = event.mentions if isinstance(event, TaskCreated | TaskUpdated) else []
+        if mentions:
+            members = await projections.members(session, snap.project_id)
+            targets = recipients.with_mentions(envelope.actorid, targets, mentions, members or None)
         if targets:
             # One lookup serves the actor's name and the recipients' addresses.
             known = await projections.people(session, [*targets, *_opt(envelope.actorid)])

@@ -94,6 +94,25 @@ def for_comment(
     )
 
 
+def with_mentions(
+    actor_id: uuid.UUID | None,
+    targets: dict[uuid.UUID, Kind],
+    mentions: Iterable[uuid.UUID],
+    members: set[uuid.UUID] | None,
+) -> dict[uuid.UUID, Kind]:
+    """Add the members a task description newly mentions to a task change's recipients.
+
+    The same rules as a comment's mentions: outsiders are ignored (`members=None`: unknown,
+    trust the producer), the actor never hears it, and a mention beats any other kind.
+    """
+    mentioned = [m for m in mentions if members is None or m in members]
+    return decide(actor_id, [(Kind.MENTIONED, mentioned), *_groups(targets)])
+
+
+def _groups(targets: dict[uuid.UUID, Kind]) -> list[tuple[Kind, list[uuid.UUID]]]:
+    return [(kind, [u for u, k in targets.items() if k == kind]) for kind in set(targets.values())]
+
+
 def for_member_added(actor_id: uuid.UUID | None, member_id: uuid.UUID) -> dict[uuid.UUID, Kind]:
     """The added member hears about it, unless they added themselves."""
     return decide(actor_id, [(Kind.MEMBER_ADDED, [member_id])])

@@ -138,8 +138,8 @@ def snapshot(t: Task, key: str) -> TaskSnapshot:
     )
 
 
-def task_created(t: Task, key: str) -> TaskCreated:
-    return TaskCreated(task=snapshot(t, key))
+def task_created(t: Task, key: str, mentions: list[uuid.UUID] | None = None) -> TaskCreated:
+    return TaskCreated(task=snapshot(t, key), mentions=mentions or [])
 
 
 def task_deleted(t: Task, key: str) -> TaskDeleted:
@@ -151,11 +151,15 @@ def task_restored(t: Task, key: str) -> TaskRestored:
 
 
 def task_change_events(
-    t: Task, key: str, diff: dict[str, dict[str, Any]], before: dict[str, Any]
+    t: Task,
+    key: str,
+    diff: dict[str, dict[str, Any]],
+    before: dict[str, Any],
+    mentions: list[uuid.UUID] | None = None,
 ) -> list[Event]:
     """`task.updated` with the diff, then the specific events the diff implies."""
     snap = snapshot(t, key)
-    out: list[Event] = [TaskUpdated(task=snap, changes=changes_of(diff))]
+    out: list[Event] = [TaskUpdated(task=snap, changes=changes_of(diff), mentions=mentions or [])]
     if "assignee_ids" in diff:
         old = set(before.get("assignee_ids") or [])
         new = set(t.assignee_ids or [])

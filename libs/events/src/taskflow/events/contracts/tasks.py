@@ -142,21 +142,31 @@ class TaskEvent(Event):
 
 
 class TaskCreated(TaskEvent):
-    """A task was created."""
+    """A task was created; ``mentions`` are the members @-mentioned in its description.
+
+    The producer resolves mentions to project members and leaves out the creator, so a
+    consumer may notify them as it would the mentions of a comment.
+    """
 
     event_type: ClassVar[str] = "task.created"
+
+    mentions: list[UUID] = Field(default_factory=list)
 
 
 class TaskUpdated(TaskEvent):
     """Fields of a task changed: ``changes`` holds each changed field, before and after.
 
     Assignment and status changes have their own events; a producer may report them here as
-    well when one request changed several things.
+    well when one request changed several things. ``mentions`` (added in v1, optional) are the
+    members newly @-mentioned by the description.
     """
 
     event_type: ClassVar[str] = "task.updated"
 
     changes: dict[str, FieldChange]
+    #: Members newly @-mentioned by a changed description (not those it already mentioned,
+    #: never the actor); empty when the description did not change.
+    mentions: list[UUID] = Field(default_factory=list)
 
 
 class TaskAssigned(TaskEvent):

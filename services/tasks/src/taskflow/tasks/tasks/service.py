@@ -22,6 +22,7 @@ from taskflow.events.ids import uuid7
 from taskflow.tasks import events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.dependencies import service as dependencies
+from taskflow.tasks.mentions import newly_mentioned
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import repository as repo
@@ -247,7 +248,8 @@ async def create(
         action="task.created",
         changes=activity.diff({}, state_of(task)),
     )
-    await ev.emit(db, ev.task_created(task, key), access.user_id)
+    mentioned = await newly_mentioned(db, task.project_id, None, task.description, access.user_id)
+    await ev.emit(db, ev.task_created(task, key, mentioned), access.user_id)
     return to_read(task, key)
 
 
@@ -360,7 +362,14 @@ async def apply_changes(
         action="task.updated",
         changes=changed,
     )
-    for event in ev.task_change_events(task, key, changed, before):
+    mentioned = (
+        await newly_mentioned(
+            db, task.project_id, before["description"], task.description, access.user_id
+        )
+        if "description" in changed
+        else []
+    )
+    for event in ev.task_change_events(task, key, changed, before, mentioned):
         await ev.emit(db, event, access.user_id)
     if closing:
         await dependencies.after_close(db, access.user_id, task)
