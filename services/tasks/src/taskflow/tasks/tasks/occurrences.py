@@ -116,7 +116,7 @@ async def create_next(
             # A WIP limit never swallows the next occurrence of a series: it lands in the
             # first open status even when that column is full.
             created = await service.create(
-                db, access, body, series=(task.series_id, index), override_wip=True
+                db, access, body, series=(task.series_id, index), override_wip=True, mentions=False
             )
     except IntegrityError:
         return None  # another delivery or worker made it first

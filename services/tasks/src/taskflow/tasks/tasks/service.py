@@ -187,10 +187,13 @@ async def create(
     *,
     series: tuple[uuid.UUID, int] | None = None,
     override_wip: bool = False,
+    mentions: bool = True,
 ) -> TaskRead:
     """Create a task; numbers it under the project row lock (`OPS-124`).
 
     The status is the one named (`status_id` or `status`), else the first open status.
+    `mentions=False` (the next occurrence of a series) does not announce the description's
+    @mentions again: they were told when the series began.
     """
     access.require_writable()
     status = await workflows.resolve(
