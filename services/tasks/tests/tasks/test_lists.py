@@ -164,3 +164,70 @@ async def test_saved_views(client, make_user, make_project):
         v["name"] for v in (await client.get("/api/v1/views", headers=ann.h)).json()["items"]
     ] == ["Mine"]
     assert (await client.delete(f"/api/v1/views/{view['id']}", headers=ann.h)).status_code == 204
+
+
+async def test_search_finds_comments_and_label_names_title_first_members_only(
+    client, make_user, make_project
+):
+    """Label names and live comment bodies are searched too (kept in step by triggers on
+    comment add/edit/delete, label rename and label changes), ranked below a title match, and
+    never shown to someone outside the project."""
+    ann, eve = await make_user(), await make_user()
+    p = await make_project(ann)
+    other = await make_project(eve)
+    theirs = await other.task(title="Zeppelin of somebody else")
+    by_comment = await p.task(title="Quarterly report")
+    r = await client.post(
+        f"/api/v1/tasks/{by_comment['id']}/comments",
+        json={"body": "the zeppelin lands at noon; zeppelin crew ready, zeppelin fuelled"},
+        headers=ann.h,
+    )
+    assert r.status_code == 201, r.text
+    comment = r.json()
+    label = (
+        await client.post(f"/api/v1/projects/{p.id}/labels", json={"name": "Walrus"}, headers=ann.h)
+    ).json()
+    by_label = await p.task(title="Plain", label_ids=[label["id"]])
+    in_title = await p.task(title="Zeppelin hangar")
+
+    async def found(q: str, who=ann) -> list[str]:
+        r = await client.get("/api/v1/tasks", params={"q": q}, headers=who.h)
+        assert r.status_code == 200, r.text
+        return [t["id"] for t in r.json()["items"]]
+
+    assert await found("zeppelin") == [in_title["id"], by_comment["id"]]
+    assert await found("walrus") == [by_label["id"]]
+    r = await client.get(
+        f"/api/v1/projects/{p.id}/tasks", params={"q": "zeppelin", "sort": "rank"}, headers=ann.h
+    )
+    assert [t["id"] for t in r.json()["items"]] == [in_title["id"], by_comment["id"]]
+    # A non-member finds only their own project's task, never ours.
+    assert await found("zeppelin", eve) == [theirs["id"]]
+    assert await found("walrus", eve) == []
+    # Editing the comment, renaming the label and taking a label off follow at once.
+    r = await client.patch(
+        f"/api/v1/comments/{comment['id']}",
+        json={"body": "now about an albatross"},
+        headers={**ann.h, "If-Match": '"1"'},
+    )
+    assert r.status_code == 200, r.text
+    assert await found("zeppelin") == [in_title["id"]]
+    assert await found("albatross") == [by_comment["id"]]
+    r = await client.patch(f"/api/v1/labels/{label['id']}", json={"name": "Narwhal"}, headers=ann.h)
+    assert r.status_code == 200, r.text
+    assert await found("walrus") == []
+    assert await found("narwhal") == [by_label["id"]]
+    await client.patch(
+        f"/api/v1/tasks/{in_title['id']}",
+        json={"label_ids": [label["id"]]},
+        headers={**ann.h, "If-Match": '"1"'},
+    )
+    assert set(await found("narwhal")) == {by_label["id"], in_title["id"]}
+    # A deleted comment is no longer searched.
+    r = await client.delete(f"/api/v1/comments/{comment['id']}", headers=ann.h)
+    assert r.status_code == 204, r.text
+    assert await found("albatross") == []
+    # Deleting the label strips it from its tasks and from their search.
+    r = await client.delete(f"/api/v1/labels/{label['id']}", headers=ann.h)
+    assert r.status_code == 204, r.text
+    assert await found("narwhal") == []

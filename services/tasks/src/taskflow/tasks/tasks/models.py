@@ -32,15 +32,21 @@ from taskflow.tasks.db import Base
 #: Stored as a small integer so that "sort by priority" is an index-friendly integer sort.
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 
-#: Title (weight A) and description (B), plus one lexeme naming the project
-#: (`prj<hex of project_id>`). A search ANDs the words with the caller's project lexemes, so the
-#: one GIN index intersects "has the word" with "is in one of my projects" by itself, instead of
-#: fetching every task of the caller's projects and testing each (no btree_gin needed).
+#: Title (weight A), description (B), label names (C, `search_labels`) and live comment bodies
+#: (D, `search_comments`), plus one lexeme naming the project (`prj<hex of project_id>`). A
+#: search ANDs the words with the caller's project lexemes, so the one GIN index intersects "has
+#: the word" with "is in one of my projects" by itself, instead of fetching every task of the
+#: caller's projects and testing each (no btree_gin needed). The two plain columns are kept by
+#: triggers (migration 0005_search_more), in the transaction of the change that moves them.
 SEARCH_VECTOR = (
     "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B') || "
-    "to_tsvector('simple'::regconfig, 'prj' || replace(project_id::text, '-', ''))"
+    "to_tsvector('simple'::regconfig, 'prj' || replace(project_id::text, '-', '')) || "
+    "coalesce(search_labels, ''::tsvector) || coalesce(search_comments, ''::tsvector)"
 )
+
+#: Columns only the database reads (search); never fetched with a task.
+SEARCH_COLUMNS = ("search", "search_labels", "search_comments")
 
 
 class Task(Base):
@@ -165,4 +171,9 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    search: Mapped[str] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))
+    # Kept by triggers (label names, live comment bodies); deferred: only the database reads them.
+    search_labels: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    search_comments: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), deferred=True
+    )

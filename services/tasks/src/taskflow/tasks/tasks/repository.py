@@ -27,7 +27,7 @@ from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.sorting import SortSpec
-from taskflow.tasks.tasks.models import PRIORITIES, Task
+from taskflow.tasks.tasks.models import PRIORITIES, SEARCH_COLUMNS, Task
 from taskflow.tasks.tasks.schemas import TaskFilters
 from taskflow.tasks.workflows.models import CATEGORIES
 
@@ -317,7 +317,7 @@ def my_project_ids(user_id: uuid.UUID) -> Select[Any]:
 #: The columns a list row needs (everything `TaskRead` shows): a Core select of these skips
 #: ORM identity-map bookkeeping and never transfers the `search` tsvector, the widest column.
 LIST_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
-    c for c in Task.__table__.c if c.key != "search"
+    c for c in Task.__table__.c if c.key not in SEARCH_COLUMNS
 )
 
 
