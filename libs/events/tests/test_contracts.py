@@ -37,6 +37,7 @@ EXPECTED_TYPES = {
     "user.mfa_enabled",
     "user.verification_requested",
     "user.password_reset_requested",
+    "user.email_change_requested",
     "user.login_failed",
     "project.created",
     "project.updated",

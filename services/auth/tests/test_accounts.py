@@ -314,3 +314,62 @@ async def test_change_password_ends_api_tokens_unless_kept(api: Api) -> None:
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["body", "keep_api_tokens"]
+
+
+async def test_change_email_confirmed_by_the_link_sessions_stay(api: Api) -> None:
+    user, pair = await api.signed_in()
+    url = "/api/v1/users/me/email"
+    new = api.email()
+    # Wrong password, bad address, the same address: refused, nothing sent.
+    r = await api.client.post(
+        url,
+        json={"new_email": new, "current_password": "Wrong-Password-000"},
+        headers=bearer(pair),
+    )
+    assert r.status_code == 401
+    r = await api.client.post(
+        url,
+        json={"new_email": "not-an-address", "current_password": PASSWORD},
+        headers=bearer(pair),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"][-1] == "new_email"
+    r = await api.client.post(
+        url, json={"new_email": user["email"], "current_password": PASSWORD}, headers=bearer(pair)
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "new_email"]
+    assert await api.events("user.email_change_requested") == []
+    # An address of another account: the same 202, and no link goes there.
+    other = await api.register()
+    r = await api.client.post(
+        url, json={"new_email": other["email"], "current_password": PASSWORD}, headers=bearer(pair)
+    )
+    assert r.status_code == 202
+    assert await api.events("user.email_change_requested") == []
+
+    r = await api.client.post(
+        url, json={"new_email": new.upper(), "current_password": PASSWORD}, headers=bearer(pair)
+    )
+    assert r.status_code == 202, r.text
+    (ev,) = await api.events("user.email_change_requested")
+    assert (ev["email"], ev["old_email"]) == (new, user["email"])
+    assert ev["confirm_url"].startswith("https://taskflow.example/confirm-email?token=")
+    # Nothing changes until the link is used.
+    me = (await api.client.get("/api/v1/users/me", headers=bearer(pair))).json()
+    assert me["email"] == user["email"]
+    token = _token(ev["confirm_url"])
+    r = await api.client.post("/api/v1/auth/email/confirm", json={"token": "x" * 32})
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_or_expired_token"
+    r = await api.client.post("/api/v1/auth/email/confirm", json={"token": token})
+    assert r.status_code == 200, r.text
+    me = (await api.client.get("/api/v1/users/me", headers=bearer(pair))).json()
+    assert (me["email"], me["email_verified"]) == (new, True)  # the session stayed
+    (updated,) = [e for e in await api.events("user.updated") if "email" in e["changes"]]
+    assert updated["changes"]["email"] == {"before": user["email"], "after": new}
+    # The link works once; the old address no longer signs in, the new one does.
+    r = await api.client.post("/api/v1/auth/email/confirm", json={"token": token})
+    assert r.status_code == 400
+    assert (await api.login(user["email"])).status_code == 401
+    assert (await api.login(new)).status_code == 200

@@ -21,6 +21,7 @@ from notif_factories import (
 from sqlalchemy import func, select
 
 from taskflow.events.contracts.tasks import TaskDependencyAdded, TaskRef, TaskUnblocked
+from taskflow.events.contracts.users import UserEmailChangeRequested
 from taskflow.events.envelope import Envelope
 from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.notifications.models import Notification
@@ -161,6 +162,34 @@ async def test_member_added_notifies_the_member(apply: Any, sessionmaker: Any) -
     await apply(member(proj, owner), actor=owner)
     notes = await _notes(sessionmaker)
     assert [(n.user_id, n.title) for n in notes] == [(alice, "Owner added you to Payments")]
+
+
+async def test_email_change_mails_the_link_to_the_new_address_a_notice_to_the_old(
+    apply: Any, sessionmaker: Any
+) -> None:
+    who = uid()
+    await apply(user(who, verified=True))
+    await apply(
+        UserEmailChangeRequested(
+            user_id=who,
+            email="new@example.test",
+            old_email="old@example.test",
+            display_name="Ada",
+            confirm_url="http://spa.test/confirm-email?token=one-time-change",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        ),
+        actor=who,
+    )
+    mails = {m.recipient: m for m in await _mails(sessionmaker)}
+    assert set(mails) == {"new@example.test", "old@example.test"}
+    link, notice = mails["new@example.test"], mails["old@example.test"]
+    assert (link.kind, notice.kind) == ("email_change", "email_change_notice")
+    assert link.payload is not None
+    assert notice.payload is not None
+    assert "one-time-change" in link.payload["text"]
+    # The old address hears of it, but never gets the link that would take the account.
+    assert "one-time-change" not in notice.payload["text"] + notice.payload["html"]
+    assert "new@example.test" in notice.payload["text"]
 
 
 async def test_verification_mail_goes_to_unverified_address_reset_does_not(

@@ -46,6 +46,7 @@ from taskflow.events.contracts import (
     TaskUnblocked,
     TaskUpdated,
     UserDeactivated,
+    UserEmailChangeRequested,
     UserLoginFailed,
     UserMfaEnabled,
     UserPasswordResetRequested,
@@ -153,6 +154,14 @@ _FACTORIES: dict[type[Event], Callable[[], Event]] = {
         email="ada@example.com",
         display_name="Ada",
         verify_url="https://taskflow.example/verify?token=one-time",
+        expires_at=NOW + timedelta(hours=24),
+    ),
+    UserEmailChangeRequested: lambda: UserEmailChangeRequested(
+        user_id=USER,
+        email="ada@new.example",
+        old_email="ada@example.com",
+        display_name="Ada",
+        confirm_url="https://taskflow.example/confirm-email?token=one-time",
         expires_at=NOW + timedelta(hours=24),
     ),
     UserPasswordResetRequested: lambda: UserPasswordResetRequested(

@@ -32,6 +32,7 @@ HARD_FLOOR_DAYS = 90
 DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
     "user.verification_requested:verify_url",
     "user.password_reset_requested:reset_url",
+    "user.email_change_requested:confirm_url",
     "password",
     "secret",
 )

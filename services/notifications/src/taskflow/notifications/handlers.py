@@ -38,6 +38,7 @@ from taskflow.events.contracts.tasks import (
     category_of,
 )
 from taskflow.events.contracts.users import (
+    UserEmailChangeRequested,
     UserPasswordResetRequested,
     UserRegistered,
     UserUpdated,
@@ -113,6 +114,7 @@ class Handlers:
             "user.deactivated": self.user_deactivated,
             "user.verification_requested": self.verification_requested,
             "user.password_reset_requested": self.password_reset_requested,
+            "user.email_change_requested": self.email_change_requested,
             "project.created": self.project_created,
             "project.updated": self.project_updated,
             "project.member_added": self.member_added,
@@ -232,6 +234,40 @@ class Handlers:
             session, envelope, event.user_id, event.email, "password_reset", mail
         )
 
+    async def email_change_requested(
+        self, session: AsyncSession, envelope: Envelope, event: UserEmailChangeRequested
+    ) -> None:
+        """The confirmation link to the new address; a notice without it to the current one,
+        so the owner hears of a change they did not ask for before anything changed."""
+        expires = event.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        link = email.render(
+            "email_change",
+            "Confirm your new email address",
+            name=event.display_name,
+            url=event.confirm_url,
+            expires=expires,
+            base_url=self.ctx.settings.spa_base_url,
+        )
+        await self._account_mail(
+            session, envelope, event.user_id, event.email, "email_change", link
+        )
+        notice = email.render(
+            "email_change_notice",
+            "Your Taskflow address is about to change",
+            name=event.display_name,
+            new_email=event.email,
+            base_url=self.ctx.settings.spa_base_url,
+        )
+        await self._account_mail(
+            session,
+            envelope,
+            event.user_id,
+            event.old_email,
+            "email_change_notice",
+            notice,
+            dedupe="notice",
+        )
+
     async def _account_mail(
         self,
         session: AsyncSession,
@@ -240,6 +276,8 @@ class Handlers:
         to: str,
         kind: str,
         mail: email.RenderedMail,
+        *,
+        dedupe: str = "",
     ) -> None:
         now = self.ctx.clock()
         payload = mail.as_payload()
@@ -254,7 +292,8 @@ class Handlers:
                     "kind": kind,
                     "user_id": user_id,
                     "recipient": to,
-                    "dedupe_key": f"email:{envelope.id}",
+                    # One event may send two account mails (email change): each its own key.
+                    "dedupe_key": f"email:{envelope.id}" + (f":{dedupe}" if dedupe else ""),
                     "payload": payload,
                     "status": "pending",
                     "max_attempts": self.ctx.settings.delivery_max_attempts,

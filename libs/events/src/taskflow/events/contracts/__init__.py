@@ -66,6 +66,7 @@ from taskflow.events.contracts.tasks import (
 from taskflow.events.contracts.users import (
     SystemRole,
     UserDeactivated,
+    UserEmailChangeRequested,
     UserEvent,
     UserLoginFailed,
     UserMfaEnabled,
@@ -124,6 +125,7 @@ __all__ = [
     "TaskUnblocked",
     "TaskUpdated",
     "UserDeactivated",
+    "UserEmailChangeRequested",
     "UserEvent",
     "UserLoginFailed",
     "UserMfaEnabled",

@@ -81,6 +81,21 @@ class UserVerificationRequested(UserEvent):
     expires_at: datetime
 
 
+class UserEmailChangeRequested(UserEvent):
+    """A user asked to change their address; notifications mails ``confirm_url`` to the new
+    address (``email``) and a notice without the link to the current one (``old_email``).
+    The address changes only when the link is used (then ``user.updated``)."""
+
+    event_type: ClassVar[str] = "user.email_change_requested"
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset({"confirm_url"})
+
+    email: str
+    old_email: str
+    display_name: str
+    confirm_url: str
+    expires_at: datetime
+
+
 class UserPasswordResetRequested(UserEvent):
     """A password-reset link was issued; notifications mails it, audit redacts it."""
 

@@ -59,11 +59,14 @@ class User(Base):
 
 
 class OneTimeToken(Base):
-    """A single-use emailed token (verify email, reset password), stored as SHA-256."""
+    """A single-use emailed token (verify email, reset password, change email), stored as
+    SHA-256; `new_email` is the address a `change_email` token confirms."""
 
     __tablename__ = "one_time_tokens"
     __table_args__ = (
-        CheckConstraint("purpose IN ('verify_email', 'password_reset')", name="purpose_known"),
+        CheckConstraint(
+            "purpose IN ('verify_email', 'password_reset', 'change_email')", name="purpose_known"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -71,6 +74,7 @@ class OneTimeToken(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     purpose: Mapped[str] = mapped_column(String(32))
+    new_email: Mapped[str | None] = mapped_column(String(254))
     token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

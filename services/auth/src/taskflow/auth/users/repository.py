@@ -67,13 +67,44 @@ async def search(
 
 
 async def add_one_time_token(
-    session: AsyncSession, user_id: uuid.UUID, purpose: str, token_hash: bytes, expires_at: datetime
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    purpose: str,
+    token_hash: bytes,
+    expires_at: datetime,
+    new_email: str | None = None,
 ) -> None:
     """Store a one-time token (hash only)."""
     session.add(
-        OneTimeToken(user_id=user_id, purpose=purpose, token_hash=token_hash, expires_at=expires_at)
+        OneTimeToken(
+            user_id=user_id,
+            purpose=purpose,
+            token_hash=token_hash,
+            expires_at=expires_at,
+            new_email=new_email,
+        )
     )
     await session.flush()
+
+
+async def consume_email_change(
+    session: AsyncSession, token_hash: bytes
+) -> tuple[uuid.UUID, str] | None:
+    """Spend an unused, unexpired email-change token: (user id, the address it confirms)."""
+    now = utcnow()
+    result = await session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.token_hash == token_hash,
+            OneTimeToken.purpose == "change_email",
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(OneTimeToken.user_id, OneTimeToken.new_email)
+    )
+    row = result.one_or_none()
+    return (row[0], row[1]) if row is not None and row[1] else None
 
 
 async def consume_one_time_token(

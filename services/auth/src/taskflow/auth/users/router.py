@@ -19,6 +19,8 @@ from taskflow.auth.users.models import User
 from taskflow.auth.users.schemas import (
     Accepted,
     ChangePasswordRequest,
+    ConfirmEmailChangeRequest,
+    EmailChangeRequest,
     ForgotPasswordRequest,
     RegisterRequest,
     ResetPasswordRequest,
@@ -110,6 +112,18 @@ async def resend_verification(caller: AnyCaller, db: SessionDep, ctx: Ctx) -> Ac
     ):
         await service.request_verification(db, ctx, caller.user)
     return Accepted()
+
+
+@accounts.post(
+    "/email/confirm",
+    dependencies=[public("the mailed one-time token is the credential")],
+    operation_id="auth_email_change_confirm",
+    response_model=UserPublic,
+    responses=errors(InvalidOneTimeToken, Conflict, Unprocessable),
+)
+async def confirm_email_change(body: ConfirmEmailChangeRequest, db: SessionDep) -> UserPublic:
+    """Move the account to the address the mailed link was sent to; sessions stay."""
+    return UserPublic.model_validate(await service.confirm_email_change(db, body.token))
 
 
 @accounts.post(
@@ -207,6 +221,23 @@ async def update_me(
     await db.refresh(user)
     set_etag(response, user.version)
     return to_read(user)
+
+
+@users_router.post(
+    "/me/email",
+    dependencies=[require_scope(Scope.ACCOUNT_WRITE)],
+    operation_id="users_change_email",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=errors(InvalidToken, InvalidCredentials, InteractiveSessionRequired, Unprocessable),
+)
+async def change_email(
+    body: EmailChangeRequest, caller: InteractiveCaller, db: SessionDep, ctx: Ctx
+) -> Accepted:
+    """Ask to change the caller's address (current password required): a link goes to the new
+    address, a notice to the current one; the address changes when the link is used."""
+    await service.request_email_change(db, ctx, caller.user, body.current_password, body.new_email)
+    return Accepted()
 
 
 @users_router.delete(

@@ -85,6 +85,17 @@ class ChangePasswordRequest(_In):
     )
 
 
+class EmailChangeRequest(_In):
+    """A new address for the caller; it changes only when the link mailed there is used."""
+
+    new_email: Email
+    current_password: Password
+
+
+class ConfirmEmailChangeRequest(_In):
+    token: OneTimeTokenStr
+
+
 class UserMeUpdate(_In):
     """Profile fields a user may change themselves (all optional)."""
 

@@ -26,6 +26,7 @@ from taskflow.common.logging import get_logger
 from taskflow.events.contracts.base import FieldChange
 from taskflow.events.contracts.users import (
     UserDeactivated,
+    UserEmailChangeRequested,
     UserPasswordResetRequested,
     UserRegistered,
     UserUpdated,
@@ -36,6 +37,7 @@ log = get_logger(__name__)
 
 VERIFY = "verify_email"
 RESET = "password_reset"
+CHANGE_EMAIL = "change_email"
 
 
 def check_password(password: str, *, field: str, email: str | None = None) -> None:
@@ -168,6 +170,86 @@ async def verify_email(db: AsyncSession, token: str) -> User:
             _updated_event(user, {"email_verified": FieldChange(before=False, after=True)}),
             actor_id=user.id,
         )
+    return user
+
+
+async def request_email_change(
+    db: AsyncSession, ctx: AuthContext, user: User, current_password: str, new_email: str
+) -> None:
+    """Mail a confirmation link to `new_email` and a notice to the current address.
+
+    The current password is required: a stolen session alone must not move the account to
+    another mailbox. Nothing changes until the link is used. An address that belongs to
+    another account gets nothing and the answer is the same, so this cannot probe which
+    addresses are registered; a new request makes the older links useless.
+    """
+    if not await ctx.hasher.verify(user.password_hash, current_password):
+        raise InvalidCredentials()
+    if new_email == user.email:
+        raise Unprocessable(
+            "That is already your address.",
+            code="same_email",
+            errors=[
+                {
+                    "loc": ["body", "new_email"],
+                    "msg": "is already the account's address",
+                    "type": "same_email",
+                }
+            ],
+        )
+    if await repository.get_by_email(db, new_email) is not None:
+        log.info("email_change_to_taken_address", user_id=str(user.id))
+        return
+    if not await ctx.may_send_mail("change_email", new_email):
+        log.info("email_change_mail_suppressed", user_id=str(user.id))
+        return
+    await repository.spend_all_tokens(db, user.id, CHANGE_EMAIL)
+    token = new_token()
+    expires = utcnow() + timedelta(seconds=ctx.settings.verify_email_ttl_seconds)
+    await repository.add_one_time_token(
+        db, user.id, CHANGE_EMAIL, token_hash(token), expires, new_email=new_email
+    )
+    base = ctx.settings.public_base_url.rstrip("/")
+    await outbox.add(
+        db,
+        UserEmailChangeRequested(
+            user_id=user.id,
+            email=new_email,
+            old_email=user.email,
+            display_name=user.display_name,
+            confirm_url=f"{base}/confirm-email?token={token}",
+            expires_at=expires,
+        ),
+        actor_id=user.id,
+    )
+
+
+async def confirm_email_change(db: AsyncSession, token: str) -> User:
+    """Move the account to the address the mailed link confirms; sessions stay.
+
+    Following the link proves the new address is the user's, so it is verified at once. An
+    address taken by another account since the request answers 409 and changes nothing.
+    """
+    found = await repository.consume_email_change(db, token_hash(token))
+    user = await repository.get(db, found[0], for_update=True) if found else None
+    if found is None or user is None or not user.is_active:
+        raise InvalidOneTimeToken()
+    new_email = found[1]
+    before, was_verified = user.email, user.email_verified_at is not None
+    if await repository.get_by_email(db, new_email) is not None:
+        raise Conflict("The address belongs to another account now.", code="email_taken")
+    user.email = new_email
+    user.email_verified_at = utcnow()
+    user.version += 1
+    try:
+        async with db.begin_nested():
+            await db.flush()
+    except IntegrityError:
+        raise Conflict("The address belongs to another account now.", code="email_taken") from None
+    changes = {"email": FieldChange(before=before, after=new_email)}
+    if not was_verified:
+        changes["email_verified"] = FieldChange(before=False, after=True)
+    await outbox.add(db, _updated_event(user, changes), actor_id=user.id)
     return user
 
 
