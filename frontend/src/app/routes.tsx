@@ -1,7 +1,7 @@
 /**
  * Every screen is its own lazy chunk: the first screen loads React, the router, the query
  * client and the screen it shows, nothing else. The mails' links land here too:
- * /verify-email, /reset-password, /projects/:id, /projects/:id/tasks/:taskId, /tasks/:taskId,
+ * /verify-email, /confirm-email, /reset-password, /projects/:id, /projects/:id/tasks/:taskId, /tasks/:taskId,
  * /settings/notifications.
  */
 import { createBrowserRouter, Navigate, type RouteObject } from "react-router";
@@ -13,6 +13,7 @@ export const routes: RouteObject[] = [
   { path: "/sign-in", lazy: page(() => import("../features/auth/SignIn")) },
   { path: "/register", lazy: page(() => import("../features/auth/Register")) },
   { path: "/verify-email", lazy: page(() => import("../features/auth/VerifyEmail")) },
+  { path: "/confirm-email", lazy: page(() => import("../features/auth/ConfirmEmail")) },
   { path: "/forgot-password", lazy: page(() => import("../features/auth/ForgotPassword")) },
   { path: "/reset-password", lazy: page(() => import("../features/auth/ResetPassword")) },
   {
