@@ -114,6 +114,20 @@ async def test_login_rate_limit_gives_problem_429(client: httpx.AsyncClient) -> 
     assert (await client.get("/api/v1/tasks/x")).status_code == 200
 
 
+async def test_email_change_routes_share_the_strict_budget(client: httpx.AsyncClient) -> None:
+    """Asking to change one's address checks the password and sends mail: guessing it through
+    a stolen session must meet the login budget, not the general one."""
+    statuses = [
+        (await client.post("/api/v1/users/me/email", json={})).status_code for _ in range(8)
+    ]
+    assert 429 in statuses
+    statuses = [
+        (await client.post("/api/v1/auth/email/confirm", json={})).status_code for _ in range(8)
+    ]
+    assert 429 in statuses
+    assert (await client.get("/api/v1/users/me")).status_code == 200
+
+
 async def test_healthz_and_docs_page(client: httpx.AsyncClient) -> None:
     health = await client.get("/healthz")
     assert health.status_code == 200
