@@ -6,8 +6,6 @@ is queued straight away as a delivery, and the sender is woken once the transact
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.logging import get_logger
@@ -32,15 +30,14 @@ def handlers(ctx: Context) -> dict[str, Handler]:
         session: AsyncSession, envelope: Envelope, event: UserVerificationRequested
     ) -> None:
         """The one mail that goes to an unverified address: the link that verifies it."""
-        mail = email.render(
+        await _account_mail(
+            ctx,
+            session,
+            envelope,
+            event,
             "verification",
             "Confirm your email address",
-            name=event.display_name,
-            url=event.verify_url,
-            base_url=ctx.settings.spa_base_url,
-        )
-        await _account_mail(
-            ctx, session, envelope, event.user_id, event.email, "verification", mail
+            event.verify_url,
         )
 
     async def password_reset_requested(
@@ -56,15 +53,14 @@ def handlers(ctx: Context) -> dict[str, Handler]:
         if not verified:
             log.info("reset_mail_skipped_unverified", user_id=str(event.user_id))
             return
-        mail = email.render(
+        await _account_mail(
+            ctx,
+            session,
+            envelope,
+            event,
             "password_reset",
             "Reset your Taskflow password",
-            name=event.display_name,
-            url=event.reset_url,
-            base_url=ctx.settings.spa_base_url,
-        )
-        await _account_mail(
-            ctx, session, envelope, event.user_id, event.email, "password_reset", mail
+            event.reset_url,
         )
 
     return {
@@ -77,11 +73,15 @@ async def _account_mail(
     ctx: Context,
     session: AsyncSession,
     envelope: Envelope,
-    user_id: uuid.UUID,
-    to: str,
+    event: UserVerificationRequested | UserPasswordResetRequested,
     kind: str,
-    mail: email.RenderedMail,
+    subject: str,
+    url: str,
 ) -> None:
+    """Render the mail with its one-time link and queue it to the address the event names."""
+    mail = email.render(
+        kind, subject, name=event.display_name, url=url, base_url=ctx.settings.spa_base_url
+    )
     now = ctx.clock()
     payload = mail.as_payload()
     # The payload holds a one-time link: the sender clears it once the mail went out.
@@ -93,8 +93,8 @@ async def _account_mail(
                 "id": new_id(),
                 "channel": Channel.EMAIL.value,
                 "kind": kind,
-                "user_id": user_id,
-                "recipient": to,
+                "user_id": event.user_id,
+                "recipient": event.email,
                 "dedupe_key": f"email:{envelope.id}",
                 "payload": payload,
                 "status": "pending",

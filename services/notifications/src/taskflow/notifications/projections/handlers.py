@@ -111,19 +111,16 @@ def handlers(task_steps: Sequence[TaskStep]) -> dict[str, Handler]:
 
 
 async def user_registered(session: AsyncSession, envelope: Envelope, event: UserRegistered) -> None:
-    await projections.upsert_user(
-        session,
-        event.user_id,
-        email=event.email,
-        display_name=event.display_name,
-        timezone=event.timezone,
-        email_verified=event.email_verified,
-        active=True,
-        updated_at=envelope.time,
-    )
+    await _upsert_user(session, envelope, event, active=True)
 
 
 async def user_updated(session: AsyncSession, envelope: Envelope, event: UserUpdated) -> None:
+    await _upsert_user(session, envelope, event, active=event.is_active)
+
+
+async def _upsert_user(
+    session: AsyncSession, envelope: Envelope, event: UserRegistered | UserUpdated, *, active: bool
+) -> None:
     await projections.upsert_user(
         session,
         event.user_id,
@@ -131,7 +128,7 @@ async def user_updated(session: AsyncSession, envelope: Envelope, event: UserUpd
         display_name=event.display_name,
         timezone=event.timezone,
         email_verified=event.email_verified,
-        active=event.is_active,
+        active=active,
         updated_at=envelope.time,
     )
 
