@@ -48,7 +48,9 @@ QUEUE = "notifications.events"
 #: Routing keys the notifications queue is bound to.
 BINDINGS = ("user.*", "project.*", "task.*", "comment.*", "webhook.disabled")
 #: Types the bindings bring in that concern nobody here (the audit log keeps them). Listed so
-#: that a new type under a binding is parked until someone decides, not dropped unseen.
+#: that a new type with no entry is parked until someone decides, not dropped unseen (project
+#: events always have one: live pushes every project event to the boards; task events all take
+#: the task path).
 IGNORED = ("user.login_failed", "user.mfa_enabled")
 
 
