@@ -228,6 +228,21 @@ async def test_first_day_in_the_browser(
         await expect(_card(page, "todo", "Write release notes")).to_be_visible()
         await expect(_card(page, "Review", "Write release notes")).to_have_count(0)
 
+        # Blocked by: the new task waits for the first; it says "blocked", and completing it
+        # is refused with the blocker named.
+        await second_card.get_by_role("link", name="Write release notes").click()
+        await page.get_by_label("Add a blocker (key or title)").fill("vendor")
+        await page.get_by_role("button", name=re.compile(r"Pay vendor invoice$")).click()
+        await expect(page.get_by_role("list", name="Blocked by")).to_contain_text(
+            "Pay vendor invoice"
+        )
+        await expect(page.get_by_label("Fields").get_by_text("blocked", exact=True)).to_be_visible()
+        await page.get_by_label("Status").select_option(label="Done")
+        await expect(
+            page.get_by_role("alert").filter(has_text="cannot be completed")
+        ).to_contain_text("Pay vendor invoice")
+        await expect(page.get_by_label("Status").locator("option:checked")).to_have_text("Todo")
+
         # Members: add a colleague (registered through the API) by email, then change the role.
         colleague = f"web-colleague-{secrets.token_hex(4)}@example.com"
         import httpx
