@@ -34,9 +34,10 @@ export function displayName(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-export function statusName(statuses: ProjectStatus[], id: string): string {
+/** The name of a status id; `fallback` (the task's own `status` name) until the workflow loads. */
+export function statusName(statuses: ProjectStatus[], id: string, fallback = "…"): string {
   const found = statuses.find((s) => s.id === id);
-  return found ? displayName(found.name) : "…";
+  return displayName(found ? found.name : fallback);
 }
 
 /** `count / limit` for a column header, and whether the column is full. */

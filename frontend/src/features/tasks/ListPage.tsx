@@ -123,7 +123,7 @@ export default function ListPage() {
                 </td>
                 <td className="py-2 pr-2">
                   <span className="flex items-center gap-2">
-                    {statusName(statuses, t.status_id)}
+                    {statusName(statuses, t.status_id, t.status)}
                     {t.blocked ? <BlockedBadge /> : null}
                   </span>
                 </td>
