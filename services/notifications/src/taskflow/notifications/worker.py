@@ -168,6 +168,7 @@ def build_worker(
         prefix=settings.redis_prefix,
         fail_max=settings.breaker_fail_max,
         reset_timeout=settings.breaker_reset_timeout,
+        service=settings.service_name,
     )
     caldav: CaldavChannel | None = None
     caldav_breaker: AsyncCircuitBreaker | None = None
@@ -180,6 +181,7 @@ def build_worker(
             prefix=settings.redis_prefix,
             fail_max=settings.breaker_fail_max,
             reset_timeout=settings.breaker_reset_timeout,
+            service=settings.service_name,
         )
         auth = None
         if settings.caldav_username and settings.caldav_password:
