@@ -9,7 +9,7 @@ taskflow.common.resilience). `serve_process_metrics` serves that registry on `me
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import start_http_server as _start_http_server
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -48,7 +48,9 @@ class HttpMetrics:
         self.latency.labels(*labels).observe(seconds)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """This app's HTTP metrics, then the process's default registry: what the code under
+        the api keeps there (its circuit breakers' `taskflow_breaker_open`, process stats)."""
+        return generate_latest(self.registry) + generate_latest(REGISTRY)
 
 
 def serve_process_metrics(settings: ServiceSettings) -> int | None:
