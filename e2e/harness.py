@@ -271,6 +271,10 @@ class System:
                 p + "PUBLIC_BASE_URL": self.gateway_url,
                 p + "LOG_JSON": "true",
                 p + "LOG_LEVEL": "INFO",
+                # A dozen processes share one PostgreSQL (and, on a developer's machine, other
+                # suites): small pools keep the whole system far below max_connections.
+                p + "DB_POOL_SIZE": "3",
+                p + "DB_MAX_OVERFLOW": "4",
             }
         )
         extra = SERVICE_SETTINGS.get(service)

@@ -184,13 +184,64 @@ async def test_first_day_in_the_browser(
 
         # The task's page shows its fields and its activity.
         await page.get_by_role("link", name="Pay vendor invoice").click()
-        await expect(page.get_by_label("Status")).to_have_value("in_progress")
+        await expect(page.get_by_label("Status").locator("option:checked")).to_have_text(
+            "In progress"
+        )
         await page.get_by_label("Add a comment").fill(
             "Paid **in full**. <img src=x onerror=alert(1)>"
         )
         await page.get_by_role("button", name="Comment", exact=True).click()
         await expect(page.locator("strong", has_text="in full")).to_be_visible()
         assert await page.locator("img[onerror]").count() == 0
+
+        # Workflow: the owner adds "Review" with a WIP limit of 1 and moves it after "In
+        # progress"; it appears on the board as a column with its limit in the header.
+        await page.goto(board_url.replace("/board", "/workflow"))
+        await page.get_by_label("New status name").fill("Review")
+        await page.get_by_label("Category").select_option("in_progress")
+        await page.get_by_label("WIP limit", exact=True).fill("1")
+        await page.get_by_role("button", name="Add status").click()
+        await expect(page.get_by_label("Name of Review")).to_have_value("Review")
+        for _ in range(3):  # after cancelled, done, blocked
+            await page.get_by_role("button", name="Move Review up").click()
+        statuses = page.get_by_role("list", name="Statuses").get_by_role("listitem")
+        await expect(statuses.nth(2).get_by_label("Name of Review")).to_be_visible()
+        await page.get_by_role("link", name="Board", exact=True).click()
+        review = page.locator('section[data-status="Review"]')
+        await expect(review.get_by_role("heading")).to_contain_text("0 / 1")
+        await expect(page.locator("section[data-status]").nth(2)).to_have_attribute(
+            "data-status", "Review"
+        )
+
+        # One card fills it; a second one dragged in is refused and goes back, with a toast.
+        await _drag(page, _card(page, "in_progress", "Pay vendor invoice"), review)
+        await expect(_card(page, "Review", "Pay vendor invoice")).to_be_visible()
+        await expect(review.locator("[data-wip-full]")).to_have_text(re.compile(r"^1 / 1"))
+        await quick.fill("Write release notes")
+        await quick.press("Enter")
+        second_card = _card(page, "todo", "Write release notes")
+        await expect(second_card).to_be_visible()
+        await _drag(page, second_card, review)
+        await expect(page.get_by_role("alert")).to_contain_text(
+            "Review is at its WIP limit (limit 1)"
+        )
+        await expect(_card(page, "todo", "Write release notes")).to_be_visible()
+        await expect(_card(page, "Review", "Write release notes")).to_have_count(0)
+
+        # Blocked by: the new task waits for the first; it says "blocked", and completing it
+        # is refused with the blocker named.
+        await second_card.get_by_role("link", name="Write release notes").click()
+        await page.get_by_label("Add a blocker (key or title)").fill("vendor")
+        await page.get_by_role("button", name=re.compile(r"Pay vendor invoice$")).click()
+        await expect(page.get_by_role("list", name="Blocked by")).to_contain_text(
+            "Pay vendor invoice"
+        )
+        await expect(page.get_by_label("Fields").get_by_text("blocked", exact=True)).to_be_visible()
+        await page.get_by_label("Status").select_option(label="Done")
+        await expect(
+            page.get_by_role("alert").filter(has_text="cannot be completed")
+        ).to_contain_text("Pay vendor invoice")
+        await expect(page.get_by_label("Status").locator("option:checked")).to_have_text("Todo")
 
         # Members: add a colleague (registered through the API) by email, then change the role.
         colleague = f"web-colleague-{secrets.token_hex(4)}@example.com"

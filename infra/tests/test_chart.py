@@ -10,7 +10,7 @@ import pytest
 from .conftest import CHART, VARIANTS, Rendered, helm_env, run, tool, values_args
 
 SERVICES = ["auth", "tasks", "notifications", "audit", "reporting"]
-CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+CRD_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -182,3 +182,28 @@ def test_alerts_cover_what_the_runbook_explains(rendered: dict[str, Rendered]) -
     runbook = (ROOT / "docs" / "operations.md").read_text()
     for alert in alerts:
         assert f"### {alert}" in runbook, f"docs/operations.md does not explain {alert}"
+
+
+def test_workers_are_scraped_on_their_metrics_port(rendered: dict[str, Rendered]) -> None:
+    """Each worker serves the relay/consumer/breaker metrics on a named port its settings read;
+    a PodMonitor scrapes that port and the NetworkPolicy lets (only) Prometheus reach it."""
+    out = rendered["production"]
+    workers = [
+        d for d in out.kind("Deployment") if d["spec"]["template"]["metadata"]["labels"]
+        .get("taskflow.io/role") == "worker"
+    ]  # fmt: skip
+    assert len(workers) == len(SERVICES) + 1  # the tasks webhook sender too
+    for doc in workers:
+        (c,) = _containers(doc)
+        assert c["ports"] == [{"name": "metrics", "containerPort": 9100, "protocol": "TCP"}]
+        service = doc["metadata"]["labels"]["app.kubernetes.io/component"].split("-")[0]
+        assert {"name": f"{service.upper()}_METRICS_PORT", "value": "9100"} in c["env"]
+    (pm,) = out.kind("PodMonitor")
+    assert pm["spec"]["selector"]["matchLabels"]["taskflow.io/role"] == "worker"
+    assert pm["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
+    policies = {p["metadata"]["name"]: p for p in out.kind("NetworkPolicy")}
+    (rule,) = policies["tf-taskflow-workers"]["spec"]["ingress"]
+    assert rule["ports"] == [{"port": 9100, "protocol": "TCP"}]
+    assert rule["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]

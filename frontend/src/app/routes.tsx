@@ -33,6 +33,7 @@ export const routes: RouteObject[] = [
           { path: "board", lazy: page(() => import("../features/board/BoardPage")) },
           { path: "list", lazy: page(() => import("../features/tasks/ListPage")) },
           { path: "members", lazy: page(() => import("../features/projects/MembersPage")) },
+          { path: "workflow", lazy: page(() => import("../features/projects/WorkflowPage")) },
         ],
       },
       { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },

@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import pytest
@@ -380,3 +381,25 @@ async def test_no_interactive_docs_in_production(make_app: AppFactory, settings:
     dev = make_app(router)
     async with client_for(dev) as c:
         assert (await c.get("/docs")).status_code == 200
+
+
+async def test_metrics_include_the_breakers_of_the_process(
+    make_app: AppFactory, aredis: Any, rprefix: str
+) -> None:
+    """An api's breaker (tasks' auth look-up) is scraped from the api's own /metrics."""
+    from taskflow.common.resilience import AsyncCircuitBreaker
+
+    name = f"api-{uuid.uuid4().hex[:6]}"
+    breaker = AsyncCircuitBreaker(
+        name, redis_client=aredis, prefix=rprefix, fail_max=1, reset_timeout=300, service="t"
+    )
+
+    async def failing() -> None:
+        raise ConnectionError("down")
+
+    with pytest.raises(ConnectionError):
+        await breaker.call(failing)
+    async with client_for(make_app(router)) as c:
+        text = (await c.get("/metrics")).text
+    assert f'taskflow_breaker_open{{breaker="{name}",service="t"}} 1.0' in text
+    assert "http_requests_total" in text

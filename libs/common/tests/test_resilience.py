@@ -227,3 +227,48 @@ def test_no_unbounded_tenacity_use_in_the_lib() -> None:
                     kws = {k.arg for k in node.keywords}
                     assert {"stop", "wait"} <= kws, f"{path.name}:{node.lineno}"
     assert found >= 1
+
+
+async def test_breaker_keeps_its_open_gauge(aredis: Any, rprefix: str) -> None:
+    """`taskflow_breaker_open{service,breaker}`: 1 open and half-open, 0 closed (the alert's)."""
+    from prometheus_client import REGISTRY
+
+    name = f"gauge-{uuid.uuid4().hex[:6]}"
+    labels = {"service": "tests", "breaker": name}
+
+    def gauge() -> float | None:
+        return REGISTRY.get_sample_value("taskflow_breaker_open", labels)
+
+    breaker = _breaker(aredis, rprefix, name, fail_max=2, reset_timeout=0.2, service="tests")
+    assert await breaker.call(working) == "ok"
+    assert gauge() == 0
+    for _ in range(2):
+        with pytest.raises(ConnectionError):
+            await breaker.call(failing)
+    assert gauge() == 1  # opened by the failure that reached fail_max
+    # Another replica's object learns the state from Redis when it is asked.
+    other = _breaker(aredis, rprefix, name, fail_max=2, reset_timeout=0.2, service="tests")
+    other._publish(False)
+    assert gauge() == 0
+    with pytest.raises(CircuitBreakerError):
+        await other.call(working)
+    assert gauge() == 1
+    await asyncio.sleep(0.3)
+    assert await breaker.current_state() == "half-open"
+    assert gauge() == 1  # half-open still alerts
+    assert await breaker.call(working) == "ok"  # the trial succeeds: closed
+    assert gauge() == 0
+
+
+async def test_breaker_without_metric_exports_nothing(aredis: Any, rprefix: str) -> None:
+    from prometheus_client import REGISTRY
+
+    name = f"private-{uuid.uuid4().hex[:6]}"
+    breaker = _breaker(aredis, rprefix, name, fail_max=1, service="tests", export_metric=False)
+    with pytest.raises(ConnectionError):
+        await breaker.call(failing)
+    assert await breaker.current_state() == "open"
+    assert (
+        REGISTRY.get_sample_value("taskflow_breaker_open", {"service": "tests", "breaker": name})
+        is None
+    )

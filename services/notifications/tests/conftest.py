@@ -24,9 +24,10 @@ from taskflow.events.contracts.base import Event
 from taskflow.events.envelope import Envelope
 from taskflow.notifications import post_commit
 from taskflow.notifications.config import Settings
+from taskflow.notifications.consuming import Handler
 from taskflow.notifications.context import Context
-from taskflow.notifications.handlers import Handlers
 from taskflow.notifications.main import build_app
+from taskflow.notifications.worker import handler_map
 
 # Helper modules next to this file; unique names avoid clashes under --import-mode=importlib.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -126,20 +127,24 @@ async def ctx(settings: Settings, aredis: Redis, clock: Clock) -> Context:
 
 
 @pytest.fixture
-def handlers(ctx: Context) -> Handlers:
-    return Handlers(ctx)
+def handlers(ctx: Context) -> dict[str, Handler]:
+    """The worker's handler map, on the test's context (tests may change `ctx.settings`)."""
+    return handler_map(ctx)
 
 
 @pytest.fixture
-def apply(handlers: Handlers, sessionmaker: async_sessionmaker[Any]) -> Callable[..., Any]:
-    """`await apply(event, actor=...)`: run the handlers on one event in one transaction."""
+def apply(
+    handlers: dict[str, Handler], sessionmaker: async_sessionmaker[Any]
+) -> Callable[..., Any]:
+    """`await apply(event, actor=...)`: run the event's handler in one transaction, as the
+    consumer would (a type without an entry raises here; the consumer would park it)."""
 
     async def run(
         event: Event, *, actor: uuid.UUID | None = None, envelope: Envelope | None = None
     ) -> Envelope:
         env = envelope or Envelope.wrap(event, source="taskflow/tests", actor_id=actor)
         async with sessionmaker() as session, session.begin():
-            await handlers(session, env, env.event())
+            await handlers[env.type](session, env, env.event())
         await post_commit.drain()
         return env
 

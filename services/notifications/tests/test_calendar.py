@@ -33,14 +33,14 @@ def _event(body: bytes) -> Any:
 
 async def test_event_put_updated_and_removed(
     apply: Any,
-    handlers: Any,
+    ctx: Any,
     settings: Any,
     caldav_server: Any,
     make_worker: Any,
     sessionmaker: Any,
 ) -> None:
     s = _caldav_settings(settings, caldav_server)
-    handlers.ctx.settings = s
+    ctx.settings = s
     alice, actor, proj, task = uid(), uid(), uid(), uid()
     await apply(user(alice))
     await set_prefs(sessionmaker, alice, kinds={"task_due": {"calendar": True}})
@@ -83,7 +83,7 @@ async def test_event_put_updated_and_removed(
 
 async def test_calendar_down_mail_carries_the_ics(
     apply: Any,
-    handlers: Any,
+    ctx: Any,
     settings: Any,
     caldav_server: Any,
     make_worker: Any,
@@ -94,7 +94,7 @@ async def test_calendar_down_mail_carries_the_ics(
     host, port = caldav_server.url.removeprefix("http://").split(":")
     proxy = await fault_proxy(host, int(port))
     s = _caldav_settings(settings, caldav_server, url=proxy.url_for(caldav_server.url))
-    handlers.ctx.settings = s
+    ctx.settings = s
     await proxy.drop()
     alice, actor, proj, task = uid(), uid(), uid(), uid()
     await apply(user(alice))

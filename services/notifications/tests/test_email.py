@@ -8,7 +8,7 @@ from typing import Any
 
 from notif_factories import created, reset, snapshot, uid, user, verification
 from notif_support import deliveries, drain_sender, set_prefs
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from taskflow.notifications.db import outbox
 from taskflow.notifications.notifications.models import Notification
@@ -259,3 +259,22 @@ async def test_a_greylisting_4xx_is_retried_and_counted_by_the_breaker(
     rows = await deliveries(sessionmaker, "email")
     assert {r.status for r in rows} == {"pending"}
     assert smtp_sink.messages() == []
+
+
+async def test_verification_mail_goes_to_unverified_address_reset_does_not(
+    apply: Any, sessionmaker: Any
+) -> None:
+    fresh, verified = uid(), uid()
+    await apply(user(fresh, verified=False))
+    await apply(user(verified, verified=True))
+    await apply(verification(fresh, f"{fresh.hex[:10]}@example.test"))
+    await apply(reset(fresh, f"{fresh.hex[:10]}@example.test"))
+    await apply(reset(verified, f"{verified.hex[:10]}@example.test"))
+    await apply(reset(verified, "someone-else@example.test"))
+    mails = await deliveries(sessionmaker, "email")
+    assert sorted((m.user_id, m.kind) for m in mails) == sorted(
+        [(fresh, "verification"), (verified, "password_reset")]
+    )
+    assert all(m.notification_id is None for m in mails)
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Notification)) == 0

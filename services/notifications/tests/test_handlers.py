@@ -1,4 +1,5 @@
-"""Handlers on the real database: projections, recipients, content, mails queued, idempotency."""
+"""Notifications from events on the real database: recipients, content, mails queued,
+idempotency (notifications/handlers.py, through the worker's handler map)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,12 @@ from notif_factories import (
     created,
     member,
     project,
-    reset,
     snapshot,
     uid,
     updated,
     user,
-    verification,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from taskflow.events.contracts.tasks import TaskDependencyAdded, TaskRef, TaskUnblocked
 from taskflow.events.contracts.users import UserEmailChangeRequested
@@ -190,25 +189,6 @@ async def test_email_change_mails_the_link_to_the_new_address_a_notice_to_the_ol
     # The old address hears of it, but never gets the link that would take the account.
     assert "one-time-change" not in notice.payload["text"] + notice.payload["html"]
     assert "new@example.test" in notice.payload["text"]
-
-
-async def test_verification_mail_goes_to_unverified_address_reset_does_not(
-    apply: Any, sessionmaker: Any
-) -> None:
-    fresh, verified = uid(), uid()
-    await apply(user(fresh, verified=False))
-    await apply(user(verified, verified=True))
-    await apply(verification(fresh, f"{fresh.hex[:10]}@example.test"))
-    await apply(reset(fresh, f"{fresh.hex[:10]}@example.test"))
-    await apply(reset(verified, f"{verified.hex[:10]}@example.test"))
-    await apply(reset(verified, "someone-else@example.test"))
-    mails = await _mails(sessionmaker)
-    assert sorted((m.user_id, m.kind) for m in mails) == sorted(
-        [(fresh, "verification"), (verified, "password_reset")]
-    )
-    assert all(m.notification_id is None for m in mails)
-    async with sessionmaker() as s:
-        assert await s.scalar(select(func.count()).select_from(Notification)) == 0
 
 
 async def test_deactivated_user_gets_nothing(apply: Any, sessionmaker: Any) -> None:

@@ -1,4 +1,5 @@
-"""The whole worker on RabbitMQ: consume, notify, mail; duplicates; poison parked; clean stop."""
+"""The whole worker on RabbitMQ: consume, notify, mail; duplicates; poison and unknown types
+parked; the handler map covers what the queue is bound to; clean stop."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from notif_factories import created, snapshot, uid, user
 from notif_support import publish
 from sqlalchemy import func, select
 
+from taskflow.events.contracts import MilestoneCreated, UserMfaEnabled
 from taskflow.events.envelope import Envelope
+from taskflow.events.examples import example
 from taskflow.notifications.notifications.models import Notification
+from taskflow.notifications.worker import BINDINGS, IGNORED, QUEUE, handler_map, received
 from taskflow.testing import wait_until
 
 
@@ -105,3 +109,53 @@ async def test_poison_event_is_parked_and_listed_for_admins(
     await _send(settings, Envelope.wrap(user(alice), source="taskflow/auth", actor_id=None))
     handled = running.consumer.handled
     await wait_until(lambda: running.consumer.handled > handled, timeout=10)
+
+
+def test_every_type_the_queue_receives_has_exactly_one_entry(ctx: Any) -> None:
+    """A new type under a binding that gets no entry (say a `user.*` one; project events
+    always get the live push) fails here before production would park it."""
+    types = {cls.event_type for cls in received()}
+    assert {"task.created", "comment.edited", "user.mfa_enabled"} <= types
+    assert "milestone.created" not in types  # not bound: never reaches the queue
+    assert set(handler_map(ctx)) == types
+    assert set(IGNORED) <= types
+
+
+async def test_every_received_event_runs_through_the_map(apply: Any, sessionmaker: Any) -> None:
+    """One example of each received type is applied (projections first, then the rest)."""
+    for cls in received():
+        await apply(example(cls))
+    async with sessionmaker() as s:
+        assert int(await s.scalar(select(func.count()).select_from(Notification)) or 0) > 0
+
+
+async def test_ignored_types_are_consumed_and_unhandled_types_are_parked(
+    running: Any, settings: Any, client: Any, auth: Any
+) -> None:
+    import aio_pika
+
+    parked, handled = running.consumer.parked, running.consumer.handled
+    mfa = Envelope.wrap(UserMfaEnabled(user_id=uid()), source="taskflow/auth", actor_id=None)
+    await _send(settings, mfa)
+    await wait_until(lambda: running.consumer.handled > handled, timeout=10)
+    assert running.consumer.parked == parked
+    # A binding with no handler behind it (a stale one, or one added without its handler):
+    # the events library parks what arrives, with the reason, instead of dropping it.
+    connection = await aio_pika.connect(settings.amqp_url.get_secret_value())
+    try:
+        channel = await connection.channel()
+        queue = await channel.get_queue(QUEUE, ensure=True)
+        await queue.bind(settings.events_exchange, routing_key="milestone.created")
+        try:
+            stray = Envelope.wrap(example(MilestoneCreated), source="taskflow/tasks", actor_id=None)
+            await _send(settings, stray)
+            await wait_until(lambda: running.consumer.parked > parked, timeout=10)
+        finally:
+            await queue.unbind(settings.events_exchange, routing_key="milestone.created")
+    finally:
+        await connection.close()
+    r = await client.get("/api/v1/notifications/parked", headers=auth(uid(), roles=("admin",)))
+    assert r.status_code == 200, r.text
+    (item,) = [m for m in r.json()["items"] if m["message_id"] == str(stray.id)]
+    assert item["error"] == "no handler for 'milestone.created'"
+    assert "milestone.*" not in BINDINGS

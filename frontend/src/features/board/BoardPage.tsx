@@ -21,18 +21,18 @@ import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 
 import { describe } from "../../api/errors";
-import type { Task } from "../../api/types";
+import type { ProjectStatus, Task } from "../../api/types";
 import { FormError, Skeleton } from "../../components/ui";
 import { useProjectTasks, useUpdateTask } from "../tasks/queries";
-import { PriorityBadge, DueDate } from "../tasks/bits";
+import { BlockedBadge, PriorityBadge, DueDate } from "../tasks/bits";
 import { groupByStatus, positionAt } from "./positions";
-import { useProjectStatuses, type StatusColumn } from "./statuses";
+import { displayName, useProjectStatuses, wipState } from "./statuses";
 
 const COLUMN = "column:";
 
 export default function BoardPage() {
   const { projectId = "" } = useParams();
-  const { statuses } = useProjectStatuses(projectId);
+  const { statuses, error: statusesError } = useProjectStatuses(projectId);
   const tasks = useProjectTasks(projectId, { sort: "position" });
   const update = useUpdateTask();
   const grouped = useMemo(() => groupByStatus(tasks.data ?? [], statuses.map((s) => s.id)), [tasks.data, statuses]);
@@ -46,6 +46,7 @@ export default function BoardPage() {
 
   if (tasks.isPending) return <Skeleton lines={4} />;
   if (tasks.isError) return <FormError message={describe(tasks.error)} />;
+  if (statusesError) return <FormError message={describe(statusesError)} />;
 
   const columnOf = (id: string, within: Record<string, Task[]>): string | undefined =>
     id.startsWith(COLUMN) ? id.slice(COLUMN.length) : Object.keys(within).find((s) => within[s]?.some((t) => t.id === id));
@@ -68,7 +69,7 @@ export default function BoardPage() {
     setDragging({
       ...dragging,
       [from]: dragging[from]!.filter((t) => t.id !== a.id),
-      [to]: [...target.slice(0, index), { ...moving, status: to as Task["status"] }, ...target.slice(index)],
+      [to]: [...target.slice(0, index), { ...moving, status_id: to }, ...target.slice(index)],
     });
   };
 
@@ -91,10 +92,11 @@ export default function BoardPage() {
       newIndex = Math.min(newIndex, list.length);
       moved = [...list.slice(0, newIndex), task, ...list.slice(newIndex)];
     }
-    const before = (grouped[task.status] ?? []).findIndex((t) => t.id === task.id);
-    if (task.status === to && before === newIndex) return;
+    const before = (grouped[task.status_id] ?? []).findIndex((t) => t.id === task.id);
+    if (task.status_id === to && before === newIndex) return;
     const position = positionAt(moved, newIndex, task.id);
-    update.mutate({ task, changes: { status: to as Task["status"], position } });
+    // By id: a rename by an admin meanwhile must not send the card elsewhere.
+    update.mutate({ task, changes: { status_id: to, position } });
   };
 
   return (
@@ -119,23 +121,18 @@ export default function BoardPage() {
   );
 }
 
-function Column({ status, tasks, projectId }: { status: StatusColumn; tasks: Task[]; projectId: string }) {
+function Column({ status, tasks, projectId }: { status: ProjectStatus; tasks: Task[]; projectId: string }) {
   const { setNodeRef, isOver } = useDroppable({ id: `${COLUMN}${status.id}` });
-  const over = status.wipLimit != null && tasks.length > status.wipLimit;
   return (
     <section
       role="listitem"
-      aria-label={status.name}
-      data-status={status.id}
-      className={`flex w-72 shrink-0 flex-col rounded-lg bg-slate-100 p-2 dark:bg-slate-900 ${isOver ? "ring-2 ring-indigo-400" : ""}`}
+      aria-label={displayName(status.name)}
+      data-status={status.name}
+      data-status-id={status.id}
+      className={`flex w-72 shrink-0 flex-col rounded-lg border-t-4 bg-slate-100 p-2 dark:bg-slate-900 ${isOver ? "ring-2 ring-indigo-400" : ""}`}
+      style={{ borderTopColor: status.colour }}
     >
-      <h2 className="mb-2 flex items-center justify-between px-1 text-sm font-semibold">
-        <span>{status.name}</span>
-        <span className={`text-xs ${over ? "font-bold text-red-700" : "text-slate-500"}`}>
-          {tasks.length}
-          {status.wipLimit != null ? ` / ${status.wipLimit}` : ""}
-        </span>
-      </h2>
+      <ColumnHeader name={status.name} colour={status.colour} count={tasks.length} limit={status.wip_limit} />
       <SortableContext id={`${COLUMN}${status.id}`} items={tasks.map((t) => t.id)} strategy={verticalListSortingStrategy}>
         <ul ref={setNodeRef} className="flex min-h-24 flex-col gap-2">
           {tasks.map((task) => (
@@ -144,6 +141,27 @@ function Column({ status, tasks, projectId }: { status: StatusColumn; tasks: Tas
         </ul>
       </SortableContext>
     </section>
+  );
+}
+
+/** A column's name and its count, `count / limit` with a WIP limit (highlighted when full). */
+export function ColumnHeader({ name, colour, count, limit }: { name: string; colour: string; count: number; limit: number | null }) {
+  const wip = wipState(count, limit);
+  return (
+    <h2 className="mb-2 flex items-center justify-between px-1 text-sm font-semibold">
+      <span className="flex items-center gap-2">
+        <span aria-hidden="true" className="inline-block h-2.5 w-2.5 rounded-full" style={{ backgroundColor: colour }} />
+        {displayName(name)}
+      </span>
+      <span
+        data-wip-full={wip.full ? "true" : undefined}
+        title={limit != null ? `WIP limit ${limit}` : undefined}
+        className={`rounded px-1.5 text-xs ${wip.full ? "bg-red-100 font-bold text-red-800 dark:bg-red-900 dark:text-red-100" : "text-slate-500"}`}
+      >
+        {wip.label}
+        {wip.full ? <span className="sr-only"> (WIP limit reached)</span> : null}
+      </span>
+    </h2>
   );
 }
 
@@ -170,7 +188,10 @@ function Card({ task, projectId, overlay = false }: { task: Task; projectId: str
     <div className={`rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm dark:border-slate-700 dark:bg-slate-800 ${overlay ? "shadow-lg" : ""}`}>
       <div className="mb-1 flex items-center justify-between text-xs text-slate-500">
         <span>{task.key}</span>
-        <PriorityBadge priority={task.priority} />
+        <span className="flex items-center gap-1">
+          {task.blocked ? <BlockedBadge /> : null}
+          <PriorityBadge priority={task.priority} />
+        </span>
       </div>
       <Link to={`/projects/${projectId}/tasks/${task.id}`} className="font-medium hover:underline">
         {task.title}

@@ -34,9 +34,9 @@ describe("groupByStatus", () => {
   it("groups and sorts by position, with a column for every status", () => {
     const groups = groupByStatus(
       [
-        { id: "1", status: "done", position: 5 },
-        { id: "2", status: "todo", position: 9 },
-        { id: "3", status: "todo", position: 1 },
+        { id: "1", status_id: "done", position: 5 },
+        { id: "2", status_id: "todo", position: 9 },
+        { id: "3", status_id: "todo", position: 1 },
       ],
       ["todo", "in_progress", "done"],
     );

@@ -24,10 +24,10 @@ export function positionAt(column: Positioned[], index: number, movedId: string)
   return (before.position + after.position) / 2;
 }
 
-/** Tasks grouped by status, each group in position order. */
-export function groupByStatus<T extends Positioned & { status: string }>(tasks: T[], statuses: string[]): Record<string, T[]> {
+/** Tasks grouped by status id, each group in position order. */
+export function groupByStatus<T extends Positioned & { status_id: string }>(tasks: T[], statuses: string[]): Record<string, T[]> {
   const groups: Record<string, T[]> = Object.fromEntries(statuses.map((s) => [s, [] as T[]]));
-  for (const task of tasks) (groups[task.status] ??= []).push(task);
+  for (const task of tasks) (groups[task.status_id] ??= []).push(task);
   for (const list of Object.values(groups)) list.sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
   return groups;
 }

@@ -1,37 +1,67 @@
 /**
- * The board's columns. Today every project has the same fixed statuses (the enum of the
- * generated tasks client); per-project workflows are coming to the tasks API. Everything on
- * the board asks `useProjectStatuses(projectId)` and reads `category` for rules (done,
- * cancelled), never a status name, so switching to the API's statuses is a change here only.
+ * A project's workflow, from the tasks API (`GET /projects/{id}/statuses`): the board's
+ * columns in the workflow's order, with colour and WIP limit. Rules read a status's
+ * `category` (done, cancelled), never its name: names are the admins' to choose.
  */
-import type { TaskStatus } from "../../api/types";
+import { useQuery } from "@tanstack/react-query";
 
-export type StatusCategory = "backlog" | "todo" | "in_progress" | "done" | "cancelled";
+import { tasksApi } from "../../api/client";
+import { ApiError, unwrap } from "../../api/errors";
+import type { ProjectStatus, StatusCategory } from "../../api/types";
 
-export interface StatusColumn {
-  /** The value the API takes in `status`. */
-  id: TaskStatus;
-  name: string;
-  category: StatusCategory;
-  /** Work-in-progress limit, when the workflow has one. */
-  wipLimit?: number | null;
+export type { StatusCategory };
+
+export const CATEGORIES: StatusCategory[] = ["backlog", "todo", "in_progress", "done", "cancelled"];
+
+export const statusesKey = (projectId: string) => ["projects", projectId, "statuses"] as const;
+
+export function useProjectStatuses(projectId: string): { statuses: ProjectStatus[]; isLoading: boolean; error: unknown } {
+  const query = useQuery({
+    queryKey: statusesKey(projectId),
+    queryFn: async (): Promise<ProjectStatus[]> =>
+      unwrap(await tasksApi.GET("/api/v1/projects/{project_id}/statuses", { params: { path: { project_id: projectId } } })).items,
+    enabled: Boolean(projectId),
+    staleTime: 30_000,
+  });
+  const statuses = [...(query.data ?? [])].sort((a, b) => a.position - b.position);
+  return { statuses, isLoading: query.isPending, error: query.error };
 }
 
-/** Every project's default workflow (the tasks API gives new projects these five). */
-export const DEFAULT_WORKFLOW: StatusColumn[] = [
-  { id: "todo", name: "To do", category: "todo" },
-  { id: "in_progress", name: "In progress", category: "in_progress" },
-  { id: "blocked", name: "Blocked", category: "in_progress" },
-  { id: "done", name: "Done", category: "done" },
-  { id: "cancelled", name: "Cancelled", category: "cancelled" },
-];
-
-export function useProjectStatuses(_projectId: string): { statuses: StatusColumn[]; isLoading: boolean } {
-  // When the tasks API serves `/projects/{id}/workflow`, fetch it here with useQuery under
-  // ["projects", projectId, "workflow"] and map it to StatusColumn.
-  return { statuses: DEFAULT_WORKFLOW, isLoading: false };
+/** A status's name for people: the default workflow's `in_progress` reads "In progress". */
+export function displayName(name: string): string {
+  if (!/^[a-z_]+$/.test(name)) return name;
+  const words = name.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-export function statusName(statuses: StatusColumn[], id: string): string {
-  return statuses.find((s) => s.id === id)?.name ?? id;
+/** The name of a status id; `fallback` (the task's own `status` name) until the workflow loads. */
+export function statusName(statuses: ProjectStatus[], id: string, fallback = "…"): string {
+  const found = statuses.find((s) => s.id === id);
+  return displayName(found ? found.name : fallback);
+}
+
+/** `count / limit` for a column header, and whether the column is full. */
+export function wipState(count: number, limit: number | null | undefined): { label: string; full: boolean } {
+  if (limit == null) return { label: String(count), full: false };
+  return { label: `${count} / ${limit}`, full: count >= limit };
+}
+
+/**
+ * What to tell a person whose move the API refused: which WIP limit is full, or which tasks
+ * still block the one they tried to complete. `null` for any other error.
+ */
+export function refusalMessage(error: unknown, taskKey: string): string | null {
+  if (!(error instanceof ApiError) || error.status !== 409) return null;
+  const p = error.problem as Record<string, unknown>;
+  if (error.code === "wip_limit_reached") {
+    const name = typeof p.status_name === "string" ? displayName(p.status_name) : "that status";
+    const limit = typeof p.wip_limit === "number" ? ` (limit ${p.wip_limit})` : "";
+    return `${taskKey} not moved: ${name} is at its WIP limit${limit}.`;
+  }
+  if (error.code === "open_blockers") {
+    const blockers = Array.isArray(p.blockers) ? (p.blockers as { key?: unknown; title?: unknown }[]) : [];
+    const named = blockers.map((b) => `${String(b.key ?? "")} ${String(b.title ?? "")}`.trim()).filter(Boolean);
+    return `${taskKey} cannot be completed: blocked by ${named.length ? named.join(", ") : "open tasks"}.`;
+  }
+  return null;
 }

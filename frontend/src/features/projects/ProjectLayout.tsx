@@ -1,4 +1,4 @@
-/** A project's frame: its name and the views as tabs (Board, List). */
+/** A project's frame: its name and the views as tabs (Board, List, Members, Workflow for admins). */
 import { NavLink, Outlet, useParams } from "react-router";
 
 import { describe } from "../../api/errors";
@@ -29,6 +29,11 @@ export default function ProjectLayout() {
         <NavLink to="members" className={tab}>
           Members
         </NavLink>
+        {project.data.role === "owner" || project.data.role === "admin" ? (
+          <NavLink to="workflow" className={tab}>
+            Workflow
+          </NavLink>
+        ) : null}
       </nav>
       {project.data.role !== "viewer" ? <QuickAdd project={project.data} /> : null}
       <Outlet />

@@ -3,10 +3,10 @@ import { useEffect, useId, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 
 import { describe } from "../../api/errors";
-import type { TaskPriority, TaskStatus } from "../../api/types";
+import type { TaskPriority } from "../../api/types";
 import { Empty, FormError, SelectField, Skeleton } from "../../components/ui";
-import { statusName, useProjectStatuses } from "../board/statuses";
-import { DueDate, PRIORITIES, PriorityBadge } from "./bits";
+import { CATEGORIES, displayName, statusName, useProjectStatuses } from "../board/statuses";
+import { BlockedBadge, DueDate, PRIORITIES, PriorityBadge } from "./bits";
 import { readFilters, SORTS, toApiQuery, writeFilters, type ListFilters, type Sort } from "./filters";
 import { useProjectTasks } from "./queries";
 
@@ -63,8 +63,17 @@ export default function ListPage() {
           <legend className="mb-1 text-sm font-medium">Status</legend>
           {statuses.map((s) => (
             <label key={s.id} className="flex items-center gap-1 text-sm">
-              <input type="checkbox" checked={filters.status.includes(s.id)} onChange={() => set({ status: toggle<TaskStatus>(filters.status, s.id) })} />
-              {s.name}
+              <input type="checkbox" checked={filters.status.includes(s.id)} onChange={() => set({ status: toggle(filters.status, s.id) })} />
+              {displayName(s.name)}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset className="flex flex-wrap gap-2">
+          <legend className="mb-1 text-sm font-medium">Category</legend>
+          {CATEGORIES.map((c) => (
+            <label key={c} className="flex items-center gap-1 text-sm">
+              <input type="checkbox" checked={filters.status.includes(c)} onChange={() => set({ status: toggle<string>(filters.status, c) })} />
+              {displayName(c)}
             </label>
           ))}
         </fieldset>
@@ -112,7 +121,12 @@ export default function ListPage() {
                     {t.title}
                   </Link>
                 </td>
-                <td className="py-2 pr-2">{statusName(statuses, t.status)}</td>
+                <td className="py-2 pr-2">
+                  <span className="flex items-center gap-2">
+                    {statusName(statuses, t.status_id, t.status)}
+                    {t.blocked ? <BlockedBadge /> : null}
+                  </span>
+                </td>
                 <td className="py-2 pr-2">
                   <PriorityBadge priority={t.priority} />
                 </td>

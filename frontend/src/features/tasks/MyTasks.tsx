@@ -9,7 +9,7 @@ import { DueDate, PriorityBadge } from "./bits";
 import { keys } from "./queries";
 
 export default function MyTasks() {
-  const filters = { assignee: "me", status: ["todo", "in_progress", "blocked"] as const, sort: "due_at" as const };
+  const filters = { assignee: "me", status: ["backlog", "todo", "in_progress"] as const, sort: "due_at" as const };
   const tasks = useQuery({
     queryKey: keys.myTasks(filters),
     queryFn: async () => unwrap(await tasksApi.GET("/api/v1/tasks", { params: { query: { ...filters, status: [...filters.status], limit: 200 } } })).items,

@@ -5,13 +5,14 @@ import { Link, useParams } from "react-router";
 
 import { tasksApi } from "../../api/client";
 import { ApiError, describe, unwrap } from "../../api/errors";
-import type { Activity, Comment, Task, TaskPriority, TaskStatus } from "../../api/types";
+import type { Activity, Comment, Task, TaskPriority } from "../../api/types";
 import { Markdown } from "../../components/Markdown";
 import { useToast } from "../../components/toasts";
 import { Button, FormError, SelectField, Skeleton } from "../../components/ui";
 import { toIsoWithOffset } from "../../lib/quickadd";
-import { useProjectStatuses } from "../board/statuses";
-import { PRIORITIES } from "./bits";
+import { displayName, useProjectStatuses } from "../board/statuses";
+import { BlockedBy } from "./BlockedBy";
+import { BlockedBadge, PRIORITIES } from "./bits";
 import { keys, useMembers, useTask, useUpdateTask } from "./queries";
 
 /** `datetime-local` value for an ISO instant, in the browser's time zone. */
@@ -89,13 +90,19 @@ function TaskView({ task }: { task: Task }) {
         <ActivityList taskId={task.id} names={names} />
       </div>
       <aside className="flex flex-col gap-4" aria-label="Fields">
-        <SelectField label="Status" value={task.status} onChange={(e) => save({ status: e.target.value as TaskStatus })}>
+        <SelectField label="Status" value={task.status_id} onChange={(e) => save({ status_id: e.target.value })}>
           {statuses.map((s) => (
             <option key={s.id} value={s.id}>
-              {s.name}
+              {displayName(s.name)}
             </option>
           ))}
         </SelectField>
+        {task.blocked ? (
+          <p>
+            <BlockedBadge />
+          </p>
+        ) : null}
+        <BlockedBy task={task} />
         <SelectField label="Priority" value={task.priority} onChange={(e) => save({ priority: e.target.value as TaskPriority })}>
           {PRIORITIES.map((p) => (
             <option key={p} value={p}>

@@ -27,3 +27,8 @@ export function DueDate({ iso, now = new Date() }: { iso: string; now?: Date }) 
     </time>
   );
 }
+
+/** A task with an open blocker (the API's `blocked`), said in words, not colour only. */
+export function BlockedBadge() {
+  return <span className="rounded bg-red-100 px-1.5 py-0.5 text-xs font-medium text-red-900 dark:bg-red-900 dark:text-red-100">blocked</span>;
+}

@@ -2,26 +2,28 @@
  * The list view's filters live in the URL (`?status=todo&status=done&priority=high&q=vendor
  * &sort=-due_at`) so that a view can be shared by a link. Pure: parse and write back.
  */
-import type { TaskPriority, TaskStatus } from "../../api/types";
+import type { TaskPriority } from "../../api/types";
 
 export const SORTS = ["position", "-updated_at", "due_at", "-due_at", "-priority", "-created_at", "rank"] as const;
 export type Sort = (typeof SORTS)[number];
 
 export interface ListFilters {
-  status: TaskStatus[];
+  /** Status ids of the project's workflow, or categories (`done`): the API takes both. */
+  status: string[];
   priority: TaskPriority[];
   q: string;
   sort: Sort;
   assignee: string;
 }
 
-const STATUSES: readonly string[] = ["todo", "in_progress", "blocked", "done", "cancelled"];
+const CATEGORY_VALUES: readonly string[] = ["backlog", "todo", "in_progress", "done", "cancelled"];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PRIORITY_VALUES: readonly string[] = ["none", "low", "medium", "high", "urgent"];
 
 export function readFilters(params: URLSearchParams): ListFilters {
   const sort = params.get("sort");
   return {
-    status: params.getAll("status").filter((s): s is TaskStatus => STATUSES.includes(s)),
+    status: params.getAll("status").filter((s) => CATEGORY_VALUES.includes(s) || UUID.test(s)),
     priority: params.getAll("priority").filter((p): p is TaskPriority => PRIORITY_VALUES.includes(p)),
     q: params.get("q") ?? "",
     sort: (SORTS as readonly string[]).includes(sort ?? "") ? (sort as Sort) : "position",

@@ -9,6 +9,7 @@ import { ApiError, describe, unwrap } from "../../api/errors";
 import type { paths as TasksPaths } from "../../api/generated/tasks";
 import type { Label, Member, Project, Task, TaskUpdate } from "../../api/types";
 import { useToast } from "../../components/toasts";
+import { refusalMessage } from "../board/statuses";
 
 export const keys = {
   projects: (filters: object = {}) => ["projects", "list", filters] as const,
@@ -114,7 +115,10 @@ export function useUpdateTask() {
     onError: (error, { task }, saved) => {
       for (const [key, list] of saved?.lists ?? []) queryClient.setQueryData(key, list);
       if (saved?.single) queryClient.setQueryData(keys.task(task.id), saved.single);
-      if (error instanceof ApiError && error.status === 412) {
+      const refused = refusalMessage(error, task.key);
+      if (refused) {
+        toast.show(refused, "error");
+      } else if (error instanceof ApiError && error.status === 412) {
         // Someone changed it first: show theirs (onSettled reloads) and say so plainly.
         toast.show(`${task.key} was changed by someone else meanwhile; their version is shown. Make your change again.`, "error");
       } else {

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from taskflow.common.logging import configure_logging, get_logger
+from taskflow.common.metrics import serve_process_metrics
 from taskflow.common.migrations import upgrade
 from taskflow.common.settings import ServiceSettings
 
@@ -82,6 +83,7 @@ def make_cli(
             upgrade(alembic_ini, s.database_url.get_secret_value(), args.revision)
             return 0
         if args.command == "worker" and worker is not None:
+            serve_process_metrics(s)
             asyncio.run(worker(s))
             return 0
         cmd = (commands or {})[args.command]

@@ -1,9 +1,22 @@
-"""Prometheus metrics per app (own registry, so several apps in one process never clash)."""
+"""Prometheus metrics per app (own registry, so several apps in one process never clash),
+and the endpoint of a worker process.
+
+A worker has no HTTP server of its own, yet it is where the outbox relay, the consumers and the
+breakers of the senders keep their metrics (in the default registry: taskflow.events.metrics,
+taskflow.common.resilience). `serve_process_metrics` serves that registry on `metrics_port`
+(prometheus_client's own server, in a daemon thread) so that Prometheus can scrape it.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import start_http_server as _start_http_server
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from taskflow.common.logging import get_logger
+from taskflow.common.settings import ServiceSettings
+
+log = get_logger(__name__)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -35,4 +48,17 @@ class HttpMetrics:
         self.latency.labels(*labels).observe(seconds)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """This app's HTTP metrics, then the process's default registry: what the code under
+        the api keeps there (its circuit breakers' `taskflow_breaker_open`, process stats)."""
+        return generate_latest(self.registry) + generate_latest(REGISTRY)
+
+
+def serve_process_metrics(settings: ServiceSettings) -> int | None:
+    """Serve the default registry on `settings.host:settings.metrics_port`; the port, or None
+    when `metrics_port` is 0 (off: tests, and processes that already serve `/metrics`)."""
+    if not settings.metrics_port:
+        return None
+    server, _thread = _start_http_server(settings.metrics_port, addr=settings.host)
+    port = int(server.server_address[1])
+    log.info("metrics_serving", port=port)
+    return port

@@ -12,6 +12,11 @@ state of its own in the process for `local_fallback_seconds` (no Redis round tri
 further waiting on a hung server), then tries Redis again. The protected call itself is
 bounded by its own timeouts and retries.
 
+Each breaker keeps the gauge `taskflow_breaker_open{service,breaker}` (1 open or half-open,
+0 closed) in the process's default Prometheus registry, set whenever the state it sees
+changes, so that an open breaker alerts (the chart's TaskflowBreakerOpen) from whichever
+process holds it (a worker serves that registry on `metrics_port`, taskflow.common.metrics).
+
 `ResilientClient` is httpx + tenacity (every retry stops after N attempts *and* a total
 delay, with jittered exponential waits) + the breaker.
 """
@@ -26,6 +31,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pybreaker
+from prometheus_client import Gauge
 from redis.asyncio import Redis
 from tenacity import (
     AsyncRetrying,
@@ -46,6 +52,12 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+BREAKER_OPEN = Gauge(
+    "taskflow_breaker_open",
+    "1 while the circuit breaker is open or half-open, 0 when closed",
+    ["service", "breaker"],
+)
 
 
 class CircuitBreakerError(pybreaker.CircuitBreakerError):
@@ -124,6 +136,10 @@ class AsyncCircuitBreaker:
     with `CircuitBreakerError` for `reset_timeout` seconds. Then one trial call (across all
     replicas) goes through: a success closes the breaker, a failure reopens it. Exceptions
     in `exclude` are the caller's business (a 4xx, a refused address) and never count.
+
+    `service` labels the `taskflow_breaker_open` gauge; `export_metric=False` keeps a breaker
+    out of it (one breaker per customer endpoint would be unbounded label cardinality, and a
+    customer's receiver being down is not an operator's alert).
     """
 
     def __init__(
@@ -137,8 +153,12 @@ class AsyncCircuitBreaker:
         exclude: Iterable[type[BaseException]] = (),
         redis_timeout: float = 1.0,
         local_fallback_seconds: float = 5.0,
+        service: str = "taskflow",
+        export_metric: bool = True,
     ) -> None:
         self.name = name
+        self._gauge = BREAKER_OPEN.labels(service, name) if export_metric else None
+        self._published_open: bool | None = None
         self.fail_max = fail_max
         self.reset_timeout = reset_timeout
         self.exclude = tuple(exclude)
@@ -160,6 +180,12 @@ class AsyncCircuitBreaker:
         # half-open forever: another trial is allowed after one more reset period.
         return max(self._reset_ms, 1000)
 
+    def _publish(self, is_open: bool) -> None:
+        """Set the gauge when the state this process sees changes (open or half-open = 1)."""
+        if self._gauge is not None and is_open != self._published_open:
+            self._gauge.set(1 if is_open else 0)
+            self._published_open = is_open
+
     def _use_redis(self) -> bool:
         return time.monotonic() >= self._redis_down_until
 
@@ -173,6 +199,11 @@ class AsyncCircuitBreaker:
             return await make()
 
     async def _admit(self) -> tuple[str, int]:
+        state, fails = await self._admit_state()
+        self._publish(state != CLOSED)
+        return state, fails
+
+    async def _admit_state(self) -> tuple[str, int]:
         now = _now_ms()
         if self._use_redis():
             try:
@@ -190,18 +221,21 @@ class AsyncCircuitBreaker:
         now = _now_ms()
         if self._use_redis():
             try:
-                await self._redis_call(
+                state = await self._redis_call(
                     lambda: self._redis.eval(
                         _FAIL, 3, *self._keys, now, self.fail_max, "1" if trial else "0"
                     )
                 )
+                self._publish((state.decode() if isinstance(state, bytes) else str(state)) == OPEN)
                 return
             except REDIS_DOWN_ERRORS as exc:
                 self._redis_failed(exc)
         self._local.fail(now, self.fail_max, trial)
+        self._publish(self._local.opened_at_ms is not None)
 
     async def _reset(self) -> None:
         self._local.reset()
+        self._publish(False)
         if self._use_redis():
             try:
                 await self._redis_call(lambda: self._redis.delete(*self._keys))
@@ -245,6 +279,7 @@ class AsyncCircuitBreaker:
                 opened = self._local.opened_at_ms
         else:
             opened = self._local.opened_at_ms
+        self._publish(opened is not None)
         if opened is None:
             return CLOSED
         return OPEN if now - opened < self._reset_ms else HALF_OPEN

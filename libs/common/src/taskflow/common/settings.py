@@ -107,6 +107,9 @@ class ServiceSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     readiness_timeout: float = Field(default=2.0, gt=0)
+    #: Where a worker process serves its Prometheus metrics (the api serves them on `/metrics`
+    #: of `port`); 0 = not served.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @model_validator(mode="before")
     @classmethod

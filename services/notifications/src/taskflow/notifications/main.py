@@ -15,7 +15,6 @@ from taskflow.common.security import KeySource, require_roles, require_scope
 from taskflow.events.admin import parking_router
 from taskflow.notifications.config import Settings
 from taskflow.notifications.context import Context
-from taskflow.notifications.handlers import QUEUE
 from taskflow.notifications.live.hub import Hub
 
 TAGS = [
@@ -37,6 +36,7 @@ def routers() -> list[Any]:
     from taskflow.notifications.live.router import router as live_router
     from taskflow.notifications.notifications.router import router as notifications_router
     from taskflow.notifications.preferences.router import router as preferences_router
+    from taskflow.notifications.worker import QUEUE
 
     parked = APIRouter(prefix="/api/v1/notifications", dependencies=[require_scope(Scope.ADMIN)])
     parked.include_router(

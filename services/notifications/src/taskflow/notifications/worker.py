@@ -22,18 +22,76 @@ from taskflow.common.logging import get_logger
 from taskflow.common.redis import make_redis
 from taskflow.common.resilience import AsyncCircuitBreaker, ResilientClient
 from taskflow.events.consumer import Consumer, install_signal_handlers
+from taskflow.events.contracts.base import Event, registered_events
 from taskflow.events.contracts.notifications import NotificationDeliveryFailed
+from taskflow.events.envelope import Envelope
 from taskflow.events.relay import OutboxRelay
 from taskflow.events.topology import QueueSpec
+from taskflow.notifications.calendar import handlers as calendar
 from taskflow.notifications.calendar.caldav import CaldavChannel
 from taskflow.notifications.config import Settings
+from taskflow.notifications.consuming import Handler, combine
 from taskflow.notifications.context import Context
 from taskflow.notifications.db import OUTBOX, inbox, outbox, utcnow
+from taskflow.notifications.deliveries import handlers as deliveries
 from taskflow.notifications.deliveries.service import Sender
-from taskflow.notifications.handlers import BINDINGS, QUEUE, Handlers
+from taskflow.notifications.live import handlers as live
+from taskflow.notifications.notifications import handlers as notifications
+from taskflow.notifications.projections import handlers as projections
+from taskflow.notifications.reminders import handlers as reminders
 from taskflow.notifications.reminders.service import Scheduler
 
 log = get_logger(__name__)
+
+#: The service's own queue.
+QUEUE = "notifications.events"
+#: Routing keys the notifications queue is bound to.
+BINDINGS = ("user.*", "project.*", "task.*", "comment.*", "webhook.disabled")
+#: Types the bindings bring in that concern nobody here (the audit log keeps them). Listed so
+#: that a new type with no entry is parked until someone decides, not dropped unseen (project
+#: events always have one: live pushes every project event to the boards; task events all take
+#: the task path).
+IGNORED = ("user.login_failed", "user.mfa_enabled")
+
+
+def received() -> list[type[Event]]:
+    """The contracts whose routing keys match the queue's bindings."""
+    return [
+        cls for cls in registered_events() if any(_matches(b, cls.event_type) for b in BINDINGS)
+    ]
+
+
+def _matches(binding: str, routing_key: str) -> bool:
+    """A topic binding made only of words and ``*`` (one word each), as ours are."""
+    pattern, words = binding.split("."), routing_key.split(".")
+    return len(pattern) == len(words) and all(
+        p in ("*", w) for p, w in zip(pattern, words, strict=True)
+    )
+
+
+async def _ignore(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+    """Nothing to do, on purpose (see IGNORED)."""
+
+
+def handler_map(ctx: Context) -> dict[str, Handler]:
+    """The consumer's handlers by event type: each domain's entries, in the order they run.
+
+    Task events apply the projection first and then the task steps with what it knew before.
+    A type with no entry is parked by the events library as ``no handler``.
+    """
+    task_steps = [
+        notifications.task_step(ctx),
+        reminders.sync_reminders,
+        calendar.task_step(ctx),
+    ]
+    return combine(
+        projections.handlers(task_steps),
+        deliveries.handlers(ctx),
+        notifications.handlers(ctx),
+        calendar.handlers(),
+        live.handlers(ctx, received()),
+        dict.fromkeys(IGNORED, _ignore),
+    )
 
 
 def queue_spec(settings: Settings) -> QueueSpec:
@@ -110,6 +168,7 @@ def build_worker(
         prefix=settings.redis_prefix,
         fail_max=settings.breaker_fail_max,
         reset_timeout=settings.breaker_reset_timeout,
+        service=settings.service_name,
     )
     caldav: CaldavChannel | None = None
     caldav_breaker: AsyncCircuitBreaker | None = None
@@ -122,6 +181,7 @@ def build_worker(
             prefix=settings.redis_prefix,
             fail_max=settings.breaker_fail_max,
             reset_timeout=settings.breaker_reset_timeout,
+            service=settings.service_name,
         )
         auth = None
         if settings.caldav_username and settings.caldav_password:
@@ -158,8 +218,7 @@ def build_worker(
         queue_spec(settings),
         db.sessionmaker,
         inbox,
-        handlers={},
-        default_handler=Handlers(ctx),
+        handlers=handler_map(ctx),
     )
     relay = OutboxRelay(
         db.engine,

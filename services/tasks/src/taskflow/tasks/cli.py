@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from taskflow.common.cli import Command, make_cli
+from taskflow.common.metrics import serve_process_metrics
 from taskflow.tasks.config import Settings
 from taskflow.tasks.worker import run_worker
 
@@ -15,6 +16,7 @@ from taskflow.tasks.worker import run_worker
 def _webhooks(_args: argparse.Namespace, settings: Any) -> int:
     from taskflow.tasks.webhooks.worker import run_webhooks_worker
 
+    serve_process_metrics(settings)
     asyncio.run(run_webhooks_worker(settings))
     return 0
 

@@ -55,6 +55,7 @@ class AuthDirectory:
             prefix=settings.redis_prefix,
             fail_max=settings.auth_breaker_fail_max,
             reset_timeout=settings.auth_breaker_reset_timeout,
+            service=settings.service_name,
         )
         self.client = ResilientClient(
             settings.auth_url.rstrip("/"),

@@ -108,6 +108,8 @@ class Dispatcher:
                 fail_max=self.settings.webhooks_breaker_fail_max,
                 reset_timeout=self.settings.webhooks_breaker_reset_seconds,
                 redis_timeout=self.settings.redis_timeout,
+                # A customer's receiver, one per webhook: its state is the webhook's, no alert.
+                export_metric=False,
             )
         return self._breakers[webhook_id]
 
