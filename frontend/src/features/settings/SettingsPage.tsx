@@ -1,4 +1,4 @@
-/** Settings (first part): the account and its signed-in sessions. */
+/** Settings: the account, its signed-in sessions, API tokens, notification preferences and feed. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { authApi } from "../../api/client";
@@ -6,6 +6,8 @@ import { describe, unwrap } from "../../api/errors";
 import { useToast } from "../../components/toasts";
 import { Button, FormError, Skeleton } from "../../components/ui";
 import { useMe } from "../auth/useMe";
+import ApiTokens from "./ApiTokens";
+import NotificationPrefs from "./NotificationPrefs";
 
 export default function SettingsPage() {
   const me = useMe();
@@ -66,6 +68,8 @@ export default function SettingsPage() {
           ))}
         </ul>
       </section>
+      <ApiTokens />
+      <NotificationPrefs />
     </div>
   );
 }
