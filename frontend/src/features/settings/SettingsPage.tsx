@@ -1,5 +1,7 @@
 /** Settings: the account, its signed-in sessions, API tokens, notification preferences and feed. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { useLocation } from "react-router";
 
 import { authApi } from "../../api/client";
 import { describe, unwrap } from "../../api/errors";
@@ -13,6 +15,11 @@ export default function SettingsPage() {
   const me = useMe();
   const queryClient = useQueryClient();
   const toast = useToast();
+  const { pathname } = useLocation();
+  // The mails' "change your preferences" link lands on /settings/notifications.
+  useEffect(() => {
+    if (pathname.endsWith("/notifications")) document.getElementById("notifications")?.scrollIntoView?.();
+  }, [pathname]);
   const sessions = useQuery({
     queryKey: ["auth", "sessions"],
     queryFn: async () => unwrap(await authApi.GET("/api/v1/auth/sessions")).items,
