@@ -15,7 +15,7 @@ function json(body: unknown, status: number): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json" } });
 }
 
-function renderPrefs(onWrite: (method: string, path: string, body: unknown) => Response) {
+function renderPrefs(onWrite: (method: string, path: string, body: unknown) => Response | Promise<Response>) {
   vi.stubGlobal(
     "fetch",
     vi.fn(async (input: Request) => {
@@ -53,10 +53,19 @@ describe("NotificationPrefs", () => {
   });
 
   it("rolls the switch back when the API refuses", async () => {
-    renderPrefs(() => json({ status: 503, title: "Service unavailable", detail: "Notifications is down for a moment." }, 503));
+    let refuse = () => {};
+    renderPrefs(
+      () =>
+        new Promise<Response>((resolve) => {
+          refuse = () => resolve(json({ status: 503, title: "Service unavailable", detail: "Notifications is down for a moment." }, 503));
+        }),
+    );
     const box = await screen.findByRole("checkbox", { name: "Reminders: In app" });
     expect(box).toBeChecked();
     fireEvent.click(box);
+    // Optimistic: off at once, while the request is still out.
+    await waitFor(() => expect(box).not.toBeChecked());
+    refuse();
     expect(await screen.findByText("Notifications is down for a moment.")).toBeInTheDocument();
     await waitFor(() => expect(box).toBeChecked());
   });
