@@ -102,7 +102,7 @@ async def _drag(page: Any, source: Any, target: Any) -> None:
     await page.mouse.up()
 
 
-@pytest.mark.needs("auth", "tasks", "notifications")
+@pytest.mark.needs("auth", "tasks", "notifications", "reporting")
 async def test_first_day_in_the_browser(
     web_app: System, browser: Any, mail: SmtpSink, tmp_path: Path
 ) -> None:
@@ -263,6 +263,23 @@ async def test_first_day_in_the_browser(
         await role.select_option("member")
         await page.reload()
         await expect(page.get_by_label("Role of Colin League")).to_have_value("member")
+
+        # Reports: the project's summary counts the tasks made above and the throughput chart
+        # draws their bars. Reporting learns of them from events, so reload until it has.
+        await page.goto(board_url.replace("/board", "/reports"))
+        bars = page.get_by_role("figure", name="Throughput chart").locator(
+            ".recharts-bar-rectangle"
+        )
+        tasks_count = page.locator("dt", has_text=re.compile(r"^Tasks$")).locator("xpath=../dd")
+        for _ in range(30):
+            with contextlib.suppress(Exception):  # not rendered yet: try again after a reload
+                if await bars.count() and await tasks_count.inner_text(timeout=5000) == "2":
+                    break
+            await page.wait_for_timeout(1000)
+            await page.reload()
+        await expect(bars.first).to_be_visible()
+        await expect(tasks_count).to_have_text("2")
+        await expect(page.get_by_role("figure", name="Cumulative flow chart")).to_be_visible()
 
         # Sign out ends the session: a reload goes back to the sign-in page.
         await page.get_by_label("Account").click()

@@ -67,3 +67,6 @@ def test_typecheck_build_and_first_screen_budget(node_modules: None) -> None:
     chunks = {p.name for p in (dist / "assets").glob("*.js")}
     assert any(n.startswith("BoardPage-") for n in chunks), chunks
     assert not any(n.startswith("BoardPage-") for n in (Path(f).name for f in first))
+    # Recharts loads with the reports route only (its own lazy chunk), never on the first screen.
+    assert any(n.startswith("ReportsPage-") for n in chunks), chunks
+    assert not any("recharts-" in (dist / name).read_text() for name in first)

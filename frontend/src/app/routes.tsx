@@ -34,6 +34,8 @@ export const routes: RouteObject[] = [
           { path: "list", lazy: page(() => import("../features/tasks/ListPage")) },
           { path: "members", lazy: page(() => import("../features/projects/MembersPage")) },
           { path: "workflow", lazy: page(() => import("../features/projects/WorkflowPage")) },
+          // Recharts only loads here: its own chunk, not the first screen's.
+          { path: "reports", lazy: page(() => import("../features/reports/ReportsPage")) },
         ],
       },
       { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },

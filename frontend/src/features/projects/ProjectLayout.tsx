@@ -1,4 +1,4 @@
-/** A project's frame: its name and the views as tabs (Board, List, Members, Workflow for admins). */
+/** A project's frame: its name and the views as tabs (Board, List, Members, Reports, Workflow for admins). */
 import { NavLink, Outlet, useParams } from "react-router";
 
 import { describe } from "../../api/errors";
@@ -28,6 +28,9 @@ export default function ProjectLayout() {
         </NavLink>
         <NavLink to="members" className={tab}>
           Members
+        </NavLink>
+        <NavLink to="reports" className={tab}>
+          Reports
         </NavLink>
         {project.data.role === "owner" || project.data.role === "admin" ? (
           <NavLink to="workflow" className={tab}>

@@ -1,16 +1,25 @@
-/** Settings (first part): the account and its signed-in sessions. */
+/** Settings: the account, its signed-in sessions, API tokens, notification preferences and feed. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { useLocation } from "react-router";
 
 import { authApi } from "../../api/client";
 import { describe, unwrap } from "../../api/errors";
 import { useToast } from "../../components/toasts";
 import { Button, FormError, Skeleton } from "../../components/ui";
 import { useMe } from "../auth/useMe";
+import ApiTokens from "./ApiTokens";
+import NotificationPrefs from "./NotificationPrefs";
 
 export default function SettingsPage() {
   const me = useMe();
   const queryClient = useQueryClient();
   const toast = useToast();
+  const { pathname } = useLocation();
+  // The mails' "change your preferences" link lands on /settings/notifications.
+  useEffect(() => {
+    if (pathname.endsWith("/notifications")) document.getElementById("notifications")?.scrollIntoView?.();
+  }, [pathname]);
   const sessions = useQuery({
     queryKey: ["auth", "sessions"],
     queryFn: async () => unwrap(await authApi.GET("/api/v1/auth/sessions")).items,
@@ -66,6 +75,8 @@ export default function SettingsPage() {
           ))}
         </ul>
       </section>
+      <ApiTokens />
+      <NotificationPrefs />
     </div>
   );
 }
