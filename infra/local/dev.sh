@@ -2,7 +2,9 @@
 # `make dev`: the whole system on one machine, from a fresh clone.
 # Installs what is missing, brings the servers up, migrates, then runs every api, worker
 # (the Procfile: also tasks-webhooks, the outgoing webhooks sender),
-# the SMTP sink, Radicale and nginx under honcho. Ctrl-C stops everything; run it again any time.
+# the SMTP sink, Radicale and nginx under infra/local/supervise.py: a process that exits is
+# reported (name, exit code, last lines) and restarted with backoff while the others keep
+# running. Ctrl-C stops everything; run it again any time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
@@ -69,4 +71,4 @@ $demo
   make seed loads demo projects, tasks and comments. Ctrl-C stops everything.
 
 MSG
-exec uv run --no-sync honcho start -f Procfile -e .env
+exec uv run --no-sync python infra/local/supervise.py -f Procfile

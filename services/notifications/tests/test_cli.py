@@ -1,4 +1,4 @@
-"""The worker process stops cleanly on SIGTERM (as Kubernetes and honcho stop it)."""
+"""The worker process stops cleanly on SIGTERM (as Kubernetes and `make dev`'s supervisor stop it)."""
 
 from __future__ import annotations
 

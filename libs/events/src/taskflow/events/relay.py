@@ -75,8 +75,11 @@ from taskflow.events.outbox import DEFAULT_PARTITIONS, default_channel
 log = logging.getLogger(__name__)
 
 #: Exceptions that mean "the broker (or the way to it) is not there": back off and reconnect.
+#: ChannelInvalidStateError is a RuntimeError, not an AMQPError: an ack or publish on a channel
+#: the broker closed (a broker restart) raised it past the reconnect loop and ended the worker.
 BROKER_ERRORS: tuple[type[BaseException], ...] = (
     aiormq.exceptions.AMQPError,
+    aiormq.exceptions.ChannelInvalidStateError,
     ConnectionError,
     OSError,
     TimeoutError,
