@@ -34,6 +34,7 @@ export const routes: RouteObject[] = [
           { path: "list", lazy: page(() => import("../features/tasks/ListPage")) },
           { path: "members", lazy: page(() => import("../features/projects/MembersPage")) },
           { path: "workflow", lazy: page(() => import("../features/projects/WorkflowPage")) },
+          { path: "webhooks", lazy: page(() => import("../features/projects/WebhooksPage")) },
         ],
       },
       { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },

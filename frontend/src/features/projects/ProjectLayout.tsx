@@ -1,4 +1,4 @@
-/** A project's frame: its name and the views as tabs (Board, List, Members, Workflow for admins). */
+/** A project's frame: its name and the views as tabs (Board, List, Members, Webhooks, Workflow for admins). */
 import { NavLink, Outlet, useParams } from "react-router";
 
 import { describe } from "../../api/errors";
@@ -28,6 +28,9 @@ export default function ProjectLayout() {
         </NavLink>
         <NavLink to="members" className={tab}>
           Members
+        </NavLink>
+        <NavLink to="webhooks" className={tab}>
+          Webhooks
         </NavLink>
         {project.data.role === "owner" || project.data.role === "admin" ? (
           <NavLink to="workflow" className={tab}>
