@@ -25,6 +25,17 @@ const HOOK = {
   updated_at: "2026-01-01T00:00:00Z",
 };
 
+const ATTEMPT = {
+  id: "66666666-6666-4666-8666-666666666666",
+  delivery_id: "77777777-7777-4777-8777-777777777777",
+  attempted_at: "2026-01-02T00:00:00Z",
+  status_code: 503,
+  duration_ms: 1200,
+  response_excerpt: "upstream down",
+  error: null,
+  outcome: "failed",
+};
+
 function json(body: unknown, status: number): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json" } });
 }
@@ -90,6 +101,44 @@ describe("WebhooksPage", () => {
     expect(await screen.findByText("The URL must use https")).toHaveAttribute("id", url.getAttribute("aria-describedby"));
     expect(url).toHaveAttribute("aria-invalid", "true");
     expect(screen.queryByLabelText("Signing secret")).toBeNull();
+  });
+  it("pauses with If-Match, and redelivers a failed attempt from the log", async () => {
+    const sent: string[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: Request) => {
+        const path = new URL(input.url).pathname;
+        if (input.method !== "GET") {
+          sent.push(`${input.method} ${path} ${input.headers.get("If-Match") ?? ""} ${await input.text()}`);
+          return json(path.endsWith("/redeliver") ? { ...ATTEMPT } : HOOK, input.method === "PATCH" ? 200 : 202);
+        }
+        if (path.endsWith("/attempts")) return json({ items: [ATTEMPT], next_cursor: null }, 200);
+        if (path.endsWith("/webhooks")) return json({ items: [HOOK], next_cursor: null }, 200);
+        return json({ id: PROJECT, key: "WH", name: "Hooks", role: "owner", version: 1 }, 200);
+      }),
+    );
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    render(
+      <QueryClientProvider client={client}>
+        <MemoryRouter initialEntries={[`/projects/${PROJECT}/webhooks`]}>
+          <Routes>
+            <Route path="/projects/:projectId/webhooks" element={<WebhooksPage />} />
+          </Routes>
+        </MemoryRouter>
+      </QueryClientProvider>,
+    );
+    fireEvent.click(await screen.findByRole("button", { name: "Pause" }));
+    fireEvent.click(screen.getByRole("button", { name: "Delivery log" }));
+    const log = await screen.findByRole("table", { name: "Delivery log" });
+    expect(log).toHaveTextContent("503");
+    expect(log).toHaveTextContent("1200 ms");
+    expect(log).toHaveTextContent("upstream down");
+    fireEvent.click(screen.getByRole("button", { name: "Redeliver" }));
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent).toContain(`PATCH /api/v1/webhooks/${HOOK.id} "3" {"active":false}`);
+    expect(sent).toContain(`POST /api/v1/webhooks/${HOOK.id}/deliveries/${ATTEMPT.delivery_id}/redeliver  `);
+    // Let the log reload after the redelivery before the test ends.
+    await vi.waitFor(() => expect(screen.getByRole("button", { name: "Redeliver" })).toBeEnabled());
   });
   it("is closed to members, who do not even fetch the list", async () => {
     const fetched = renderPage("member", () => json({}, 500));
