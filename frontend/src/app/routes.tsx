@@ -36,6 +36,7 @@ export const routes: RouteObject[] = [
           { path: "workflow", lazy: page(() => import("../features/projects/WorkflowPage")) },
           // Recharts only loads here: its own chunk, not the first screen's.
           { path: "reports", lazy: page(() => import("../features/reports/ReportsPage")) },
+          { path: "webhooks", lazy: page(() => import("../features/projects/WebhooksPage")) },
         ],
       },
       { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },

@@ -1,4 +1,4 @@
-/** A project's frame: its name and the views as tabs (Board, List, Members, Reports, Workflow for admins). */
+/** A project's frame: its name and the views as tabs (Board, List, Members, Reports, Webhooks, Workflow for admins). */
 import { NavLink, Outlet, useParams } from "react-router";
 
 import { describe } from "../../api/errors";
@@ -31,6 +31,9 @@ export default function ProjectLayout() {
         </NavLink>
         <NavLink to="reports" className={tab}>
           Reports
+        </NavLink>
+        <NavLink to="webhooks" className={tab}>
+          Webhooks
         </NavLink>
         {project.data.role === "owner" || project.data.role === "admin" ? (
           <NavLink to="workflow" className={tab}>
