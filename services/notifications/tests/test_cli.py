@@ -1,4 +1,4 @@
-"""The worker process stops cleanly on SIGTERM (as Kubernetes and `make dev`'s supervisor stop it)."""
+"""The worker process stops cleanly on SIGTERM (as Kubernetes and make dev's supervisor do)."""
 
 from __future__ import annotations
 
