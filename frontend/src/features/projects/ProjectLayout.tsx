@@ -19,7 +19,8 @@ export default function ProjectLayout() {
         <p className="text-xs font-semibold text-slate-500">{project.data.key}</p>
         <h1 className="text-2xl font-semibold">{project.data.name}</h1>
       </div>
-      <nav aria-label="Views" className="flex gap-2 border-b border-slate-200 dark:border-slate-800">
+      {/* Scrolls sideways on a narrow screen instead of widening the page. */}
+      <nav aria-label="Views" className="flex gap-2 overflow-x-auto whitespace-nowrap border-b border-slate-200 dark:border-slate-800">
         <NavLink to="board" className={tab}>
           Board
         </NavLink>
