@@ -212,6 +212,14 @@ async def test_graceful_stop_handles_the_partial_batch(clean_db: Any, make_harne
     h.stop.set()
     assert h.task is not None
     await asyncio.wait_for(h.task, 30)
-    assert h.consumer.handled == 3
-    assert [r.event_id for r in await effects(clean_db)] == [e.id for e in envs]
-    assert await h.ready_messages() == 0  # acked, not redelivered
+    # The broker may count a message as delivered while it still sits in the client's buffers,
+    # not yet in the batch: the stop handles the batch in hand (without waiting out the 30 s)
+    # and returns the rest to the queue unacked. Nothing is lost and nothing is handled twice.
+    handled = h.consumer.handled
+    assert handled >= 1
+    assert [r.event_id for r in await effects(clean_db)] == [e.id for e in envs[:handled]]
+
+    async def rest_back() -> bool:  # the rest return to the queue, unacked, once it closes
+        return await h.ready_messages() == 3 - handled
+
+    await wait_until(rest_back, timeout=30)
