@@ -7,6 +7,7 @@ they are delivered together and really share a batch.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -219,7 +220,24 @@ async def test_graceful_stop_handles_the_partial_batch(clean_db: Any, make_harne
     assert handled >= 1
     assert [r.event_id for r in await effects(clean_db)] == [e.id for e in envs[:handled]]
 
-    async def rest_back() -> bool:  # the rest return to the queue, unacked, once it closes
+    async def rest_back() -> bool:  # the rest return to the queue, unacked
         return await h.ready_messages() == 3 - handled
 
     await wait_until(rest_back, timeout=30)
+    # And a consumer started afterwards applies exactly the rest, each once.
+    again = Consumer(
+        h.consumer.amqp_url,
+        h.consumer.exchange,
+        dataclasses.replace(h.spec, batch_wait_ms=200),
+        clean_db.sessionmaker,
+        clean_db.inbox,
+        h.consumer.handlers,
+    )
+    stop_again = asyncio.Event()
+    task = asyncio.create_task(again.run(stop_again))
+    try:
+        await wait_until(lambda: again.handled == 3 - handled, timeout=30)
+    finally:
+        stop_again.set()
+        await asyncio.wait_for(task, 30)
+    assert [r.event_id for r in await effects(clean_db)] == [e.id for e in envs]

@@ -217,9 +217,13 @@ class Consumer:
                     await self._process_batch(channel, batch)
             if closed.is_set() and not stop.is_set():
                 raise ConnectionError("broker connection closed")
-            # Graceful stop: no new deliveries; unhandled prefetched ones go back on close.
+            # Graceful stop: no new deliveries, and what was prefetched but not handled goes
+            # back now rather than when the close completes (a slow close on a loaded machine
+            # kept it unacked for as long as the connection lingered).
             with contextlib.suppress(*BROKER_ERRORS):
                 await asyncio.wait_for(queue.cancel(tag), timeout=5)
+                while not inbox.empty():
+                    await inbox.get_nowait().nack(requeue=True)
         finally:
             self.ready.clear()
             with contextlib.suppress(BaseException):
