@@ -53,6 +53,24 @@ async def test_models_match_the_migrated_schema(tasks_db_url: str) -> None:
     assert changes == []
 
 
+async def test_gin_indexes_have_no_pending_list(tasks_db_url: str) -> None:
+    # compare_metadata does not look at index options: read them from the catalog.
+    conn = await asyncpg.connect(to_asyncpg_dsn(tasks_db_url))
+    try:
+        rows = await conn.fetch(
+            """SELECT c.relname, c.reloptions FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam
+               WHERE n.nspname = 'tasks' AND a.amname = 'gin'"""
+        )
+    finally:
+        await conn.close()
+    options = {r["relname"]: r["reloptions"] for r in rows}
+    assert {"ix_tasks_search", "ix_tasks_assignee_ids", "ix_tasks_label_ids"} <= set(options)
+    for name, opts in options.items():
+        assert opts is not None, name
+        assert "fastupdate=off" in opts, name
+
+
 @pytest.fixture
 def old_database(pg_admin_dsn: str) -> Any:
     """A database of its own, the tasks schema migrated to 0002 (before workflows)."""
