@@ -76,6 +76,10 @@ def make_cli(
                 proxy_headers=True,
                 server_header=False,
                 timeout_graceful_shutdown=20,
+                # With --workers, uvicorn kills a child that does not answer its health ping
+                # in time (5 s by default): on a loaded machine (load 15) a child still
+                # importing the app was killed and respawned forever; a start took 65 s there.
+                timeout_worker_healthcheck=120,
             )
             return 0
         if args.command == "migrate" and alembic_ini is not None:
