@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services deploy-tools db dev test lint fmt migrate clean openapi catalog clients seed bench admin
+.PHONY: help setup services deploy-tools db dev test lint fmt migrate clean openapi catalog clients seed bench admin loadtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,3 +71,6 @@ admin: migrate ## create or promote an account: make admin EMAIL=... PASSWORD=..
 clean: ## remove caches and local state
 	rm -rf .venv .dev .pytest_cache .mypy_cache .ruff_cache .benchmarks
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+loadtest: services setup ## the whole system under a team's load through the gateway, beside its floors (docs/performance.md)
+	@$(UV) run --group bench python bench/loadtest $(LOADTEST_ARGS)
