@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import uuid
 from typing import Any
 
@@ -54,8 +56,13 @@ async def remove(db: AsyncSession, blocker_id: uuid.UUID, blocked_id: uuid.UUID)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@functools.cache
 def open_blocker_exists() -> Any:
-    """Condition on `Task`: some live blocker of the task is neither done nor cancelled."""
+    """Condition on `Task`: some live blocker of the task is neither done nor cancelled.
+
+    Built once: SQL expressions are immutable, and building this one (two ORM aliases) cost
+    about 4 ms of CPU on every list request, most of a page's statement construction.
+    """
     # Own aliases: a query that already joins the link table must not correlate to it.
     blocker = aliased(Task)
     link = aliased(Dependency)
