@@ -107,8 +107,11 @@ class ProjectInvitationEvent(ProjectEvent):
     """Events about an invitation of an address without an account to the project.
 
     They never carry the invitation's token (only its mail does, see
-    ``ProjectInvitationMailRequested``): the address alone is what joining rests on.
+    ``ProjectInvitationMailRequested``): the address alone is what joining rests on. Only
+    project admins may list invitations, so boards and webhooks do not hear of them.
     """
+
+    members_may_see: ClassVar[bool] = False
 
     invitation_id: UUID
     email: str
