@@ -91,7 +91,8 @@ async def test_an_address_without_account_is_invited_with_the_same_answer(
     created = await outbox("project.invitation_created")
     assert len(created) == 1
     assert created[0][1]["email"] == "grace@example.com"
-    assert created[0][1]["role"] == "admin" and created[0][1]["renewed"] is False
+    assert created[0][1]["role"] == "admin"
+    assert created[0][1]["renewed"] is False
     mails = await outbox("project.invitation_mail_requested")
     token = _token(mails)
     assert mails[0][1]["invite_url"] == f"http://localhost:8080/register?invite={token}"
@@ -200,9 +201,7 @@ async def test_revoke_by_admins_only_and_not_honoured(
     assert (await sql("SELECT state FROM tasks.invitations WHERE id = :i", i=foreign)) == [
         ("pending",)
     ]
-    assert (await sql("SELECT state FROM tasks.invitations WHERE id = :i", i=inv)) == [
-        ("pending",)
-    ]
+    assert (await sql("SELECT state FROM tasks.invitations WHERE id = :i", i=inv)) == [("pending",)]
 
     r = await client.delete(url, headers=ann.h)
     assert r.status_code == 204, r.text
@@ -220,9 +219,7 @@ async def test_revoke_by_admins_only_and_not_honoured(
     # Grace registers and verifies: the revoked invitation is not honoured.
     grace = uuid.uuid4()
     await verified(grace, "grace@example.com")
-    assert not await sql(
-        "SELECT 1 FROM tasks.project_members WHERE user_id = :u", u=grace
-    )
+    assert not await sql("SELECT 1 FROM tasks.project_members WHERE user_id = :u", u=grace)
 
 
 async def test_a_verified_address_joins_every_project_it_was_invited_to_once(
@@ -337,9 +334,7 @@ async def test_refusals_do_not_depend_on_the_address(app, client, make_user, mak
     assert (await sql("SELECT count(*) FROM tasks.invitations"))[0][0] == 1
 
 
-async def test_a_deactivated_accounts_address_is_not_invited(
-    client, make_user, make_project, sql
-):
+async def test_a_deactivated_accounts_address_is_not_invited(client, make_user, make_project, sql):
     ann, gone = await make_user("ann"), await make_user("gone")
     await sql("UPDATE tasks.users SET is_active = false WHERE id = :u", u=gone.id)
     p = await make_project(ann)
@@ -349,9 +344,7 @@ async def test_a_deactivated_accounts_address_is_not_invited(
     assert len(await sql("SELECT 1 FROM tasks.project_members WHERE project_id = :p", p=p.id)) == 1
 
 
-async def test_the_link_shows_what_the_invitation_is_about(
-    client, make_user, make_project, outbox
-):
+async def test_the_link_shows_what_the_invitation_is_about(client, make_user, make_project, outbox):
     ann = await make_user("ann")
     p = await make_project(ann, name="Operations")
     await _invite(client, p, ann, "grace@example.com", "viewer")
@@ -371,3 +364,13 @@ async def test_the_link_shows_what_the_invitation_is_about(
     new = _token(await outbox("project.invitation_mail_requested"))
     assert (await client.post(lookup, json={"token": token})).status_code == 404
     assert (await client.post(lookup, json={"token": new})).status_code == 200
+
+
+def test_webhooks_cannot_carry_invitations() -> None:
+    """Receivers get what every project member may read; invitations are for admins."""
+    from taskflow.tasks.webhooks import payloads
+
+    types = payloads.deliverable_types()
+    assert "project.member_added" in types
+    assert not [t for t in types if t.startswith("project.invitation_")]
+    assert payloads.invalid_patterns(["project.invitation_created", "project.*"]) == [0]

@@ -53,8 +53,8 @@ def routers() -> list[Any]:
     # Invitations first: `/projects/invitations/lookup` must not be read as a project id.
     return [
         invitations_router, projects_router, workflows_router, labels_router, milestones_router,
-        bulk_router, tasks_router, dependencies_router, comments_router, activity_router, views_router,
-        transfer_router, webhooks_router,
+        bulk_router, tasks_router, dependencies_router, comments_router, activity_router,
+        views_router, transfer_router, webhooks_router,
     ]  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from taskflow.tasks.invitations.schemas import InvitationPreview, InvitationRead
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects import service as projects
 from taskflow.tasks.projects.auth import ProjectAccess, not_found
+from taskflow.tasks.projects.models import Project
 from taskflow.tasks.users import repository as users_repo
 from taskflow.tasks.users.models import User
 
@@ -60,7 +61,7 @@ def to_read(row: Invitation) -> InvitationRead:
         id=row.id,
         project_id=row.project_id,
         email=row.email,
-        role=row.role,  # type: ignore[arg-type]
+        role=row.role,
         invited_by=row.invited_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -105,7 +106,7 @@ async def add_or_invite(
 async def _invite(
     db: AsyncSession,
     access: ProjectAccess,
-    project: projects.Project,
+    project: Project,
     email: str,
     role: str,
     settings: Settings,
@@ -150,7 +151,7 @@ async def _invite(
             project_id=project.id,
             invitation_id=row.id,
             email=email,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             invited_by=access.user_id,
             expires_at=expires,
             renewed=renewed,
@@ -167,7 +168,7 @@ async def _invite(
             email=email,
             project_name=project.name,
             inviter_name=inviter.display_name if inviter is not None else None,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             invite_url=f"{base}/register?invite={token}",
             expires_at=expires,
         ),
@@ -239,7 +240,7 @@ async def accept_for(db: AsyncSession, user_id: uuid.UUID, email: str) -> int:
                 invitation_id=row.id,
                 email=address,
                 user_id=user_id,
-                role=row.role,  # type: ignore[arg-type]
+                role=row.role,
                 already_member=already,
             ),
             user_id,
@@ -261,6 +262,6 @@ async def lookup(db: AsyncSession, token: str) -> InvitationPreview | None:
         email=row.email,
         project_name=project.name,
         inviter_name=inviter.display_name if inviter is not None else None,
-        role=row.role,  # type: ignore[arg-type]
+        role=row.role,
         expires_at=row.expires_at,
     )
