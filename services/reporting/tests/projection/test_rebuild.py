@@ -88,17 +88,10 @@ async def test_the_log_keeps_no_one_time_link(sessionmaker: Any) -> None:
     for env in (mail, added):
         async with sessionmaker() as session, session.begin():
             assert await apply_event(session, env, env.event())
+    query = sql_text("SELECT type, envelope::text FROM event_log WHERE event_id IN (:a, :b)")
     async with sessionmaker() as session:
-        rows = dict(
-            (
-                await session.execute(
-                    sql_text(
-                        "SELECT type, envelope::text FROM event_log WHERE event_id IN (:a, :b)"
-                    ),
-                    {"a": mail.id, "b": added.id},
-                )
-            ).all()  # fmt: skip
-        )
+        result = await session.execute(query, {"a": mail.id, "b": added.id})
+        rows = {str(kind): str(doc) for kind, doc in result.all()}
     assert "one-time" not in rows["project.invitation_mail_requested"]
     assert "[redacted]" in rows["project.invitation_mail_requested"]
     assert str(added.data["user_id"]) in rows["project.member_added"]
