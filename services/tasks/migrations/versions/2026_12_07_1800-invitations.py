@@ -64,6 +64,10 @@ def upgrade() -> None:
         "ix_invitations_pending_email", "invitations", ["email"],
         schema="tasks", postgresql_where=sa.text("state = 'pending'"),
     )  # fmt: skip
+    op.create_index(
+        "ix_invitations_invited_by_updated_at", "invitations", ["invited_by", "updated_at"],
+        schema="tasks",
+    )  # fmt: skip
 
 
 def downgrade() -> None:

@@ -374,3 +374,27 @@ def test_webhooks_cannot_carry_invitations() -> None:
     assert "project.member_added" in types
     assert not [t for t in types if t.startswith("project.invitation_")]
     assert payloads.invalid_patterns(["project.invitation_created", "project.*"]) == [0]
+
+
+async def test_one_inviter_mails_a_bounded_number_of_strangers_a_day(
+    app, client, make_user, make_project, sql
+):
+    """Across projects: creating projects does not lift the cap; the refusal is the same for
+    an address with an account; another inviter is not held back."""
+    ann, ben, dan = await make_user("ann"), await make_user("ben"), await make_user("dan")
+    p1, p2, p3 = await make_project(ann), await make_project(ann), await make_project(ben)
+    before = app.state.settings
+    app.state.settings = before.model_copy(update={"invitations_max_per_inviter_per_day": 2})
+    try:
+        assert (await _invite(client, p1, ann, "a@example.com")).status_code == 202
+        assert (await _invite(client, p2, ann, "b@example.com")).status_code == 202
+        refused = [await _invite(client, p2, ann, e) for e in (dan.email, "c@example.com")]
+        other = await _invite(client, p3, ben, "c@example.com")
+    finally:
+        app.state.settings = before
+    assert [r.status_code for r in refused] == [409, 409]
+    a, b = refused[0].json(), refused[1].json()
+    assert (a["code"], a["detail"]) == (b["code"], b["detail"])
+    assert a["code"] == "too_many_invitations"
+    assert other.status_code == 202
+    assert (await sql("SELECT count(*) FROM tasks.invitations"))[0][0] == 3

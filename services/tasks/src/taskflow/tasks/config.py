@@ -44,6 +44,9 @@ class Settings(ServiceSettings):
     invitation_ttl_days: int = Field(default=14, ge=1, le=90)
     #: Live invitations a project may hold at once (a bound on mail sent to strangers).
     invitations_max_pending: int = Field(default=200, ge=1)
+    #: Invitation mails one user may cause in 24 hours, over all projects (creating projects
+    #: must not turn the per-project cap into a way to mail strangers at will).
+    invitations_max_per_inviter_per_day: int = Field(default=50, ge=1)
 
     # --- outgoing webhooks (taskflow.tasks.webhooks; docs/webhooks.md) ---------------------
     #: Private, loopback and link-local targets: refused in production unless set to true;

@@ -36,6 +36,8 @@ class Invitation(Base):
         ),
         # The worker looks up pending invitations by address when an account is verified.
         Index("ix_invitations_pending_email", "email", postgresql_where=text("state = 'pending'")),
+        # The daily cap per inviter counts the mails they caused (creations and renewals).
+        Index("ix_invitations_invited_by_updated_at", "invited_by", "updated_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)

@@ -64,6 +64,18 @@ async def count_live(db: AsyncSession, project_id: uuid.UUID, *, now: datetime) 
     )
 
 
+async def count_sent_by(db: AsyncSession, user_id: uuid.UUID, *, since: datetime) -> int:
+    """Invitations `user_id` created or renewed since `since` (each sent a mail)."""
+    return int(
+        await db.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.invited_by == user_id, Invitation.updated_at > since)
+        )
+        or 0
+    )
+
+
 async def list_live(
     db: AsyncSession,
     project_id: uuid.UUID,

@@ -81,15 +81,21 @@ async def add_or_invite(
     whose address they gave.
 
     Every check that does not depend on the address runs either way (the grant, the project
-    lock, the cap on pending invitations), so that an address with an account and one without
-    meet the same refusals and the same success.
+    lock, the caps on pending invitations and on one inviter's invitations a day), so that an
+    address with an account and one without meet the same refusals and the same success.
     """
     projects.check_grant(access, role)
     project = await projects.locked(db, access)
-    if await repo.count_live(db, project.id, now=now()) >= settings.invitations_max_pending:
+    ts = now()
+    if await repo.count_live(db, project.id, now=ts) >= settings.invitations_max_pending:
         raise TooManyInvitations(
             f"The project has {settings.invitations_max_pending} pending invitations; revoke"
             " some or wait for them to be accepted."
+        )
+    daily = settings.invitations_max_per_inviter_per_day
+    if await repo.count_sent_by(db, access.user_id, since=ts - timedelta(days=1)) >= daily:
+        raise TooManyInvitations(
+            f"You invited {daily} addresses in the last 24 hours; try again later."
         )
     if user is not None:
         if user.is_active:
