@@ -742,6 +742,102 @@ async def test_12_a_stranger_harvests_no_email(system: System, api: Any, story: 
         await poll(bob_sees_alice, within=20, what="Bob seeing Alice's address")
 
 
+@pytest.mark.needs("auth", "tasks", "notifications")
+async def test_13_an_invited_address_registers_and_joins_with_its_role(
+    system: System, api: Any, story: Story, mail: SmtpSink
+) -> None:
+    """Alice invites an address nobody registered: the mail with a link to register reaches
+    the sink; Grace registers with that address and verifies it, and is then a viewer of the
+    project (told so in the app), without the link being needed for joining."""
+    story.require("register", "verify", "task")
+    alice = story.alice
+    grace = Person("grace", "127.0.0.22", f"grace-{story.run}@example.com")
+    async with alice.http(system.gateway_url) as http:
+        await call(
+            api("tasks"),
+            "members_add",
+            http,
+            project_id=story.project_id,
+            body={"email": grace.email.upper(), "role": "viewer"},
+            expect=202,
+        )
+    message = await mail.wait_for(
+        lambda m: _to(grace.email)(m) and "invited you" in str(m["Subject"]), timeout=30
+    )
+    found = re.search(r"/register\?invite=([^\s\"'<>&]+)", _mail_text(message))
+    assert found, "no register link in the invitation mail"
+    token = urllib.parse.unquote(found.group(1))
+    story.keep("grace invitation token", token)
+    async with grace.http(system.gateway_url, authenticated=False) as http:
+        preview = as_dict(
+            (
+                await call(
+                    api("tasks"), "invitations_lookup", http, body={"token": token}, expect=200
+                )
+            ).parsed
+        )
+    assert preview["email"] == grace.email
+    assert preview["role"] == "viewer"
+    assert preview["project_name"] == f"Operations {story.run}"
+    async with alice.http(system.gateway_url) as http:
+        pending = as_dict(
+            (
+                await call(
+                    api("tasks"),
+                    "invitations_list",
+                    http,
+                    project_id=story.project_id,
+                    expect=200,
+                )
+            ).parsed
+        )
+    assert [i["email"] for i in pending["items"]] == [grace.email]
+
+    async with grace.http(system.gateway_url, authenticated=False) as http:
+        await call(
+            api("auth"),
+            "auth_register",
+            http,
+            body={"email": grace.email, "password": grace.password, "display_name": "Grace"},
+            expect=201,
+        )
+    await _login(system, api, grace, story)
+    async with grace.http(system.gateway_url) as http:
+        # Registered, not verified: not a member yet.
+        r = await http.get(f"/api/v1/projects/{story.project_id}")
+        assert r.status_code == 404, r.text
+    verify = await mail.wait_for(
+        lambda m: _to(grace.email)(m) and "verify-email" in _mail_text(m), timeout=30
+    )
+    link = re.search(r"verify-email\?token=([^\s\"'<>&]+)", _mail_text(verify))
+    assert link
+    async with grace.http(system.gateway_url, authenticated=False) as http:
+        await call(
+            api("auth"),
+            "auth_verify_email",
+            http,
+            body={"token": urllib.parse.unquote(link.group(1))},
+            expect=200,
+        )
+    async with grace.http(system.gateway_url) as http:
+
+        async def joined() -> bool:
+            r = await http.get(f"/api/v1/projects/{story.project_id}")
+            return r.status_code == 200 and r.json()["role"] == "viewer"
+
+        await poll(joined, within=30, what="Grace joining the project she was invited to")
+
+        async def told() -> bool:
+            r = await http.get("/api/v1/notifications")
+            return any("added you" in n.get("title", "") for n in r.json().get("items", []))
+
+        await poll(told, within=30, what="Grace being told she was added")
+    async with alice.http(system.gateway_url) as http:
+        r = await http.get(f"/api/v1/projects/{story.project_id}/invitations")
+        assert r.status_code == 200, r.text
+        assert r.json()["items"] == []
+
+
 # --------------------------------------------------------------------------- the logs
 
 

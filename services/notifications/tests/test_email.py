@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from notif_factories import created, reset, snapshot, uid, user, verification
@@ -278,3 +278,38 @@ async def test_verification_mail_goes_to_unverified_address_reset_does_not(
     assert all(m.notification_id is None for m in mails)
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+async def test_an_invitation_mail_reaches_the_address_with_its_link_once(
+    apply: Any, settings: Any, make_worker: Any, smtp_sink: Any, sessionmaker: Any
+) -> None:
+    """No account, so no user and no preferences: the mail goes to the invited address, with
+    the link to register; a redelivered event queues no second mail; the link is not kept."""
+    from taskflow.events.contracts.projects import ProjectInvitationMailRequested
+
+    address = f"{uid().hex[:10]}@example.test"
+    event = ProjectInvitationMailRequested(
+        project_id=uid(),
+        invitation_id=uid(),
+        email=address,
+        project_name="Operations",
+        inviter_name="Ada",
+        role="admin",
+        invite_url="http://spa.test/register?invite=one-time-invite",
+        expires_at=datetime.now(UTC) + timedelta(days=14),
+    )
+    env = await apply(event)
+    await apply(event, envelope=env)  # the same message again
+    worker = make_worker(settings)
+    await drain_sender(worker)
+    msg = await smtp_sink.wait_for(lambda m: m["To"] == address)
+    assert msg["Subject"] == "Ada invited you to Operations"
+    text_part = msg.get_body(("plain",)).get_content()
+    html_part = msg.get_body(("html",)).get_content()
+    assert "http://spa.test/register?invite=one-time-invite" in text_part
+    assert 'href="http://spa.test/register?invite=one-time-invite"' in html_part
+    assert "as admin" in text_part
+    rows = [r for r in await deliveries(sessionmaker, "email") if r.recipient == address]
+    assert [(r.kind, r.user_id, r.status, r.payload) for r in rows] == [
+        ("invitation", None, "sent", None)
+    ]

@@ -305,3 +305,14 @@ async def test_socket_closes_when_its_token_expires_unless_renewed(
         await _next(ws, "pong", within=2.0)  # still open after the first token's expiry
     finally:
         await ws.close()
+
+
+def test_boards_do_not_hear_of_invitations() -> None:
+    """Invitations name addresses only project admins may list: viewers' boards get none of
+    them, while every other project event is pushed."""
+    from taskflow.notifications.live.handlers import board_types
+    from taskflow.notifications.worker import received
+
+    types = set(board_types(received()))
+    assert {"project.member_added", "task.created", "project.updated"} <= types
+    assert not {t for t in types if t.startswith("project.invitation_")}

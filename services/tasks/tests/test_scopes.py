@@ -28,6 +28,9 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/projects/{project_id}/members"): {"account:read", "tasks:write"},
     ("PATCH", "/api/v1/projects/{project_id}/members/{user_id}"): W,
     ("DELETE", "/api/v1/projects/{project_id}/members/{user_id}"): W,
+    ("GET", "/api/v1/projects/{project_id}/invitations"): R,
+    ("DELETE", "/api/v1/projects/{project_id}/invitations/{invitation_id}"): W,
+    ("POST", "/api/v1/projects/invitations/lookup"): PUBLIC,
     ("GET", "/api/v1/projects/{project_id}/labels"): R,
     ("POST", "/api/v1/projects/{project_id}/labels"): W,
     ("PATCH", "/api/v1/labels/{label_id}"): W,
@@ -78,8 +81,12 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): W,
     ("POST", "/api/v1/webhooks/{webhook_id}/redeliver-failed"): W,
 }
-# Every tasks route needs a token: only the probes are public.
-assert [k for k, v in POLICY.items() if v == PUBLIC] == list(PROBES)
+# Every tasks route needs a token but the probes and the invitation link's look-up (the mailed
+# one-time token is its credential).
+assert [k for k, v in POLICY.items() if v == PUBLIC] == [
+    *PROBES,
+    ("POST", "/api/v1/projects/invitations/lookup"),
+]
 
 
 async def test_every_route_declares_its_scope_and_the_matrix_holds(

@@ -123,3 +123,51 @@ async def test_user_events_feed_the_projection_once(worker, settings, sql):
     await wait_until(renamed, timeout=15)
     inbox = await sql("SELECT count(*) FROM tasks.inbox WHERE event_id = :e", e=newer.id)
     assert inbox[0][0] == 1
+
+
+async def test_a_verified_invited_address_joins_through_the_broker(
+    worker, settings, client, make_user, make_project, sql
+):
+    """auth's `user.registered` (unverified) then `user.updated` (verified), relayed and
+    consumed by the `tasks.users` queue: the invited address becomes a member once."""
+    ann = await make_user()
+    p = await make_project(ann)
+    r = await client.post(
+        f"/api/v1/projects/{p.id}/members",
+        json={"email": "ivy@example.com", "role": "viewer"},
+        headers=ann.h,
+    )
+    assert r.status_code == 202
+    uid = uuid.uuid4()
+    db = Database(settings)
+    try:
+        async with db.sessionmaker.begin() as s:
+            await OUTBOX.add(
+                s, UserRegistered(user_id=uid, email="ivy@example.com", display_name="Ivy"),
+                actor_id=uid,
+            )  # fmt: skip
+            await OUTBOX.add(
+                s,
+                UserUpdated(
+                    user_id=uid, changes={}, email="ivy@example.com", display_name="Ivy",
+                    timezone="UTC", locale="en", email_verified=True, roles=["user"],
+                ),
+                actor_id=uid,
+            )  # fmt: skip
+    finally:
+        await db.dispose()
+
+    async def joined() -> bool:
+        rows = await sql(
+            "SELECT role FROM tasks.project_members WHERE project_id = :p AND user_id = :u",
+            p=p.id,
+            u=uid,
+        )
+        return rows == [("viewer",)]
+
+    await wait_until(joined, timeout=20)
+    await wait_until(lambda: _outbox_sent(sql), timeout=15)
+    accepted = await sql(
+        "SELECT count(*) FROM tasks.outbox WHERE event_type = 'project.invitation_accepted'"
+    )
+    assert accepted[0][0] == 1

@@ -242,6 +242,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Invitations
+         * @description The project's pending, unexpired invitations (admin or owner).
+         *
+         *     Requires scope `tasks:read`.
+         */
+        get: operations["invitations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Invitation
+         * @description Withdraw a pending invitation (admin or owner); it will not be honoured.
+         *
+         *     Requires scope `tasks:write`.
+         */
+        delete: operations["invitations_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/labels": {
         parameters: {
             query?: never;
@@ -291,8 +335,9 @@ export interface paths {
          *
          *     By email, the answer tells nothing about an address the caller may not see (one of
          *     someone who shares no project with them): with or without an account it is a 202 with the
-         *     same body, and the account, if any, is added. An address the caller may see answers 201
-         *     with the member, as adding by id does.
+         *     same body. The account, if any, is added; an address without one is invited (a mail with
+         *     a link to register; it joins with `role` once registered and verified). An address the
+         *     caller may see answers 201 with the member, as adding by id does.
          *
          *     Requires scope `account:read` and `tasks:write`.
          */
@@ -558,6 +603,30 @@ export interface paths {
          *     Requires scope `tasks:write`.
          */
         post: operations["webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/invitations/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lookup Invitation
+         * @description What an invitation link is about (address, project, inviter), for the register page.
+         *
+         *     Not needed to join: registering with the invited address and verifying it is enough.
+         *
+         *     No token needed: the mailed one-time token is the credential.
+         */
+        post: operations["invitations_lookup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1349,6 +1418,80 @@ export interface components {
             task_id?: string | null;
         };
         /**
+         * InvitationLookup
+         * @description The token of an invitation link (in the body, so that it stays out of access logs).
+         */
+        InvitationLookup: {
+            /** Token */
+            token: string;
+        };
+        /**
+         * InvitationPreview
+         * @description What an invitation link is about, for the register page: the address to register
+         *     with, the project and who invited.
+         */
+        InvitationPreview: {
+            /** Email */
+            email: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Inviter Name */
+            inviter_name: string | null;
+            /** Project Name */
+            project_name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "viewer" | "member" | "admin" | "owner";
+        };
+        /**
+         * InvitationRead
+         * @description A pending invitation of an address that has no account yet.
+         */
+        InvitationRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Invited By
+             * Format: uuid
+             */
+            invited_by: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "viewer" | "member" | "admin" | "owner";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
          * LabelCreate
          * @description A new label.
          */
@@ -1444,12 +1587,13 @@ export interface components {
         /**
          * MemberAddAccepted
          * @description The answer to adding by an address the caller may not see: the same whether or not it
-         *     belongs to an account (when it does, that account is now a member).
+         *     belongs to an account (when it does, that account is now a member; when not, the address
+         *     is invited).
          */
         MemberAddAccepted: {
             /**
              * Detail
-             * @default If this address belongs to an account, it is now a member of the project and has been told so.
+             * @default If this address belongs to an account, it is now a member of the project and has been told so; otherwise an invitation to register has been sent to it.
              */
             detail?: string;
             /**
@@ -1605,6 +1749,13 @@ export interface components {
         Page_DeliveryRead_: {
             /** Items */
             items: components["schemas"]["DeliveryRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[InvitationRead] */
+        Page_InvitationRead_: {
+            /** Items */
+            items: components["schemas"]["InvitationRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -3575,6 +3726,124 @@ export interface operations {
             };
         };
     };
+    invitations_list: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvitationRead_"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (`insufficient_scope` when the token lacks `tasks:read`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invitations_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitation_id: string;
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (`insufficient_scope` when the token lacks `tasks:write`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     labels_list: {
         parameters: {
             query?: {
@@ -3792,7 +4061,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberRead"];
                 };
             };
-            /** @description Added by an address the caller may not see (or one without an account): the same answer either way. */
+            /** @description Added by an address the caller may not see, or invited when the address has no account: the same answer either way. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -4960,6 +5229,48 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invitations_lookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationLookup"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

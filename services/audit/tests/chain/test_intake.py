@@ -31,3 +31,21 @@ def test_settings_rules_apply_per_event_type_by_dotted_path() -> None:
     assert task["key"] == env.data["task"]["key"]  # only the named place
     # recurrence.rrule stays: a bare name is top-level only, not any field of that name
     assert task["recurrence"] == env.data["task"]["recurrence"]
+
+
+def test_the_invitation_link_never_enters_the_log_and_its_project_is_known() -> None:
+    """The invitation mail's link is redacted by the contract and by the default rules; the
+    entry is filed under the project, so project-filtered audit queries find invitations."""
+    from taskflow.audit.config import DEFAULT_REDACT_FIELDS
+    from taskflow.events.contracts import ProjectInvitationCreated, ProjectInvitationMailRequested
+
+    env = Envelope.wrap(example(ProjectInvitationMailRequested), source="t", actor_id=None)
+    for rules in (RedactionRules(), RedactionRules.of(list(DEFAULT_REDACT_FIELDS))):
+        entry = to_entry(env, env.event(), rules)
+        assert json.loads(entry.payload)["invite_url"] == REDACTED
+        assert "one-time" not in entry.payload
+        assert str(entry.project_id) == env.data["project_id"]
+    created = Envelope.wrap(example(ProjectInvitationCreated), source="t", actor_id=None)
+    entry = to_entry(created, created.event(), RedactionRules())
+    assert json.loads(entry.payload)["email"] == "grace@example.com"
+    assert "token" not in json.dumps(created.data)

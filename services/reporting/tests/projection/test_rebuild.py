@@ -71,3 +71,27 @@ async def test_the_rebuild_command(
     assert f"{len(build().envelopes)} events applied" in capsys.readouterr().out
     async with sessionmaker() as s:
         assert (await s.execute(text("SELECT count(*) FROM task_facts"))).scalar_one() == 10
+
+
+async def test_the_log_keeps_no_one_time_link(sessionmaker: Any) -> None:
+    """An invitation's mail event reaches reporting through `project.#`: it is logged (a
+    rebuild replays it) with its link redacted, and a plain event is logged as sent."""
+    from sqlalchemy import text as sql_text
+
+    from taskflow.events import Envelope
+    from taskflow.events.contracts import ProjectInvitationMailRequested, ProjectMemberAdded
+    from taskflow.events.examples import example
+    from taskflow.reporting.projection.handlers import apply_event
+
+    mail = Envelope.wrap(example(ProjectInvitationMailRequested), source="t", actor_id=None)
+    added = Envelope.wrap(example(ProjectMemberAdded), source="t", actor_id=None)
+    for env in (mail, added):
+        async with sessionmaker() as session, session.begin():
+            assert await apply_event(session, env, env.event())
+    query = sql_text("SELECT type, envelope::text FROM event_log WHERE event_id IN (:a, :b)")
+    async with sessionmaker() as session:
+        result = await session.execute(query, {"a": mail.id, "b": added.id})
+        rows = {str(kind): str(doc) for kind, doc in result.all()}
+    assert "one-time" not in rows["project.invitation_mail_requested"]
+    assert "[redacted]" in rows["project.invitation_mail_requested"]
+    assert str(added.data["user_id"]) in rows["project.member_added"]

@@ -69,6 +69,12 @@ async def test_non_member_gets_404_everywhere(client, make_user, make_project):
         f"/api/v1/tasks/{tid}/blocked-by", json={"task_id": blocker["id"]}, headers=ann.h
     )
     assert r.status_code == 201
+    r = await client.post(
+        f"/api/v1/projects/{pid}/members", json={"email": "guest@example.com"}, headers=ann.h
+    )
+    assert r.status_code == 202
+    listed = await client.get(f"/api/v1/projects/{pid}/invitations", headers=ann.h)
+    invitation = listed.json()["items"][0]["id"]
     calls = [
         ("POST", f"/api/v1/projects/{pid}/unarchive", None),
         ("POST", f"/api/v1/projects/{pid}/restore", None),
@@ -113,6 +119,9 @@ async def test_non_member_gets_404_everywhere(client, make_user, make_project):
         ("GET", f"/api/v1/tasks/{tid}/dependencies", None),
         ("POST", f"/api/v1/tasks/{tid}/blocked-by", {"task_id": blocker["id"]}),
         ("DELETE", f"/api/v1/tasks/{tid}/blocked-by/{blocker['id']}", None),
+        # Invitations (issue 12, People).
+        ("GET", f"/api/v1/projects/{pid}/invitations", None),
+        ("DELETE", f"/api/v1/projects/{pid}/invitations/{invitation}", None),
     ]
     for method, url, body in calls:
         r = await client.request(method, url, json=body, headers=eve.h)

@@ -23,6 +23,10 @@ from taskflow.events.contracts import (
     ProjectArchived,
     ProjectCreated,
     ProjectDeleted,
+    ProjectInvitationAccepted,
+    ProjectInvitationCreated,
+    ProjectInvitationMailRequested,
+    ProjectInvitationRevoked,
     ProjectMemberAdded,
     ProjectMemberRemoved,
     ProjectMemberRoleChanged,
@@ -69,6 +73,7 @@ MILESTONE = UUID("0190a000-0000-7000-8000-000000010000")
 NOTIFICATION = UUID("0190a000-0000-7000-8000-000000100000")
 DELIVERY = UUID("0190a000-0000-7000-8000-000001000000")
 WEBHOOK = UUID("0190a000-0000-7000-8000-000010000000")
+INVITATION = UUID("0190a000-0000-7000-8000-000100000000")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 STATUS_TODO = UUID("0190a000-0000-7000-8000-000010000001")
 STATUS_DOING = UUID("0190a000-0000-7000-8000-000010000002")
@@ -234,6 +239,34 @@ _FACTORIES: dict[type[Event], Callable[[], Event]] = {
     ),
     ProjectMemberRemoved: lambda: ProjectMemberRemoved(
         project_id=PROJECT, user_id=OTHER_USER, role="admin"
+    ),
+    ProjectInvitationCreated: lambda: ProjectInvitationCreated(
+        project_id=PROJECT,
+        invitation_id=INVITATION,
+        email="grace@example.com",
+        role="member",
+        invited_by=USER,
+        expires_at=NOW + timedelta(days=14),
+    ),
+    ProjectInvitationRevoked: lambda: ProjectInvitationRevoked(
+        project_id=PROJECT, invitation_id=INVITATION, email="grace@example.com"
+    ),
+    ProjectInvitationAccepted: lambda: ProjectInvitationAccepted(
+        project_id=PROJECT,
+        invitation_id=INVITATION,
+        email="grace@example.com",
+        user_id=OTHER_USER,
+        role="member",
+    ),
+    ProjectInvitationMailRequested: lambda: ProjectInvitationMailRequested(
+        project_id=PROJECT,
+        invitation_id=INVITATION,
+        email="grace@example.com",
+        project_name="Operations",
+        inviter_name="Ada",
+        role="member",
+        invite_url="https://taskflow.example/register?invite=one-time",
+        expires_at=NOW + timedelta(days=14),
     ),
     TaskCreated: lambda: TaskCreated(task=task_snapshot(version=1)),
     TaskUpdated: lambda: TaskUpdated(

@@ -27,12 +27,13 @@ HARD_FLOOR_DAYS = 90
 #: Payload places that never enter the log, on top of each event class's `sensitive_fields`:
 #: `[<event type>:]<dotted path>` (see taskflow.audit.chain.redaction). Places, not words: a
 #: bare name is a TOP-LEVEL field, so a harmless nested `code` or `token_count` is kept. The
-#: two links are the contracts' own sensitive fields too; naming them here keeps them out even
+#: links are the contracts' own sensitive fields too; naming them here keeps them out even
 #: if a later contract version forgot to declare them.
 DEFAULT_REDACT_FIELDS: tuple[str, ...] = (
     "user.verification_requested:verify_url",
     "user.password_reset_requested:reset_url",
     "user.email_change_requested:confirm_url",
+    "project.invitation_mail_requested:invite_url",
     "password",
     "secret",
 )

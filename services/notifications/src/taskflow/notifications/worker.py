@@ -51,7 +51,15 @@ BINDINGS = ("user.*", "project.*", "task.*", "comment.*", "webhook.disabled")
 #: that a new type with no entry is parked until someone decides, not dropped unseen (project
 #: events always have one: live pushes every project event to the boards; task events all take
 #: the task path).
-IGNORED = ("user.login_failed", "user.mfa_enabled")
+IGNORED = (
+    "user.login_failed",
+    "user.mfa_enabled",
+    # Invitations are for project admins (no board hears of them); only their mail is ours,
+    # and the invitee's `project.member_added` notifies them once they joined.
+    "project.invitation_created",
+    "project.invitation_revoked",
+    "project.invitation_accepted",
+)
 
 
 def received() -> list[type[Event]]:

@@ -39,6 +39,15 @@ class Settings(ServiceSettings):
     import_max_rows: int = Field(default=5000, ge=1)
     bulk_max_operations: int = Field(default=500, ge=1)
 
+    # --- invitations of addresses without an account (taskflow.tasks.invitations) ----------
+    #: An invitation not accepted within this many days is no longer honoured nor listed.
+    invitation_ttl_days: int = Field(default=14, ge=1, le=90)
+    #: Live invitations a project may hold at once (a bound on mail sent to strangers).
+    invitations_max_pending: int = Field(default=200, ge=1)
+    #: Invitation mails one user may cause in 24 hours, over all projects (creating projects
+    #: must not turn the per-project cap into a way to mail strangers at will).
+    invitations_max_per_inviter_per_day: int = Field(default=50, ge=1)
+
     # --- outgoing webhooks (taskflow.tasks.webhooks; docs/webhooks.md) ---------------------
     #: Private, loopback and link-local targets: refused in production unless set to true;
     #: allowed in development and test unless set to false (a receiver on loopback).

@@ -19,6 +19,7 @@ IMPORT_PATH = r"/api/v1/projects/[^/]+/import"
 TAGS = [
     {"name": "projects", "description": "Projects and their settings."},
     {"name": "members", "description": "Who belongs to a project, with which role."},
+    {"name": "invitations", "description": "Addresses without an account invited to a project."},
     {"name": "labels", "description": "Labels of a project."},
     {"name": "milestones", "description": "Milestones of a project."},
     {"name": "workflows", "description": "A project's statuses: board columns and WIP limits."},
@@ -38,6 +39,7 @@ def routers() -> list[Any]:
     from taskflow.tasks.activity.router import router as activity_router
     from taskflow.tasks.comments.router import router as comments_router
     from taskflow.tasks.dependencies.router import router as dependencies_router
+    from taskflow.tasks.invitations.router import router as invitations_router
     from taskflow.tasks.labels.router import router as labels_router
     from taskflow.tasks.milestones.router import router as milestones_router
     from taskflow.tasks.projects.router import router as projects_router
@@ -48,10 +50,11 @@ def routers() -> list[Any]:
     from taskflow.tasks.webhooks.router import router as webhooks_router
     from taskflow.tasks.workflows.router import router as workflows_router
 
+    # Invitations first: `/projects/invitations/lookup` must not be read as a project id.
     return [
-        projects_router, workflows_router, labels_router, milestones_router, bulk_router,
-        tasks_router, dependencies_router, comments_router, activity_router, views_router,
-        transfer_router, webhooks_router,
+        invitations_router, projects_router, workflows_router, labels_router, milestones_router,
+        bulk_router, tasks_router, dependencies_router, comments_router, activity_router,
+        views_router, transfer_router, webhooks_router,
     ]  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from taskflow.tasks.activity.models import Activity
 from taskflow.tasks.comments.models import Comment
 from taskflow.tasks.db import Base, inbox, outbox
 from taskflow.tasks.dependencies.models import Dependency
+from taskflow.tasks.invitations.models import Invitation
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "Comment",
     "Dependency",
+    "Invitation",
     "Label",
     "Member",
     "Milestone",

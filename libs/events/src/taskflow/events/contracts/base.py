@@ -43,6 +43,10 @@ class Event(BaseModel):
     #: Data fields holding secrets (one-time links): the audit log redacts them, logs never
     #: print them.
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Whether every member of the event's project may read its data, so that live boards
+    #: and outgoing webhooks may pass it on. False for events only project admins may see
+    #: (invitations: they name addresses that have no account).
+    members_may_see: ClassVar[bool] = True
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

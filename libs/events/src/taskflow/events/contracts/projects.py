@@ -6,7 +6,7 @@ the project row before changing membership, so added / role changed / removed st
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -101,6 +101,63 @@ class ProjectMemberRemoved(ProjectEvent):
 
     user_id: UUID
     role: ProjectRole
+
+
+class ProjectInvitationEvent(ProjectEvent):
+    """Events about an invitation of an address without an account to the project.
+
+    They never carry the invitation's token (only its mail does, see
+    ``ProjectInvitationMailRequested``): the address alone is what joining rests on. Only
+    project admins may list invitations, so boards and webhooks do not hear of them.
+    """
+
+    members_may_see: ClassVar[bool] = False
+
+    invitation_id: UUID
+    email: str
+
+
+class ProjectInvitationCreated(ProjectInvitationEvent):
+    """An address without an account was invited (or invited again: ``renewed``, with a new
+    role, expiry and link; the old link no longer works)."""
+
+    event_type: ClassVar[str] = "project.invitation_created"
+
+    role: ProjectRole
+    invited_by: UUID
+    expires_at: datetime
+    renewed: bool = False
+
+
+class ProjectInvitationRevoked(ProjectInvitationEvent):
+    """A pending invitation was withdrawn by a project admin; it will not be honoured."""
+
+    event_type: ClassVar[str] = "project.invitation_revoked"
+
+
+class ProjectInvitationAccepted(ProjectInvitationEvent):
+    """The invited address now belongs to a verified account: ``user_id`` joined with
+    ``role`` (a ``project.member_added`` follows, unless they were a member already)."""
+
+    event_type: ClassVar[str] = "project.invitation_accepted"
+
+    user_id: UUID
+    role: ProjectRole
+    already_member: bool = False
+
+
+class ProjectInvitationMailRequested(ProjectInvitationEvent):
+    """The invitation mail to send: notifications mails ``invite_url`` (a one-time link to
+    register), audit redacts it."""
+
+    event_type: ClassVar[str] = "project.invitation_mail_requested"
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset({"invite_url"})
+
+    project_name: str
+    inviter_name: str | None = None
+    role: ProjectRole
+    invite_url: str
+    expires_at: datetime
 
 
 StatusCategory = Literal["backlog", "todo", "in_progress", "done", "cancelled"]

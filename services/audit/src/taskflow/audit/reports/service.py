@@ -11,8 +11,15 @@ from taskflow.audit.chain.store import head
 from taskflow.audit.pg import driver
 from taskflow.audit.reports.schemas import ComplianceReport, Count, Notable
 
-#: Project membership and project roles.
-MEMBERSHIP_TYPES = ("project.member_added", "project.member_role_changed", "project.member_removed")
+#: Project membership and project roles, and invitations of addresses without an account
+#: (their acceptance shows as the `project.member_added` that follows it).
+MEMBERSHIP_TYPES = (
+    "project.member_added",
+    "project.member_role_changed",
+    "project.member_removed",
+    "project.invitation_created",
+    "project.invitation_revoked",
+)
 #: System roles (`admin`, `auditor`): a `user.updated` whose diff touches `roles`, or an account
 #: created with more than the plain `user` role.
 SYSTEM_ROLE_CHANGE = (

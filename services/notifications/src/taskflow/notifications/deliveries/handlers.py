@@ -1,4 +1,5 @@
-"""Events -> account mail: the verification, password-reset and email-change links.
+"""Events -> account mail: the verification, password-reset and email-change links, and the
+invitation of an address that has no account yet to register and join a project.
 
 These are no notifications (no in-app row, no preferences): a user asked for the mail, so it
 is queued straight away as a delivery, and the sender is woken once the transaction commits.
@@ -6,9 +7,12 @@ is queued straight away as a delivery, and the sender is woken once the transact
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.logging import get_logger
+from taskflow.events.contracts.projects import ProjectInvitationMailRequested
 from taskflow.events.contracts.users import (
     UserEmailChangeRequested,
     UserPasswordResetRequested,
@@ -95,7 +99,25 @@ def handlers(ctx: Context) -> dict[str, Handler]:
             new_email=event.email,
         )
 
+    async def invitation_mail_requested(
+        session: AsyncSession, envelope: Envelope, event: ProjectInvitationMailRequested
+    ) -> None:
+        """The invitation to register, to an address no account has (so no user, no
+        preferences: like a verification mail, it is what the inviter asked for)."""
+        mail = email.render(
+            "invitation",
+            f"{event.inviter_name or 'A colleague'} invited you to {event.project_name}",
+            inviter=event.inviter_name or "A colleague",
+            project=event.project_name,
+            role=event.role,
+            url=event.invite_url,
+            expires=event.expires_at.strftime("%Y-%m-%d"),
+            base_url=ctx.settings.spa_base_url,
+        )
+        await _queue(ctx, session, envelope, "invitation", mail, to=event.email, user_id=None)
+
     return {
+        "project.invitation_mail_requested": invitation_mail_requested,
         "user.verification_requested": verification_requested,
         "user.password_reset_requested": password_reset_requested,
         "user.email_change_requested": email_change_requested,
@@ -125,6 +147,25 @@ async def _account_mail(
         base_url=ctx.settings.spa_base_url,
         **extra,
     )
+    await _queue(
+        ctx, session, envelope, kind, mail, to=to or event.email, user_id=event.user_id,
+        dedupe=dedupe,
+    )  # fmt: skip
+
+
+async def _queue(
+    ctx: Context,
+    session: AsyncSession,
+    envelope: Envelope,
+    kind: str,
+    mail: email.RenderedMail,
+    *,
+    to: str,
+    user_id: uuid.UUID | None,
+    dedupe: str = "",
+) -> None:
+    """Queue one rendered mail holding a one-time link as an email delivery to `to`, and
+    wake the sender once the transaction commits."""
     now = ctx.clock()
     payload = mail.as_payload()
     # The payload holds a one-time link: the sender clears it once the mail went out.
@@ -136,8 +177,8 @@ async def _account_mail(
                 "id": new_id(),
                 "channel": Channel.EMAIL.value,
                 "kind": kind,
-                "user_id": event.user_id,
-                "recipient": to or event.email,
+                "user_id": user_id,
+                "recipient": to,
                 "dedupe_key": f"email:{envelope.id}" + (f":{dedupe}" if dedupe else ""),
                 "payload": payload,
                 "status": "pending",

@@ -19,11 +19,13 @@ from taskflow.notifications.post_commit import on_commit
 
 
 def board_types(contracts: Iterable[type[Event]]) -> list[str]:
-    """The types among ``contracts`` that can belong to a project (boards hear of them)."""
+    """The types among ``contracts`` that can belong to a project and that every member may
+    read (boards hear of them; invitations are for project admins only)."""
     return [
         cls.event_type
         for cls in contracts
-        if "project_id" in cls.model_fields or cls.project_ref is not Event.project_ref
+        if ("project_id" in cls.model_fields or cls.project_ref is not Event.project_ref)
+        and cls.members_may_see
     ]
 
 

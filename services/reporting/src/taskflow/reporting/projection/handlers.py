@@ -81,7 +81,7 @@ async def apply_event(
             event_type=envelope.type,
             project_id=event.project_ref(),
             occurred_at=envelope.time,
-            envelope=envelope.to_dict(),
+            envelope=_loggable(envelope, event),
             lock=lock,
         ):
             return False
@@ -89,6 +89,15 @@ async def apply_event(
         await repository.lock_task(session, event.task.task_id)
     await project(session, event, envelope.time)
     return True
+
+
+def _loggable(envelope: Envelope, event: Event) -> dict[str, Any]:
+    """The envelope as kept in the log, one-time links redacted (`sensitive_fields`, e.g. the
+    invitation mail's `invite_url`): no report needs them, and the log is kept for good."""
+    doc = envelope.to_dict()
+    if type(event).sensitive_fields:
+        doc["data"] = event.redacted()
+    return doc
 
 
 async def project(session: AsyncSession, event: Event, at: datetime) -> None:

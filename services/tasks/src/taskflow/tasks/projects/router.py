@@ -24,6 +24,8 @@ from taskflow.common.idempotency import IdempotencyDep
 from taskflow.common.pagination import Page, PageParamsDep
 from taskflow.common.scopes import Scope
 from taskflow.common.security import CurrentPrincipal, bearer_token, require_scope
+from taskflow.tasks.config import Settings
+from taskflow.tasks.invitations import service as invitations
 from taskflow.tasks.projects import repository as repo
 from taskflow.tasks.projects import service
 from taskflow.tasks.projects.auth import (
@@ -250,8 +252,8 @@ async def list_members(
     responses={
         202: {
             "model": MemberAddAccepted,
-            "description": "Added by an address the caller may not see (or one without an"
-            " account): the same answer either way.",
+            "description": "Added by an address the caller may not see, or invited when the"
+            " address has no account: the same answer either way.",
         },
         **errors(NotFound, Forbidden, Conflict, ServiceUnavailable, Unprocessable),
     },
@@ -267,8 +269,9 @@ async def add_member(
 
     By email, the answer tells nothing about an address the caller may not see (one of
     someone who shares no project with them): with or without an account it is a 202 with the
-    same body, and the account, if any, is added. An address the caller may see answers 201
-    with the member, as adding by id does.
+    same body. The account, if any, is added; an address without one is invited (a mail with
+    a link to register; it joins with `role` once registered and verified). An address the
+    caller may see answers 201 with the member, as adding by id does.
     """
     token = bearer_token(request)
     if body.email is not None:
@@ -279,7 +282,8 @@ async def add_member(
             remote = await directory.by_email(body.email, token)
             user = await _remember(db, remote) if remote is not None else None
         if user is None or not await _may_see(db, access, user):
-            await service.add_member_unseen(db, access, user, body.role)
+            settings: Settings = request.app.state.settings
+            await invitations.add_or_invite(db, access, user, body.email, body.role, settings)
             return JSONResponse(
                 status_code=status.HTTP_202_ACCEPTED, content=MemberAddAccepted().model_dump()
             )

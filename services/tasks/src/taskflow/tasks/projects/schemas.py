@@ -102,12 +102,13 @@ class MemberAdd(_Strict):
 
 class MemberAddAccepted(BaseModel):
     """The answer to adding by an address the caller may not see: the same whether or not it
-    belongs to an account (when it does, that account is now a member)."""
+    belongs to an account (when it does, that account is now a member; when not, the address
+    is invited)."""
 
     status: Literal["accepted"] = "accepted"
     detail: str = (
         "If this address belongs to an account, it is now a member of the project and has been"
-        " told so."
+        " told so; otherwise an invitation to register has been sent to it."
     )
 
 

@@ -122,9 +122,10 @@ async def create(db: AsyncSession, user_id: uuid.UUID, data: ProjectCreate) -> P
     return to_read(project, "owner")
 
 
-async def _locked(
+async def locked(
     db: AsyncSession, access: ProjectAccess, *, include_deleted: bool = False
 ) -> Project:
+    """The caller's project, locked for this transaction's writes (404 when gone)."""
     project = await repo.get_for_update(db, access.project_id, include_deleted=include_deleted)
     if project is None:
         raise not_found()
@@ -143,7 +144,7 @@ async def update(
     db: AsyncSession, access: ProjectAccess, changes: ProjectUpdate, expected: int | None
 ) -> ProjectRead:
     """Change project fields (admin); 412 on a stale version."""
-    project = await _locked(db, access)
+    project = await locked(db, access)
     check_version(project, expected)
     fields = changes.model_dump(exclude_unset=True)
     for name in ("name", "status", "health", "allow_completion_with_open_blockers"):
@@ -183,7 +184,7 @@ async def set_archived(
     db: AsyncSession, access: ProjectAccess, archived: bool, expected: int | None
 ) -> ProjectRead:
     """Archive (read-only) or unarchive a project (admin)."""
-    project = await _locked(db, access)
+    project = await locked(db, access)
     check_version(project, expected)
     if (project.archived_at is not None) != archived:
         before = project.archived_at
@@ -208,7 +209,7 @@ async def set_archived(
 
 async def delete(db: AsyncSession, access: ProjectAccess, expected: int | None) -> None:
     """Soft-delete a project (owner); restorable until the trash is purged."""
-    project = await _locked(db, access)
+    project = await locked(db, access)
     check_version(project, expected)
     project.deleted_at = now()
     project.version += 1
@@ -219,7 +220,7 @@ async def delete(db: AsyncSession, access: ProjectAccess, expected: int | None) 
 
 async def restore(db: AsyncSession, access: ProjectAccess) -> ProjectRead:
     """Bring a soft-deleted project back (owner)."""
-    project = await _locked(db, access, include_deleted=True)
+    project = await locked(db, access, include_deleted=True)
     if project.deleted_at is None:
         return to_read(project, access.role)
     project.deleted_at = None
@@ -233,7 +234,7 @@ async def restore(db: AsyncSession, access: ProjectAccess) -> ProjectRead:
 # --- members -------------------------------------------------------------------------------
 
 
-def _check_grant(access: ProjectAccess, role: str) -> None:
+def check_grant(access: ProjectAccess, role: str) -> None:
     """Only owners hand out or take away ownership."""
     if role == "owner" and access.role != "owner":
         raise Forbidden("Only an owner can make or unmake owners.", code="role_required")
@@ -241,53 +242,48 @@ def _check_grant(access: ProjectAccess, role: str) -> None:
 
 async def add_member(db: AsyncSession, access: ProjectAccess, user: User, role: str) -> MemberRead:
     """Add a user to the project (admin; owners only by an owner)."""
-    _check_grant(access, role)
-    project = await _locked(db, access)
+    check_grant(access, role)
+    project = await locked(db, access)
     if await repo.get_member(db, project.id, user.id) is not None:
         raise AlreadyMember("The user is already a member of the project.")
-    member = Member(project_id=project.id, user_id=user.id, role=role, created_at=now())
+    member = await join(db, project, user.id, role, actor_id=access.user_id)
+    return member_read(member, user)
+
+
+async def join(
+    db: AsyncSession, project: Project, user_id: uuid.UUID, role: str, *, actor_id: uuid.UUID
+) -> Member:
+    """Make `user_id` a member (the project row locked, not a member yet): the row, its
+    activity entry and `project.member_added`, whoever asked for it (`actor_id`)."""
+    member = Member(project_id=project.id, user_id=user_id, role=role, created_at=now())
     db.add(member)
     await db.flush()
     activity.record(
         db,
         project_id=project.id,
-        actor_id=access.user_id,
+        actor_id=actor_id,
         action="project.member_added",
         changes={
-            "user_id": {"before": None, "after": str(user.id)},
+            "user_id": {"before": None, "after": str(user_id)},
             "role": {"before": None, "after": role},
         },
     )
-    await ev.emit(db, ev.member_added(project, member), access.user_id)
-    return member_read(member, user)
-
-
-async def add_member_unseen(
-    db: AsyncSession, access: ProjectAccess, user: User | None, role: str
-) -> None:
-    """Add `user` (when there is one) for a caller who may not see whose address they gave.
-
-    Every check that does not depend on the user runs either way, so that an address with an
-    account and one without meet the same refusals and the same success.
-    """
-    _check_grant(access, role)
-    await _locked(db, access)
-    if user is not None and user.is_active:
-        await add_member(db, access, user, role)
+    await ev.emit(db, ev.member_added(project, member), actor_id)
+    return member
 
 
 async def change_role(
     db: AsyncSession, access: ProjectAccess, user_id: uuid.UUID, role: str
 ) -> MemberRead:
     """Change a member's role (admin); the last owner cannot be demoted."""
-    project = await _locked(db, access)
+    project = await locked(db, access)
     member = await repo.get_member(db, project.id, user_id)
     if member is None:
         raise not_found("member")
     if member.role == role:
         return member_read(member, await db.get(User, user_id))
-    _check_grant(access, role)
-    _check_grant(access, member.role)
+    check_grant(access, role)
+    check_grant(access, member.role)
     if member.role == "owner" and await repo.count_owners(db, project.id) <= 1:
         raise LastOwner("Make someone else an owner first.")
     before = member.role
@@ -313,13 +309,13 @@ async def remove_member(db: AsyncSession, access: ProjectAccess, user_id: uuid.U
     # Task rows before the project row: a task PATCH that changes the progress counters locks
     # its task and then the project, so taking them the other way round could deadlock.
     await tasks_repo.lock_referencing(db, access.project_id, user_id=user_id)
-    project = await _locked(db, access)
+    project = await locked(db, access)
     member = await repo.get_member(db, project.id, user_id)
     if member is None:
         raise not_found("member")
     if member.role == "owner":
         if user_id != access.user_id:
-            _check_grant(access, "owner")
+            check_grant(access, "owner")
         if await repo.count_owners(db, project.id) <= 1:
             raise LastOwner("The last owner cannot leave; make someone else an owner first.")
     role = member.role

@@ -60,6 +60,12 @@ async def by_email(db: AsyncSession, email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+async def email_known(db: AsyncSession, email: str) -> bool:
+    """Whether any projected account, active or not, has this (lower-case) address."""
+    found = await db.scalar(select(User.id).where(User.email == email.lower()).limit(1))
+    return found is not None
+
+
 async def timezone_of(db: AsyncSession, user_id: uuid.UUID) -> str:
     """The user's IANA timezone, UTC when unknown."""
     tz = (await db.execute(select(User.timezone).where(User.id == user_id))).scalar_one_or_none()

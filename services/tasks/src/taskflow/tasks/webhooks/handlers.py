@@ -19,8 +19,8 @@ from taskflow.tasks.webhooks.models import WebhookDelivery
 async def handle_project_event(session: AsyncSession, envelope: Envelope, event: Event) -> None:
     """Queue the event for every active endpoint of its project subscribed to its type."""
     project_id = event.project_ref()
-    if project_id is None:
-        return
+    if project_id is None or not type(event).members_may_see:
+        return  # `project.*` must not bring invitations (admins only) to a receiver
     hooks = [
         h
         for h in await repository.active_for_project(session, project_id)

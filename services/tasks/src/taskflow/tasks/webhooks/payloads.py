@@ -24,9 +24,14 @@ PING = "webhook.ping"
 
 
 def deliverable_types() -> list[str]:
-    """Every event type an endpoint may subscribe to (the project-scoped families)."""
+    """Every event type an endpoint may subscribe to (the project-scoped families, less the
+    events only project admins may read: invitations name addresses without an account)."""
     return sorted(
-        {c.event_type for c in registered_events() if c.event_type.split(".")[0] in FAMILIES}
+        {
+            c.event_type
+            for c in registered_events()
+            if c.event_type.split(".")[0] in FAMILIES and c.members_may_see
+        }
     )
 
 

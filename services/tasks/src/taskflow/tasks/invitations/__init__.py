@@ -1,0 +1,1 @@
+"""Invitations of addresses without an account to a project (docs/services/tasks.md)."""
