@@ -5,6 +5,7 @@ import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react
 import { Skeleton } from "../components/ui";
 import { useAuth } from "../features/auth/AuthProvider";
 import { useMe } from "../features/auth/useMe";
+import { RoleNavLinks } from "../features/admin/roles";
 import { Bell } from "../features/notifications/Bell";
 import { LiveProvider } from "../live/LiveProvider";
 import { SHORTCUTS, shortcutFor } from "./shortcuts";
@@ -55,6 +56,7 @@ export default function Layout() {
           <NavLink to="/my-tasks" className={navClass}>
             My tasks
           </NavLink>
+          <RoleNavLinks className={navClass} />
         </nav>
         <div className="ml-auto flex items-center gap-2">
           <Bell />
