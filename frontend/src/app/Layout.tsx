@@ -49,7 +49,7 @@ export default function Layout() {
         <Link to="/projects" className="font-bold text-indigo-700 dark:text-indigo-300">
           Taskflow
         </Link>
-        <nav aria-label="Main" className="flex gap-1">
+        <nav aria-label="Main" className="flex min-w-0 gap-1 overflow-x-auto whitespace-nowrap">
           <NavLink to="/projects" className={navClass}>
             Projects
           </NavLink>
