@@ -387,6 +387,8 @@ async def test_password_reset_and_mfa_sign_in_in_the_browser(
         await context.close()
 
 
+# Longer than the default: it is long, and run alone it also pays the system's start-up.
+@pytest.mark.timeout(600)
 @pytest.mark.needs("auth", "tasks", "audit")
 async def test_projects_labels_milestones_audit_and_admin_in_the_browser(
     web_app: System, browser: Any
