@@ -533,7 +533,7 @@ async def test_projects_labels_milestones_audit_and_admin_in_the_browser(
         await audit_page.get_by_role("button", name="Search").click()
         await audit_page.wait_for_url(re.compile(r"/audit\?type=project.archived"))
         entry = audit_page.get_by_role("link", name="project.archived")
-        for _ in range(30):
+        for _ in range(60):  # the audit worker records it from the event, a moment later
             if await entry.count():
                 break
             await audit_page.wait_for_timeout(1000)
