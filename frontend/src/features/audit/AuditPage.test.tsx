@@ -1,6 +1,6 @@
 /** The audit trail: filters to the API's query, actor by email, verify verdicts, export, roles. */
 import { fireEvent, screen, waitFor } from "@testing-library/react";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 
 import { fakeApi, json, ME, renderAt, signOutAfterTest } from "../../testing/render";
 import AuditPage from "./AuditPage";
@@ -64,13 +64,18 @@ describe("AuditPage", () => {
 
   it("shows a broken chain and exports CSV of the day window", async () => {
     const calls = open(["admin"], { ok: false, checked: 10, first_broken_seq: 7, head_seq: 41, head_hash: "f".repeat(64), reason: "prev_hash_mismatch" });
-    const created = vi.fn(() => "blob:x");
-    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() }));
+    const created = vi.fn((_blob: Blob) => "blob:x");
+    const saved = { createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL };
+    Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() });
+    onTestFinished(() => {
+      Object.assign(URL, saved);
+    });
     renderAt("/audit", "/audit?from=2026-12-01", <AuditPage />);
     fireEvent.click(await screen.findByRole("button", { name: "Verify the chain" }));
     expect(await screen.findByRole("status")).toHaveTextContent("The chain is broken at #7: an entry does not link to the one before it.");
     fireEvent.click(screen.getByRole("button", { name: /^Export from 2026-12-01/ }));
     await waitFor(() => expect(created).toHaveBeenCalled());
+    expect(await created.mock.calls[0]![0].text()).toBe("seq,type\n41,task.updated\n");
     const exported = calls.find((c) => c.path === "/api/v1/audit/export")!;
     expect(exported.query.get("format")).toBe("csv");
     expect(exported.query.get("from")).toBe(dayStart("2026-12-01"));
