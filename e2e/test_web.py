@@ -542,6 +542,8 @@ async def test_projects_labels_milestones_audit_and_admin_in_the_browser(
         verdict = audit_page.get_by_role("status").filter(has_text="The chain")
         await audit_page.get_by_role("button", name="Verify the chain").click()
         await expect(verdict).to_contain_text("The chain holds")
+        width = await audit_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the audit trail is {width} px wide at 360 px"
         await entry.first.click()
         await expect(
             audit_page.get_by_role("heading", name=re.compile(r"project\.archived"))
