@@ -385,3 +385,179 @@ async def test_password_reset_and_mfa_sign_in_in_the_browser(
         raise
     finally:
         await context.close()
+
+
+# Longer than the default: it is long, and run alone it also pays the system's start-up.
+@pytest.mark.timeout(600)
+@pytest.mark.needs("auth", "tasks", "audit")
+async def test_projects_labels_milestones_audit_and_admin_in_the_browser(
+    web_app: System, browser: Any
+) -> None:
+    """An admin runs a project's life and changes a role; an auditor verifies the chain.
+
+    The admin and the auditor are made as `make admin` does (`taskflow-auth create-admin`);
+    a colleague registers through the API. Everything else is done in the browser: labels and
+    a milestone created on their tabs, a label shown on the board's card, archive and
+    unarchive, trash and restore, the colleague made an auditor on the Users tab; the auditor
+    finds the archive in the trail, opens it and verifies the chain.
+    """
+    import httpx
+    from playwright.async_api import expect
+
+    base = web_app.gateway_url
+    password = "web-e2e-" + secrets.token_urlsafe(12)
+    admin = f"web-admin-{secrets.token_hex(4)}@example.com"
+    auditor = f"web-auditor-{secrets.token_hex(4)}@example.com"
+    colleague = f"web-colin-{secrets.token_hex(4)}@example.com"
+    for email, role in ((admin, "admin"), (auditor, "auditor")):
+        out = web_app.run_cli(
+            "auth",
+            "create-admin",
+            "--email",
+            email,
+            "--role",
+            role,
+            env={"AUTH_ADMIN_PASSWORD": password},
+        )
+        assert "user" in out, out
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.34")
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=15) as http:
+        made = await http.post(
+            "/api/v1/auth/register",
+            json={"email": colleague, "password": password, "display_name": "Colin Auditson"},
+        )
+        assert made.status_code == 201, made.text
+
+    admin_context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    auditor_context = await browser.new_context(viewport={"width": 360, "height": 780})
+    page = await admin_context.new_page()
+    audit_page = await auditor_context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirm() before trashing
+    try:
+        await _sign_in(page, base, admin, password)
+        main_nav = page.get_by_role("navigation", name="Main")
+        await expect(main_nav.get_by_role("link", name="Admin")).to_be_visible()
+        await expect(main_nav.get_by_role("link", name="Audit")).to_be_visible()
+        await page.get_by_role("button", name="New project").click()
+        await page.get_by_label("Name").fill("Year Close")
+        await page.get_by_role("button", name="Create", exact=True).click()
+        await page.wait_for_url(re.compile(r"/projects/[0-9a-f-]+/board$"))
+        board_url = page.url
+
+        # Labels: made on their tab, then used by quick add and shown on the card.
+        views = page.get_by_role("navigation", name="Views")
+        await views.get_by_role("link", name="Labels").click()
+        await expect(page.get_by_text("No labels yet")).to_be_visible()
+        await page.get_by_label("Label name").fill("finance")
+        await page.get_by_role("button", name="Add label").click()
+        await expect(page.get_by_label("Name of label finance")).to_have_value("finance")
+        await page.get_by_label("Label name").fill("finance")
+        await page.get_by_role("button", name="Add label").click()
+        # A second "finance" is refused, next to the field.
+        await expect(page.get_by_label("Label name")).to_have_attribute("aria-invalid", "true")
+        await page.get_by_label("Label name").fill("legal")
+        await page.get_by_role("button", name="Add label").click()
+        await page.get_by_label("Name of label legal").fill("compliance")
+        await (
+            page.get_by_role("form", name="Label legal").get_by_role("button", name="Save").click()
+        )
+        await expect(page.get_by_label("Name of label compliance")).to_be_visible()
+        await page.get_by_role("button", name="Delete label compliance").click()
+        await expect(page.get_by_label("Name of label compliance")).to_have_count(0)
+
+        # Milestones: create with a due date, then rename it.
+        await views.get_by_role("link", name="Milestones").click()
+        await page.get_by_label("Milestone name").fill("Books closed")
+        await page.get_by_label("Due date").fill("2027-01-31")
+        await page.get_by_role("button", name="Add milestone").click()
+        milestones = page.get_by_role("list", name="Milestones")
+        await expect(milestones).to_contain_text("Books closed")
+        await expect(milestones).to_contain_text("No tasks yet")
+        await page.get_by_role("button", name="Edit milestone Books closed").click()
+        await page.get_by_label("Name", exact=True).fill("Books closed for 2026")
+        await page.get_by_role("button", name="Save milestone").click()
+        await expect(
+            page.get_by_role("progressbar", name="Progress of Books closed for 2026")
+        ).to_be_visible()
+
+        await views.get_by_role("link", name="Board").click()
+        quick = page.get_by_label("Quick add a task")
+        await quick.fill("Reconcile accounts #finance")
+        await quick.press("Enter")
+        card = _card(page, "todo", "Reconcile accounts")
+        await expect(card.get_by_role("list", name="Labels")).to_have_text("finance")
+
+        # Archive: read-only, out of the list, back from "Archived projects".
+        await page.get_by_role("button", name="Archive project").click()
+        await expect(page.get_by_text("This project is archived")).to_be_visible()
+        await expect(page.get_by_label("Quick add a task")).to_have_count(0)
+        await main_nav.get_by_role("link", name="Projects").click()
+        await expect(page.get_by_role("link", name=re.compile("Year Close"))).to_have_count(0)
+        await page.get_by_role("link", name="Archived projects").click()
+        await page.get_by_role("button", name="Unarchive Year Close").click()
+        await expect(page.get_by_text("No archived projects")).to_be_visible()
+
+        # Trash and restore (the undo right after trashing).
+        await page.goto(board_url)
+        await page.get_by_role("button", name="Move to trash").click()
+        await page.wait_for_url(re.compile(r"/projects\?trashed="))
+        await expect(page.get_by_text("Year Close is in the trash.")).to_be_visible()
+        await page.get_by_role("button", name="Restore Year Close").click()
+        await page.wait_for_url(re.compile(r"/projects/[0-9a-f-]+/board$"))
+        await expect(_card(page, "todo", "Reconcile accounts")).to_be_visible()
+
+        # Admin: the colleague becomes an auditor; a reload shows it kept.
+        await main_nav.get_by_role("link", name="Admin").click()
+        await page.wait_for_url(re.compile(r"/admin/users"))
+        await page.get_by_label("Search people").fill("Colin Audit")
+        box = page.get_by_role("checkbox", name="auditor role for Colin Auditson")
+        await expect(box).not_to_be_checked()
+        await box.check()
+        await expect(
+            page.get_by_text("Colin Auditson now has the roles: user, auditor.")
+        ).to_be_visible()
+        await page.reload()
+        await expect(
+            page.get_by_role("checkbox", name="auditor role for Colin Auditson")
+        ).to_be_checked()
+        await page.get_by_role("link", name="Parked events").click()
+        await expect(page.get_by_role("region", name="Parked in audit")).to_be_visible()
+
+        # The auditor, on a phone-sized screen: Audit in the menu, Admin not; the archive is
+        # in the trail (the audit worker records it from the event), and the chain holds.
+        await _sign_in(audit_page, base, auditor, password)
+        nav = audit_page.get_by_role("navigation", name="Main")
+        await expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
+        await nav.get_by_role("link", name="Audit").click()
+        await audit_page.get_by_label("Event type").fill("project.archived")
+        await audit_page.get_by_role("button", name="Search").click()
+        await audit_page.wait_for_url(re.compile(r"/audit\?type=project.archived"))
+        entry = audit_page.get_by_role("link", name="project.archived")
+        for _ in range(60):  # the audit worker records it from the event, a moment later
+            if await entry.count():
+                break
+            await audit_page.wait_for_timeout(1000)
+            await audit_page.reload()
+        await expect(entry.first).to_be_visible()
+        verdict = audit_page.get_by_role("status").filter(has_text="The chain")
+        await audit_page.get_by_role("button", name="Verify the chain").click()
+        await expect(verdict).to_contain_text("The chain holds")
+        width = await audit_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the audit trail is {width} px wide at 360 px"
+        await entry.first.click()
+        await expect(
+            audit_page.get_by_role("heading", name=re.compile(r"project\.archived"))
+        ).to_be_visible()
+        await expect(audit_page.get_by_text("Payload (secrets redacted)")).to_be_visible()
+        width = await audit_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the entry page is {width} px wide at 360 px"
+    except BaseException:
+        for name, p in (("admin", page), ("auditor", audit_page)):
+            path = web_app.workdir / f"web-failure-{name}.png"
+            with contextlib.suppress(Exception):  # best effort while reporting a failure
+                await p.screenshot(path=str(path), full_page=True)
+                sys.stderr.write(f"\nscreenshot: {path}\n")
+        raise
+    finally:
+        await admin_context.close()
+        await auditor_context.close()

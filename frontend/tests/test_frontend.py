@@ -70,3 +70,8 @@ def test_typecheck_build_and_first_screen_budget(node_modules: None) -> None:
     # Recharts loads with the reports route only (its own lazy chunk), never on the first screen.
     assert any(n.startswith("ReportsPage-") for n in chunks), chunks
     assert not any("recharts-" in (dist / name).read_text() for name in first)
+    # The auditors' and admins' screens are lazy chunks too: nobody else downloads them.
+    first_names = [Path(f).name for f in first]
+    for screen in ("AuditPage-", "UsersPage-", "LabelsPage-", "MilestonesPage-"):
+        assert any(n.startswith(screen) for n in chunks), (screen, chunks)
+        assert not any(n.startswith(screen) for n in first_names), (screen, first_names)

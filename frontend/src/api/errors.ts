@@ -64,3 +64,12 @@ export function unwrap<T>(result: FetchResult<T>): T {
   }
   return result.data as T;
 }
+
+/** Field messages of a refusal: the API's per-field errors, or its detail under `fallback`. */
+export function fieldMessages(error: unknown, fallback: string): Record<string, string> {
+  if (error instanceof ApiError) {
+    const fields = error.fieldErrors();
+    if (Object.keys(fields).length) return fields;
+  }
+  return { [fallback]: describe(error) };
+}

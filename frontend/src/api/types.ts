@@ -1,4 +1,5 @@
 /** Named shapes from the generated API (no hand-written API types). */
+import type { components as Audit } from "./generated/audit";
 import type { components as Auth } from "./generated/auth";
 import type { components as Notifications } from "./generated/notifications";
 import type { components as Tasks } from "./generated/tasks";
@@ -21,3 +22,12 @@ export type ProjectStatus = Tasks["schemas"]["StatusRead"];
 export type StatusCategory = ProjectStatus["category"];
 export type Dependencies = Tasks["schemas"]["DependenciesRead"];
 export type LinkedTask = Tasks["schemas"]["LinkedTask"];
+// Project lifecycle, milestones, audit and admin screens (issue 18, branch webproj).
+export type Milestone = Tasks["schemas"]["MilestoneRead"];
+export type AuditEntry = Audit["schemas"]["EntryRead"];
+export type ChainVerdict = Audit["schemas"]["VerifyRead"];
+export type UserListItem = Auth["schemas"]["UserListItem"];
+export type SystemRole = User["roles"][number];
+export type Delivery = Notifications["schemas"]["DeliveryRead"];
+export type DeliveryStatus = Delivery["status"];
+export type ParkedItem = Audit["schemas"]["ParkedItem"];

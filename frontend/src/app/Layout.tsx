@@ -5,6 +5,7 @@ import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react
 import { Skeleton } from "../components/ui";
 import { useAuth } from "../features/auth/AuthProvider";
 import { useMe } from "../features/auth/useMe";
+import { RoleNavLinks } from "../features/admin/roles";
 import { Bell } from "../features/notifications/Bell";
 import { LiveProvider } from "../live/LiveProvider";
 import { SHORTCUTS, shortcutFor } from "./shortcuts";
@@ -48,13 +49,14 @@ export default function Layout() {
         <Link to="/projects" className="font-bold text-indigo-700 dark:text-indigo-300">
           Taskflow
         </Link>
-        <nav aria-label="Main" className="flex gap-1">
+        <nav aria-label="Main" className="flex min-w-0 gap-1 overflow-x-auto whitespace-nowrap">
           <NavLink to="/projects" className={navClass}>
             Projects
           </NavLink>
           <NavLink to="/my-tasks" className={navClass}>
             My tasks
           </NavLink>
+          <RoleNavLinks className={navClass} />
         </nav>
         <div className="ml-auto flex items-center gap-2">
           <Bell />

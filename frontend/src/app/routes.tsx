@@ -37,9 +37,27 @@ export const routes: RouteObject[] = [
           // Recharts only loads here: its own chunk, not the first screen's.
           { path: "reports", lazy: page(() => import("../features/reports/ReportsPage")) },
           { path: "webhooks", lazy: page(() => import("../features/projects/WebhooksPage")) },
+          // Issue 18, project-level screens (branch webproj).
+          { path: "labels", lazy: page(() => import("../features/labels/LabelsPage")) },
+          { path: "milestones", lazy: page(() => import("../features/milestones/MilestonesPage")) },
+          { path: "trash", lazy: page(() => import("../features/projects/TrashPage")) },
         ],
       },
       { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },
+      // Issue 18, archived projects, audit (auditors, admins) and admin screens (branch webproj).
+      { path: "projects/archived", lazy: page(() => import("../features/projects/ArchivedProjectsPage")) },
+      { path: "audit", lazy: page(() => import("../features/audit/AuditPage")) },
+      { path: "audit/events/:eventId", lazy: page(() => import("../features/audit/AuditEntry")) },
+      {
+        path: "admin",
+        lazy: page(() => import("../features/admin/AdminLayout")),
+        children: [
+          { index: true, element: <Navigate to="users" replace /> },
+          { path: "users", lazy: page(() => import("../features/admin/UsersPage")) },
+          { path: "deliveries", lazy: page(() => import("../features/admin/DeliveriesPage")) },
+          { path: "parked", lazy: page(() => import("../features/admin/ParkedPage")) },
+        ],
+      },
       { path: "*", lazy: page(() => import("./NotFound")) },
     ],
   },

@@ -25,6 +25,7 @@ import type { ProjectStatus, Task } from "../../api/types";
 import { FormError, Skeleton } from "../../components/ui";
 import { useProjectTasks, useUpdateTask } from "../tasks/queries";
 import { BlockedBadge, PriorityBadge, DueDate } from "../tasks/bits";
+import { LabelChips } from "../labels/LabelChips";
 import { groupByStatus, positionAt } from "./positions";
 import { displayName, useProjectStatuses, wipState } from "./statuses";
 
@@ -201,6 +202,7 @@ function Card({ task, projectId, overlay = false }: { task: Task; projectId: str
           <DueDate iso={task.due_at} />
         </div>
       ) : null}
+      {task.label_ids.length ? <div className="mt-1"><LabelChips projectId={projectId} ids={task.label_ids} /></div> : null}
     </div>
   );
 }

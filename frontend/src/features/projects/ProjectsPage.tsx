@@ -7,6 +7,7 @@ import { tasksApi } from "../../api/client";
 import { ApiError, describe, unwrap } from "../../api/errors";
 import { Button, Empty, Field, FormError, Skeleton } from "../../components/ui";
 import { keys, useProjects } from "../tasks/queries";
+import { ArchivedLink, TrashedBanner } from "./lifecycle";
 
 /** A key suggestion from a name: "Finance Ops" -> "FO", "Payments" -> "PAY". */
 export function suggestKey(name: string): string {
@@ -23,10 +24,14 @@ export default function ProjectsPage() {
     <div className="flex flex-col gap-6">
       <div className="flex items-center justify-between">
         <h1 className="text-2xl font-semibold">Projects</h1>
-        <Button onClick={() => setCreating((v) => !v)} aria-expanded={creating}>
-          New project
-        </Button>
+        <div className="flex items-center gap-3">
+          <ArchivedLink />
+          <Button onClick={() => setCreating((v) => !v)} aria-expanded={creating}>
+            New project
+          </Button>
+        </div>
       </div>
+      <TrashedBanner />
       {creating ? <CreateProject onDone={() => setCreating(false)} /> : null}
       {projects.isPending ? <Skeleton /> : null}
       {projects.isError ? <FormError message={describe(projects.error)} /> : null}

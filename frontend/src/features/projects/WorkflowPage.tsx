@@ -8,20 +8,14 @@ import { useState, type FormEvent } from "react";
 import { useParams } from "react-router";
 
 import { tasksApi } from "../../api/client";
-import { ApiError, describe, unwrap } from "../../api/errors";
+import { describe, fieldMessages, unwrap } from "../../api/errors";
 import type { ProjectStatus, StatusCategory } from "../../api/types";
 import { Button, Field, FormError, SelectField, Skeleton } from "../../components/ui";
 import { CATEGORIES, displayName, statusesKey, useProjectStatuses } from "../board/statuses";
 import { useProject } from "../tasks/queries";
 
-/** Field messages of a refusal: the API's per-field errors, or its detail under `fallback`. */
-export function fieldMessages(error: unknown, fallback: string): Record<string, string> {
-  if (error instanceof ApiError) {
-    const fields = error.fieldErrors();
-    if (Object.keys(fields).length) return fields;
-  }
-  return { [fallback]: describe(error) };
-}
+// Lives with the errors now (other screens use it without loading this one); kept importable here.
+export { fieldMessages } from "../../api/errors";
 
 /** `""` is no limit (`null`); anything else is sent as typed and judged by the API. */
 function limitOf(text: string): number | null {

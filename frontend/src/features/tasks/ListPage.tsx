@@ -6,6 +6,7 @@ import { describe } from "../../api/errors";
 import type { TaskPriority } from "../../api/types";
 import { Empty, FormError, SelectField, Skeleton } from "../../components/ui";
 import { CATEGORIES, displayName, statusName, useProjectStatuses } from "../board/statuses";
+import { LabelChips } from "../labels/LabelChips";
 import { BlockedBadge, DueDate, PRIORITIES, PriorityBadge } from "./bits";
 import { readFilters, SORTS, toApiQuery, writeFilters, type ListFilters, type Sort } from "./filters";
 import { useProjectTasks } from "./queries";
@@ -120,6 +121,7 @@ export default function ListPage() {
                   <Link to={`/projects/${projectId}/tasks/${t.id}`} className="font-medium hover:underline">
                     {t.title}
                   </Link>
+                  <LabelChips projectId={projectId} ids={t.label_ids} />
                 </td>
                 <td className="py-2 pr-2">
                   <span className="flex items-center gap-2">
