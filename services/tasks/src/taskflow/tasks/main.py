@@ -42,6 +42,7 @@ def routers() -> list[Any]:
     from taskflow.tasks.milestones.router import router as milestones_router
     from taskflow.tasks.projects.router import router as projects_router
     from taskflow.tasks.tasks.bulk_router import router as bulk_router
+    from taskflow.tasks.tasks.moves_router import router as moves_router
     from taskflow.tasks.tasks.router import router as tasks_router
     from taskflow.tasks.tasks.transfer_router import router as transfer_router
     from taskflow.tasks.views.router import router as views_router
@@ -50,8 +51,8 @@ def routers() -> list[Any]:
 
     return [
         projects_router, workflows_router, labels_router, milestones_router, bulk_router,
-        tasks_router, dependencies_router, comments_router, activity_router, views_router,
-        transfer_router, webhooks_router,
+        tasks_router, moves_router, dependencies_router, comments_router, activity_router,
+        views_router, transfer_router, webhooks_router,
     ]  # fmt: skip
 
 
