@@ -68,7 +68,7 @@ async def test_template_copies_workflow_labels_milestones_and_tasks(
     assert {s["id"] for s in new_wf}.isdisjoint({s["id"] for s in old_wf})
     r = await client.get(f"/api/v1/projects/{new['id']}/labels", headers=bob.h)
     (label,) = r.json()["items"]
-    assert label["name"] == "infra" and label["id"] != ids["label"]
+    assert (label["name"], label["id"] != ids["label"]) == ("infra", True)
     r = await client.get(f"/api/v1/projects/{new['id']}/milestones", headers=bob.h)
     (milestone,) = r.json()["items"]
     assert (milestone["title"], milestone["due_date"]) == ("Launch", "2027-01-31")

@@ -107,7 +107,7 @@ async def test_move_maps_fields_renumbers_and_carries_subtasks_comments_activity
     assert rows[0][0] == 0
     r = await client.get(f"/api/v1/tasks/{task['id']}/activity", headers=bob.h)
     moves = [a for a in r.json()["items"] if a["action"] == "task.moved"]
-    assert moves and moves[0]["changes"]["key"] == {"before": "OPS-2", "after": "SEC-2"}
+    assert [m["changes"]["key"] for m in moves] == [{"before": "OPS-2", "after": "SEC-2"}]
     # The project counters followed (done and total).
     s = (await client.get(f"/api/v1/projects/{src.id}", headers=ann.h)).json()
     d = (await client.get(f"/api/v1/projects/{dst.id}", headers=ann.h)).json()
@@ -143,7 +143,7 @@ async def test_old_key_redirects_to_the_new_one_and_only_for_who_may_see_it(
     await src.add(bob, "viewer")  # may see the source, not the target
     task = await src.task(title="t")
     r = await client.get("/api/v1/tasks/by-key/OLD-1", headers=ann.h)
-    assert r.status_code == 200 and r.json()["id"] == task["id"]
+    assert (r.status_code, r.json()["id"]) == (200, task["id"])
     assert r.headers["ETag"] == '"1"'
     r = await client.post(
         f"/api/v1/tasks/{task['id']}/move", json={"project_id": dst.id}, headers=ann.h
@@ -153,7 +153,7 @@ async def test_old_key_redirects_to_the_new_one_and_only_for_who_may_see_it(
     assert r.status_code == 308
     assert r.headers["Location"] == "/api/v1/tasks/by-key/NEW-1"
     r = await client.get(r.headers["Location"], headers=ann.h)
-    assert r.status_code == 200 and r.json()["id"] == task["id"]
+    assert (r.status_code, r.json()["id"]) == (200, task["id"])
     # Moved on again: the first key still answers, straight to the latest.
     r = await client.post(
         f"/api/v1/tasks/{task['id']}/move", json={"project_id": third.id}, headers=ann.h
