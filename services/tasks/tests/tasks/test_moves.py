@@ -299,6 +299,32 @@ async def test_a_subtask_moved_alone_leaves_its_parent_and_dependencies_stay(
     assert [b["task_id"] for b in r.json()["blocked_by"]] == [blocker["id"]]
 
 
+async def test_moving_into_done_obeys_the_targets_rule_on_open_blockers(
+    client, make_user, make_project, sql
+):
+    ann = await make_user()
+    src = await make_project(ann, key="BA")
+    strict = await make_project(ann, key="BB")
+    lenient = await make_project(ann, key="BC", allow_completion_with_open_blockers=True)
+    task = await src.task(title="waits")
+    blocker = await src.task(title="blocker")
+    r = await client.post(
+        f"/api/v1/tasks/{task['id']}/blocked-by", json={"task_id": blocker["id"]}, headers=ann.h
+    )
+    assert r.status_code == 201, r.text
+    url = f"/api/v1/tasks/{task['id']}/move"
+    r = await client.post(url, json={"project_id": strict.id, "status": "done"}, headers=ann.h)
+    assert (r.status_code, r.json()["code"]) == (409, "open_blockers")
+    assert await sql(
+        "SELECT key FROM tasks.projects p JOIN tasks.tasks t ON t.project_id = p.id"
+        " WHERE t.id = :t",
+        t=task["id"],
+    ) == [("BA",)]
+    r = await client.post(url, json={"project_id": lenient.id, "status": "done"}, headers=ann.h)
+    assert r.status_code == 200, r.text
+    assert r.json()["task"]["status_category"] == "done"
+
+
 async def test_duplicate_copies_fields_not_comments(client, make_user, make_project, outbox):
     ann, bob, eve = await make_user(), await make_user(), await make_user()
     p = await make_project(ann, key="DUP")

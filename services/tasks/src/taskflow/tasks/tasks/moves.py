@@ -82,9 +82,8 @@ async def _check_wip(
     """409 when the live tasks entering a status would take it over its WIP limit."""
     for status_id, n in sorted(entering.items()):
         status = await workflows_repo.get(db, target.project_id, status_id, lock=True)
-        assert status is not None
-        if n == 0:
-            continue
+        if status is None:  # resolved from the target's workflow just before
+            raise not_found("status")
         # The common rule (the admin override, the row lock) first, for the first task ...
         await workflows.check_wip(db, target, status, task_id=None, override=override)
         if override or status.wip_limit is None:
@@ -149,11 +148,8 @@ async def move(
         Counter(new_status[t.id].id for t in family if t.deleted_at is None),
         override_wip,
     )
-    if (
-        new_status[root.id].category == "done"
-        and root.status_category != "done"
-        and not await _allows_open_blockers(db, target.project_id)
-    ):
+    if new_status[root.id].category == "done" and root.status_category != "done":
+        # Completed by the move: the target's rule about open blockers applies.
         await dependencies.check_completion(db, _as_in(root, target.project_id))
 
     all_labels = sorted({x for t in family for x in t.label_ids or []})
@@ -276,11 +272,7 @@ async def move(
     )
 
 
-async def _allows_open_blockers(db: AsyncSession, project_id: uuid.UUID) -> bool:
-    project = await projects_repo.get(db, project_id)
-    return project is not None and project.allow_completion_with_open_blockers
-
-
 def _as_in(task: Task, project_id: uuid.UUID) -> Task:
-    """A detached stand-in of `task` in `project_id`, for the target's completion rule."""
+    """A transient stand-in of `task` in `project_id` (never added to the session), so that
+    `check_completion` reads the target's setting before the task row itself moves."""
     return Task(id=task.id, project_id=project_id)
