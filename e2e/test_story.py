@@ -601,6 +601,130 @@ async def test_08b_a_blocker_in_the_project_workflow_holds_bobs_task_until_it_is
     story.done.add("blocked")
 
 
+@pytest.mark.needs("auth", "tasks", "reporting", "audit")
+async def test_08c_alice_moves_work_to_a_project_made_from_a_template(
+    system: System, api: Any, story: Story
+) -> None:
+    """A second project from the first as a template; a task moves there (its old key
+    redirects), another is duplicated; both projects' reports and the audit trail follow."""
+    story.require("task")
+    tasks = api("tasks")
+    key = "M" + story.run.upper()[:6].replace("0", "Q")
+    async with story.alice.http(system.gateway_url) as http:
+        target = as_dict(
+            (
+                await call(
+                    tasks,
+                    "projects_create",
+                    http,
+                    body={
+                        "key": key,
+                        "name": f"Security {story.run}",
+                        "template_project_id": story.project_id,
+                    },
+                    expect=201,
+                )
+            ).parsed
+        )
+        workflow = as_dict(
+            (await call(tasks, "statuses_list", http, project_id=target["id"], expect=200)).parsed
+        )
+        source_workflow = as_dict(
+            (await call(tasks, "statuses_list", http, project_id=story.project_id)).parsed
+        )
+        assert [x["name"] for x in workflow["items"]] == [
+            x["name"] for x in source_workflow["items"]
+        ]
+        work = as_dict(
+            (
+                await call(
+                    tasks,
+                    "tasks_create",
+                    http,
+                    project_id=story.project_id,
+                    body={"title": f"Rotate the keys {story.run}", "status": "done"},
+                    expect=201,
+                )
+            ).parsed
+        )
+        copy = as_dict(
+            (
+                await call(
+                    tasks,
+                    "tasks_duplicate",
+                    http,
+                    task_id=work["id"],
+                    body={"title": f"Rotate the keys again {story.run}"},
+                    expect=201,
+                )
+            ).parsed
+        )
+        assert copy["project_id"] == story.project_id
+        moved = as_dict(
+            (
+                await call(
+                    tasks,
+                    "tasks_move",
+                    http,
+                    task_id=work["id"],
+                    body={"project_id": target["id"]},
+                    expect=200,
+                )
+            ).parsed
+        )
+        assert moved["task"]["key"] == f"{key}-1"
+        assert moved["moved"][0]["from_key"] == work["key"]
+        old = await call(tasks, "tasks_get_by_key", http, key=work["key"])
+        assert old.status_code == 308, old.content[:300]
+        assert old.headers["location"] == f"/api/v1/tasks/by-key/{key}-1"
+        found = as_dict(
+            (await call(tasks, "tasks_get_by_key", http, key=f"{key}-1", expect=200)).parsed
+        )
+        assert found["id"] == work["id"]
+
+        listed = as_dict(
+            (
+                await call(
+                    tasks, "tasks_list_project", http, project_id=story.project_id, limit=200
+                )
+            ).parsed
+        )
+        live_here = len(listed["items"])
+        assert work["id"] not in {t["id"] for t in listed["items"]}
+
+        async def followed() -> tuple[dict[str, Any], dict[str, Any]] | None:
+            # Reporting has caught up when the target counts the task and the source counts
+            # exactly its live tasks (the duplicate, not the moved one).
+            there = await call(api("reporting"), "summary_get", http, project_id=target["id"])
+            here = await call(api("reporting"), "summary_get", http, project_id=story.project_id)
+            if there.status_code != 200 or here.status_code != 200:
+                return None
+            h, t = as_dict(here.parsed), as_dict(there.parsed)
+            return (h, t) if (t["total"], h["total"]) == (1, live_here) else None
+
+        _, there = await poll(followed, within=20, what="both projects' reports after the move")
+    assert there["by_category"]["done"] == 1
+    async with story.auditor.http(system.gateway_url) as http:
+
+        async def trail() -> list[dict[str, Any]] | None:
+            page = as_dict(
+                (
+                    await call(
+                        api("audit"),
+                        "events_list",
+                        http,
+                        project_id=story.project_id,
+                        type_="task.moved",
+                    )
+                ).parsed
+            )
+            return page["items"] or None
+
+        entries = await poll(trail, within=25, interval=0.5, what="task.moved in the trail")
+    assert entries[0]["project_id"] == target["id"]
+    story.done.add("moved")
+
+
 @pytest.mark.needs("auth", "tasks", "audit")
 async def test_09_the_audit_log_holds_every_event_and_verifies(
     system: System, api: Any, story: Story
@@ -622,6 +746,8 @@ async def test_09_the_audit_log_holds_every_event_and_verifies(
         wanted.add("user.updated")
     if "blocked" in story.done:
         wanted |= {"project.workflow_changed", "task.dependency_added", "task.unblocked"}
+    if "moved" in story.done:
+        wanted.add("task.moved")
 
     async with story.auditor.http(system.gateway_url) as http:
 

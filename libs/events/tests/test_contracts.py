@@ -48,6 +48,7 @@ EXPECTED_TYPES = {
     "task.dependency_added",
     "task.dependency_removed",
     "task.unblocked",
+    "task.moved",  # issue 12: a task moved to another project
     "project.member_added",
     "project.member_role_changed",
     "project.member_removed",

@@ -249,3 +249,37 @@ async def test_unblocked_task_tells_its_assignees_not_the_actor(
     assert notes[0].body == "OPS-2 Order certs is finished: you can start."
     mails = [m for m in await _mails(sessionmaker) if m.kind == "task_unblocked"]
     assert [m.user_id for m in mails] == [alice]  # mail by default: it needs action
+
+
+async def test_moved_task_tells_who_stays_and_the_projection_follows(
+    apply: Any, sessionmaker: Any
+) -> None:
+    """`task.moved`: the assignees who stayed hear it, the projection takes the new project."""
+    from taskflow.events.contracts.tasks import TaskMoved, TaskUnassigned
+
+    actor, alice, bob, src, dst, task = uid(), uid(), uid(), uid(), uid(), uid()
+    await apply(user(actor, name="Carol"))
+    await apply(user(alice))
+    await apply(user(bob))
+    await apply(created(snapshot(task, src, creator=actor, assignees=[alice, bob])), actor=actor)
+    moved = snapshot(task, dst, creator=actor, assignees=[alice], version=2)
+    await apply(
+        TaskMoved(
+            task=moved,
+            from_project_id=src,
+            to_project_id=dst,
+            from_key="OPS-1",
+            removed_assignee_ids=[bob],
+        ),
+        actor=actor,
+    )
+    await apply(TaskUnassigned(task=moved, assignee_id=bob), actor=actor)
+    async with sessionmaker() as s:
+        row = await s.get(TaskProjection, task)
+    assert row is not None
+    assert (row.project_id, row.version) == (dst, 2)
+    notes = [n for n in await _notes(sessionmaker) if n.kind != "task_assigned"]
+    assert sorted((n.user_id == alice, n.title) for n in notes) == [
+        (False, "Carol changed the assignees of OPS-1 Reconcile ledger"),
+        (True, "Carol moved OPS-1 Reconcile ledger to another project"),
+    ]

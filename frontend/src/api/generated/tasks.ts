@@ -111,6 +111,9 @@ export interface paths {
          * Create Project
          * @description Create a project; the caller becomes its owner.
          *
+         *     With `template_project_id` (a project the caller can see) the new project starts with a
+         *     copy of its workflow, labels and milestones, and with `include_tasks` of its live tasks.
+         *
          *     Requires scope `tasks:write`.
          */
         post: operations["projects_create"];
@@ -807,6 +810,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{task_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Duplicate Task
+         * @description Copy a task's fields (optionally its subtasks) into a new task of the same project.
+         *
+         *     Comments, activity and dependencies are not copied; honours Idempotency-Key.
+         *
+         *     Requires scope `tasks:write`.
+         */
+        post: operations["tasks_duplicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move Task
+         * @description Move a task with its subtasks, comments and activity to another project.
+         *
+         *     Member or higher in both projects. The task gets a new key-number (the old one redirects);
+         *     labels and milestone are mapped by name or dropped, assignees and watchers who are not
+         *     members of the target removed: `moved` says what each task lost. 422 `same_project` or
+         *     `unknown_project`; 409 `wip_limit_reached` or `open_blockers` for the named status.
+         *
+         *     Requires scope `tasks:write`.
+         */
+        post: operations["tasks_move"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task_id}/restore": {
         parameters: {
             query?: never;
@@ -845,6 +899,28 @@ export interface paths {
          *     Requires scope `tasks:write`.
          */
         post: operations["tasks_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/by-key/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Task By Key
+         * @description One task by its key; a key-number the task had before a move redirects (308).
+         *
+         *     Requires scope `tasks:read`.
+         */
+        get: operations["tasks_get_by_key"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1179,9 +1255,8 @@ export interface components {
          * @description One operation of a bulk request, with the version it expects.
          *
          *     `move` is a board move inside the task's project: column (`status`), order (`position`)
-         *     and `milestone_id`. Moving to another project is deliberately not offered: the task would
-         *     change key (OPS-12 -> ENG-4), its labels, milestone and assignees are project-scoped, and
-         *     no event contract says "task left project A for B" (see docs/services/tasks.md).
+         *     and `milestone_id`. Moving to another project is its own route (`POST
+         *     /tasks/{id}/move`): the task changes key and its project-scoped fields are mapped.
          */
         BulkOperation: {
             /** @description For `update`. */
@@ -1371,6 +1446,32 @@ export interface components {
              * @description The blocker.
              */
             task_id: string;
+        };
+        /**
+         * DroppedLabel
+         * @description A label of the source project with no namesake in the target.
+         */
+        DroppedLabel: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * DroppedMilestone
+         * @description A milestone of the source project with no namesake in the target.
+         */
+        DroppedMilestone: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
         };
         /**
          * FieldError
@@ -1724,6 +1825,44 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /**
+         * MovedTask
+         * @description One task that moved (the one asked for, or one of its subtasks) and what it lost.
+         */
+        MovedTask: {
+            /**
+             * Detached From Parent
+             * @description It was a subtask of a task that stayed behind, and is now top level.
+             */
+            detached_from_parent: boolean;
+            /** Dropped Labels */
+            dropped_labels: components["schemas"]["DroppedLabel"][];
+            dropped_milestone: components["schemas"]["DroppedMilestone"] | null;
+            /** From Key */
+            from_key: string;
+            /**
+             * Removed Assignee Ids
+             * @description Assignees who are not members of the target.
+             */
+            removed_assignee_ids: string[];
+            /**
+             * Removed Watcher Ids
+             * @description Watchers who are not members of the target.
+             */
+            removed_watcher_ids: string[];
+            /**
+             * Status
+             * @description Its status in the target's workflow.
+             */
+            status: string;
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+            /** To Key */
+            to_key: string;
+        };
         /** Page[ActivityRead] */
         Page_ActivityRead_: {
             /** Items */
@@ -1874,6 +2013,12 @@ export interface components {
              */
             health?: "on_track" | "at_risk" | "off_track";
             /**
+             * Include Tasks
+             * @description With a template: copy its live tasks too (at most 1000).
+             * @default false
+             */
+            include_tasks?: boolean;
+            /**
              * Key
              * @description Short upper-case key, e.g. OPS.
              */
@@ -1890,6 +2035,11 @@ export interface components {
             status?: "planning" | "active" | "on_hold" | "completed";
             /** Target Date */
             target_date?: string | null;
+            /**
+             * Template Project Id
+             * @description A project to copy the workflow, labels and milestones of (viewer there).
+             */
+            template_project_id?: string | null;
         };
         /**
          * ProjectRead
@@ -2190,6 +2340,23 @@ export interface components {
             watcher_ids?: string[];
         };
         /**
+         * TaskDuplicate
+         * @description A copy of a task in its own project (fields only: no comments, activity or links).
+         */
+        TaskDuplicate: {
+            /**
+             * Include Subtasks
+             * @description Copy the subtasks too (deep).
+             * @default false
+             */
+            include_subtasks?: boolean;
+            /**
+             * Title
+             * @description The copy's title; else the same.
+             */
+            title?: string | null;
+        };
+        /**
          * TaskFilters
          * @description Filters of a task list (query parameters, also stored in saved views).
          */
@@ -2246,6 +2413,40 @@ export interface components {
             updated_after?: string | null;
             /** Updated Before */
             updated_before?: string | null;
+        };
+        /**
+         * TaskMove
+         * @description Where to move a task (with its subtasks, comments and activity).
+         */
+        TaskMove: {
+            /**
+             * Project Id
+             * Format: uuid
+             * @description The target project (member or higher there).
+             */
+            project_id: string;
+            /**
+             * Status
+             * @description A status name of the target (instead of `status_id`).
+             */
+            status?: string | null;
+            /**
+             * Status Id
+             * @description A status of the target; else the first of the same category.
+             */
+            status_id?: string | null;
+        };
+        /**
+         * TaskMoveResult
+         * @description The moved task in its new project, and every task that moved with what each lost.
+         */
+        TaskMoveResult: {
+            /**
+             * Moved
+             * @description The task first, then its subtasks.
+             */
+            moved: components["schemas"]["MovedTask"][];
+            task: components["schemas"]["TaskRead"];
         };
         /**
          * TaskRead
@@ -5970,6 +6171,174 @@ export interface operations {
             };
         };
     };
+    tasks_duplicate: {
+        parameters: {
+            query?: {
+                /** @description Exceed the target status's WIP limit (project admin or owner only). */
+                override_wip?: boolean;
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TaskDuplicate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (`insufficient_scope` when the token lacks `tasks:write`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tasks_move: {
+        parameters: {
+            query?: {
+                /** @description Exceed the target status's WIP limit (project admin or owner only). */
+                override_wip?: boolean;
+            };
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskMove"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskMoveResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (`insufficient_scope` when the token lacks `tasks:write`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     tasks_restore: {
         parameters: {
             query?: never;
@@ -6090,6 +6459,73 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tasks_get_by_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project key and number, e.g. OPS-12 (case-insensitive). */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"];
+                };
+            };
+            /** @description The task moved to another project: `Location` is its new key's address (the old key-number keeps answering so). */
+            308: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (`insufficient_scope` when the token lacks `tasks:read`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -218,3 +218,57 @@ async def test_compliance_report(
     )
     assert r.json()["total"] == 0
     assert r.json()["role_changes_total"] == 0
+
+
+async def test_a_moved_task_is_in_the_trail_of_both_projects(
+    h: Any, client: Any, owner_engine: AsyncEngine, auditor: dict[str, str]
+) -> None:
+    """`task.moved` is filed under the target and found from the source too, in seq order."""
+    from taskflow.audit.chain.intake import to_entry
+    from taskflow.audit.chain.redaction import RedactionRules
+    from taskflow.events import Envelope
+    from taskflow.events.contracts import TaskMoved
+    from taskflow.events.examples import example
+
+    moved = example(TaskMoved)
+    source, target = moved.from_project_id, moved.to_project_id
+    entry = to_entry(
+        Envelope.wrap(moved, source="taskflow/tasks", actor_id=uuid.uuid4()),
+        moved,
+        RedactionRules.of([]),
+    )
+    assert entry.project_id == target
+    other = uuid.uuid4()
+    await h.seed(
+        owner_engine,
+        [
+            h.item(1, project_id=source),
+            h.item(2, project_id=other),
+            entry,  # seq 3
+            h.item(4, project_id=source),
+            h.item(5, project_id=target),
+            h.item(6, type="task.moved", project_id=other),  # names no project as its source
+        ],
+    )
+
+    async def seqs(project: uuid.UUID, **params: Any) -> list[int]:
+        r = await client.get(
+            "/api/v1/audit/events",
+            params={"project_id": str(project), **params},
+            headers=auditor,
+        )
+        assert r.status_code == 200, r.text
+        return [e["seq"] for e in r.json()["items"]]
+
+    assert await seqs(source) == [4, 3, 1]
+    assert await seqs(target) == [5, 3]
+    assert await seqs(other) == [6, 2]
+    assert await seqs(source, type="task.moved") == [3]
+    assert await seqs(source, type="task.created") == [4, 1]
+    # Keyset pages across both branches.
+    r = await client.get(
+        "/api/v1/audit/events", params={"project_id": str(source), "limit": 2}, headers=auditor
+    )
+    assert [e["seq"] for e in r.json()["items"]] == [4, 3]
+    cursor = r.json()["next_cursor"]
+    assert await seqs(source, cursor=cursor, limit=2) == [1]

@@ -1,7 +1,7 @@
 """the GIN indexes of tasks update in place (fastupdate off) instead of through a pending list
 
 Revision ID: 0008_gin_fastupdate_off
-Revises: 0006_invitations
+Revises: 0007_moves
 Create Date: 2026-12-07 19:00:00
 
 With fastupdate on (PostgreSQL's default), an insert appends its entries to the index's
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0008_gin_fastupdate_off"
-down_revision: str | None = "0006_invitations"
+down_revision: str | None = "0007_moves"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -122,6 +122,10 @@ async def test_non_member_gets_404_everywhere(client, make_user, make_project):
         # Invitations (issue 12, People).
         ("GET", f"/api/v1/projects/{pid}/invitations", None),
         ("DELETE", f"/api/v1/projects/{pid}/invitations/{invitation}", None),
+        # Moving and copying (issue 12).
+        ("POST", f"/api/v1/tasks/{tid}/move", {"project_id": str(uuid.uuid4())}),
+        ("POST", f"/api/v1/tasks/{tid}/duplicate", {}),
+        ("GET", f"/api/v1/tasks/by-key/{p.data['key']}-1", None),
     ]
     for method, url, body in calls:
         r = await client.request(method, url, json=body, headers=eve.h)
@@ -180,6 +184,7 @@ ROLE_RULES = [
     ("export", "viewer", "GET", "/api/v1/projects/{pid}/export", None),
     ("read milestone", "viewer", "GET", "/api/v1/milestones/{mid}", None),
     ("delete task", "member", "DELETE", "/api/v1/tasks/{tid}", None),
+    ("duplicate task", "member", "POST", "/api/v1/tasks/{tid}/duplicate", {"title": "d{n}"}),
     ("restore task", "member", "POST", "/api/v1/tasks/{xid}/restore", None),
     ("update label", "member", "PATCH", "/api/v1/labels/{lid}", {"name": "R{n}"}),
     ("delete label", "member", "DELETE", "/api/v1/labels/{lid}", None),

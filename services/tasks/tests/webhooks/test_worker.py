@@ -171,3 +171,34 @@ async def test_a_worker_killed_mid_send_leaves_exactly_one_delivery(
 async def _state(sql, state: str) -> bool:
     rows = await sql("SELECT state FROM tasks.webhook_deliveries")
     return bool(rows) and all(r[0] == state for r in rows)
+
+
+async def test_a_moved_task_reaches_the_endpoints_of_both_projects(
+    engine, client, make_user, make_project, receiver, sql
+):
+    """`task.moved` is queued for the target's endpoints and for the source's (once each)."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from taskflow.events.envelope import Envelope
+    from taskflow.tasks.webhooks.handlers import handle_project_event
+
+    ann = await make_user()
+    src, dst, other = await make_project(ann), await make_project(ann), await make_project(ann)
+    hooks = {
+        name: await _hook(client, p, receiver.url.replace("/hook", f"/{name}"), ["task.*"])
+        for name, p in (("src", src), ("dst", dst), ("other", other))
+    }
+    task = await src.task(title="t")
+    r = await client.post(
+        f"/api/v1/tasks/{task['id']}/move", json={"project_id": dst.id}, headers=ann.h
+    )
+    assert r.status_code == 200, r.text
+    [(envelope,)] = await sql("SELECT envelope FROM tasks.outbox WHERE event_type = 'task.moved'")
+    env = Envelope.model_validate(envelope)
+    async with async_sessionmaker(engine)() as session, session.begin():
+        await handle_project_event(session, env, env.event())
+        await handle_project_event(session, env, env.event())  # a redelivery adds nothing
+    rows = await sql(
+        "SELECT webhook_id FROM tasks.webhook_deliveries WHERE event_type = 'task.moved'"
+    )
+    assert sorted(str(w) for (w,) in rows) == sorted([hooks["src"]["id"], hooks["dst"]["id"]])

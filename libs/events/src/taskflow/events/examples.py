@@ -41,6 +41,7 @@ from taskflow.events.contracts import (
     TaskDeleted,
     TaskDependencyAdded,
     TaskDependencyRemoved,
+    TaskMoved,
     TaskRef,
     TaskReopened,
     TaskRestored,
@@ -74,6 +75,7 @@ NOTIFICATION = UUID("0190a000-0000-7000-8000-000000100000")
 DELIVERY = UUID("0190a000-0000-7000-8000-000001000000")
 WEBHOOK = UUID("0190a000-0000-7000-8000-000010000000")
 INVITATION = UUID("0190a000-0000-7000-8000-000100000000")
+OTHER_PROJECT = UUID("0190a000-0000-7000-8000-000000000011")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 STATUS_TODO = UUID("0190a000-0000-7000-8000-000010000001")
 STATUS_DOING = UUID("0190a000-0000-7000-8000-000010000002")
@@ -298,6 +300,14 @@ _FACTORIES: dict[type[Event], Callable[[], Event]] = {
         task=task_snapshot(status="todo"), blocker=_blocker("done")
     ),
     TaskRestored: lambda: TaskRestored(task=task_snapshot()),
+    TaskMoved: lambda: TaskMoved(
+        task=task_snapshot(project_id=OTHER_PROJECT, key="SEC-3", number=3, assignee_ids=[]),
+        from_project_id=PROJECT,
+        to_project_id=OTHER_PROJECT,
+        from_key="OPS-12",
+        dropped_label_ids=[UUID("0190a000-0000-7000-8000-000000000501")],
+        removed_assignee_ids=[USER],
+    ),
     CommentAdded: lambda: CommentAdded(
         comment_id=COMMENT,
         task_id=TASK,

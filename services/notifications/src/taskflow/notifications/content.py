@@ -87,6 +87,9 @@ def for_task(
             }.get(event_type, "updated")
             if event_type == "task.status_changed" and status:
                 return Content(f"{who} moved {label} to {status}", "", link)
+            if event_type == "task.moved":
+                # The label carries the new key (the old one redirects to it).
+                return Content(f"{who} moved {label} to another project", "", link)
             return Content(f"{who} {what} {label}", "", link)
 
 

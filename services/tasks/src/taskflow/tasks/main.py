@@ -44,6 +44,7 @@ def routers() -> list[Any]:
     from taskflow.tasks.milestones.router import router as milestones_router
     from taskflow.tasks.projects.router import router as projects_router
     from taskflow.tasks.tasks.bulk_router import router as bulk_router
+    from taskflow.tasks.tasks.moves_router import router as moves_router
     from taskflow.tasks.tasks.router import router as tasks_router
     from taskflow.tasks.tasks.transfer_router import router as transfer_router
     from taskflow.tasks.views.router import router as views_router
@@ -53,7 +54,8 @@ def routers() -> list[Any]:
     # Invitations first: `/projects/invitations/lookup` must not be read as a project id.
     return [
         invitations_router, projects_router, workflows_router, labels_router, milestones_router,
-        bulk_router, tasks_router, dependencies_router, comments_router, activity_router,
+        bulk_router, tasks_router, moves_router, dependencies_router, comments_router,
+        activity_router,
         views_router, transfer_router, webhooks_router,
     ]  # fmt: skip
 

@@ -8,7 +8,7 @@ from taskflow.tasks.invitations.models import Invitation
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
-from taskflow.tasks.tasks.models import Task
+from taskflow.tasks.tasks.models import Task, TaskKeyRedirect
 from taskflow.tasks.users.models import User
 from taskflow.tasks.views.models import SavedView
 from taskflow.tasks.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -27,6 +27,7 @@ __all__ = [
     "ProjectStatus",
     "SavedView",
     "Task",
+    "TaskKeyRedirect",
     "User",
     "Webhook",
     "WebhookAttempt",

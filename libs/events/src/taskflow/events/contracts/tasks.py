@@ -260,3 +260,29 @@ class TaskUnblocked(TaskEvent):
     event_type: ClassVar[str] = "task.unblocked"
 
     blocker: TaskRef
+
+
+class TaskMoved(TaskEvent):
+    """The task moved to another project (``task`` is it after the move, in the target).
+
+    It has a new number there (``task.key``; the old one is ``from_key`` and keeps answering
+    with a redirect). Its labels and milestone were mapped by name to the target's or
+    dropped, and assignees or watchers who are not members of the target were removed: the
+    ``dropped_*`` and ``removed_*`` fields say what went. Projections keyed by project move
+    the task (and, for reports, its history) from ``from_project_id`` to ``to_project_id``.
+    A subtask moved with its parent gets its own event.
+    """
+
+    event_type: ClassVar[str] = "task.moved"
+
+    from_project_id: UUID
+    to_project_id: UUID
+    from_key: str = Field(description='The key before the move, e.g. "OPS-12"')
+    dropped_label_ids: list[UUID] = Field(
+        default_factory=list, description="Labels (of the source) with no namesake in the target."
+    )
+    dropped_milestone_id: UUID | None = Field(
+        default=None, description="The milestone (of the source) with no namesake in the target."
+    )
+    removed_assignee_ids: list[UUID] = Field(default_factory=list)
+    removed_watcher_ids: list[UUID] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, cast, select
+from sqlalchemy import Select, cast, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
@@ -41,14 +41,27 @@ class EntryFilter:
     occurred_to: datetime | None = None
 
 
-def _filtered(f: EntryFilter) -> Select[Any]:
+#: Entries filed under one project that concern another one too, and the payload field naming
+#: it: a task that moved (`task.moved`) is filed under its new project and is also part of the
+#: trail of the project it left.
+ALSO_CONCERNS = {"task.moved": "from_project_id"}
+
+
+def _filtered(f: EntryFilter, *, via: tuple[str, str] | None = None) -> Select[Any]:
+    """The filter as a query; `via=(type, field)` matches the project through that payload
+    field of that type instead of the entry's own `project_id`."""
     q = select(*_COLUMNS)
     if f.actor_id is not None:
         q = q.where(entries.c.actor_id == f.actor_id)
     if f.subject is not None:
         q = q.where(entries.c.subject == f.subject)
-    if f.project_id is not None:
+    if f.project_id is not None and via is None:
         q = q.where(entries.c.project_id == f.project_id)
+    elif f.project_id is not None and via is not None:
+        q = q.where(
+            entries.c.type == via[0],
+            func.json_extract_path_text(entries.c.payload, via[1]) == str(f.project_id),
+        )
     if f.type is not None:
         q = q.where(entries.c.type == f.type)
     if f.occurred_from is not None:
@@ -61,12 +74,26 @@ def _filtered(f: EntryFilter) -> Select[Any]:
 async def page(
     db: AsyncSession, f: EntryFilter, *, before_seq: int | None, limit: int
 ) -> Sequence[Any]:
-    """Up to `limit` rows, newest first, with seq below `before_seq` (the cursor)."""
-    q = _filtered(f)
-    if before_seq is not None:
-        q = q.where(entries.c.seq < before_seq)
-    q = q.order_by(entries.c.seq.desc()).limit(limit)
-    return list((await db.execute(q)).all())
+    """Up to `limit` rows, newest first, with seq below `before_seq` (the cursor).
+
+    A project's trail also holds the entries that name it in another way (`ALSO_CONCERNS`):
+    each way is its own index-ordered branch (the project index; the type index for the few
+    moves), merged by seq, rather than one OR that would have to sort the whole project.
+    """
+    vias: list[tuple[str, str] | None] = [None]
+    if f.project_id is not None:
+        vias += list(ALSO_CONCERNS.items())
+    branches = []
+    for via in vias:
+        q = _filtered(f, via=via)
+        if before_seq is not None:
+            q = q.where(entries.c.seq < before_seq)
+        branches.append(q.order_by(entries.c.seq.desc()).limit(limit))
+    if len(branches) == 1:
+        return list((await db.execute(branches[0])).all())
+    merged = union_all(*branches).subquery()
+    stmt = select(merged).order_by(merged.c.seq.desc()).limit(limit)
+    return list((await db.execute(stmt)).all())
 
 
 async def by_event_id(db: AsyncSession, event_id: uuid.UUID) -> Any | None:

@@ -115,7 +115,8 @@ _OPEN = "('backlog', 'todo', 'in_progress')"
 _APPLY_TASK = text(
     f"""
     WITH cur AS (
-      SELECT version, reported_completed_at FROM reporting.task_facts WHERE task_id = :t
+      SELECT version, reported_completed_at, project_id
+      FROM reporting.task_facts WHERE task_id = :t
     ),
     mv AS (
       SELECT NOT EXISTS (SELECT 1 FROM cur WHERE cur.version >= CAST(:version AS int)) AS moved
@@ -124,8 +125,13 @@ _APPLY_TASK = text(
       INSERT INTO reporting.task_versions
         (task_id, version, project_id, status, category, deleted, due_at, milestone_id, at,
          assignee_ids)
-      VALUES (:t, :version, :project_id, :status, :category, :deleted, :due_at, :milestone_id,
-              CAST(:at AS timestamptz), :assignee_ids)
+      -- An older version arriving after a move belongs where the task is now (see carried).
+      SELECT :t, :version,
+             CASE WHEN mv.moved THEN CAST(:project_id AS uuid)
+                  ELSE (SELECT project_id FROM cur) END,
+             :status, :category, :deleted, :due_at, :milestone_id,
+             CAST(:at AS timestamptz), :assignee_ids
+      FROM mv
       ON CONFLICT (task_id, version) DO NOTHING
       RETURNING version, category, at, assignee_ids
     ),
@@ -185,8 +191,8 @@ _APPLY_TASK = text(
       ON CONFLICT (task_id, user_id) DO UPDATE SET project_id = EXCLUDED.project_id
     ),
     carried AS (
-      -- A task moved to another project takes its history along, so that per-project
-      -- history queries (cumulative flow, burndown) agree with the current facts.
+      -- A task moved to another project (`task.moved`) takes its history along, so that
+      -- per-project history queries (cumulative flow, burndown) agree with the current facts.
       UPDATE reporting.task_versions v SET project_id = CAST(:project_id AS uuid) FROM mv
       WHERE mv.moved AND v.task_id = :t AND v.project_id <> CAST(:project_id AS uuid)
     )

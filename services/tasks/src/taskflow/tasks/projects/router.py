@@ -61,13 +61,17 @@ WRITE_ERRORS = (NotFound, Forbidden, PreconditionFailed, Conflict)
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
     operation_id="projects_create",
-    responses=errors(Conflict),
+    responses=errors(Conflict, Unprocessable),
 )
 async def create_project(
     body: ProjectCreate, who: CurrentPrincipal, db: SessionDep, idem: IdempotencyDep
 ) -> Response:
-    """Create a project; the caller becomes its owner."""
-    project = await service.create(db, who.user_id, body)
+    """Create a project; the caller becomes its owner.
+
+    With `template_project_id` (a project the caller can see) the new project starts with a
+    copy of its workflow, labels and milestones, and with `include_tasks` of its live tasks.
+    """
+    project = await service.create(db, who, body)
     return await idem.respond(
         db,
         project,

@@ -41,10 +41,19 @@ class ProjectCreate(_Strict):
     allow_completion_with_open_blockers: bool = Field(
         default=False, description="Allow completing a task whose blockers are open."
     )
+    template_project_id: uuid.UUID | None = Field(
+        default=None,
+        description="A project to copy the workflow, labels and milestones of (viewer there).",
+    )
+    include_tasks: bool = Field(
+        default=False, description="With a template: copy its live tasks too (at most 1000)."
+    )
 
     @model_validator(mode="after")
     def _check_dates(self) -> ProjectCreate:
         _dates_in_order(self.start_date, self.target_date)
+        if self.include_tasks and self.template_project_id is None:
+            raise ValueError("include_tasks needs template_project_id")
         return self
 
 

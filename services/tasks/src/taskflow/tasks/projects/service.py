@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Forbidden, Unprocessable
+from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
 from taskflow.tasks import events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.projects import repository as repo
+from taskflow.tasks.projects import templates
 from taskflow.tasks.projects.auth import ProjectAccess, not_found
 from taskflow.tasks.projects.errors import AlreadyMember, DuplicateKey, LastOwner
 from taskflow.tasks.projects.models import Member, Project
@@ -81,8 +83,12 @@ def _snapshot(project: Project) -> dict[str, Any]:
     return {f: getattr(project, f) for f in _FIELDS}
 
 
-async def create(db: AsyncSession, user_id: uuid.UUID, data: ProjectCreate) -> ProjectRead:
-    """Create a project with the caller as its owner."""
+async def create(db: AsyncSession, principal: Principal, data: ProjectCreate) -> ProjectRead:
+    """Create a project with the caller as its owner, from a template if one is named."""
+    user_id = principal.user_id
+    template = data.template_project_id
+    if template is not None:
+        await templates.check(db, principal, template, data.include_tasks)
     if await repo.key_taken(db, data.key):
         raise DuplicateKey(f"The key {data.key} is taken.")
     ts = now()
@@ -106,19 +112,33 @@ async def create(db: AsyncSession, user_id: uuid.UUID, data: ProjectCreate) -> P
     )
     db.add(project)
     await db.flush()  # no ORM relationship orders the inserts: the project row goes first
-    workflows.create_default(db, project.id, ts)
+    copied = templates.Copied()
+    if template is None:
+        workflows.create_default(db, project.id, ts)
+    else:
+        statuses = await templates.template_statuses(db, template)
+        copied.statuses = templates.copy_workflow(db, statuses, project.id, ts)
     member = Member(project_id=project.id, user_id=user_id, role="owner", created_at=ts)
     db.add(member)
     await db.flush()
+    created = {"key": project.key, **_snapshot(project)}
+    if template is not None:
+        created["template_project_id"] = str(template)
     activity.record(
         db,
         project_id=project.id,
         actor_id=user_id,
         action="project.created",
-        changes=activity.diff({}, {"key": project.key, **_snapshot(project)}),
+        changes=activity.diff({}, created),
     )
     await ev.emit(db, ev.project_created(project), user_id)
     await ev.emit(db, ev.member_added(project, member), user_id)
+    if template is not None:
+        access = ProjectAccess(principal=principal, project_id=project.id, role="owner")
+        await templates.copy_rest(
+            db, access, template, copied, ts, include_tasks=data.include_tasks
+        )
+        await db.refresh(project)  # the copied tasks moved its counters
     return to_read(project, "owner")
 
 

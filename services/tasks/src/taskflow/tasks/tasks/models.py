@@ -180,3 +180,22 @@ class Task(Base):
     search: Mapped[str] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), deferred=True
     )
+
+
+class TaskKeyRedirect(Base):
+    """A key-number a task had before it moved to another project: `OPS-12` -> the task.
+
+    Keyed by the old project's id (not its key text, so a renamed key keeps working) and the
+    old number, which that project never hands out again (its counter only grows). The row
+    names the task, not its new key, so a task moved twice still answers in one redirect.
+    """
+
+    __tablename__ = "task_key_redirects"
+    __table_args__ = (Index("ix_task_key_redirects_task_id", "task_id"),)
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

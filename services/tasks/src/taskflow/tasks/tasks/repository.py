@@ -27,7 +27,7 @@ from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.sorting import SortSpec
-from taskflow.tasks.tasks.models import PRIORITIES, SEARCH_COLUMNS, Task
+from taskflow.tasks.tasks.models import PRIORITIES, SEARCH_COLUMNS, Task, TaskKeyRedirect
 from taskflow.tasks.tasks.schemas import TaskFilters
 from taskflow.tasks.workflows.models import CATEGORIES
 
@@ -418,3 +418,137 @@ async def trash(
         )
     stmt = stmt.order_by(Task.deleted_at.desc(), Task.id.desc()).limit(limit + 1)
     return [(t, k) for t, k in (await db.execute(stmt)).all()]
+
+
+# --- moves and copies ---------------------------------------------------------------------
+
+
+async def subtree_ids(db: AsyncSession, task_id: uuid.UUID) -> list[uuid.UUID]:
+    """The task and every descendant (live or trashed), parents before children.
+
+    Bounded in depth against bad data, like `ancestor_ids`; `UNION` (not `ALL`) stops a cycle.
+    """
+    rows = await db.execute(
+        text(
+            "WITH RECURSIVE down(id, depth, number) AS ("
+            " SELECT id, 0, number FROM tasks.tasks WHERE id = :id"
+            " UNION SELECT t.id, down.depth + 1, t.number FROM tasks.tasks t"
+            " JOIN down ON t.parent_id = down.id WHERE down.depth < 1000)"
+            " SELECT id FROM down GROUP BY id ORDER BY min(depth), min(number)"
+        ),
+        {"id": task_id},
+    )
+    return list(rows.scalars())
+
+
+async def lock_tasks(db: AsyncSession, task_ids: list[uuid.UUID]) -> dict[uuid.UUID, Task]:
+    """Several tasks locked in id order (the order bulk uses), by id."""
+    if not task_ids:
+        return {}
+    stmt = (
+        select(Task)
+        .where(Task.id.in_(sorted(set(task_ids))))
+        .order_by(Task.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return {t.id: t for t in (await db.execute(stmt)).scalars()}
+
+
+async def label_names(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of these labels."""
+    if not ids:
+        return {}
+    rows = await db.execute(select(Label.id, Label.name).where(Label.id.in_(ids)))
+    return dict(rows.all())
+
+
+async def labels_by_name(db: AsyncSession, project_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """The project's labels by lower-cased name (names are unique regardless of case)."""
+    rows = await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
+    return {n.lower(): i for i, n in rows.all()}
+
+
+async def milestone_titles(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Titles of these milestones."""
+    if not ids:
+        return {}
+    rows = await db.execute(select(Milestone.id, Milestone.title).where(Milestone.id.in_(ids)))
+    return dict(rows.all())
+
+
+async def milestones_by_title(db: AsyncSession, project_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """The project's milestones by lower-cased title (the oldest wins a tie)."""
+    rows = await db.execute(
+        select(Milestone.id, Milestone.title)
+        .where(Milestone.project_id == project_id)
+        .order_by(Milestone.created_at.desc(), Milestone.id.desc())
+    )
+    return {t.lower(): i for i, t in rows.all()}
+
+
+async def carry_along(db: AsyncSession, task_ids: list[uuid.UUID], project_id: uuid.UUID) -> None:
+    """Comments and activity of moved tasks follow them to their new project."""
+    for table in ("comments", "activity"):
+        await db.execute(
+            text(
+                f"UPDATE tasks.{table} SET project_id = :p"  # noqa: S608 - a constant name
+                " WHERE task_id = ANY(:ids) AND project_id <> :p"
+            ),
+            {"p": project_id, "ids": task_ids},
+        )
+
+
+def add_redirect(db: AsyncSession, project_id: uuid.UUID, number: int, task_id: uuid.UUID) -> None:
+    """Remember that `project`'s `number` is now `task_id` elsewhere."""
+    db.add(TaskKeyRedirect(project_id=project_id, number=number, task_id=task_id))
+
+
+async def by_key(
+    db: AsyncSession, key: str, number: int
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(live task id at `KEY-number`, task id that `KEY-number` redirects to); None when not.
+
+    The project may be deleted: its tasks are then not found, its redirects still are.
+    """
+    row = (
+        await db.execute(select(Project.id, Project.deleted_at).where(Project.key == key))
+    ).first()
+    if row is None:
+        return None, None
+    if row.deleted_at is None:
+        live = (
+            await db.execute(
+                select(Task.id).where(
+                    Task.project_id == row.id, Task.number == number, Task.deleted_at.is_(None)
+                )
+            )
+        ).scalar_one_or_none()
+        if live is not None:
+            return live, None
+    moved = (
+        await db.execute(
+            select(TaskKeyRedirect.task_id).where(
+                TaskKeyRedirect.project_id == row.id, TaskKeyRedirect.number == number
+            )
+        )
+    ).scalar_one_or_none()
+    return None, moved
+
+
+async def tasks_by_ids(db: AsyncSession, task_ids: list[uuid.UUID]) -> list[Task]:
+    """These tasks (unlocked, in no particular order)."""
+    if not task_ids:
+        return []
+    return list((await db.execute(select(Task).where(Task.id.in_(task_ids)))).scalars())
+
+
+async def live_tasks_of(db: AsyncSession, project_id: uuid.UUID, limit: int) -> list[Task]:
+    """Up to `limit` live tasks of the project in number order."""
+    stmt = (
+        select(Task)
+        .where(Task.project_id == project_id, Task.deleted_at.is_(None))
+        .order_by(Task.number)
+        .limit(limit)
+    )
+    return list((await db.execute(stmt)).scalars())

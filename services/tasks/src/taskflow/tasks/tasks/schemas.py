@@ -209,9 +209,8 @@ class BulkOperation(_Strict):
     """One operation of a bulk request, with the version it expects.
 
     `move` is a board move inside the task's project: column (`status`), order (`position`)
-    and `milestone_id`. Moving to another project is deliberately not offered: the task would
-    change key (OPS-12 -> ENG-4), its labels, milestone and assignees are project-scoped, and
-    no event contract says "task left project A for B" (see docs/services/tasks.md).
+    and `milestone_id`. Moving to another project is its own route (`POST
+    /tasks/{id}/move`): the task changes key and its project-scoped fields are mapped.
     """
 
     op: BulkOp
@@ -282,3 +281,63 @@ class ImportReport(BaseModel):
     created: int
     refused: int
     rows: list[ImportRowResult]
+
+
+class TaskMove(_Strict):
+    """Where to move a task (with its subtasks, comments and activity)."""
+
+    project_id: uuid.UUID = Field(description="The target project (member or higher there).")
+    status_id: uuid.UUID | None = Field(
+        default=None, description="A status of the target; else the first of the same category."
+    )
+    status: StatusName | None = Field(
+        default=None, description="A status name of the target (instead of `status_id`)."
+    )
+
+
+class DroppedLabel(BaseModel):
+    """A label of the source project with no namesake in the target."""
+
+    id: uuid.UUID
+    name: str
+
+
+class DroppedMilestone(BaseModel):
+    """A milestone of the source project with no namesake in the target."""
+
+    id: uuid.UUID
+    title: str
+
+
+class MovedTask(BaseModel):
+    """One task that moved (the one asked for, or one of its subtasks) and what it lost."""
+
+    task_id: uuid.UUID
+    from_key: str
+    to_key: str
+    status: str = Field(description="Its status in the target's workflow.")
+    dropped_labels: list[DroppedLabel]
+    dropped_milestone: DroppedMilestone | None
+    removed_assignee_ids: list[uuid.UUID] = Field(
+        description="Assignees who are not members of the target."
+    )
+    removed_watcher_ids: list[uuid.UUID] = Field(
+        description="Watchers who are not members of the target."
+    )
+    detached_from_parent: bool = Field(
+        description="It was a subtask of a task that stayed behind, and is now top level."
+    )
+
+
+class TaskMoveResult(BaseModel):
+    """The moved task in its new project, and every task that moved with what each lost."""
+
+    task: TaskRead
+    moved: list[MovedTask] = Field(description="The task first, then its subtasks.")
+
+
+class TaskDuplicate(_Strict):
+    """A copy of a task in its own project (fields only: no comments, activity or links)."""
+
+    title: Title | None = Field(default=None, description="The copy's title; else the same.")
+    include_subtasks: bool = Field(default=False, description="Copy the subtasks too (deep).")

@@ -7,22 +7,34 @@ NOTHING) for a replay from the parking queue, whose inbox row may already exist 
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.events.contracts.base import Event
+from taskflow.events.contracts.tasks import TaskMoved
 from taskflow.events.envelope import Envelope
 from taskflow.tasks.webhooks import payloads, repository
 from taskflow.tasks.webhooks.models import WebhookDelivery
 
 
-async def handle_project_event(session: AsyncSession, envelope: Envelope, event: Event) -> None:
-    """Queue the event for every active endpoint of its project subscribed to its type."""
+def projects_of(event: Event) -> list[uuid.UUID]:
+    """The projects whose endpoints hear the event: its own, and for a task that moved also
+    the one it left (that project's integrations would otherwise see it vanish)."""
     project_id = event.project_ref()
     if project_id is None or not type(event).members_may_see:
-        return  # `project.*` must not bring invitations (admins only) to a receiver
+        return []  # `project.*` must not bring invitations (admins only) to a receiver
+    if isinstance(event, TaskMoved) and event.from_project_id != project_id:
+        return [project_id, event.from_project_id]
+    return [project_id]
+
+
+async def handle_project_event(session: AsyncSession, envelope: Envelope, event: Event) -> None:
+    """Queue the event for every active endpoint of its project(s) subscribed to its type."""
     hooks = [
         h
+        for project_id in projects_of(event)
         for h in await repository.active_for_project(session, project_id)
         if payloads.matches(list(h.event_types), event.event_type)
     ]
