@@ -290,7 +290,7 @@ async def test_unreachable_broker_is_recorded_on_the_rows(
 
 
 def test_error_texts_never_carry_url_credentials() -> None:
-    from taskflow.events.relay import _short
+    from taskflow.events.publishing import short_error as _short
 
     exc = ConnectionError("cannot open amqp://svc:s3cr3t@broker.internal:5672/vhost")
     text = _short(exc)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import DeclarativeBase
 
 from taskflow.common.db import make_metadata
-from taskflow.events.consumer import inbox_table
+from taskflow.events import inbox_table
 from taskflow.events.ids import uuid7
 from taskflow.events.outbox import Outbox, outbox_table
 

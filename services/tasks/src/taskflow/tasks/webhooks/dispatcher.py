@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
 from taskflow.common.resilience import AsyncCircuitBreaker, CircuitBreakerError
+from taskflow.events import sleep_or_stop
 from taskflow.events.contracts.webhooks import WebhookDisabled
-from taskflow.events.relay import sleep_or_stop
 from taskflow.tasks.config import Settings
 from taskflow.tasks.db import OUTBOX
 from taskflow.tasks.webhooks import repository, schedule, signing
