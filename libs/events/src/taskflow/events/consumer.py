@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import NamedTuple, Protocol
@@ -59,7 +58,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from taskflow.common.logging import get_logger
+from taskflow.common.logging import describe_error, get_logger
 from taskflow.events import parking
 from taskflow.events.contracts import Event
 from taskflow.events.envelope import Envelope, decode
@@ -85,17 +84,6 @@ class Delivery(NamedTuple):
     envelope: Envelope
     event: Event
     handler: Handler
-
-
-_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
-
-
-def safe_error(exc: BaseException, limit: int = 300) -> str:
-    """A short header-safe description: type and first line, URL credentials masked."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    text = _CREDENTIALS.sub(r"\1***@", text)
-    return text.encode("ascii", "replace").decode()[:limit]
 
 
 def _is_infrastructure(exc: BaseException) -> bool:
@@ -153,7 +141,7 @@ class Consumer:
                 log.warning(
                     "consumer_reconnecting",
                     queue=self.spec.name,
-                    error=safe_error(exc),
+                    error=describe_error(exc),
                     retry_in=round(delay, 2),
                 )
                 await sleep_or_stop(stop, delay)
@@ -262,7 +250,7 @@ class Consumer:
         log.warning(
             "consumer_database_unavailable",
             queue=self.spec.name,
-            error=safe_error(exc),
+            error=describe_error(exc),
             retry_in=round(delay, 2),
         )
         await asyncio.sleep(delay)
@@ -286,7 +274,7 @@ class Consumer:
                 "consumer_batch_failed",
                 queue=self.spec.name,
                 size=len(ready),
-                error=safe_error(exc),
+                error=describe_error(exc),
             )
             self.fallbacks += 1
             for delivery in ready:
@@ -361,7 +349,7 @@ class Consumer:
                 await self._database_away(exc, message, multiple=False)
                 return
             attempts = parking.attempts_of(message) + 1
-            error = safe_error(exc)
+            error = describe_error(exc)
             if attempts >= self.spec.max_attempts:
                 log.error(
                     "consumer_parked",

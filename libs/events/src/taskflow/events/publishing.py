@@ -8,7 +8,6 @@ later rows of its aggregate, so a consumer never sees an aggregate's events out 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,21 +16,10 @@ import aiormq
 import orjson
 from aio_pika.abc import AbstractExchange
 
+from taskflow.common.logging import describe_error
 from taskflow.events.envelope import CONTENT_TYPE
 from taskflow.events.lifecycle import BROKER_ERRORS
 from taskflow.events.metrics import RELAY_FAILURES
-
-_URL_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
-
-
-def short_error(exc: BaseException) -> str:
-    """A one-line, bounded description of an exception (no payloads, no URL credentials).
-
-    It goes to the logs and to the rows' ``last_error``, and a driver's message may quote the
-    URL it was given (``amqp://user:password@host``), so credentials are masked.
-    """
-    text_ = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-    return _URL_CREDENTIALS.sub(r"\1***@", text_)[:300]
 
 
 async def publish_all(
@@ -88,7 +76,7 @@ def settle(
             error = f"unroutable: no queue bound to {row.routing_key!r}"
             RELAY_FAILURES.labels(relay, "unroutable").inc()
         elif isinstance(result, BaseException):
-            error = short_error(result)
+            error = describe_error(result)
             RELAY_FAILURES.labels(relay, "broker").inc()
         else:  # a returned message without on_return_raises, or an unexpected frame
             error = f"not confirmed: {type(result).__name__}"

@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from taskflow.common.logging import get_logger
+from taskflow.common.logging import describe_error, get_logger
 from taskflow.events.lifecycle import BROKER_ERRORS, Backoff, sleep_or_stop
 from taskflow.events.metrics import (
     RELAY_CONNECTED,
@@ -57,7 +57,7 @@ from taskflow.events.metrics import (
     RELAY_PUBLISHED,
 )
 from taskflow.events.outbox import DEFAULT_PARTITIONS, default_channel
-from taskflow.events.publishing import is_broker_error, publish_all, settle, short_error
+from taskflow.events.publishing import is_broker_error, publish_all, settle
 from taskflow.events.relay_queries import asyncpg_dsn, claim_statement, fetch_statement, lock_key
 
 log = get_logger(__name__)
@@ -202,7 +202,7 @@ class OutboxRelay:
             except BROKER_ERRORS as exc:
                 RELAY_FAILURES.labels(self.name, "connect").inc()
                 await self._record_failure(
-                    conn, [r.id for r in rows], f"connect: {short_error(exc)}"
+                    conn, [r.id for r in rows], f"connect: {describe_error(exc)}"
                 )
                 connect_error = exc
             else:
@@ -220,7 +220,7 @@ class OutboxRelay:
                 for error, ids in errors.items():
                     await self._record_failure(conn, ids, error)
         if connect_error is not None:  # raised after the commit, which keeps the record
-            raise ConnectionError(f"broker unreachable: {short_error(connect_error)}")
+            raise ConnectionError(f"broker unreachable: {describe_error(connect_error)}")
         # Committed: the partitions are released and the marks are visible to other relays.
         done = datetime.now(UTC)
         lag = RELAY_LAG.labels(self.name)
@@ -264,7 +264,7 @@ class OutboxRelay:
                 stop_wait.cancel()
                 lost_wait.cancel()
             except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-                log.warning("relay_listen_failed", relay=self.name, error=short_error(exc))
+                log.warning("relay_listen_failed", relay=self.name, error=describe_error(exc))
             finally:
                 self.listening.clear()
                 if conn is not None and not conn.is_closed():
@@ -286,7 +286,7 @@ class OutboxRelay:
                     log.warning(
                         "relay_batch_failed",
                         relay=self.name,
-                        error=short_error(exc),
+                        error=describe_error(exc),
                         retry_in=round(delay, 2),
                     )
                     await self.close_broker()
