@@ -35,12 +35,15 @@ deploy-tools: ## install helm, checkov and the validators infra/tests uses into 
 test: services setup deploy-tools ## run every test against the real local servers
 	@$(UV) run pytest $(PYTEST_ARGS)
 
-lint: setup ## ruff, mypy (strict on libs) and import-linter
+lint: setup ## ruff, mypy (strict on libs), import-linter and deptry (each package's declared dependencies)
 	@$(UV) run ruff check .
 	@$(UV) run ruff format --check .
 	@$(UV) run mypy libs/common/src libs/events/src libs/testing/src
 	@for s in $(SERVICES); do MYPYPATH=services/$$s/src $(UV) run mypy services/$$s/src || exit 1; done
 	@$(UV) run lint-imports
+	@for p in libs/* services/*; do \
+		(cd $$p && $(UV) run --no-sync deptry src $$([ -d migrations ] && echo migrations) --no-ansi) || exit 1; \
+	done
 
 fmt: setup ## format and autofix
 	@$(UV) run ruff format .
