@@ -33,7 +33,8 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 
-#: What a periodic job returns: nothing, a count, or counts by name (logged when non-zero).
+#: What a periodic job returns: nothing, a count (logged when non-zero) or counts by name
+#: (logged every round, so that a job's log shows it ran).
 JobResult = int | Mapping[str, int] | None
 
 
@@ -88,9 +89,8 @@ async def every(
         except Exception as exc:
             log.warning("job_failed", job=name, error_type=type(exc).__name__)
         else:
-            if isinstance(done, Mapping):
-                if any(done.values()):
-                    log.info("job_done", job=name, **done)
+            if isinstance(done, Mapping):  # counts by name: logged every round, zeros too
+                log.info("job_done", job=name, **done)
             elif done:
                 log.info("job_done", job=name, count=done)
         if await sleep_or_stop(stop, seconds):
