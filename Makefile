@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services deploy-tools db dev test lint fmt migrate clean openapi catalog clients seed bench admin loadtest
+.PHONY: help setup services deploy-tools db dev test test-fast lint fmt migrate clean openapi catalog clients seed bench admin loadtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,12 +35,26 @@ deploy-tools: ## install helm, checkov and the validators infra/tests uses into 
 test: services setup deploy-tools ## run every test against the real local servers
 	@$(UV) run pytest $(PYTEST_ARGS)
 
-lint: setup ## ruff, mypy (strict on libs) and import-linter
+#: Tests of pure logic (no server, no fixture that reaches one): they run in seconds.
+PURE_TESTS := libs/common/tests/test_text_safety.py libs/common/tests/test_settings.py \
+	libs/events/tests/test_contracts.py services/auth/tests/test_units.py \
+	services/audit/tests/chain/test_verify.py services/audit/tests/chain/test_hashing.py
+#: The service whose whole suite runs in the fast lane: the smallest complete one (api, chain,
+#: batched worker, retention, parking); 13 s of CPU.
+FAST_SERVICE ?= audit
+
+test-fast: services setup ## the pure tests and one service's suite (FAST_SERVICE=audit), under a minute
+	@$(UV) run pytest $(PURE_TESTS) services/$(FAST_SERVICE)/tests $(PYTEST_ARGS)
+
+lint: setup ## ruff, mypy (strict on libs), import-linter and deptry (each package's declared dependencies)
 	@$(UV) run ruff check .
 	@$(UV) run ruff format --check .
 	@$(UV) run mypy libs/common/src libs/events/src libs/testing/src
 	@for s in $(SERVICES); do MYPYPATH=services/$$s/src $(UV) run mypy services/$$s/src || exit 1; done
 	@$(UV) run lint-imports
+	@for p in libs/* services/*; do \
+		(cd $$p && $(UV) run --no-sync deptry src $$([ -d migrations ] && echo migrations) --no-ansi) || exit 1; \
+	done
 
 fmt: setup ## format and autofix
 	@$(UV) run ruff format .

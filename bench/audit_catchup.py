@@ -42,8 +42,7 @@ from taskflow.audit.config import Settings
 from taskflow.audit.consumer import BatchConsumer
 from taskflow.audit.db import inbox
 from taskflow.audit.worker import queue_spec
-from taskflow.events import Envelope
-from taskflow.events.consumer import Consumer
+from taskflow.events import Consumer, Envelope
 from taskflow.events.examples import examples
 from taskflow.events.topology import QueueSpec, declare_exchange, declare_queue
 from taskflow.testing import rabbitmq

@@ -53,7 +53,7 @@ def test_secrets_never_in_repr_or_safe_dump() -> None:
     dump = s.safe_dump()
     assert "hunter2" not in str(dump)
     assert "topsecretvalue" not in str(dump)
-    assert dump["database_url"] == "postgresql+asyncpg://u:***@db/x"
+    assert dump["database_url"] == "postgresql+asyncpg://***@db/x"
     assert dump["signing_secret"] == "***"
 
 

@@ -98,13 +98,6 @@ def test_envelope_round_trip(event: object) -> None:
     assert type(back.event()) is type(event)
 
 
-def test_ids_are_uuid7_and_increase() -> None:
-    ids = [uuid7() for _ in range(5000)]
-    assert all(i.version == 7 for i in ids)
-    assert ids == sorted(ids, key=lambda u: u.int)
-    assert len(set(ids)) == len(ids)
-
-
 def test_event_is_frozen_and_forbids_extra_fields() -> None:
     event = example(TaskCreated)
     with pytest.raises(Exception):

@@ -109,7 +109,7 @@ async def test_worker_exits_cleanly_on_sigterm(cli_env: dict[str, str], amqp_url
         while True:
             line = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
             assert line, "worker exited before it started"
-            if b'"event":"cleanup"' in line:  # both loops are running
+            if b'"job":"cleanup"' in line:  # both loops are running
                 break
         proc.send_signal(signal.SIGTERM)
         rest = await asyncio.wait_for(proc.stdout.read(), timeout=30)

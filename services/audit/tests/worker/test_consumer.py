@@ -18,8 +18,7 @@ from taskflow.audit.chain.store import verify
 from taskflow.audit.consumer import BatchConsumer
 from taskflow.audit.db import inbox
 from taskflow.audit.worker import queue_spec
-from taskflow.events import Envelope
-from taskflow.events.consumer import list_parked
+from taskflow.events import Envelope, list_parked
 from taskflow.events.contracts import TaskCreated, UserPasswordResetRequested
 from taskflow.events.examples import example, examples
 from taskflow.events.topology import QueueSpec, declare_exchange, declare_queue
@@ -222,14 +221,14 @@ async def test_stop_midway_loses_nothing_and_batches(
 
     def stop_after_two_batches(consumer: BatchConsumer, stop: asyncio.Event) -> None:
         """SIGTERM arrives while the second batch is being appended."""
-        original = consumer._apply_batch
+        original = consumer.apply_batch
 
         async def apply(ready: Any) -> int:
             if consumer.batches == 1:
                 stop.set()
             return await original(ready)
 
-        consumer._apply_batch = apply  # type: ignore[method-assign]
+        consumer.apply_batch = apply  # type: ignore[method-assign]
 
     first, _ = await consumers.start(batch_size=100, prepare=stop_after_two_batches)
     await wait_until(lambda: not first.ready.is_set(), timeout=10)

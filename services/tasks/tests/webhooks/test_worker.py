@@ -14,7 +14,7 @@ from pathlib import Path
 import aio_pika
 import pytest_asyncio
 
-from taskflow.events.relay import OutboxRelay
+from taskflow.events import OutboxRelay
 from taskflow.events.topology import declare_topology
 from taskflow.tasks.db import outbox as outbox_table
 from taskflow.tasks.webhooks.worker import WEBHOOKS_QUEUE, run_webhooks_worker

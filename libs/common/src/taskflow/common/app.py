@@ -8,7 +8,6 @@ limit, CORS, health and readiness, metrics, token verification and the DB/Redis 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import re
 import time
 import uuid
@@ -18,33 +17,28 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from taskflow.common import openapi
 from taskflow.common.db import Database
 from taskflow.common.errors import (
-    PROBLEM_MEDIA_TYPE,
     InternalError,
     PayloadTooLarge,
-    ProblemError,
     ServiceUnavailable,
-    Unprocessable,
-    problem_type,
 )
-from taskflow.common.idempotency import IdempotentReplay, replay_handler
 from taskflow.common.inputs import guard_input
 from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import HttpMetrics
-from taskflow.common.redis import make_redis, redis_unavailable
+from taskflow.common.problems import (
+    add_problem_handlers,
+    render_problem,
+    request_id_var,
+    route_template,
+)
+from taskflow.common.redis import make_redis
 from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier, public
-from taskflow.common.security_events import request_security_event
 from taskflow.common.settings import ServiceSettings
 
 log = get_logger("taskflow.app")
@@ -53,29 +47,8 @@ access_log = get_logger("taskflow.access")
 ReadinessCheck = Callable[[], Awaitable[Any]]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "request_id", default=None
-)
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _TRACEPARENT_RE = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
-_STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "too_many_requests",
-    503: "service_unavailable",
-}
-
-
-def current_request_id() -> str | None:
-    """The id of the request being served (None outside a request)."""
-    return request_id_var.get()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -83,30 +56,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
-
-
-def problem_json(
-    body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None
-) -> Response:
-    """A problem+json response."""
-    return JSONResponse(
-        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
-    )
-
-
-def _route_template(scope: Scope) -> str:
-    """The matched route's template (`/tasks/{task_id}`), or `<unmatched>`."""
-    route = scope.get("route")
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return str(template) if template else "<unmatched>"
-
-
-def render_problem(request_path: str, exc: ProblemError) -> Response:
-    """The response for a `ProblemError`, with `instance` and `request_id` filled in."""
-    body = exc.body()
-    body["instance"] = request_path
-    body["request_id"] = current_request_id()
-    return problem_json(body, exc.status_code, exc.headers)
 
 
 class RequestContextMiddleware:
@@ -207,7 +156,7 @@ class RequestContextMiddleware:
             # The route template, never the raw path: paths carry ids and, for feeds that
             # calendar apps fetch, secrets.
             log.exception(
-                "unhandled_exception", method=scope.get("method"), route=_route_template(scope)
+                "unhandled_exception", method=scope.get("method"), route=route_template(scope)
             )
             if not response_started:
                 response = render_problem(
@@ -216,7 +165,7 @@ class RequestContextMiddleware:
                 await response(scope, receive, deliver)
         finally:
             duration = time.perf_counter() - started
-            template = _route_template(scope)
+            template = route_template(scope)
             method = scope.get("method", "")
             self.metrics.observe(method, template, status, duration)
             access_log.info(
@@ -228,86 +177,6 @@ class RequestContextMiddleware:
             )
             structlog.contextvars.reset_contextvars(**log_tokens)
             request_id_var.reset(rid_token)
-
-
-async def _problem_error_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ProblemError)
-    if exc.status_code >= 500:
-        log.warning("problem", problem_code=exc.code, status=exc.status_code)
-    if exc.status_code == 403:
-        request_security_event(request, "access_denied", outcome="denied", reason=exc.code)
-    return render_problem(request.url.path, exc)
-
-
-#: Seconds a client is told to wait after 503 `db_busy` (every pooled connection was taken).
-DB_BUSY_RETRY_AFTER = 2
-
-
-async def _redis_down_handler(request: Request, exc: Exception) -> Response:
-    """A route that needs Redis and did not get an answer in time: 503, never 500.
-
-    Routes that can do without Redis (caches, the breaker's shared state) catch the error
-    themselves and degrade; anything that reaches this handler fails closed.
-    """
-    log.warning(
-        "redis_unavailable", error_type=type(exc).__name__, route=_route_template(request.scope)
-    )
-    return render_problem(request.url.path, redis_unavailable())
-
-
-async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
-    """Every database connection stayed busy for `db_pool_timeout`: 503 with Retry-After."""
-    log.warning("db_pool_exhausted", route=_route_template(request.scope))
-    return render_problem(
-        request.url.path,
-        ServiceUnavailable(
-            "The service is busy; try again shortly.",
-            code="db_busy",
-            headers={"Retry-After": str(DB_BUSY_RETRY_AFTER)},
-        ),
-    )
-
-
-async def _validation_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    raw = exc.errors()
-    if any(e.get("type") == "json_invalid" for e in raw):
-        err: ProblemError = Unprocessable(
-            "The request body is not valid JSON.",
-            code="invalid_json",
-            errors=[{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}],
-        )
-    else:
-        # Only loc, msg and type: the input may be a password and must not be echoed.
-        errors = [
-            {
-                "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
-                "msg": str(e.get("msg", "")),
-                "type": str(e.get("type", "")),
-            }
-            for e in raw
-        ]
-        err = Unprocessable("The request is not valid.", errors=errors)
-    return render_problem(request.url.path, err)
-
-
-async def _http_exception_handler(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    if exc.status_code == 403:
-        request_security_event(request, "access_denied", outcome="denied", reason=code)
-    detail = exc.detail if isinstance(exc.detail, str) else None
-    title = detail or code.replace("_", " ").capitalize()
-    body: dict[str, Any] = {
-        "type": problem_type(code),
-        "title": title,
-        "status": exc.status_code,
-        "detail": detail or title,
-        "code": code,
-        "instance": request.url.path,
-        "request_id": current_request_id(),
-    }
-    return problem_json(body, exc.status_code, exc.headers)
 
 
 async def _run_check(check: ReadinessCheck, limit: float) -> bool:
@@ -428,13 +297,7 @@ def create_app(
     checks.update(readiness_checks or {})
     app.state.readiness_checks = checks
 
-    app.add_exception_handler(ProblemError, _problem_error_handler)
-    app.add_exception_handler(RequestValidationError, _validation_handler)
-    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
-    app.add_exception_handler(IdempotentReplay, replay_handler)
-    app.add_exception_handler(RedisConnectionError, _redis_down_handler)
-    app.add_exception_handler(RedisTimeoutError, _redis_down_handler)
-    app.add_exception_handler(PoolTimeoutError, _pool_timeout_handler)
+    add_problem_handlers(app)
 
     app.add_middleware(
         RequestContextMiddleware,

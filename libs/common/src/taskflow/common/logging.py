@@ -77,6 +77,31 @@ def redact_processor(
     return event_dict
 
 
+#: The user-info part of a URL (``scheme://user:password@``), up to the last ``@`` before the
+#: path, so a password holding an ``@`` does not leave its tail behind.
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/\s]*@")
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the user info of every URL in it replaced by ``***``.
+
+    The whole user info, not only the password: a user name can be a token
+    (``https://ghp_...@host``). Drivers quote the URL they were given in their errors.
+    """
+    return _URL_CREDENTIALS.sub("***@", text)
+
+
+def describe_error(exc: BaseException, limit: int = 300) -> str:
+    """A short description of ``exc`` safe for a log, a row or a message header.
+
+    Type and first line only (a driver's later lines may quote the statement and its
+    parameters), URL credentials masked, ASCII, at most ``limit`` characters.
+    """
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return mask_credentials(text).encode("ascii", "replace").decode()[:limit]
+
+
 #: C0 and C1 controls, DEL and the Unicode line/paragraph separators: in a value a client
 #: chose (a user agent, an email, a header) they could forge a line in a text log or move a
 #: terminal's cursor.

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import re
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from taskflow.common.logging import mask_credentials
 
 Environment = Literal["development", "test", "production"]
 
@@ -46,19 +48,6 @@ def _url_password(url: str) -> str | None:
         return urlsplit(url).password
     except ValueError:
         return None
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by `***`, for logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "***"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
 class ServiceSettings(BaseSettings):
@@ -176,7 +165,7 @@ class ServiceSettings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 raw = value.get_secret_value()
-                out[name] = mask_url(raw) if "://" in raw else ("***" if raw else "")
+                out[name] = mask_credentials(raw) if "://" in raw else ("***" if raw else "")
             else:
                 out[name] = value
         return out

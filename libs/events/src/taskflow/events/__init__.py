@@ -4,19 +4,14 @@ Import contracts from here or from ``taskflow.events.contracts``::
 
     from taskflow.events import Envelope, TaskCreated, decode
 
-The runtime parts live in submodules (``taskflow.events.outbox``, ``.relay``, ``.consumer``,
-``.topology``) and are re-exported here; the FastAPI admin router is in ``.admin``.
+The runtime parts live in submodules (``.outbox``, ``.relay``, ``.consumer``, ``.inbox``,
+``.topology``, ``.lifecycle`` for a worker process's stop signal, pauses and periodic jobs,
+``.parking`` for parked messages) and are re-exported here: services import them from
+``taskflow.events`` (an import-linter contract holds them to it). The FastAPI admin router is
+in ``.admin``; ``.examples`` and ``.catalog`` serve tests and docs.
 """
 
-from taskflow.events.consumer import (
-    Consumer,
-    Handler,
-    ParkedMessage,
-    inbox_table,
-    install_signal_handlers,
-    list_parked,
-    replay_parked,
-)
+from taskflow.events.consumer import Consumer, Delivery, Handler
 from taskflow.events.contracts import *  # noqa: F403 - the contracts are this package's API
 from taskflow.events.contracts import __all__ as _contracts_all
 from taskflow.events.envelope import CONTENT_TYPE, Envelope, dataschema_for, decode
@@ -29,27 +24,41 @@ from taskflow.events.errors import (
     UnknownEventType,
 )
 from taskflow.events.ids import uuid7
-from taskflow.events.outbox import Outbox, outbox_table, partition_of
-from taskflow.events.relay import Backoff, OutboxRelay
+from taskflow.events.inbox import inbox_table
+from taskflow.events.lifecycle import (
+    BROKER_ERRORS,
+    Backoff,
+    every,
+    install_signal_handlers,
+    sleep_or_stop,
+)
+from taskflow.events.outbox import Outbox, outbox_table, partition_of, purge_published
+from taskflow.events.parking import ParkedMessage, list_parked, replay_parked
+from taskflow.events.relay import OutboxRelay
 from taskflow.events.topology import QueueSpec, declare_topology
 
 __all__ = [
     *_contracts_all,
+    "BROKER_ERRORS",
     "CONTENT_TYPE",
     "Backoff",
     "Consumer",
+    "Delivery",
     "Handler",
     "Outbox",
     "OutboxRelay",
     "ParkedMessage",
     "QueueSpec",
     "declare_topology",
+    "every",
     "inbox_table",
     "install_signal_handlers",
     "list_parked",
     "outbox_table",
     "partition_of",
+    "purge_published",
     "replay_parked",
+    "sleep_or_stop",
     "DuplicateEventType",
     "Envelope",
     "EventError",

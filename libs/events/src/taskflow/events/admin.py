@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from taskflow.events.consumer import list_parked, replay_parked
+from taskflow.events.parking import list_parked, replay_parked
 
 
 class ParkedItem(BaseModel):

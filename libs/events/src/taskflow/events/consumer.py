@@ -32,46 +32,42 @@ becomes up to ``N`` messages already delivered (after the first, it waits at mos
 Handlers must therefore keep every effect inside the session: after a failed batch the
 healthy handlers run again (their rolled-back effects are redone, once).
 
-Graceful stop: set the ``stop`` event (``install_signal_handlers`` wires SIGTERM/SIGINT): the
-consumer cancels its subscription, finishes the message (or the partial batch) in hand and
-closes the channel, which returns prefetched but unhandled messages to the queue.
+A subclass may apply a batch its own way through the public hook :meth:`Consumer.apply_batch`
+(the audit worker turns a batch into one chain append).
+
+Graceful stop: set the ``stop`` event (``lifecycle.install_signal_handlers`` wires SIGTERM and
+SIGINT): the consumer cancels its subscription, finishes the message (or the partial batch) in
+hand and hands back prefetched but unhandled messages to the queue.
+
+Retry and parking copies, and the admin's tools for parked messages, are in
+:mod:`taskflow.events.parking`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import re
-import signal
 import time
-from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import NamedTuple, Protocol
 
 import aio_pika
-import orjson
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from taskflow.events.contracts import Event, event_class
+from taskflow.common.logging import describe_error, get_logger
+from taskflow.events import parking
+from taskflow.events.contracts import Event
 from taskflow.events.envelope import Envelope, decode
-from taskflow.events.errors import EventError, MalformedEvent, PublishFailed
+from taskflow.events.errors import MalformedEvent
+from taskflow.events.lifecycle import BROKER_ERRORS, Backoff, sleep_or_stop
 from taskflow.events.metrics import CONSUMED, HANDLE_SECONDS
-from taskflow.events.relay import BROKER_ERRORS, Backoff, sleep_or_stop
 from taskflow.events.topology import QueueSpec, declare_exchange, declare_queue
 
-log = logging.getLogger(__name__)
-
-H_ERROR = "x-error"
-H_ATTEMPTS = "x-attempts"
-H_ORIGINAL_KEY = "x-original-routing-key"
-H_PARKED_AT = "x-parked-at"
-H_QUEUE = "x-queue"
+log = get_logger(__name__)
 
 
 class Handler(Protocol):
@@ -81,30 +77,13 @@ class Handler(Protocol):
         """Apply one event inside the consumer's transaction."""
 
 
-def inbox_table(metadata: MetaData, name: str = "inbox") -> Table:
-    """The inbox of handled event ids, in the consumer service's schema.
+class Delivery(NamedTuple):
+    """A well-formed message with its decoded event and the handler that will apply it."""
 
-    The key is ``(event_id, queue)`` rather than ``event_id`` alone, so that a service with two
-    queues bound to the same event type handles it once per queue.
-    """
-    return Table(
-        name,
-        metadata,
-        Column("event_id", Uuid, primary_key=True),
-        Column("queue", String(200), primary_key=True),
-        Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-
-
-_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
-
-
-def safe_error(exc: BaseException, limit: int = 300) -> str:
-    """A short header-safe description: type and first line, URL credentials masked."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    text = _CREDENTIALS.sub(r"\1***@", text)
-    return text.encode("ascii", "replace").decode()[:limit]
+    message: AbstractIncomingMessage
+    envelope: Envelope
+    event: Event
+    handler: Handler
 
 
 def _is_infrastructure(exc: BaseException) -> bool:
@@ -112,37 +91,6 @@ def _is_infrastructure(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, (ConnectionError, OSError, TimeoutError, InterfaceError))
-
-
-def _attempts(message: AbstractIncomingMessage) -> int:
-    value = (message.headers or {}).get(H_ATTEMPTS, 0)
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0
-
-
-def _original_key(message: AbstractIncomingMessage) -> str:
-    value = (message.headers or {}).get(H_ORIGINAL_KEY)
-    if isinstance(value, bytes):
-        value = value.decode()
-    return str(value) if value else (message.routing_key or "")
-
-
-def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
-    """A persistent copy of ``message`` with extra headers, keeping id, type and content type."""
-    merged = dict(message.headers or {})
-    merged.update(headers)
-    return aio_pika.Message(
-        body=message.body,
-        headers=merged,
-        content_type=message.content_type,
-        message_id=message.message_id,
-        type=message.type,
-        app_id=message.app_id,
-        timestamp=message.timestamp,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-    )
 
 
 class Consumer:
@@ -191,10 +139,10 @@ class Consumer:
                 self.ready.clear()
                 delay = self.backoff.next()
                 log.warning(
-                    "consumer %s: broker error (%s); reconnecting in %.2fs",
-                    self.spec.name,
-                    safe_error(exc),
-                    delay,
+                    "consumer_reconnecting",
+                    queue=self.spec.name,
+                    error=describe_error(exc),
+                    retry_in=round(delay, 2),
                 )
                 await sleep_or_stop(stop, delay)
 
@@ -273,56 +221,69 @@ class Consumer:
                 if not waiter.done():
                     waiter.cancel()
 
+    async def _prepare(
+        self, channel: AbstractChannel, message: AbstractIncomingMessage
+    ) -> Delivery | None:
+        """Decode a message and find its handler, or park it and return None (both modes)."""
+        try:
+            envelope = decode(message.body)
+            event = envelope.event()
+        except MalformedEvent as exc:
+            await self._park(channel, message, exc.reason, parking.attempts_of(message))
+            return None
+        handler = self.handlers.get(envelope.type, self.default_handler)
+        if handler is None:
+            reason = f"no handler for {envelope.type!r}"
+            await self._park(channel, message, reason, parking.attempts_of(message))
+            return None
+        return Delivery(message, envelope, event, handler)
+
+    async def _database_away(
+        self, exc: BaseException, last: AbstractIncomingMessage, *, multiple: bool
+    ) -> None:
+        """Not the messages' fault, so no attempt is used up: put them back after a pause.
+
+        With ``multiple``, ``last`` is the batch's last message: every lower tag is settled by
+        then, so one nack puts back exactly the batch, in order (single active consumer).
+        """
+        delay = self.db_backoff.next()
+        log.warning(
+            "consumer_database_unavailable",
+            queue=self.spec.name,
+            error=describe_error(exc),
+            retry_in=round(delay, 2),
+        )
+        await asyncio.sleep(delay)
+        await last.nack(multiple=multiple, requeue=True)
+
     async def _process_batch(
         self, channel: AbstractChannel, batch: list[AbstractIncomingMessage]
     ) -> None:
         """Handle several messages in one transaction (see "Batch mode" in the module doc)."""
         started = time.perf_counter()
-        ready: list[tuple[AbstractIncomingMessage, Envelope, Event, Handler]] = []
-        for message in batch:
-            try:
-                envelope = decode(message.body)
-                event = envelope.event()
-            except MalformedEvent as exc:
-                await self._park(channel, message, exc.reason, _attempts(message))
-                continue
-            handler = self.handlers.get(envelope.type, self.default_handler)
-            if handler is None:
-                reason = f"no handler for {envelope.type!r}"
-                await self._park(channel, message, reason, _attempts(message))
-                continue
-            ready.append((message, envelope, event, handler))
+        ready = [d for d in [await self._prepare(channel, m) for m in batch] if d is not None]
         if not ready:
             return
         try:
-            handled = await self._apply_batch(ready)
+            handled = await self.apply_batch(ready)
         except Exception as exc:
             if _is_infrastructure(exc):
-                delay = self.db_backoff.next()
-                log.warning(
-                    "consumer %s: database unavailable (%s); requeue batch in %.2fs",
-                    self.spec.name,
-                    safe_error(exc),
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                # Every lower tag is settled, so this puts back exactly the batch, in order.
-                await ready[-1][0].nack(multiple=True, requeue=True)
+                await self._database_away(exc, ready[-1].message, multiple=True)
                 return
             log.warning(
-                "consumer %s: batch of %d failed (%s); handling it one message at a time",
-                self.spec.name,
-                len(ready),
-                safe_error(exc),
+                "consumer_batch_failed",
+                queue=self.spec.name,
+                size=len(ready),
+                error=describe_error(exc),
             )
             self.fallbacks += 1
-            for message, *_ in ready:
-                await self._process(channel, message)
+            for delivery in ready:
+                await self._process(channel, delivery.message)
             return
         self.db_backoff.reset()
         # Earlier batches and the messages parked above are settled already, so this one
         # frame acks exactly this batch.
-        await ready[-1][0].ack(multiple=True)
+        await ready[-1].message.ack(multiple=True)
         self.batches += 1
         duplicates = len(ready) - handled
         self.handled += handled
@@ -336,24 +297,27 @@ class Consumer:
         if duplicates:
             CONSUMED.labels(self.spec.name, "duplicate").inc(duplicates)
 
-    async def _apply_batch(
-        self, ready: list[tuple[AbstractIncomingMessage, Envelope, Event, Handler]]
-    ) -> int:
-        """Inbox rows and handler effects of a batch in one transaction; return how many ran."""
+    async def apply_batch(self, ready: Sequence[Delivery]) -> int:
+        """Inbox rows and handler effects of a batch in one transaction; return how many ran.
+
+        The public hook of batch mode: a subclass may apply a batch its own way as long as it
+        keeps this contract (one transaction, a duplicate id skipped, raise to fall back to
+        one message at a time).
+        """
         async with self.sessionmaker() as session, session.begin():
             result = await session.execute(
                 pg_insert(self.inbox)
-                .values([{"event_id": env.id, "queue": self.spec.name} for _, env, _, _ in ready])
+                .values([{"event_id": d.envelope.id, "queue": self.spec.name} for d in ready])
                 .on_conflict_do_nothing()
                 .returning(self.inbox.c.event_id)
             )
             fresh = set(result.scalars())
             handled = 0
-            for _, envelope, event, handler in ready:
-                if envelope.id not in fresh:
+            for delivery in ready:
+                if delivery.envelope.id not in fresh:
                     continue  # seen before, or a second copy earlier in this batch
-                fresh.discard(envelope.id)
-                await handler(session, envelope, event)
+                fresh.discard(delivery.envelope.id)
+                await delivery.handler(session, delivery.envelope, delivery.event)
                 handled += 1
             return handled
 
@@ -365,17 +329,10 @@ class Consumer:
 
     async def _process(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
         started = time.perf_counter()
-        attempts = _attempts(message)
-        try:
-            envelope = decode(message.body)
-            event = envelope.event()
-        except MalformedEvent as exc:
-            await self._park(channel, message, exc.reason, attempts)
+        delivery = await self._prepare(channel, message)
+        if delivery is None:
             return
-        handler = self.handlers.get(envelope.type, self.default_handler)
-        if handler is None:
-            await self._park(channel, message, f"no handler for {envelope.type!r}", attempts)
-            return
+        envelope = delivery.envelope
         try:
             async with self.sessionmaker() as session, session.begin():
                 fresh = await session.execute(
@@ -384,34 +341,22 @@ class Consumer:
                     .on_conflict_do_nothing()
                     .returning(self.inbox.c.event_id)
                 )
-                if fresh.first() is None:
-                    duplicate = True
-                else:
-                    duplicate = False
-                    await handler(session, envelope, event)
+                duplicate = fresh.first() is None
+                if not duplicate:
+                    await delivery.handler(session, envelope, delivery.event)
         except Exception as exc:  # the handler's (or the database's) failure
             if _is_infrastructure(exc):
-                # The database is away: not this message's fault, so no attempt is used up.
-                # Put it back after a pause; order is kept (single active consumer, requeue).
-                delay = self.db_backoff.next()
-                log.warning(
-                    "consumer %s: database unavailable (%s); requeue in %.2fs",
-                    self.spec.name,
-                    safe_error(exc),
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                await message.nack(requeue=True)
+                await self._database_away(exc, message, multiple=False)
                 return
-            attempts += 1
-            error = safe_error(exc)
+            attempts = parking.attempts_of(message) + 1
+            error = describe_error(exc)
             if attempts >= self.spec.max_attempts:
                 log.error(
-                    "consumer %s: parking %s after %d attempts: %s",
-                    self.spec.name,
-                    envelope.id,
-                    attempts,
-                    error,
+                    "consumer_parked",
+                    queue=self.spec.name,
+                    event_id=str(envelope.id),
+                    attempts=attempts,
+                    error=error,
                 )
                 await self._park(channel, message, error, attempts)
             else:
@@ -427,211 +372,16 @@ class Consumer:
             self.handled += 1
             CONSUMED.labels(self.spec.name, "handled").inc()
 
-    async def _publish_default(
-        self, channel: AbstractChannel, message: aio_pika.Message, queue: str
-    ) -> None:
-        """Publish to ``queue`` through the default exchange, confirmed; raise when it is not."""
-        try:
-            await channel.default_exchange.publish(message, routing_key=queue, mandatory=True)
-        except aio_pika.exceptions.PublishError as exc:
-            raise PublishFailed(f"queue {queue!r} missing") from exc
-
     async def _retry(
         self, channel: AbstractChannel, message: AbstractIncomingMessage, error: str, attempts: int
     ) -> None:
-        copy = _copy(
-            message,
-            {H_ATTEMPTS: attempts, H_ERROR: error, H_ORIGINAL_KEY: _original_key(message)},
-        )
-        await self._publish_default(channel, copy, self.spec.retry_queue(attempts))
-        await message.ack()
+        await parking.retry(channel, self.spec, message, error, attempts)
         self.retried += 1
         CONSUMED.labels(self.spec.name, "retried").inc()
 
     async def _park(
         self, channel: AbstractChannel, message: AbstractIncomingMessage, error: str, attempts: int
     ) -> None:
-        copy = _copy(
-            message,
-            {
-                H_ERROR: error[:500],
-                H_ATTEMPTS: attempts,
-                H_ORIGINAL_KEY: _original_key(message),
-                H_PARKED_AT: datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                H_QUEUE: self.spec.name,
-            },
-        )
-        await self._publish_default(channel, copy, self.spec.dlq)
-        await message.ack()
+        await parking.park(channel, self.spec, message, error, attempts)
         self.parked += 1
         CONSUMED.labels(self.spec.name, "parked").inc()
-
-
-def install_signal_handlers(stop: asyncio.Event) -> None:
-    """Set ``stop`` on SIGTERM and SIGINT (call from the worker's running loop)."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-
-
-# -- parked messages ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParkedMessage:
-    """A message in ``<queue>.dlq`` as an admin sees it (sensitive fields redacted)."""
-
-    message_id: str | None
-    event_type: str | None
-    routing_key: str
-    error: str
-    attempts: int
-    parked_at: str | None
-    envelope: dict[str, Any] | None
-    body_preview: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (the admin endpoint's item)."""
-        return {
-            "message_id": self.message_id,
-            "event_type": self.event_type,
-            "routing_key": self.routing_key,
-            "error": self.error,
-            "attempts": self.attempts,
-            "parked_at": self.parked_at,
-            "envelope": self.envelope,
-            "body_preview": self.body_preview,
-        }
-
-
-def _header_str(message: AbstractIncomingMessage, name: str) -> str | None:
-    value = (message.headers or {}).get(name)
-    if value is None:
-        return None
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _describe(message: AbstractIncomingMessage) -> ParkedMessage:
-    envelope: dict[str, Any] | None = None
-    preview: str | None = None
-    try:
-        raw = orjson.loads(message.body)
-        if not isinstance(raw, dict):
-            raise ValueError("not an object")
-        envelope = raw
-        data = raw.get("data")
-        schema = str(raw.get("dataschema", ""))
-        version = int(schema.rsplit("/v", 1)[1]) if "/v" in schema else 1
-        if isinstance(data, dict):
-            with contextlib.suppress(EventError, ValueError):
-                cls = event_class(str(raw.get("type")), version)
-                raw["data"] = {
-                    k: ("[redacted]" if k in cls.sensitive_fields and v is not None else v)
-                    for k, v in data.items()
-                }
-    except (orjson.JSONDecodeError, ValueError, IndexError):
-        envelope = None
-        preview = message.body[:200].decode("utf-8", "replace")
-    return ParkedMessage(
-        message_id=message.message_id,
-        event_type=message.type,
-        routing_key=_original_key(message),
-        error=_header_str(message, H_ERROR) or "",
-        attempts=_attempts(message),
-        parked_at=_header_str(message, H_PARKED_AT),
-        envelope=envelope,
-        body_preview=preview,
-    )
-
-
-async def _drain(
-    channel: AbstractChannel, queue_name: str, limit: int
-) -> list[AbstractIncomingMessage]:
-    """Get up to ``limit`` messages without acking (they return to the queue on close)."""
-    queue = await channel.get_queue(queue_name, ensure=True)
-    got: list[AbstractIncomingMessage] = []
-    while len(got) < limit:
-        message = await queue.get(no_ack=False, fail=False, timeout=5)
-        if message is None:
-            break
-        got.append(message)
-    return got
-
-
-async def list_parked(amqp_url: str, queue: str, limit: int = 100) -> list[ParkedMessage]:
-    """The first ``limit`` parked messages of ``queue`` (its ``.dlq``), left in place."""
-    connection = await aio_pika.connect(amqp_url, timeout=10)
-    try:
-        channel = await connection.channel()
-        messages = await _drain(channel, f"{queue}.dlq", limit)
-        described = [_describe(m) for m in messages]
-        for m in reversed(messages):  # back in their original places
-            await m.nack(requeue=True)
-        return described
-    finally:
-        await connection.close()
-
-
-async def replay_parked(
-    amqp_url: str,
-    queue: str,
-    exchange: str = "taskflow.events",
-    message_ids: list[str] | None = None,
-    *,
-    to_queue_only: bool = True,
-    limit: int = 10_000,
-) -> int:
-    """Send parked messages back for another try; return how many were replayed.
-
-    ``message_ids=None`` replays everything. Each copy keeps its ``message_id`` and routing key
-    and starts again at attempt 0. With ``to_queue_only`` (the default) the copy goes straight
-    to ``queue`` through the default exchange, so other consumers of the topic exchange do not
-    get it again; otherwise it is published to ``exchange`` with its original routing key. A
-    parked message is removed only after its copy was confirmed.
-    """
-    wanted = set(message_ids) if message_ids is not None else None
-    replayed = 0
-    connection = await aio_pika.connect(amqp_url, timeout=10)
-    try:
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        target = (
-            channel.default_exchange
-            if to_queue_only
-            else await channel.get_exchange(exchange, ensure=True)
-        )
-        messages = await _drain(channel, f"{queue}.dlq", limit)
-        keep: list[AbstractIncomingMessage] = []
-        for message in messages:
-            if wanted is not None and message.message_id not in wanted:
-                keep.append(message)
-                continue
-            original = _original_key(message)
-            headers = {
-                k: v
-                for k, v in (message.headers or {}).items()
-                if k not in (H_ERROR, H_ATTEMPTS, H_PARKED_AT, H_QUEUE)
-            }
-            headers[H_ORIGINAL_KEY] = original
-            copy = aio_pika.Message(
-                body=message.body,
-                headers=headers,
-                content_type=message.content_type,
-                message_id=message.message_id,
-                type=message.type,
-                app_id=message.app_id,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            )
-            key = queue if to_queue_only else original
-            try:
-                await target.publish(copy, routing_key=key, mandatory=True)
-            except aio_pika.exceptions.PublishError:
-                keep.append(message)
-                continue
-            await message.ack()
-            replayed += 1
-        for message in reversed(keep):
-            await message.nack(requeue=True)
-        return replayed
-    finally:
-        await connection.close()

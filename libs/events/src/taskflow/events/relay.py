@@ -28,41 +28,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import random
-import re
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import aio_pika
-import aiormq
 import asyncpg
-import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from sqlalchemy import (
     BigInteger,
-    Integer,
-    Select,
     Table,
-    Text,
     any_,
     bindparam,
-    cast,
-    exists,
-    func,
     select,
     text,
-    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.types import SmallInteger
 
-from taskflow.events.envelope import CONTENT_TYPE
+from taskflow.common.logging import describe_error, get_logger
+from taskflow.events.lifecycle import BROKER_ERRORS, Backoff, sleep_or_stop
 from taskflow.events.metrics import (
     RELAY_CONNECTED,
     RELAY_FAILURES,
@@ -71,132 +57,10 @@ from taskflow.events.metrics import (
     RELAY_PUBLISHED,
 )
 from taskflow.events.outbox import DEFAULT_PARTITIONS, default_channel
+from taskflow.events.publishing import is_broker_error, publish_all, settle
+from taskflow.events.relay_queries import asyncpg_dsn, claim_statement, fetch_statement, lock_key
 
-log = logging.getLogger(__name__)
-
-#: Exceptions that mean "the broker (or the way to it) is not there": back off and reconnect.
-#: ChannelInvalidStateError is a RuntimeError, not an AMQPError: an ack or publish on a channel
-#: the broker closed (a broker restart) raised it past the reconnect loop and ended the worker.
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    aiormq.exceptions.AMQPError,
-    aiormq.exceptions.ChannelInvalidStateError,
-    ConnectionError,
-    OSError,
-    TimeoutError,
-)
-
-
-@dataclass
-class Backoff:
-    """Exponential backoff with full jitter: ``uniform(0, min(cap, base * 2**n))``."""
-
-    base: float = 0.2
-    cap: float = 15.0
-    attempt: int = 0
-
-    def next(self) -> float:
-        """The next delay (seconds), growing until ``cap``."""
-        ceiling = min(self.cap, self.base * (2 ** min(self.attempt, 30)))
-        self.attempt += 1
-        return random.uniform(self.base / 2, ceiling)
-
-    def reset(self) -> None:
-        """Back to the shortest delay after a success."""
-        self.attempt = 0
-
-
-async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep ``seconds`` or until ``stop`` is set; return True when stopped."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    return stop.is_set()
-
-
-_URL_CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
-
-
-def _short(exc: BaseException) -> str:
-    """A one-line, bounded description of an exception (no payloads, no URL credentials).
-
-    It goes to the logs and to the rows' ``last_error``, and a driver's message may quote the
-    URL it was given (``amqp://user:password@host``), so credentials are masked.
-    """
-    text_ = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-    return _URL_CREDENTIALS.sub(r"\1***@", text_)[:300]
-
-
-def _lock_key(table: Table) -> int:
-    """First key of the advisory locks: a signed 32-bit hash of the table's full name."""
-    value = zlib.crc32(f"outbox:{table.fullname}".encode())
-    return value - (1 << 32) if value >= (1 << 31) else value
-
-
-def _claim_statement(table: Table) -> Select[Any]:
-    """Partitions (in the given order) that have pending rows and whose lock we win."""
-    parts = (
-        func.unnest(bindparam("parts", type_=ARRAY(SmallInteger)))
-        .table_valued("p")
-        .render_derived()
-    )
-    o = table.alias("o")
-    has_work = exists().where(o.c.partition == parts.c.p, o.c.published_at.is_(None))
-    pending = select(parts.c.p).where(has_work).offset(0).subquery("pending")
-    return (
-        select(pending.c.p)
-        .where(
-            func.pg_try_advisory_xact_lock(
-                bindparam("key", type_=Integer), cast(pending.c.p, Integer)
-            )
-        )
-        .limit(bindparam("cap", type_=Integer))
-    )
-
-
-def _fetch_statement(table: Table) -> Select[Any]:
-    """The oldest ``n`` pending rows of the claimed partitions, in ``id`` order, locked.
-
-    The ids come from a walk of each partition's head on the partial ``(partition, id)`` index
-    (LATERAL ... LIMIT n), merged and cut to ``n``: that reads about ``n`` index entries per
-    partition whatever the backlog, where a plain ``WHERE partition IN (...) ORDER BY id LIMIT
-    n`` read and sorted every pending row of those partitions (whole envelopes) on each batch.
-    The result is the same set: per partition, a prefix of its pending rows in ``id`` order.
-    """
-    parts = (
-        func.unnest(bindparam("parts", type_=ARRAY(SmallInteger)))
-        .table_valued("p")
-        .render_derived()
-    )
-    head_rows = table.alias("h")
-    head = (
-        select(head_rows.c.id)
-        .where(head_rows.c.partition == parts.c.p, head_rows.c.published_at.is_(None))
-        .order_by(head_rows.c.id)
-        .limit(bindparam("n", type_=Integer))
-        .lateral("head")
-    )
-    ids = select(head.c.id).select_from(parts.join(head, true())).order_by(head.c.id)
-    t = table
-    return (
-        select(
-            t.c.id,
-            t.c.event_id,
-            t.c.aggregate_id,
-            t.c.routing_key,
-            # The envelope as JSON text: parsed by orjson here rather than by the driver's
-            # stdlib json codec (the dearest part of the fetch after the plan above).
-            cast(t.c.envelope, Text).label("envelope"),
-            t.c.created_at,
-        )
-        .where(t.c.id.in_(ids.limit(bindparam("n", type_=Integer))), t.c.published_at.is_(None))
-        .order_by(t.c.id)
-        .with_for_update(skip_locked=True)
-    )
-
-
-def asyncpg_dsn(engine: AsyncEngine) -> str:
-    """The engine's URL as a plain ``postgresql://`` DSN for a dedicated asyncpg connection."""
-    url = engine.url.set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
+log = get_logger(__name__)
 
 
 class OutboxRelay:
@@ -239,9 +103,9 @@ class OutboxRelay:
         self.backoff = backoff or Backoff()
         self.declare_exchange = declare_exchange
         self.name = name or table.fullname
-        self._lock_key = _lock_key(table)
-        self._claim_sql = _claim_statement(table)
-        self._fetch_sql = _fetch_statement(table)
+        self._lock_key = lock_key(table)
+        self._claim_sql = claim_statement(table)
+        self._fetch_sql = fetch_statement(table)
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -277,7 +141,7 @@ class OutboxRelay:
             raise
         self._connection, self._channel, self._exchange = connection, channel, exchange
         RELAY_CONNECTED.labels(self.name).set(1)
-        log.info("relay %s connected to the broker", self.name)
+        log.info("relay_connected", relay=self.name)
         return exchange
 
     async def close_broker(self) -> None:
@@ -337,11 +201,13 @@ class OutboxRelay:
                 exchange = await self._ensure_exchange()
             except BROKER_ERRORS as exc:
                 RELAY_FAILURES.labels(self.name, "connect").inc()
-                await self._record_failure(conn, [r.id for r in rows], f"connect: {_short(exc)}")
+                await self._record_failure(
+                    conn, [r.id for r in rows], f"connect: {describe_error(exc)}"
+                )
                 connect_error = exc
             else:
-                results = await self._publish_all(exchange, rows)
-                sent, failed, errors = self._settle(rows, results)
+                results = await publish_all(exchange, rows, self.publish_timeout)
+                sent, failed, errors = settle(self.name, rows, results)
                 if sent:
                     # One statement whatever the batch size (one array parameter, so the
                     # prepared statement is reused instead of one per distinct row count).
@@ -354,7 +220,7 @@ class OutboxRelay:
                 for error, ids in errors.items():
                     await self._record_failure(conn, ids, error)
         if connect_error is not None:  # raised after the commit, which keeps the record
-            raise ConnectionError(f"broker unreachable: {_short(connect_error)}")
+            raise ConnectionError(f"broker unreachable: {describe_error(connect_error)}")
         # Committed: the partitions are released and the marks are visible to other relays.
         done = datetime.now(UTC)
         lag = RELAY_LAG.labels(self.name)
@@ -363,7 +229,7 @@ class OutboxRelay:
             lag.observe((done - by_id[row_id].created_at).total_seconds())
         RELAY_PUBLISHED.labels(self.name).inc(len(sent))
         self.published_total += len(sent)
-        if failed and any(isinstance(r, BaseException) and _is_broker_error(r) for r in results):
+        if failed and any(isinstance(r, BaseException) and is_broker_error(r) for r in results):
             await self.close_broker()
             raise ConnectionError(f"{len(failed)} of {len(rows)} rows not confirmed")
         return len(sent)
@@ -376,70 +242,6 @@ class OutboxRelay:
             .values(attempts=t.c.attempts + 1, last_error=error[:1000]),
             {"ids": list(ids)},
         )
-
-    async def _publish_all(self, exchange: AbstractExchange, rows: Sequence[Any]) -> list[object]:
-        """Publish every row concurrently on one channel; one result (or exception) per row."""
-
-        async def publish(row: Any) -> object:
-            envelope = orjson.loads(row.envelope)
-            message = aio_pika.Message(
-                body=orjson.dumps(envelope),
-                message_id=str(row.event_id),
-                content_type=CONTENT_TYPE,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                type=row.routing_key,
-                app_id=str(envelope.get("source", ""))[:255],
-                headers={"x-event-type": row.routing_key},
-            )
-            return await exchange.publish(message, routing_key=row.routing_key, mandatory=True)
-
-        tasks = [asyncio.ensure_future(publish(r)) for r in rows]
-        _done, pending = await asyncio.wait(tasks, timeout=self.publish_timeout)
-        for task in pending:
-            task.cancel()
-        results: list[object] = []
-        for task in tasks:
-            if task in pending:
-                results.append(TimeoutError("no publisher confirm in time"))
-            elif task.cancelled():
-                results.append(asyncio.CancelledError())
-            elif task.exception() is not None:
-                results.append(task.exception())
-            else:
-                results.append(task.result())
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-        return results
-
-    def _settle(
-        self, rows: Sequence[Any], results: Sequence[object]
-    ) -> tuple[list[int], list[int], dict[str, list[int]]]:
-        """Split rows into sent and failed; a failure holds back later rows of its aggregate."""
-        sent: list[int] = []
-        failed: list[int] = []
-        errors: dict[str, list[int]] = {}
-        blocked: set[str] = set()
-        for row, result in zip(rows, results, strict=True):
-            error: str | None = None
-            if isinstance(result, aiormq.spec.Basic.Ack):
-                if row.aggregate_id in blocked:
-                    error = "held back: an earlier event of this aggregate failed"
-            elif isinstance(result, aio_pika.exceptions.PublishError):
-                error = f"unroutable: no queue bound to {row.routing_key!r}"
-                RELAY_FAILURES.labels(self.name, "unroutable").inc()
-            elif isinstance(result, BaseException):
-                error = _short(result)
-                RELAY_FAILURES.labels(self.name, "broker").inc()
-            else:  # a returned message without on_return_raises, or an unexpected frame
-                error = f"not confirmed: {type(result).__name__}"
-                RELAY_FAILURES.labels(self.name, "unconfirmed").inc()
-            if error is None:
-                sent.append(row.id)
-            else:
-                failed.append(row.id)
-                blocked.add(row.aggregate_id)
-                errors.setdefault(error, []).append(row.id)
-        return sent, failed, errors
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -462,7 +264,7 @@ class OutboxRelay:
                 stop_wait.cancel()
                 lost_wait.cancel()
             except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-                log.warning("relay %s: LISTEN connection failed: %s", self.name, _short(exc))
+                log.warning("relay_listen_failed", relay=self.name, error=describe_error(exc))
             finally:
                 self.listening.clear()
                 if conn is not None and not conn.is_closed():
@@ -482,10 +284,10 @@ class OutboxRelay:
                 except Exception as exc:
                     delay = self.backoff.next()
                     log.warning(
-                        "relay %s: batch failed (%s); retrying in %.2fs",
-                        self.name,
-                        _short(exc),
-                        delay,
+                        "relay_batch_failed",
+                        relay=self.name,
+                        error=describe_error(exc),
+                        retry_in=round(delay, 2),
                     )
                     await self.close_broker()
                     await sleep_or_stop(stop, delay)
@@ -520,10 +322,3 @@ class OutboxRelay:
                 select(text("count(*)")).select_from(t).where(t.c.published_at.is_(None))
             )
             return int(result.scalar_one())
-
-
-def _is_broker_error(exc: BaseException) -> bool:
-    """True for failures of the connection, not of one message (a return is not one)."""
-    if isinstance(exc, aio_pika.exceptions.PublishError):
-        return False
-    return isinstance(exc, (*BROKER_ERRORS, asyncio.CancelledError))

@@ -6,7 +6,6 @@ verifier accepts (and variants it must refuse) without running auth, so they min
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 import uuid
@@ -18,15 +17,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
+from taskflow.common.jwk import rsa_public_jwk
 from taskflow.common.scopes import format_scopes, scopes_for_roles
 
 DEFAULT_ISSUER = "taskflow-auth"
 DEFAULT_AUDIENCE = "taskflow"
-
-
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -52,15 +47,7 @@ class RsaKey:
         public_pem = public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
-        numbers = public.public_numbers()
-        jwk = {
-            "kty": "RSA",
-            "use": "sig",
-            "alg": "RS256",
-            "kid": kid,
-            "n": _b64url_uint(numbers.n),
-            "e": _b64url_uint(numbers.e),
-        }
+        jwk = rsa_public_jwk(public, kid)
         return cls(kid=kid, private_pem=private_pem, public_pem=public_pem, public_jwk=jwk)
 
 

@@ -7,17 +7,14 @@ replays the batch one message at a time through the per-message path (so a poiso
 retried and parked alone), and when the database is away it puts the batch back. The audit
 worker uses all of that as is.
 
-What the public API cannot express is the append itself: in batch mode the framework calls the
+A handler alone cannot express the append itself: in batch mode the framework calls the
 handler once per event, and a handler has no "end of batch" moment. Each call would have to
 insert its own row (1,000 round trips and statements per batch instead of one), and the
 head-row lock and hash state would have to be smuggled between calls through the session.
-So `BatchConsumer` overrides exactly ONE framework method, `_apply_batch(ready)`: same
+So `BatchConsumer` overrides the framework's public batch hook, `apply_batch(ready)`: same
 contract (inbox rows and effects of the batch in one transaction, return how many events were
 fresh), but the fresh events become one `append` - one `chain_head` lock, one multi-row insert.
-
-The coupling is deliberate and guarded by `tests/worker/test_coupling.py`, which fails if the
-framework renames `_apply_batch`, changes its signature or the shape of `ready`
-(`(message, envelope, event, handler)`), or if this class starts overriding anything else.
+It overrides nothing else (`tests/worker/test_coupling.py` holds it to that).
 A single event (a batch of one, or a replay in the per-message path) goes through the
 framework's own path with `make_handler`, which appends that one entry.
 """
@@ -28,19 +25,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from aio_pika.abc import AbstractIncomingMessage
-
 from taskflow.audit.chain.append import NewEntry, append
 from taskflow.audit.chain.handlers import make_handler
 from taskflow.audit.chain.intake import to_entry
 from taskflow.audit.chain.redaction import RedactionRules
 from taskflow.audit.pg import driver
-from taskflow.events.consumer import Consumer, Handler
-from taskflow.events.contracts import Event
-from taskflow.events.envelope import Envelope
-
-#: What the framework hands `_apply_batch`: the batch's well-formed messages, in order.
-Ready = Sequence[tuple[AbstractIncomingMessage, Envelope, Event, Handler]]
+from taskflow.events import Consumer, Delivery
 
 
 class BatchConsumer(Consumer):
@@ -53,7 +43,7 @@ class BatchConsumer(Consumer):
         super().__init__(*args, **kwargs)
         self.redact = rules
 
-    async def _apply_batch(self, ready: Ready) -> int:
+    async def apply_batch(self, ready: Sequence[Delivery]) -> int:
         """Inbox rows and chain entries of a batch in one transaction; entries written.
 
         Raises (and so sends the batch to the framework's one-by-one replay) when an event
@@ -61,8 +51,8 @@ class BatchConsumer(Consumer):
         """
         entries_by_id: dict[uuid.UUID, NewEntry] = {}
         order: list[NewEntry] = []
-        for _, envelope, event, _ in ready:
-            entry = to_entry(envelope, event, self.redact)
+        for delivery in ready:
+            entry = to_entry(delivery.envelope, delivery.event, self.redact)
             order.append(entry)
             entries_by_id.setdefault(entry.event_id, entry)
         async with self.sessionmaker() as session, session.begin():

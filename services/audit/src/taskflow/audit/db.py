@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase
 
 from taskflow.common.db import make_metadata
-from taskflow.events.consumer import inbox_table
+from taskflow.events import inbox_table
 
 SCHEMA = "audit"
 

@@ -21,9 +21,7 @@ from taskflow.audit.retention.inbox import trim_inbox
 from taskflow.audit.retention.purge import TamperedEntries, effective_days, purge
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
-from taskflow.events.consumer import install_signal_handlers
-from taskflow.events.relay import sleep_or_stop
-from taskflow.events.topology import QueueSpec
+from taskflow.events import QueueSpec, every, install_signal_handlers
 
 log = get_logger("taskflow.audit.worker")
 
@@ -63,12 +61,11 @@ async def run_retention_once(settings: Settings, engine: AsyncEngine) -> int:
 
 async def admin_changes_loop(settings: Settings, writer: AsyncEngine, stop: asyncio.Event) -> None:
     """Append recorded policy and legal-hold changes to the chain until stopped."""
-    while not stop.is_set():
-        try:
-            await append_pending(writer)
-        except Exception as exc:
-            log.warning("admin_changes_append_failed", error_type=type(exc).__name__)
-        await sleep_or_stop(stop, settings.admin_changes_interval_seconds)
+
+    async def append_once() -> int:
+        return await append_pending(writer)
+
+    await every(stop, settings.admin_changes_interval_seconds, "admin_changes", append_once)
 
 
 async def run_inbox_trim_once(settings: Settings, writer: AsyncEngine) -> int:
@@ -86,21 +83,23 @@ async def retention_loop(
 ) -> None:
     """Purge (and trim the inbox, as `writer`) every `retention_interval_seconds` until stopped.
 
-    Errors are logged, not fatal: the next pass tries again.
+    Errors are logged, not fatal: the next pass tries again. A refused purge (tampered entries)
+    is an error of its own, and does not keep the inbox from being trimmed.
     """
-    while not stop.is_set():
+
+    async def retention_once() -> dict[str, int]:
+        done = {"purged": 0, "inbox_trimmed": 0}
         try:
-            await run_retention_once(settings, engine)
+            done["purged"] = await run_retention_once(settings, engine)
         except TamperedEntries as exc:
             log.error("retention_refused_tampered_entries", error=str(exc))
         except Exception as exc:
             log.warning("retention_failed", error_type=type(exc).__name__)
         if writer is not None:
-            try:
-                await run_inbox_trim_once(settings, writer)
-            except Exception as exc:
-                log.warning("inbox_trim_failed", error_type=type(exc).__name__)
-        await sleep_or_stop(stop, settings.retention_interval_seconds)
+            done["inbox_trimmed"] = await run_inbox_trim_once(settings, writer)
+        return done
+
+    await every(stop, settings.retention_interval_seconds, "retention", retention_once)
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:

@@ -6,14 +6,12 @@ Every table lives in schema `auth` (bound by `make_metadata`), relationships are
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 from sqlalchemy.orm import DeclarativeBase
 
+from taskflow.common.clock import utcnow as utcnow  # the service's clock, one for every service
 from taskflow.common.db import make_metadata
-from taskflow.events.consumer import inbox_table
-from taskflow.events.ids import uuid7
+from taskflow.common.ids import new_id as new_id  # the primary keys' default
+from taskflow.events import inbox_table
 from taskflow.events.outbox import Outbox, outbox_table
 
 SCHEMA = "auth"
@@ -30,13 +28,3 @@ outbox_rows = outbox_table(Base.metadata)
 outbox = Outbox(outbox_rows, source="taskflow/auth")
 #: Event ids the worker's consumer has handled (the membership projection).
 inbox = inbox_table(Base.metadata)
-
-
-def new_id() -> uuid.UUID:
-    """A time-ordered UUID (v7) for new rows."""
-    return uuid7()
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)

@@ -8,8 +8,6 @@ flight, the clean-up loop stops between rounds, then the process exits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -22,10 +20,14 @@ from taskflow.auth.sessions.models import MfaChallenge, Session
 from taskflow.auth.users.models import OneTimeToken
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
-from taskflow.events.consumer import Consumer
-from taskflow.events.outbox import purge_published
-from taskflow.events.relay import OutboxRelay, sleep_or_stop
-from taskflow.events.topology import QueueSpec
+from taskflow.events import (
+    Consumer,
+    OutboxRelay,
+    QueueSpec,
+    every,
+    install_signal_handlers,
+    purge_published,
+)
 
 log = get_logger(__name__)
 
@@ -65,24 +67,10 @@ def membership_consumer(settings: Settings, db: Database) -> Consumer:
     )
 
 
-async def _cleanup_loop(db: Database, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            log.info("cleanup", **await cleanup_once(db))
-        except Exception as exc:  # keep the worker alive; the next round retries
-            log.warning("cleanup_failed", error_type=type(exc).__name__)
-        if await sleep_or_stop(stop, CLEANUP_INTERVAL_SECONDS):
-            return
-
-
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run the relay and the clean-up until SIGTERM/SIGINT (or `stop` is set)."""
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        # Not possible outside the main thread (tests drive `stop` themselves).
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    install_signal_handlers(stop)
     db = Database(settings)
     relay = OutboxRelay(
         db.engine,
@@ -94,7 +82,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     memberships = membership_consumer(settings, db)
     log.info("worker_started")
     try:
-        await asyncio.gather(relay.run(stop), memberships.run(stop), _cleanup_loop(db, stop))
+        await asyncio.gather(
+            relay.run(stop),
+            memberships.run(stop),
+            every(stop, CLEANUP_INTERVAL_SECONDS, "cleanup", lambda: cleanup_once(db)),
+        )
     finally:
         await db.dispose()
         log.info("worker_stopped")

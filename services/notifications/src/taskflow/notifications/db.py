@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 from sqlalchemy.orm import DeclarativeBase
 
+from taskflow.common.clock import utcnow as utcnow  # the service's clock, one for every service
 from taskflow.common.db import make_metadata
-from taskflow.events.consumer import inbox_table
-from taskflow.events.ids import uuid7
+from taskflow.common.ids import new_id as new_id  # the primary keys' default
+from taskflow.events import inbox_table
 from taskflow.events.outbox import Outbox, outbox_table
 
 SCHEMA = "notifications"
@@ -19,16 +17,6 @@ class Base(DeclarativeBase):
     """Declarative base of every table of this service."""
 
     metadata = make_metadata(SCHEMA)
-
-
-def new_id() -> uuid.UUID:
-    """A new time-ordered row id (UUIDv7)."""
-    return uuid7()
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC (the default clock everywhere)."""
-    return datetime.now(UTC)
 
 
 #: Events this service publishes (notification.delivery_failed), written in the same

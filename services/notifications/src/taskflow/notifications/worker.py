@@ -21,11 +21,10 @@ from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
 from taskflow.common.redis import make_redis
 from taskflow.common.resilience import AsyncCircuitBreaker, ResilientClient
-from taskflow.events.consumer import Consumer, install_signal_handlers
+from taskflow.events import Consumer, OutboxRelay, install_signal_handlers
 from taskflow.events.contracts.base import Event, registered_events
 from taskflow.events.contracts.notifications import NotificationDeliveryFailed
 from taskflow.events.envelope import Envelope
-from taskflow.events.relay import OutboxRelay
 from taskflow.events.topology import QueueSpec
 from taskflow.notifications.calendar import handlers as calendar
 from taskflow.notifications.calendar.caldav import CaldavChannel

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from taskflow.common.db import make_metadata
-from taskflow.events.consumer import inbox_table
+from taskflow.events import inbox_table
 
 SCHEMA = "reporting"
 metadata = make_metadata(SCHEMA)

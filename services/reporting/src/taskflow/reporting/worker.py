@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
-from taskflow.events.consumer import Consumer, install_signal_handlers
+from taskflow.events import Consumer, install_signal_handlers
 from taskflow.events.topology import QueueSpec
 from taskflow.reporting.config import Settings
 from taskflow.reporting.db import inbox

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import DeclarativeBase
 
 from taskflow.common.db import make_metadata
-from taskflow.events.consumer import inbox_table
+from taskflow.events import inbox_table
 from taskflow.events.outbox import Outbox, outbox_table
 
 SCHEMA = "tasks"

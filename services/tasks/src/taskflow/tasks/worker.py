@@ -18,10 +18,14 @@ from datetime import timedelta
 
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
-from taskflow.events.consumer import Consumer, install_signal_handlers
-from taskflow.events.outbox import purge_published
-from taskflow.events.relay import OutboxRelay, sleep_or_stop
-from taskflow.events.topology import QueueSpec
+from taskflow.events import (
+    Consumer,
+    OutboxRelay,
+    QueueSpec,
+    every,
+    install_signal_handlers,
+    purge_published,
+)
 from taskflow.tasks.config import Settings
 from taskflow.tasks.db import inbox, outbox
 from taskflow.tasks.tasks import occurrences
@@ -48,21 +52,6 @@ def consumers(settings: Settings, db: Database) -> list[Consumer]:
             dict.fromkeys(USER_EVENTS, handle_user_event),
         ),
     ]  # fmt: skip
-
-
-async def every(
-    stop: asyncio.Event, seconds: float, name: str, job: Callable[[], Awaitable[int]]
-) -> None:
-    """Run `job` now and then every `seconds` until stopped; a failing run is logged, not fatal."""
-    while not stop.is_set():
-        try:
-            done = await job()
-            if done:
-                log.info("job_done", job=name, count=done)
-        except Exception as exc:
-            log.warning("job_failed", job=name, error_type=type(exc).__name__)
-        if await sleep_or_stop(stop, seconds):
-            return
 
 
 def jobs(settings: Settings, db: Database) -> dict[str, tuple[float, Callable[[], Awaitable[int]]]]:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.audit.chain.append import append
 from taskflow.audit.chain.intake import to_entry
 from taskflow.audit.chain.redaction import RedactionRules
-from taskflow.events.consumer import Handler
+from taskflow.events import Handler
 from taskflow.events.contracts import Event
 from taskflow.events.envelope import Envelope
 

@@ -8,7 +8,6 @@ signed meanwhile with the previous key stay valid because it stays published.
 from __future__ import annotations
 
 import asyncio
-import base64
 import secrets
 import time
 import uuid
@@ -29,15 +28,11 @@ from taskflow.auth.crypto import SecretBox
 from taskflow.auth.db import utcnow
 from taskflow.auth.keys.models import SigningKey
 from taskflow.common.db import Database
+from taskflow.common.jwk import rsa_public_jwk
 
 ALGORITHM = "RS256"
 #: Any 64-bit number; it names the "create the first key" critical section across replicas.
 _FIRST_KEY_LOCK = 0x7461736B666C6F77  # "taskflow"
-
-
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def generate_key(box: SecretBox) -> SigningKey:
@@ -49,15 +44,7 @@ def generate_key(box: SecretBox) -> SigningKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    numbers = private.public_key().public_numbers()
-    public_jwk = {
-        "kty": "RSA",
-        "use": "sig",
-        "alg": ALGORITHM,
-        "kid": kid,
-        "n": _b64url_uint(numbers.n),
-        "e": _b64url_uint(numbers.e),
-    }
+    public_jwk = rsa_public_jwk(private.public_key(), kid, ALGORITHM)
     return SigningKey(
         kid=kid,
         private_key_enc=box.encrypt(pem, context=f"signing-key:{kid}"),

@@ -1,8 +1,8 @@
 """CSV renderings of the reports: a header row, then one row per period, member or metric.
 
-Values that start with `=`, `+`, `-` or `@` would be formulas in a spreadsheet; none of ours
-can (numbers, dates, uuids, fixed status names), but text cells are still prefixed with `'`
-if they ever do, so a download never executes anything.
+A text cell that a spreadsheet would run as a formula is escaped (`escape_formula`, shared with
+the tasks export); none of ours can start so (numbers, dates, uuids, fixed status names), but a
+download must never execute anything if one ever does.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from taskflow.common.spreadsheet import escape_formula
 from taskflow.reporting.reports.schemas import (
     BurndownRead,
     CumulativeFlowRead,
@@ -25,9 +26,7 @@ from taskflow.reporting.reports.schemas import (
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return escape_formula(value) if isinstance(value, str) else value
 
 
 def render(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.clock import utcnow as now
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Forbidden, Unprocessable
 from taskflow.common.security import Principal
@@ -34,11 +34,6 @@ _FIELDS = (
     "name", "description", "status", "health", "start_date", "target_date",
     "allow_completion_with_open_blockers",
 )  # fmt: skip
-
-
-def now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 def to_read(project: Project, role: str | None) -> ProjectRead:

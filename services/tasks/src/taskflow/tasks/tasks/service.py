@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.clock import utcnow as now
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Unprocessable
 from taskflow.common.pagination import Page, PageParams, encode_cursor
@@ -40,10 +41,6 @@ TRACKED = (
 )  # fmt: skip
 NOT_NULL = ("title", "description", "status", "status_id", "priority", "label_ids", "assignee_ids",
             "watcher_ids", "reminders", "progress", "position")  # fmt: skip
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_read(

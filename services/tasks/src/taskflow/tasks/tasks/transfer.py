@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.common.errors import ProblemError, Unprocessable
+from taskflow.common.spreadsheet import escape_formula
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.projects.auth import ProjectAccess
 from taskflow.tasks.projects.models import Member, Project
@@ -32,9 +33,9 @@ IMPORT_COLUMNS = frozenset(
 
 
 def _cell(value: Any) -> str:
-    """A CSV cell; a leading = + - @ is escaped so spreadsheets do not run it as a formula."""
+    """A CSV cell, escaped so that spreadsheets never run it as a formula."""
     text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return escape_formula(text)
 
 
 #: Rows fetched per round trip from the server-side cursor of an export.

@@ -23,18 +23,19 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.clock import utcnow
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
 from taskflow.common.resilience import AsyncCircuitBreaker, CircuitBreakerError
+from taskflow.events import sleep_or_stop
 from taskflow.events.contracts.webhooks import WebhookDisabled
-from taskflow.events.relay import sleep_or_stop
 from taskflow.tasks.config import Settings
 from taskflow.tasks.db import OUTBOX
 from taskflow.tasks.webhooks import repository, schedule, signing
@@ -46,10 +47,6 @@ log = get_logger("taskflow.tasks.webhooks")
 
 Clock = Callable[[], datetime]
 EXCERPT_BYTES = 512
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def excerpt(raw: bytes) -> str:

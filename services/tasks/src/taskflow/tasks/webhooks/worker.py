@@ -12,7 +12,7 @@ import asyncio
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
 from taskflow.common.redis import make_redis
-from taskflow.events.consumer import Consumer, install_signal_handlers
+from taskflow.events import Consumer, install_signal_handlers
 from taskflow.events.topology import QueueSpec
 from taskflow.tasks.config import Settings
 from taskflow.tasks.db import inbox

@@ -8,11 +8,12 @@ emits `project.workflow_changed` with the whole workflow after the change (audit
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.clock import utcnow as now
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Forbidden, Unprocessable
 from taskflow.events.contracts.projects import ProjectWorkflowChanged, WorkflowStatus
@@ -33,10 +34,6 @@ from taskflow.tasks.workflows.schemas import (
 )
 
 MAX_STATUSES = 50
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_read(s: ProjectStatus, count: int = 0) -> StatusRead:
