@@ -13,6 +13,14 @@ For each message, in delivery order, one at a time:
    parked in ``<queue>.dlq`` once ``max_attempts`` is reached, with ``x-error``. The original is
    acked only after the broker confirmed the retry/park copy, so nothing is dropped.
 
+When the database itself is away (refused, reset or silent), the failure is not the message's:
+the consumer keeps the message (or batch) in hand and tries it again with backoff until the
+database answers. No attempt is used up and nothing goes back to the broker, because a quorum
+queue counts every requeue toward its ``x-delivery-limit`` and dead-letters past it (a
+minutes-long outage parked healthy events). Holding the message also stops new deliveries: the
+consumer takes the next one only after this one is settled. A stop during the outage returns
+what is in hand to the queue (one requeue).
+
 Batch mode (``QueueSpec(batch_size=N)`` with ``N > 1``; off by default). The unit of work
 becomes up to ``N`` messages already delivered (after the first, it waits at most
 ``batch_wait_ms`` for more), taken in delivery order:
@@ -27,7 +35,7 @@ becomes up to ``N`` messages already delivered (after the first, it waits at mos
 4. if the batch transaction fails, nothing of it was written, and the batch is replayed one
    message at a time through the single-message path above: a poison message is retried and
    parked alone, the others are applied once. The failed batch does not count as an attempt.
-   When the database itself is away, the whole batch is put back (after a pause) instead.
+   When the database itself is away, the batch is held and tried again, as above.
 
 Handlers must therefore keep every effect inside the session: after a failed batch the
 healthy handlers run again (their rolled-back effects are redone, once).
@@ -45,19 +53,19 @@ import logging
 import re
 import signal
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aio_pika
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from taskflow.common.db import database_unavailable
 from taskflow.events.contracts import Event, event_class
 from taskflow.events.envelope import Envelope, decode
 from taskflow.events.errors import EventError, MalformedEvent, PublishFailed
@@ -72,6 +80,13 @@ H_ATTEMPTS = "x-attempts"
 H_ORIGINAL_KEY = "x-original-routing-key"
 H_PARKED_AT = "x-parked-at"
 H_QUEUE = "x-queue"
+
+
+T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """The consumer stopped while it was holding a message for the database to come back."""
 
 
 class Handler(Protocol):
@@ -108,10 +123,8 @@ def safe_error(exc: BaseException, limit: int = 300) -> str:
 
 
 def _is_infrastructure(exc: BaseException) -> bool:
-    """A lost or refused database connection (as opposed to a bug or bad data)."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, (ConnectionError, OSError, TimeoutError, InterfaceError))
+    """A lost, refused or silent database (as opposed to a bug or bad data)."""
+    return database_unavailable(exc)
 
 
 def _attempts(message: AbstractIncomingMessage) -> int:
@@ -180,9 +193,12 @@ class Consumer:
         self.retried = 0
         self.batches = 0  # batch transactions committed (batch mode)
         self.fallbacks = 0  # batches replayed one message at a time
+        self.db_waits = 0  # tries that found the database away (the message was held)
+        self._stop = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; reconnects with backoff when the broker goes away."""
+        self._stop = stop
         while not stop.is_set():
             try:
                 await self._session(stop)
@@ -295,20 +311,13 @@ class Consumer:
         if not ready:
             return
         try:
-            handled = await self._apply_batch(ready)
-        except Exception as exc:
-            if _is_infrastructure(exc):
-                delay = self.db_backoff.next()
-                log.warning(
-                    "consumer %s: database unavailable (%s); requeue batch in %.2fs",
-                    self.spec.name,
-                    safe_error(exc),
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                # Every lower tag is settled, so this puts back exactly the batch, in order.
+            handled = await self._hold(channel, lambda: self._apply_batch(ready))
+        except _Stopped:
+            # Every lower tag is settled, so this puts back exactly the batch, in order.
+            with contextlib.suppress(*BROKER_ERRORS):
                 await ready[-1][0].nack(multiple=True, requeue=True)
-                return
+            return
+        except Exception as exc:
             log.warning(
                 "consumer %s: batch of %d failed (%s); handling it one message at a time",
                 self.spec.name,
@@ -357,6 +366,43 @@ class Consumer:
                 handled += 1
             return handled
 
+    async def _apply_one(self, envelope: Envelope, event: Event, handler: Handler) -> bool:
+        """Inbox row and handler effect in one transaction; return True for a duplicate."""
+        async with self.sessionmaker() as session, session.begin():
+            fresh = await session.execute(
+                pg_insert(self.inbox)
+                .values(event_id=envelope.id, queue=self.spec.name)
+                .on_conflict_do_nothing()
+                .returning(self.inbox.c.event_id)
+            )
+            if fresh.first() is None:
+                return True
+            await handler(session, envelope, event)
+            return False
+
+    async def _hold(self, channel: AbstractChannel, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work``; while the database is away, keep the message(s) and run it again.
+
+        Raises what ``work`` raised for any other failure, and :class:`_Stopped` when the
+        consumer stops (or the channel closes) during an outage.
+        """
+        while True:
+            try:
+                return await work()
+            except Exception as exc:
+                if not _is_infrastructure(exc):
+                    raise
+                self.db_waits += 1
+                delay = self.db_backoff.next()
+                log.warning(
+                    "consumer %s: database unavailable (%s); holding the message, again in %.2fs",
+                    self.spec.name,
+                    safe_error(exc),
+                    delay,
+                )
+                if await sleep_or_stop(self._stop, delay) or channel.is_closed:
+                    raise _Stopped from exc
+
     async def _queue(self, channel: AbstractChannel) -> AbstractQueue:
         if self.declare:
             exchange = await declare_exchange(channel, self.exchange)
@@ -377,32 +423,12 @@ class Consumer:
             await self._park(channel, message, f"no handler for {envelope.type!r}", attempts)
             return
         try:
-            async with self.sessionmaker() as session, session.begin():
-                fresh = await session.execute(
-                    pg_insert(self.inbox)
-                    .values(event_id=envelope.id, queue=self.spec.name)
-                    .on_conflict_do_nothing()
-                    .returning(self.inbox.c.event_id)
-                )
-                if fresh.first() is None:
-                    duplicate = True
-                else:
-                    duplicate = False
-                    await handler(session, envelope, event)
-        except Exception as exc:  # the handler's (or the database's) failure
-            if _is_infrastructure(exc):
-                # The database is away: not this message's fault, so no attempt is used up.
-                # Put it back after a pause; order is kept (single active consumer, requeue).
-                delay = self.db_backoff.next()
-                log.warning(
-                    "consumer %s: database unavailable (%s); requeue in %.2fs",
-                    self.spec.name,
-                    safe_error(exc),
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                await message.nack(requeue=True)
-                return
+            duplicate = await self._hold(channel, lambda: self._apply_one(envelope, event, handler))
+        except _Stopped:
+            with contextlib.suppress(*BROKER_ERRORS):
+                await message.nack(requeue=True)  # stopping during an outage: back, once
+            return
+        except Exception as exc:  # the handler's failure (or bad data): use up an attempt
             attempts += 1
             error = safe_error(exc)
             if attempts >= self.spec.max_attempts:
