@@ -23,12 +23,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from taskflow.common import openapi
-from taskflow.common.db import Database
+from taskflow.common.db import Database, database_unavailable, database_unavailable_problem
 from taskflow.common.errors import (
     PROBLEM_MEDIA_TYPE,
     InternalError,
@@ -268,6 +269,22 @@ async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_error_handler(request: Request, exc: Exception) -> Response:
+    """The database refused, reset or did not answer: 503 `db_unavailable`, never 500.
+
+    Registered for driver errors and OSError (a refused connect arrives unwrapped); anything
+    that is not an unreachable database is the last-resort 500, as unhandled errors are.
+    """
+    route = _route_template(request.scope)
+    if database_unavailable(exc):
+        log.warning("db_unavailable", error_type=type(exc).__name__, route=route)
+        return render_problem(request.url.path, database_unavailable_problem())
+    log.error("unhandled_exception", route=route, exc_info=exc)
+    return render_problem(
+        request.url.path, InternalError("An unexpected error occurred; quote the request id.")
+    )
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
@@ -435,6 +452,8 @@ def create_app(
     app.add_exception_handler(RedisConnectionError, _redis_down_handler)
     app.add_exception_handler(RedisTimeoutError, _redis_down_handler)
     app.add_exception_handler(PoolTimeoutError, _pool_timeout_handler)
+    app.add_exception_handler(DBAPIError, _database_error_handler)
+    app.add_exception_handler(OSError, _database_error_handler)
 
     app.add_middleware(
         RequestContextMiddleware,

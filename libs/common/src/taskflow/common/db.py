@@ -88,6 +88,7 @@ class Database:
                     "application_name": settings.service_name,
                 },
                 "timeout": settings.db_pool_timeout,
+                "command_timeout": settings.db_command_timeout or None,
             },
         }
         kw.update(engine_kw)
@@ -135,9 +136,22 @@ async def commit(session: AsyncSession) -> None:
         raise Conflict("The change conflicts with existing data.", code="conflict") from None
     except DBAPIError as exc:
         await session.rollback()
-        if exc.connection_invalidated:
-            raise ServiceUnavailable("The database is unavailable.") from None
+        if database_unavailable(exc):
+            raise database_unavailable_problem() from None
         raise
+
+
+#: Seconds a client is told to wait after 503 `db_unavailable`.
+DB_UNAVAILABLE_RETRY_AFTER = 2
+
+
+def database_unavailable_problem() -> ServiceUnavailable:
+    """The 503 a request gets while the database is away (never a 500: nothing is wrong)."""
+    return ServiceUnavailable(
+        "The database is unavailable; try again shortly.",
+        code="db_unavailable",
+        headers={"Retry-After": str(DB_UNAVAILABLE_RETRY_AFTER)},
+    )
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
