@@ -188,8 +188,7 @@ async def test_database_outage_under_load_loses_nothing_and_heals(
                 count = len(load.created)
                 await wait_until(lambda n=count: len(load.created) > n, timeout=20)  # type: ignore[misc]
                 recoveries.append(
-                    min(t for t, status, _ in load.answers if t > healed and status == 201)
-                    - healed
+                    min(t for t, status, _ in load.answers if t > healed and status == 201) - healed
                 )
                 await asyncio.sleep(2)
             stop_load.set()
