@@ -101,7 +101,8 @@ async def test_fifty_mails_during_an_outage_arrive_once_each_after_it(
         assert await breaker.current_state() == "closed"
         print(
             f"\nmail outage ({mode}) figures: {MAILS} notifications, breaker open, all dealt "
-            f"with {dealt_with - creating:.2f} s after the creates, {tried} real tries during the outage, arrived "
+            f"with {dealt_with - creating:.2f} s after the creates, {tried} real tries during "
+            f"the outage, arrived "
             f"{len(mails)}, duplicated {len(mails) - len({m['Message-ID'] for m in mails})}, "
             f"all delivered {recovery:.2f} s after recovery"
         )

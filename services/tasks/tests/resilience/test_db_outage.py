@@ -229,7 +229,8 @@ async def test_database_outage_under_load_loses_nothing_and_heals(
         # /readyz false for as long as each fault lasted (after the first probe's timeout).
         for begin, end in windows:
             during = [status for t, status in load.ready if begin + TIMEOUT + 0.5 < t < end]
-            assert during and set(during) == {503}, (begin, end, load.ready)
+            assert during, (begin, end, load.ready)
+            assert set(during) == {503}, (begin, end, load.ready)
         assert load.ready[-1][1] == 200
 
         # Nothing acknowledged is lost: every 201 is in the table and reached the broker.
