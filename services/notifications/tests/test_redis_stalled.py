@@ -108,6 +108,7 @@ async def test_stalled_redis_does_not_stop_the_consumer(
         assert worker.consumer.parked == 0
         assert worker.consumer.retried == 0
         assert await _notifications(sessionmaker) == 1 + EVENTS
+
         async def drained() -> bool:
             return await _queued(amqp) == 0
 
