@@ -164,13 +164,12 @@ async def _drop_orphan_claim(redis: Redis, redis_key: str, owner: str) -> None:
         await asyncio.sleep(1)
         try:
             raw = await redis.get(redis_key)
-        except Exception:
-            continue  # still away
-        if raw is not None:
-            if json.loads(raw).get("owner") == owner:
-                await redis.delete(redis_key)
-            return
-    return
+            if raw is not None:
+                if json.loads(raw).get("owner") == owner:
+                    await redis.delete(redis_key)
+                return
+        except (RedisConnectionError, RedisTimeoutError):
+            log.debug("idempotency_orphan_check_failed")  # still away: look again later
 
 
 def _watch_orphan_claim(redis: Redis, redis_key: str, owner: str) -> None:
