@@ -157,3 +157,28 @@ async def test_stalled_redis_does_not_freeze_the_api(
         # Nothing was created by the refused keyed request.
         listed = await c.get("/api/v1/projects", headers=owner.h)
         assert [p["key"] for p in listed.json()["items"]] == ["RED"]
+
+        # Normal again once Redis answers (issue 16, fault 4): the same app, no restart, and
+        # the keyed create that was refused goes through, once. The refused claim reached
+        # Redis late (held by the stall): the app removes it, so a retry waits a second or
+        # two (409 idempotency_in_progress with Retry-After), not the claim's whole minute.
+        await proxy.restore()
+        healed = time.perf_counter()
+        while True:
+            again = await c.post(
+                "/api/v1/projects",
+                json={"key": "RED2", "name": "Second"},
+                headers={**owner.h, "Idempotency-Key": "stalled-1"},
+            )
+            if again.status_code != 409:
+                break
+            assert again.json()["code"] == "idempotency_in_progress"
+            assert time.perf_counter() - healed < 5, "the late claim was not cleaned up"
+            await asyncio.sleep(int(again.headers["Retry-After"]))
+        assert again.status_code == 201, again.text
+        replay = await c.post(
+            "/api/v1/projects",
+            json={"key": "RED2", "name": "Second"},
+            headers={**owner.h, "Idempotency-Key": "stalled-1"},
+        )
+        assert replay.json()["id"] == again.json()["id"]

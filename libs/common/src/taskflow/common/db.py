@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +34,35 @@ NAMING_CONVENTION: dict[str, str] = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: SQLSTATE classes and codes that mean "the server is not there for us right now": connection
+#: exceptions (08), too many connections (53300), and shutdown or start-up (57P01-57P03).
+_UNAVAILABLE_STATES = ("08", "53300", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database is away (refused, reset, silent, shutting down).
+
+    Such a failure is nobody's fault in the request or message at hand: APIs answer 503 and
+    consumers wait and try the same message again. A bug or bad data is anything else.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(
+            current, (OSError, TimeoutError, InterfaceError, asyncpg.exceptions.InterfaceError)
+        ):
+            return True
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
 
 
 def make_metadata(schema: str) -> MetaData:
@@ -58,6 +88,7 @@ class Database:
                     "application_name": settings.service_name,
                 },
                 "timeout": settings.db_pool_timeout,
+                "command_timeout": settings.db_command_timeout or None,
             },
         }
         kw.update(engine_kw)
@@ -105,9 +136,22 @@ async def commit(session: AsyncSession) -> None:
         raise Conflict("The change conflicts with existing data.", code="conflict") from None
     except DBAPIError as exc:
         await session.rollback()
-        if exc.connection_invalidated:
-            raise ServiceUnavailable("The database is unavailable.") from None
+        if database_unavailable(exc):
+            raise database_unavailable_problem() from None
         raise
+
+
+#: Seconds a client is told to wait after 503 `db_unavailable`.
+DB_UNAVAILABLE_RETRY_AFTER = 2
+
+
+def database_unavailable_problem() -> ServiceUnavailable:
+    """The 503 a request gets while the database is away (never a 500: nothing is wrong)."""
+    return ServiceUnavailable(
+        "The database is unavailable; try again shortly.",
+        code="db_unavailable",
+        headers={"Retry-After": str(DB_UNAVAILABLE_RETRY_AFTER)},
+    )
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

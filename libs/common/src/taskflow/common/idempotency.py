@@ -26,6 +26,7 @@ Requests without the header are not deduplicated.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -36,6 +37,8 @@ from fastapi import Depends, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.db import commit
@@ -144,6 +147,37 @@ class Idempotency:
             log.warning("idempotency_release_failed", error_type=type(exc).__name__)
 
 
+#: Background clean-ups of claims whose answer never came (kept so they are not collected).
+_orphans: set[asyncio.Task[None]] = set()
+
+
+async def _drop_orphan_claim(redis: Redis, redis_key: str, owner: str) -> None:
+    """Remove our in-progress record if a claim that timed out lands in Redis after all.
+
+    A `SET NX` sent to a stalled Redis is held on the way and may be applied when the stall
+    heals, after the client got its 503: the key would then say "in progress" for the whole
+    in-progress TTL and the client's retry would get 409 for a minute. Watch the key for a
+    while once Redis answers and delete the record if it is ours (never someone else's).
+    """
+    deadline = asyncio.get_running_loop().time() + IN_PROGRESS_TTL
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(1)
+        try:
+            raw = await redis.get(redis_key)
+            if raw is not None:
+                if json.loads(raw).get("owner") == owner:
+                    await redis.delete(redis_key)
+                return
+        except (RedisConnectionError, RedisTimeoutError):
+            log.debug("idempotency_orphan_check_failed")  # still away: look again later
+
+
+def _watch_orphan_claim(redis: Redis, redis_key: str, owner: str) -> None:
+    task = asyncio.get_running_loop().create_task(_drop_orphan_claim(redis, redis_key, owner))
+    _orphans.add(task)
+    task.add_done_callback(_orphans.discard)
+
+
 async def get_idempotency(
     request: Request, principal: OptionalPrincipal
 ) -> AsyncIterator[Idempotency]:
@@ -176,7 +210,11 @@ async def get_idempotency(
     )
     owner = uuid.uuid4().hex
     marker = json.dumps({"state": "in_progress", "fp": fingerprint, "owner": owner})
-    claimed = await redis.set(redis_key, marker, nx=True, ex=IN_PROGRESS_TTL)
+    try:
+        claimed = await redis.set(redis_key, marker, nx=True, ex=IN_PROGRESS_TTL)
+    except (RedisConnectionError, RedisTimeoutError):
+        _watch_orphan_claim(redis, redis_key, owner)
+        raise  # 503 redis_unavailable (create_app's handler)
     if not claimed:
         raw = await redis.get(redis_key)
         if raw is None:  # expired between SET and GET: treat as in progress, client retries

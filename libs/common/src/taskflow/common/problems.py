@@ -2,7 +2,8 @@
 
 Every error a service returns goes through here, whatever raised it: a `ProblemError`, a
 validation error (never echoing the input: it may be a password), Starlette's HTTP errors, a
-silent Redis (503 `redis_unavailable`) or a full database pool (503 `db_busy`).
+silent Redis (503 `redis_unavailable`), a full database pool (503 `db_busy`) or an unreachable
+database (503 `db_unavailable`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from taskflow.common.db import database_unavailable, database_unavailable_problem
 from taskflow.common.errors import (
     PROBLEM_MEDIA_TYPE,
+    InternalError,
     ProblemError,
     ServiceUnavailable,
     Unprocessable,
@@ -119,6 +123,22 @@ async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_error_handler(request: Request, exc: Exception) -> Response:
+    """The database refused, reset or did not answer: 503 `db_unavailable`, never 500.
+
+    Registered for driver errors and OSError (a refused connect arrives unwrapped); anything
+    that is not an unreachable database is the last-resort 500, as unhandled errors are.
+    """
+    route = route_template(request.scope)
+    if database_unavailable(exc):
+        log.warning("db_unavailable", error_type=type(exc).__name__, route=route)
+        return render_problem(request.url.path, database_unavailable_problem())
+    log.error("unhandled_exception", route=route, exc_info=exc)
+    return render_problem(
+        request.url.path, InternalError("An unexpected error occurred; quote the request id.")
+    )
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
@@ -170,3 +190,5 @@ def add_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RedisConnectionError, _redis_down_handler)
     app.add_exception_handler(RedisTimeoutError, _redis_down_handler)
     app.add_exception_handler(PoolTimeoutError, _pool_timeout_handler)
+    app.add_exception_handler(DBAPIError, _database_error_handler)
+    app.add_exception_handler(OSError, _database_error_handler)

@@ -71,6 +71,10 @@ class ServiceSettings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    #: Seconds the client waits for any one answer from the database (0 = forever). Above the
+    #: statement timeout, so the server's own timeout answers first; it fires only when the
+    #: server (or the way to it) is silent, and turns a hung request into a 503.
+    db_command_timeout: float = Field(default=20.0, ge=0)
 
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     events_exchange: str = "taskflow.events"

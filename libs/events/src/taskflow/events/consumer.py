@@ -13,6 +13,14 @@ For each message, in delivery order, one at a time:
    parked in ``<queue>.dlq`` once ``max_attempts`` is reached, with ``x-error``. The original is
    acked only after the broker confirmed the retry/park copy, so nothing is dropped.
 
+When the database itself is away (refused, reset or silent), the failure is not the message's:
+the consumer keeps the message (or batch) in hand and tries it again with backoff until the
+database answers. No attempt is used up and nothing goes back to the broker, because a quorum
+queue counts every requeue toward its ``x-delivery-limit`` and dead-letters past it (a
+minutes-long outage parked healthy events). Holding the message also stops new deliveries: the
+consumer takes the next one only after this one is settled. A stop during the outage returns
+what is in hand to the queue (one requeue).
+
 Batch mode (``QueueSpec(batch_size=N)`` with ``N > 1``; off by default). The unit of work
 becomes up to ``N`` messages already delivered (after the first, it waits at most
 ``batch_wait_ms`` for more), taken in delivery order:
@@ -27,7 +35,7 @@ becomes up to ``N`` messages already delivered (after the first, it waits at mos
 4. if the batch transaction fails, nothing of it was written, and the batch is replayed one
    message at a time through the single-message path above: a poison message is retried and
    parked alone, the others are applied once. The failed batch does not count as an attempt.
-   When the database itself is away, the whole batch is put back (after a pause) instead.
+   When the database itself is away, the batch is held and tried again, as above.
 
 Handlers must therefore keep every effect inside the session: after a failed batch the
 healthy handlers run again (their rolled-back effects are redone, once).
@@ -48,16 +56,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import NamedTuple, Protocol, TypeVar
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from taskflow.common.db import database_unavailable
 from taskflow.common.logging import describe_error, get_logger
 from taskflow.events import parking
 from taskflow.events.contracts import Event
@@ -86,11 +94,16 @@ class Delivery(NamedTuple):
     handler: Handler
 
 
+T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """The consumer stopped while it was holding a message for the database to come back."""
+
+
 def _is_infrastructure(exc: BaseException) -> bool:
-    """A lost or refused database connection (as opposed to a bug or bad data)."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, (ConnectionError, OSError, TimeoutError, InterfaceError))
+    """A lost, refused or silent database (as opposed to a bug or bad data)."""
+    return database_unavailable(exc)
 
 
 class Consumer:
@@ -128,9 +141,12 @@ class Consumer:
         self.retried = 0
         self.batches = 0  # batch transactions committed (batch mode)
         self.fallbacks = 0  # batches replayed one message at a time
+        self.db_waits = 0  # tries that found the database away (the message was held)
+        self._stop = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; reconnects with backoff when the broker goes away."""
+        self._stop = stop
         while not stop.is_set():
             try:
                 await self._session(stop)
@@ -238,23 +254,28 @@ class Consumer:
             return None
         return Delivery(message, envelope, event, handler)
 
-    async def _database_away(
-        self, exc: BaseException, last: AbstractIncomingMessage, *, multiple: bool
-    ) -> None:
-        """Not the messages' fault, so no attempt is used up: put them back after a pause.
+    async def _hold(self, channel: AbstractChannel, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work``; while the database is away, keep the message(s) and run it again.
 
-        With ``multiple``, ``last`` is the batch's last message: every lower tag is settled by
-        then, so one nack puts back exactly the batch, in order (single active consumer).
+        Raises what ``work`` raised for any other failure, and :class:`_Stopped` when the
+        consumer stops (or the channel closes) during an outage.
         """
-        delay = self.db_backoff.next()
-        log.warning(
-            "consumer_database_unavailable",
-            queue=self.spec.name,
-            error=describe_error(exc),
-            retry_in=round(delay, 2),
-        )
-        await asyncio.sleep(delay)
-        await last.nack(multiple=multiple, requeue=True)
+        while True:
+            try:
+                return await work()
+            except Exception as exc:
+                if not _is_infrastructure(exc):
+                    raise
+                self.db_waits += 1
+                delay = self.db_backoff.next()
+                log.warning(
+                    "consumer_database_unavailable",
+                    queue=self.spec.name,
+                    error=describe_error(exc),
+                    retry_in=round(delay, 2),
+                )
+                if await sleep_or_stop(self._stop, delay) or channel.is_closed:
+                    raise _Stopped from exc
 
     async def _process_batch(
         self, channel: AbstractChannel, batch: list[AbstractIncomingMessage]
@@ -265,11 +286,13 @@ class Consumer:
         if not ready:
             return
         try:
-            handled = await self.apply_batch(ready)
+            handled = await self._hold(channel, lambda: self.apply_batch(ready))
+        except _Stopped:
+            # Every lower tag is settled, so this puts back exactly the batch, in order.
+            with contextlib.suppress(*BROKER_ERRORS):
+                await ready[-1].message.nack(multiple=True, requeue=True)
+            return
         except Exception as exc:
-            if _is_infrastructure(exc):
-                await self._database_away(exc, ready[-1].message, multiple=True)
-                return
             log.warning(
                 "consumer_batch_failed",
                 queue=self.spec.name,
@@ -321,6 +344,20 @@ class Consumer:
                 handled += 1
             return handled
 
+    async def _apply_one(self, delivery: Delivery) -> bool:
+        """Inbox row and handler effect in one transaction; return True for a duplicate."""
+        async with self.sessionmaker() as session, session.begin():
+            fresh = await session.execute(
+                pg_insert(self.inbox)
+                .values(event_id=delivery.envelope.id, queue=self.spec.name)
+                .on_conflict_do_nothing()
+                .returning(self.inbox.c.event_id)
+            )
+            if fresh.first() is None:
+                return True
+            await delivery.handler(session, delivery.envelope, delivery.event)
+            return False
+
     async def _queue(self, channel: AbstractChannel) -> AbstractQueue:
         if self.declare:
             exchange = await declare_exchange(channel, self.exchange)
@@ -334,20 +371,12 @@ class Consumer:
             return
         envelope = delivery.envelope
         try:
-            async with self.sessionmaker() as session, session.begin():
-                fresh = await session.execute(
-                    pg_insert(self.inbox)
-                    .values(event_id=envelope.id, queue=self.spec.name)
-                    .on_conflict_do_nothing()
-                    .returning(self.inbox.c.event_id)
-                )
-                duplicate = fresh.first() is None
-                if not duplicate:
-                    await delivery.handler(session, envelope, delivery.event)
-        except Exception as exc:  # the handler's (or the database's) failure
-            if _is_infrastructure(exc):
-                await self._database_away(exc, message, multiple=False)
-                return
+            duplicate = await self._hold(channel, lambda: self._apply_one(delivery))
+        except _Stopped:
+            with contextlib.suppress(*BROKER_ERRORS):
+                await message.nack(requeue=True)  # stopping during an outage: back, once
+            return
+        except Exception as exc:  # the handler's failure (or bad data): use up an attempt
             attempts = parking.attempts_of(message) + 1
             error = describe_error(exc)
             if attempts >= self.spec.max_attempts:

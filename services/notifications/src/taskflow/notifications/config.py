@@ -28,7 +28,12 @@ class Settings(ServiceSettings):
     smtp_password: SecretStr | None = None
     smtp_use_tls: bool = False
     smtp_start_tls: bool = False
+    #: Seconds to connect and get the greeting (a server that is down or hung fails fast).
     smtp_timeout: float = Field(default=5.0, gt=0)
+    #: Seconds to wait for each reply once connected, the end of DATA above all: a mail whose
+    #: "250 accepted" came late must not be sent again (a duplicate), so this is long, as
+    #: RFC 5321 4.5.3.2 advises (it says 10 minutes for DATA).
+    smtp_reply_timeout: float = Field(default=60.0, gt=0)
     mail_from: str = "Taskflow <no-reply@taskflow.local>"
 
     # CalDAV: None switches the calendar channel off (mail then carries the .ics instead).

@@ -25,7 +25,10 @@ async def _worker(settings: Any) -> None:
 async def _rebuild(settings: Settings, batch: int) -> int:
     from taskflow.reporting.projection.rebuild import rebuild
 
-    db = Database(settings, pool_size=1, max_overflow=0)
+    # No client-side answer timeout either: one page of a big rebuild may take minutes.
+    db = Database(
+        settings.model_copy(update={"db_command_timeout": 0}), pool_size=1, max_overflow=0
+    )
     try:
         async with db.sessionmaker() as session, session.begin():
             # A rebuild of a big log takes minutes: lift the API's statement timeout.

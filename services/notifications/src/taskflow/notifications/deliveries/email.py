@@ -119,8 +119,11 @@ async def send(settings: Settings, msg: EmailMessage) -> None:
 
 
 async def _send(settings: Settings, msg: EmailMessage) -> None:
-    await aiosmtplib.send(
-        msg,
+    # Two timeouts: connecting (greeting, TLS, login) is bounded by `smtp_timeout`, so a down
+    # or hung server fails fast and counts toward the breaker; the replies after that get
+    # `smtp_reply_timeout`, because giving up on a slow "250" after the message was sent
+    # means sending it again (a duplicate at the recipient). QUIT failures are ignored.
+    client = aiosmtplib.SMTP(
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username,
@@ -129,3 +132,5 @@ async def _send(settings: Settings, msg: EmailMessage) -> None:
         start_tls=settings.smtp_start_tls,
         timeout=settings.smtp_timeout,
     )
+    async with client:
+        await client.send_message(msg, timeout=settings.smtp_reply_timeout)
