@@ -21,3 +21,6 @@ export type ProjectStatus = Tasks["schemas"]["StatusRead"];
 export type StatusCategory = ProjectStatus["category"];
 export type Dependencies = Tasks["schemas"]["DependenciesRead"];
 export type LinkedTask = Tasks["schemas"]["LinkedTask"];
+export type Reminder = Tasks["schemas"]["Reminder"];
+export type SavedView = Tasks["schemas"]["ViewRead"];
+export type TaskFilters = Tasks["schemas"]["TaskFilters"];
