@@ -16,7 +16,12 @@ export default function MyTasks() {
   });
   return (
     <div className="flex flex-col gap-4">
-      <h1 className="text-2xl font-semibold">My tasks</h1>
+      <div className="flex items-center justify-between">
+        <h1 className="text-2xl font-semibold">My tasks</h1>
+        <Link to="/my-tasks/calendar" className="text-sm font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+          Calendar
+        </Link>
+      </div>
       {tasks.isPending ? <Skeleton /> : null}
       {tasks.isError ? <FormError message={describe(tasks.error)} /> : null}
       {tasks.data?.length === 0 ? <Empty title="Nothing assigned to you">Tasks assigned to you in any project show up here.</Empty> : null}
