@@ -9,6 +9,7 @@ import { CATEGORIES, displayName, statusName, useProjectStatuses } from "../boar
 import { BlockedBadge, DueDate, PRIORITIES, PriorityBadge } from "./bits";
 import { readFilters, SORTS, toApiQuery, writeFilters, type ListFilters, type Sort } from "./filters";
 import { useProjectTasks } from "./queries";
+import { SavedViews } from "./SavedViews";
 
 const SORT_NAMES: Record<Sort, string> = {
   position: "Board order",
@@ -43,8 +44,14 @@ export default function ListPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [search]);
 
+  const open = (next: ListFilters) => {
+    setSearch(next.q);
+    setParams(writeFilters(next), { replace: true });
+  };
+
   return (
     <div className="flex flex-col gap-4">
+      <SavedViews projectId={projectId} filters={filters} onOpen={open} />
       <div className="flex flex-wrap items-end gap-4">
         <div className="flex flex-col gap-1">
           <label htmlFor={searchId} className="text-sm font-medium">
