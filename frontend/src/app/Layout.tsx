@@ -63,7 +63,7 @@ export default function Layout() {
         <div className="ml-auto flex items-center gap-2">
           <Bell />
           <details className="relative">
-            <summary className="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Account">
+            <summary className="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800" aria-label={`Account: ${me.data?.display_name ?? "menu"}`}>
               {me.data?.display_name ?? "Account"}
             </summary>
             <div className="absolute right-0 z-40 mt-2 flex w-56 flex-col rounded-lg border border-slate-200 bg-white p-1 shadow-xl dark:border-slate-700 dark:bg-slate-900">
