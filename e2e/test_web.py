@@ -461,7 +461,8 @@ async def test_task_detail_calendar_views_and_accessibility(web_app: System, bro
     pid = project.json()["id"]
     # Due on a Tuesday at 10:00 UTC, three to nine days ahead (the browser runs in UTC).
     today = time.gmtime()
-    ahead = 3 + (1 - today.tm_wday) % 7
+    ahead = (1 - today.tm_wday) % 7  # tm_wday: Monday is 0
+    ahead += 7 if ahead < 3 else 0
     due_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + ahead * 86400))
     made_task = await http.post(
         f"/api/v1/projects/{pid}/tasks",
@@ -532,6 +533,7 @@ async def test_task_detail_calendar_views_and_accessibility(web_app: System, bro
         # The last Friday of each month.
         await page.get_by_role("button", name="Change repeat").click()
         await page.get_by_label("Frequency").select_option("MONTHLY")
+        await page.get_by_label("every", exact=True).fill("1")  # kept from the saved rule
         await page.get_by_role("radio").nth(1).check()
         await page.get_by_label("Weekday").select_option(label="Friday")
         await expect(preview).to_have_text("Last Friday of each month")
