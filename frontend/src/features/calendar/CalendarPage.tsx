@@ -150,6 +150,8 @@ function Chip({ task, overlay = false }: { task: Task; overlay?: boolean }) {
   return (
     <div
       ref={overlay ? undefined : setNodeRef}
+      // The overlay is a picture of the task under the pointer: the real one is still in its day.
+      aria-hidden={overlay ? true : undefined}
       data-task={task.key}
       className={`flex items-center gap-1 rounded border border-slate-200 bg-white px-1 py-0.5 text-xs shadow-sm dark:border-slate-700 dark:bg-slate-800 ${isDragging ? "opacity-40" : ""} ${overlay ? "shadow-lg" : ""}`}
     >
