@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services deploy-tools db dev test test-fast lint fmt migrate clean openapi catalog clients seed bench admin loadtest
+.PHONY: help setup services deploy-tools db dev test test-fast lint fmt migrate clean openapi catalog clients seed screenshots bench admin loadtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ clients: setup ## generate the typed clients: Python (clients/python/<svc>) and 
 
 seed: setup ## load demo data through the gateway of a running `make dev`
 	@$(UV) run --no-sync python infra/local/seed.py
+
+screenshots: setup ## PNGs of the main screens into docs/screenshots (needs make dev + make seed)
+	@$(UV) run --no-sync python infra/local/screenshots.py
 
 bench: services setup ## run the benchmarks in bench/ (see docs/performance.md)
 	@$(UV) run pytest bench -p no:timeout --benchmark-only $(PYTEST_ARGS)

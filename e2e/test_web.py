@@ -10,6 +10,7 @@ No browser is downloaded: `infra/local/ensure-tools.sh` installs chromium with a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -561,3 +562,253 @@ async def test_projects_labels_milestones_audit_and_admin_in_the_browser(
     finally:
         await admin_context.close()
         await auditor_context.close()
+
+
+#: axe-core from the frontend's dev dependencies (`npm ci` by infra/local/webapp.py build).
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+async def _axe(page: Any, screen: str, found: list[str]) -> None:
+    """Collect the serious or critical axe-core violations of the screen as it is now (the test
+    fails at its end with all of them, so one run shows every screen's)."""
+    result = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+    report = "\n".join(
+        f"  {v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(
+            f"    {n['target']} {n.get('failureSummary', '')[:160]}" for n in v["nodes"][:5]
+        )
+        for v in bad
+    )
+    if bad:
+        found.append(f"axe-core on {screen}:\n{report}")
+
+
+async def _drag_center(page: Any, source: Any, target: Any) -> None:
+    """Drag from the middle of `source` to the middle of `target` with real pointer events."""
+    start = await source.bounding_box()
+    end = await target.bounding_box()
+    assert start
+    assert end
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    await page.mouse.move(x + 8, y + 4, steps=4)
+    tx, ty = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+    await page.mouse.move(tx, ty, steps=20)
+    await page.mouse.move(tx + 2, ty + 2, steps=2)
+    await page.mouse.up()
+
+
+async def _chip_day(page: Any, title: str) -> str:
+    """The `YYYY-MM-DD` of the calendar day that shows the task."""
+    chip = page.locator("[data-day]").filter(has=page.get_by_role("link", name=title))
+    await chip.first.wait_for()
+    return str(await chip.first.get_attribute("data-day"))
+
+
+@pytest.mark.needs("auth", "tasks", "notifications", "reporting")
+async def test_task_detail_calendar_views_and_accessibility(web_app: System, browser: Any) -> None:
+    """Recurrence in words, reminders, subtasks, a calendar drag (and its rollback), saved views,
+    the theme switch, and no serious axe-core violation on the main screens, light and dark."""
+    import httpx
+    from playwright.async_api import expect
+
+    assert AXE.is_file(), f"{AXE} is missing: npm ci in frontend/"
+    base = web_app.gateway_url
+    email = f"web-a11y-{secrets.token_hex(4)}@example.com"
+    password = "web-e2e-" + secrets.token_urlsafe(12)
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.35")
+    http = httpx.AsyncClient(base_url=base, transport=transport, timeout=15)
+    made = await http.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": password, "display_name": "Ada Access"},
+    )
+    assert made.status_code == 201, made.text
+    login = await http.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    project = await http.post(
+        "/api/v1/projects", headers=auth, json={"name": "Access Audit", "key": "AA"}
+    )
+    assert project.status_code == 201, project.text
+    pid = project.json()["id"]
+    # Due on a Tuesday at 10:00 UTC, three to nine days ahead (the browser runs in UTC).
+    today = time.gmtime()
+    ahead = (1 - today.tm_wday) % 7  # tm_wday: Monday is 0
+    ahead += 7 if ahead < 3 else 0
+    due_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + ahead * 86400))
+    made_task = await http.post(
+        f"/api/v1/projects/{pid}/tasks",
+        headers=auth,
+        json={"title": "Pay rent", "priority": "high", "due_at": f"{due_day}T10:00:00Z"},
+    )
+    assert made_task.status_code == 201, made_task.text
+    task_id = made_task.json()["id"]
+    low = await http.post(
+        f"/api/v1/projects/{pid}/tasks", headers=auth, json={"title": "Water plants"}
+    )
+    assert low.status_code == 201, low.text
+
+    async def task() -> dict[str, Any]:
+        answer = await http.get(f"/api/v1/tasks/{task_id}", headers=auth)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    async def saved_as(check: Any) -> dict[str, Any]:
+        """The task once `check(task)` holds (the UI is optimistic: the PATCH may still run)."""
+        deadline = time.monotonic() + 15
+        current = await task()
+        while not check(current) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            current = await task()
+        assert check(current), current
+        return current
+
+    violations: list[str] = []
+    context = await browser.new_context(timezone_id="UTC", viewport={"width": 1280, "height": 900})
+    await context.add_init_script(path=str(AXE))
+    page = await context.new_page()
+    try:
+        await _sign_in(page, base, email, password)
+        await expect(page.get_by_role("link", name="Access Audit")).to_be_visible()
+        await _axe(page, "projects", violations)
+        await page.goto(f"{base}/projects/{pid}/board")
+        await expect(page.get_by_role("link", name="Pay rent")).to_be_visible(timeout=20_000)
+        await _axe(page, "board", violations)
+
+        # Saved views: filter, save under a name, clear, open it again: the URL has it back.
+        await page.goto(f"{base}/projects/{pid}/list")
+        await expect(page.get_by_role("link", name="Water plants")).to_be_visible(timeout=20_000)
+        await page.get_by_role("checkbox", name="high").check()
+        await expect(page.get_by_role("link", name="Water plants")).to_have_count(0)
+        await page.get_by_label("Save these filters as").fill("Urgent money")
+        await page.get_by_role("button", name="Save view").click()
+        await expect(page.get_by_role("status").or_(page.get_by_role("alert"))).to_contain_text(
+            'View "Urgent money" saved'
+        )
+        await page.goto(f"{base}/projects/{pid}/list")
+        await expect(page.get_by_role("link", name="Water plants")).to_be_visible()
+        await _axe(page, "list", violations)
+        await page.get_by_label("Saved view").select_option(label="Urgent money")
+        await expect(page).to_have_url(re.compile(r"priority=high"))
+        await expect(page.get_by_role("link", name="Water plants")).to_have_count(0)
+        # j focuses the first row's link.
+        await page.locator("body").click(position={"x": 5, "y": 5})
+        await page.keyboard.press("j")
+        await expect(page.get_by_role("link", name="Pay rent")).to_be_focused()
+
+        # Recurrence: every 2 weeks on Tuesday and Thursday, in words, with its next dates.
+        await page.goto(f"{base}/projects/{pid}/tasks/{task_id}")
+        await page.get_by_role("button", name="Make it repeat").click()
+        await page.get_by_label("every", exact=True).fill("2")
+        await page.get_by_role("checkbox", name=re.compile("Thursday")).check()
+        preview = page.get_by_test_id("recurrence-preview")
+        await expect(preview).to_have_text("Every 2 weeks on Tuesday and Thursday")
+        await expect(page.get_by_test_id("recurrence-next").locator("li")).to_have_count(5)
+        await _axe(page, "task detail (recurrence builder)", violations)
+        await page.get_by_role("button", name="Save repeat").click()
+        await expect(page.get_by_test_id("recurrence-words")).to_have_text(
+            "every 2 weeks on Tuesday and Thursday"
+        )
+        await saved_as(
+            lambda t: (t["recurrence"] or {}).get("rrule") == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH"
+        )
+
+        # The last Friday of each month.
+        await page.get_by_role("button", name="Change repeat").click()
+        await page.get_by_label("Frequency").select_option("MONTHLY")
+        await page.get_by_label("every", exact=True).fill("1")  # kept from the saved rule
+        await page.get_by_role("radio").nth(1).check()
+        await page.get_by_label("Weekday").select_option(label="Friday")
+        await expect(preview).to_have_text("Last Friday of each month")
+        await page.get_by_role("button", name="Save repeat").click()
+        await expect(page.get_by_test_id("recurrence-words")).to_have_text(
+            "last Friday of each month"
+        )
+        await saved_as(lambda t: (t["recurrence"] or {}).get("rrule") == "FREQ=MONTHLY;BYDAY=-1FR")
+
+        # A reminder a day before, and a subtask completed.
+        await page.get_by_label("How long before").fill("1")
+        await page.get_by_label("Unit").select_option(label="days")
+        await page.get_by_role("button", name="Add reminder").click()
+        await expect(page.get_by_text("1 day before due")).to_be_visible()
+        await saved_as(lambda t: [r.get("before_minutes") for r in t["reminders"]] == [1440])
+        await page.get_by_label("New subtask").fill("Find the IBAN")
+        await page.get_by_role("button", name="Add", exact=True).click()
+        # click, not check(): the box turns checked a tick later (the optimistic update waits
+        # for in-flight queries to be cancelled), which check() would take for a failure.
+        await page.get_by_role("checkbox", name="Complete Find the IBAN").click()
+        await expect(page.get_by_text("(1 of 1 done)")).to_be_visible()
+        await _axe(page, "task detail", violations)
+
+        # Calendar: drag the task one day later; it keeps its time.
+        await page.goto(f"{base}/projects/{pid}/calendar?date={due_day}")
+        assert await _chip_day(page, "Pay rent") == due_day
+        await _axe(page, "calendar (month)", violations)
+        next_day = time.strftime(
+            "%Y-%m-%d", time.gmtime(time.mktime(time.strptime(due_day, "%Y-%m-%d")) + 86400)
+        )
+        handle = page.get_by_role("button", name=re.compile("^Move AA-1 Pay rent"))
+        await _drag_center(page, handle, page.locator(f'[data-day="{next_day}"]'))
+        assert await _chip_day(page, "Pay rent") == next_day
+        await saved_as(lambda t: t["due_at"].startswith(f"{next_day}T10:00"))
+
+        # A refused move goes back where it was, with a toast.
+        async def refuse(route: Any) -> None:
+            if route.request.method == "PATCH":
+                await route.fulfill(
+                    status=503,
+                    content_type="application/problem+json",
+                    body='{"title": "Service unavailable", "status": 503, "code": "unavailable"}',
+                )
+            else:
+                await route.continue_()
+
+        await page.route(f"**/api/v1/tasks/{task_id}", refuse)
+        handle = page.get_by_role("button", name=re.compile("^Move AA-1 Pay rent"))
+        await _drag_center(page, handle, page.locator(f'[data-day="{due_day}"]'))
+        await expect(
+            page.get_by_role("alert").filter(has_text="Could not save AA-1")
+        ).to_be_visible()
+        assert await _chip_day(page, "Pay rent") == next_day
+        await page.unroute(f"**/api/v1/tasks/{task_id}")
+        assert (await task())["due_at"].startswith(f"{next_day}T10:00")
+        await page.get_by_role("button", name="Week").click()
+        await expect(page).to_have_url(re.compile(r"mode=week"))
+        await _axe(page, "calendar (week)", violations)
+
+        await page.goto(f"{base}/projects/{pid}/reports")
+        await expect(page.get_by_role("figure", name="Cumulative flow chart")).to_be_visible()
+        await _axe(page, "reports", violations)
+        await page.goto(f"{base}/settings")
+        await expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+        await _axe(page, "settings", violations)
+
+        # Dark theme, remembered across a reload, and still no serious violation.
+        await page.get_by_label(re.compile(r"^Account: ")).click()
+        await page.get_by_text("Dark", exact=True).click()
+        await expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+        await page.goto(f"{base}/projects/{pid}/board")
+        await expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+        await expect(page.get_by_role("link", name="Pay rent")).to_be_visible(timeout=20_000)
+        await _axe(page, "board (dark)", violations)
+        await page.goto(f"{base}/projects/{pid}/tasks/{task_id}")
+        await expect(page.get_by_test_id("recurrence-words")).to_be_visible()
+        await _axe(page, "task detail (dark)", violations)
+        await page.goto(f"{base}/projects/{pid}/calendar?date={due_day}")
+        await _chip_day(page, "Pay rent")
+        await _axe(page, "calendar (dark)", violations)
+        assert not violations, "\n".join(violations)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            path = web_app.workdir / "web-failure-a11y.png"
+            await page.screenshot(path=str(path), full_page=True)
+            sys.stderr.write(f"\nscreenshot: {path}\n")
+        raise
+    finally:
+        await context.close()
+        await http.aclose()

@@ -9,6 +9,9 @@ import { ApiError } from "./api/errors";
 import { makeRouter } from "./app/routes";
 import { ToastProvider } from "./components/toasts";
 import { AuthProvider } from "./features/auth/AuthProvider";
+import { initTheme } from "./lib/theme";
+
+initTheme();
 
 const queryClient = new QueryClient({
   defaultOptions: {

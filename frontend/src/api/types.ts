@@ -31,3 +31,6 @@ export type SystemRole = User["roles"][number];
 export type Delivery = Notifications["schemas"]["DeliveryRead"];
 export type DeliveryStatus = Delivery["status"];
 export type ParkedItem = Audit["schemas"]["ParkedItem"];
+export type Reminder = Tasks["schemas"]["Reminder"];
+export type SavedView = Tasks["schemas"]["ViewRead"];
+export type TaskFilters = Tasks["schemas"]["TaskFilters"];

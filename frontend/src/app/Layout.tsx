@@ -8,6 +8,8 @@ import { useMe } from "../features/auth/useMe";
 import { RoleNavLinks } from "../features/admin/roles";
 import { Bell } from "../features/notifications/Bell";
 import { LiveProvider } from "../live/LiveProvider";
+import { ThemeSwitch } from "../components/ThemeSwitch";
+import { moveRow } from "./rows";
 import { SHORTCUTS, shortcutFor } from "./shortcuts";
 
 export default function Layout() {
@@ -25,6 +27,8 @@ export default function Layout() {
       event.preventDefault();
       if (key === "c") focus("quick-add");
       else if (key === "/") focus("search");
+      else if (key === "j") moveRow(1);
+      else if (key === "k") moveRow(-1);
       else if (key === "?") help.current?.showModal();
     };
     document.addEventListener("keydown", onKey);
@@ -61,11 +65,12 @@ export default function Layout() {
         <div className="ml-auto flex items-center gap-2">
           <Bell />
           <details className="relative">
-            <summary className="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Account">
+            <summary className="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800" aria-label={`Account: ${me.data?.display_name ?? "menu"}`}>
               {me.data?.display_name ?? "Account"}
             </summary>
             <div className="absolute right-0 z-40 mt-2 flex w-56 flex-col rounded-lg border border-slate-200 bg-white p-1 shadow-xl dark:border-slate-700 dark:bg-slate-900">
-              <span className="truncate px-3 py-2 text-xs text-slate-500">{me.data?.email}</span>
+              <span className="truncate px-3 py-2 text-xs text-slate-600 dark:text-slate-400">{me.data?.email}</span>
+              <ThemeSwitch />
               <Link to="/settings" className="rounded px-3 py-2 text-left text-sm hover:bg-slate-100 dark:hover:bg-slate-800">
                 Settings
               </Link>

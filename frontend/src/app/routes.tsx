@@ -23,6 +23,8 @@ export const routes: RouteObject[] = [
       { index: true, element: <Navigate to="/projects" replace /> },
       { path: "projects", lazy: page(() => import("../features/projects/ProjectsPage")) },
       { path: "my-tasks", lazy: page(() => import("../features/tasks/MyTasks")) },
+      // webtask: calendar of my due tasks (the project's is under projects/:projectId/calendar).
+      { path: "my-tasks/calendar", lazy: page(() => import("../features/calendar/CalendarPage")) },
       { path: "tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },
       { path: "settings/*", lazy: page(() => import("../features/settings/SettingsPage")) },
       {
@@ -32,6 +34,7 @@ export const routes: RouteObject[] = [
           { index: true, element: <Navigate to="board" replace /> },
           { path: "board", lazy: page(() => import("../features/board/BoardPage")) },
           { path: "list", lazy: page(() => import("../features/tasks/ListPage")) },
+          { path: "calendar", lazy: page(() => import("../features/calendar/CalendarPage")) },
           { path: "members", lazy: page(() => import("../features/projects/MembersPage")) },
           { path: "workflow", lazy: page(() => import("../features/projects/WorkflowPage")) },
           // Recharts only loads here: its own chunk, not the first screen's.

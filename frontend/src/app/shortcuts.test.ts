@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { nextRow } from "./rows";
 import { shortcutFor } from "./shortcuts";
 
 const press = (key: string, target: EventTarget | null = document.body, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) =>
@@ -10,6 +11,8 @@ describe("shortcutFor", () => {
     expect(press("c")).toBe("c");
     expect(press("/")).toBe("/");
     expect(press("?")).toBe("?");
+    expect(press("j")).toBe("j");
+    expect(press("k")).toBe("k");
     expect(press("x")).toBeNull();
   });
   it("ignores keys typed into fields and chords", () => {
@@ -17,5 +20,19 @@ describe("shortcutFor", () => {
     expect(press("/", document.createElement("textarea"))).toBeNull();
     expect(press("c", document.body, { ctrlKey: true })).toBeNull();
     expect(press("c", document.body, { metaKey: true })).toBeNull();
+  });
+});
+
+describe("nextRow", () => {
+  it.each([
+    [null, 1, 5, 0],
+    [null, -1, 5, 4],
+    [0, 1, 5, 1],
+    [4, 1, 5, 4],
+    [0, -1, 5, 0],
+    [2, -1, 5, 1],
+    [null, 1, 0, null],
+  ] as const)("from %s by %s of %s -> %s", (current, delta, count, expected) => {
+    expect(nextRow(current, delta, count)).toBe(expected);
   });
 });

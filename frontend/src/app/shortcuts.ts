@@ -1,5 +1,5 @@
 /**
- * Single-key shortcuts (`c` new task, `/` search, `?` help). Pure matching, so tested without
+ * Single-key shortcuts (`c` new task, `/` search, `j`/`k` next/previous row, `?` help). Pure matching, so tested without
  * a browser; a key typed into a field is never a shortcut.
  */
 
@@ -11,6 +11,8 @@ export interface Shortcut {
 export const SHORTCUTS: Shortcut[] = [
   { key: "c", description: "Add a task (quick add)" },
   { key: "/", description: "Search the list" },
+  { key: "j", description: "Next task in the list" },
+  { key: "k", description: "Previous task in the list" },
   { key: "?", description: "Show these shortcuts" },
 ];
 

@@ -75,7 +75,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 
 export function Skeleton({ lines = 3 }: { lines?: number }) {
   return (
-    <div aria-busy="true" aria-label="Loading" className="flex flex-col gap-2">
+    <div role="status" aria-busy="true" aria-label="Loading" className="flex flex-col gap-2">
       {Array.from({ length: lines }, (_, i) => (
         <div key={i} className="h-10 animate-pulse rounded-md bg-slate-200 dark:bg-slate-800" />
       ))}

@@ -59,7 +59,10 @@ describe("AuditPage", () => {
     expect(calls.find((c) => c.path === "/api/v1/users")!.query.get("email")).toBe("bob@example.com");
 
     fireEvent.click(screen.getByRole("button", { name: "Verify the chain" }));
-    expect(await screen.findByRole("status")).toHaveTextContent("The chain holds: 41 entries checked, up to #41.");
+    // Skeletons are status regions too: wait for the one that says the verdict.
+    await waitFor(() =>
+      expect(screen.getAllByRole("status").some((e) => e.textContent?.includes("The chain holds: 41 entries checked, up to #41."))).toBe(true),
+    );
   });
 
   it("shows a broken chain and exports CSV of the day window", async () => {
@@ -72,7 +75,10 @@ describe("AuditPage", () => {
     });
     renderAt("/audit", "/audit?from=2026-12-01", <AuditPage />);
     fireEvent.click(await screen.findByRole("button", { name: "Verify the chain" }));
-    expect(await screen.findByRole("status")).toHaveTextContent("The chain is broken at #7: an entry does not link to the one before it.");
+    // Skeletons are status regions too: wait for the one that says the verdict.
+    await waitFor(() =>
+      expect(screen.getAllByRole("status").some((e) => e.textContent?.includes("The chain is broken at #7: an entry does not link to the one before it."))).toBe(true),
+    );
     fireEvent.click(screen.getByRole("button", { name: /^Export from 2026-12-01/ }));
     await waitFor(() => expect(created).toHaveBeenCalled());
     expect(await created.mock.calls[0]![0].text()).toBe("seq,type\n41,task.updated\n");

@@ -17,7 +17,7 @@ import {
 } from "@dnd-kit/core";
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type KeyboardEventHandler, type PointerEventHandler } from "react";
 import { Link, useParams } from "react-router";
 
 import { describe } from "../../api/errors";
@@ -166,20 +166,33 @@ export function ColumnHeader({ name, colour, count, limit }: { name: string; col
   );
 }
 
+/**
+ * A card: the pointer drags it from anywhere, the keyboard from its grip button (Space, arrows,
+ * Space). The role and focus belong to the grip, not the card, so the link to the task is not
+ * nested inside a button (axe-core's nested-interactive).
+ */
 function SortableCard({ task, projectId }: { task: Task; projectId: string }) {
-  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: task.id });
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: task.id });
   return (
     <li
       ref={setNodeRef}
       style={{ transform: CSS.Transform.toString(transform), transition }}
-      className={isDragging ? "opacity-40" : ""}
+      className={`relative ${isDragging ? "opacity-40" : ""}`}
       data-task-id={task.id}
-      {...attributes}
-      {...listeners}
-      aria-roledescription="Draggable task"
-      aria-label={`${task.key} ${task.title}`}
+      onPointerDown={listeners?.onPointerDown as PointerEventHandler | undefined}
     >
       <Card task={task} projectId={projectId} />
+      <button
+        type="button"
+        ref={setActivatorNodeRef}
+        {...attributes}
+        onKeyDown={listeners?.onKeyDown as KeyboardEventHandler | undefined}
+        aria-roledescription="Draggable task"
+        aria-label={`Move ${task.key} ${task.title}`}
+        className="absolute right-1 bottom-1 cursor-grab rounded px-1 text-xs text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-700"
+      >
+        <span aria-hidden="true">⠿</span>
+      </button>
     </li>
   );
 }

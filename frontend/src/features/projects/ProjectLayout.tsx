@@ -32,6 +32,9 @@ export default function ProjectLayout() {
         <NavLink to="list" className={tab}>
           List
         </NavLink>
+        <NavLink to="calendar" className={tab}>
+          Calendar
+        </NavLink>
         <NavLink to="members" className={tab}>
           Members
         </NavLink>

@@ -1,15 +1,22 @@
-/** The list view: filters, search-as-you-type and sorting, all kept in the URL. */
-import { useEffect, useId, useState } from "react";
+/**
+ * The list view: filters, search-as-you-type, sorting and saved views, all kept in the URL.
+ * Rows are virtualised against the window's scroll (1,000 tasks draw ~30 rows at a time) and
+ * `j` / `k` move through them.
+ */
+import { useWindowVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 
 import { describe } from "../../api/errors";
-import type { TaskPriority } from "../../api/types";
+import type { ProjectStatus, Task, TaskPriority } from "../../api/types";
+import { useRowNavigation } from "../../app/rows";
 import { Empty, FormError, SelectField, Skeleton } from "../../components/ui";
 import { CATEGORIES, displayName, statusName, useProjectStatuses } from "../board/statuses";
 import { LabelChips } from "../labels/LabelChips";
 import { BlockedBadge, DueDate, PRIORITIES, PriorityBadge } from "./bits";
 import { readFilters, SORTS, toApiQuery, writeFilters, type ListFilters, type Sort } from "./filters";
 import { useProjectTasks } from "./queries";
+import { SavedViews } from "./SavedViews";
 
 const SORT_NAMES: Record<Sort, string> = {
   position: "Board order",
@@ -44,8 +51,14 @@ export default function ListPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [search]);
 
+  const open = (next: ListFilters) => {
+    setSearch(next.q);
+    setParams(writeFilters(next), { replace: true });
+  };
+
   return (
     <div className="flex flex-col gap-4">
+      <SavedViews projectId={projectId} filters={filters} onOpen={open} />
       <div className="flex flex-wrap items-end gap-4">
         <div className="flex flex-col gap-1">
           <label htmlFor={searchId} className="text-sm font-medium">
@@ -102,42 +115,76 @@ export default function ListPage() {
       {tasks.isPending ? <Skeleton /> : null}
       {tasks.isError ? <FormError message={describe(tasks.error)} /> : null}
       {tasks.data?.length === 0 ? <Empty title="No tasks match">Change the filters, or add a task above.</Empty> : null}
-      {tasks.data?.length ? (
-        <table className="w-full text-left text-sm">
-          <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase dark:border-slate-800">
-            <tr>
-              <th className="py-2 pr-2">Key</th>
-              <th className="py-2 pr-2">Title</th>
-              <th className="py-2 pr-2">Status</th>
-              <th className="py-2 pr-2">Priority</th>
-              <th className="py-2 pr-2">Due</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tasks.data.map((t) => (
-              <tr key={t.id} className="border-b border-slate-100 dark:border-slate-900">
-                <td className="py-2 pr-2 text-slate-500">{t.key}</td>
-                <td className="py-2 pr-2">
-                  <Link to={`/projects/${projectId}/tasks/${t.id}`} className="font-medium hover:underline">
-                    {t.title}
-                  </Link>
-                  <LabelChips projectId={projectId} ids={t.label_ids} />
-                </td>
-                <td className="py-2 pr-2">
-                  <span className="flex items-center gap-2">
-                    {statusName(statuses, t.status_id, t.status)}
-                    {t.blocked ? <BlockedBadge /> : null}
-                  </span>
-                </td>
-                <td className="py-2 pr-2">
-                  <PriorityBadge priority={t.priority} />
-                </td>
-                <td className="py-2 pr-2">{t.due_at ? <DueDate iso={t.due_at} /> : null}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {tasks.data?.length ? <TaskTable tasks={tasks.data} projectId={projectId} statuses={statuses} /> : null}
     </div>
+  );
+}
+
+const ROW_HEIGHT = 41;
+
+function TaskTable({ tasks, projectId, statuses }: { tasks: Task[]; projectId: string; statuses: ProjectStatus[] }) {
+  const body = useRef<HTMLTableSectionElement>(null);
+  const [margin, setMargin] = useState(0);
+  // Where the rows start on the page: the filters above them change height as they wrap.
+  useLayoutEffect(() => {
+    const measure = () => setMargin((body.current?.getBoundingClientRect().top ?? 0) + window.scrollY);
+    measure();
+    const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(measure);
+    if (body.current?.parentElement?.parentElement) observer?.observe(body.current.parentElement.parentElement);
+    return () => observer?.disconnect();
+  }, []);
+  const virtualizer = useWindowVirtualizer({ count: tasks.length, estimateSize: () => ROW_HEIGHT, overscan: 12, scrollMargin: margin });
+  const active = useRowNavigation(tasks.length, (index) => virtualizer.scrollToIndex(index, { align: "auto" }));
+  const rows = virtualizer.getVirtualItems();
+  const top = rows.length ? (rows[0]?.start ?? 0) - margin : 0;
+  const bottom = rows.length ? virtualizer.getTotalSize() - (rows[rows.length - 1]?.end ?? 0) : 0;
+
+  return (
+    <table className="w-full text-left text-sm" aria-rowcount={tasks.length + 1}>
+      <thead className="border-b border-slate-200 text-xs text-slate-600 uppercase dark:border-slate-800 dark:text-slate-400">
+        <tr aria-rowindex={1}>
+          <th className="py-2 pr-2">Key</th>
+          <th className="py-2 pr-2">Title</th>
+          <th className="py-2 pr-2">Status</th>
+          <th className="py-2 pr-2">Priority</th>
+          <th className="py-2 pr-2">Due</th>
+        </tr>
+      </thead>
+      <tbody ref={body}>
+        {top > 0 ? <tr aria-hidden="true" style={{ height: top }} /> : null}
+        {rows.map((row) => {
+          const t = tasks[row.index] as Task;
+          return (
+            <tr
+              key={t.id}
+              data-index={row.index}
+              data-row-index={row.index}
+              aria-rowindex={row.index + 2}
+              ref={virtualizer.measureElement}
+              className={`border-b border-slate-100 dark:border-slate-900 ${active === row.index ? "bg-indigo-50 dark:bg-indigo-950" : ""}`}
+            >
+              <td className="py-2 pr-2 text-slate-600 dark:text-slate-400">{t.key}</td>
+              <td className="py-2 pr-2">
+                <Link to={`/projects/${projectId}/tasks/${t.id}`} className="font-medium hover:underline">
+                  {t.title}
+                </Link>
+                <LabelChips projectId={projectId} ids={t.label_ids} />
+              </td>
+              <td className="py-2 pr-2">
+                <span className="flex items-center gap-2">
+                  {statusName(statuses, t.status_id, t.status)}
+                  {t.blocked ? <BlockedBadge /> : null}
+                </span>
+              </td>
+              <td className="py-2 pr-2">
+                <PriorityBadge priority={t.priority} />
+              </td>
+              <td className="py-2 pr-2">{t.due_at ? <DueDate iso={t.due_at} /> : null}</td>
+            </tr>
+          );
+        })}
+        {bottom > 0 ? <tr aria-hidden="true" style={{ height: bottom }} /> : null}
+      </tbody>
+    </table>
   );
 }

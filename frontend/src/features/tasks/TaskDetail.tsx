@@ -13,6 +13,9 @@ import { toIsoWithOffset } from "../../lib/quickadd";
 import { displayName, useProjectStatuses } from "../board/statuses";
 import { BlockedBy } from "./BlockedBy";
 import { BlockedBadge, PRIORITIES } from "./bits";
+import { RecurrenceBuilder } from "./RecurrenceBuilder";
+import { Reminders } from "./Reminders";
+import { Subtasks } from "./Subtasks";
 import { keys, useMembers, useTask, useUpdateTask } from "./queries";
 
 /** `datetime-local` value for an ISO instant, in the browser's time zone. */
@@ -50,6 +53,14 @@ function TaskView({ task }: { task: Task }) {
           <Link to={`/projects/${task.project_id}/board`} className="hover:underline">
             Board
           </Link>{" "}
+          {task.parent_id ? (
+            <>
+              {" / "}
+              <Link to={`/projects/${task.project_id}/tasks/${task.parent_id}`} className="hover:underline">
+                parent task
+              </Link>
+            </>
+          ) : null}{" "}
           / {task.key}
         </nav>
         <label className="sr-only" htmlFor="task-title">
@@ -86,6 +97,7 @@ function TaskView({ task }: { task: Task }) {
             <p className="text-sm text-slate-500">No description yet.</p>
           )}
         </section>
+        <Subtasks task={task} />
         <Comments taskId={task.id} names={names} />
         <ActivityList taskId={task.id} names={names} />
       </div>
@@ -130,12 +142,8 @@ function TaskView({ task }: { task: Task }) {
           <p className="font-medium">Assignees</p>
           <p className="text-slate-600 dark:text-slate-300">{task.assignee_ids.map((id) => names.get(id) ?? "…").join(", ") || "Nobody"}</p>
         </div>
-        {task.recurrence ? (
-          <div className="text-sm">
-            <p className="font-medium">Repeats</p>
-            <code className="text-xs">{task.recurrence.rrule}</code>
-          </div>
-        ) : null}
+        <RecurrenceBuilder key={`${task.recurrence?.rrule ?? ""}-${task.due_at ?? ""}`} task={task} onSave={save} />
+        <Reminders task={task} onSave={save} />
         <p className="text-xs text-slate-500">
           Version {task.version} · updated {new Date(task.updated_at).toLocaleString()}
         </p>

@@ -40,9 +40,10 @@ export function useProject(id: string) {
 export type TaskQuery = NonNullable<TasksPaths["/api/v1/projects/{project_id}/tasks"]["get"]["parameters"]["query"]>;
 
 /** Every page of a project's tasks (a board shows them all; the API pages by 200). */
-export function useProjectTasks(projectId: string, query: TaskQuery = {}, maxPages = 10) {
+export function useProjectTasks(projectId: string, query: TaskQuery = {}, maxPages = 10, enabled = true) {
   return useQuery({
     queryKey: keys.projectTasks(projectId, query),
+    enabled,
     queryFn: async (): Promise<Task[]> => {
       const out: Task[] = [];
       let cursor: string | null | undefined;
@@ -105,7 +106,12 @@ export function useUpdateTask() {
       ),
     onMutate: async ({ task, changes }) => {
       await queryClient.cancelQueries({ queryKey: ["projects", task.project_id, "tasks"] });
-      const lists = queryClient.getQueriesData<Task[]>({ queryKey: ["projects", task.project_id, "tasks"] });
+      await queryClient.cancelQueries({ queryKey: ["tasks", "list"] });
+      // The project's lists and the cross-project ones ("my tasks", its calendar).
+      const lists = [
+        ...queryClient.getQueriesData<Task[]>({ queryKey: ["projects", task.project_id, "tasks"] }),
+        ...queryClient.getQueriesData<Task[]>({ queryKey: ["tasks", "list"] }),
+      ];
       const single = queryClient.getQueryData<Task>(keys.task(task.id));
       const apply = (t: Task): Task => (t.id === task.id ? ({ ...t, ...changes } as Task) : t);
       for (const [key, list] of lists) if (list) queryClient.setQueryData(key, list.map(apply));
@@ -127,13 +133,17 @@ export function useUpdateTask() {
     },
     onSuccess: (fresh) => {
       queryClient.setQueryData(keys.task(fresh.id), fresh);
-      const lists = queryClient.getQueriesData<Task[]>({ queryKey: ["projects", fresh.project_id, "tasks"] });
+      const lists = [
+        ...queryClient.getQueriesData<Task[]>({ queryKey: ["projects", fresh.project_id, "tasks"] }),
+        ...queryClient.getQueriesData<Task[]>({ queryKey: ["tasks", "list"] }),
+      ];
       for (const [key, list] of lists) if (list) queryClient.setQueryData(key, list.map((t) => (t.id === fresh.id ? fresh : t)));
     },
     onSettled: (_data, _error, { task }) => {
       void queryClient.invalidateQueries({ queryKey: keys.task(task.id) });
       void queryClient.invalidateQueries({ queryKey: ["projects", task.project_id] });
       void queryClient.invalidateQueries({ queryKey: ["tasks", task.id, "activity"] });
+      void queryClient.invalidateQueries({ queryKey: ["tasks", "list"] });
     },
   });
 }

@@ -1,0 +1,175 @@
+/**
+ * A calendar of due dates, month or week (`?mode=week&date=2026-12-07`, so a link shows the same
+ * page), for a project or for "my tasks" across projects. Dragging a task to another day (mouse,
+ * touch, or keyboard: Space, arrows, Space) moves its due date there at the same time of day, in
+ * one optimistic PATCH that rolls back with a toast when refused.
+ */
+import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from "@dnd-kit/core";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+
+import { tasksApi } from "../../api/client";
+import { describe, unwrap } from "../../api/errors";
+import type { Task } from "../../api/types";
+import { Button, FormError } from "../../components/ui";
+import { keys, useProjectTasks, useUpdateTask } from "../tasks/queries";
+import { byDay, dayKey, moveToDay, parseDayKey, rangeOf, startOfDay, step, title, visibleDays, type CalendarMode } from "./dates";
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+function useMyDueTasks(range: { due_after: string; due_before: string }, enabled: boolean) {
+  const filters = { assignee: "me", ...range, sort: "due_at" as const };
+  return useQuery({
+    queryKey: keys.myTasks(filters),
+    queryFn: async (): Promise<Task[]> => unwrap(await tasksApi.GET("/api/v1/tasks", { params: { query: { ...filters, limit: 200 } } })).items,
+    enabled,
+    placeholderData: (previous) => previous,
+  });
+}
+
+export default function CalendarPage() {
+  const { projectId } = useParams();
+  const [params, setParams] = useSearchParams();
+  const mode: CalendarMode = params.get("mode") === "week" ? "week" : "month";
+  const anchor = parseDayKey(params.get("date")) ?? startOfDay(new Date());
+  const days = visibleDays(mode, anchor);
+  const range = rangeOf(days);
+  const project = useProjectTasks(projectId ?? "", { ...range, sort: "due_at" }, 5, Boolean(projectId));
+  const mine = useMyDueTasks(range, !projectId);
+  const tasks = projectId ? project : mine;
+  const update = useUpdateTask();
+  const [active, setActive] = useState<Task | null>(null);
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
+  const grouped = byDay(tasks.data ?? []);
+  const today = dayKey(new Date());
+
+  const go = (changes: { mode?: CalendarMode; date?: Date }) => {
+    const next = new URLSearchParams(params);
+    if (changes.mode) next.set("mode", changes.mode);
+    if (changes.date) next.set("date", dayKey(changes.date));
+    setParams(next, { replace: true });
+  };
+
+  const onDragEnd = ({ active: a, over }: DragEndEvent) => {
+    setActive(null);
+    const task = (tasks.data ?? []).find((t) => t.id === a.id);
+    if (!task?.due_at || !over) return;
+    const key = String(over.id);
+    if (key === dayKey(new Date(task.due_at))) return;
+    const due = moveToDay(task.due_at, key);
+    if (due) update.mutate({ task, changes: { due_at: due } });
+  };
+
+  return (
+    <div className="flex flex-col gap-3">
+      {projectId ? null : <h1 className="text-2xl font-semibold">My calendar</h1>}
+      <div className="flex flex-wrap items-center gap-2">
+        <Button variant="secondary" aria-label={`Previous ${mode}`} onClick={() => go({ date: step(mode, anchor, -1) })}>
+          ←
+        </Button>
+        <Button variant="secondary" onClick={() => go({ date: new Date() })}>
+          Today
+        </Button>
+        <Button variant="secondary" aria-label={`Next ${mode}`} onClick={() => go({ date: step(mode, anchor, 1) })}>
+          →
+        </Button>
+        <h2 className="text-lg font-semibold" aria-live="polite">
+          {title(mode, anchor)}
+        </h2>
+        <div role="group" aria-label="Calendar view" className="ml-auto flex gap-1">
+          {(["month", "week"] as const).map((m) => (
+            <Button key={m} variant={mode === m ? "primary" : "secondary"} aria-pressed={mode === m} onClick={() => go({ mode: m })}>
+              {m === "month" ? "Month" : "Week"}
+            </Button>
+          ))}
+        </div>
+      </div>
+      {tasks.isError ? <FormError message={describe(tasks.error)} /> : null}
+      <DndContext sensors={sensors} onDragStart={({ active: a }) => setActive((tasks.data ?? []).find((t) => t.id === a.id) ?? null)} onDragEnd={onDragEnd} onDragCancel={() => setActive(null)}>
+        <div className="overflow-x-auto">
+          <div className="grid min-w-[42rem] grid-cols-7 gap-px rounded-md border border-slate-200 bg-slate-200 dark:border-slate-800 dark:bg-slate-800" aria-busy={tasks.isPending}>
+            {WEEKDAYS.map((d) => (
+              <div key={d} aria-hidden="true" className="bg-slate-50 px-2 py-1 text-xs font-semibold text-slate-600 dark:bg-slate-900 dark:text-slate-300">
+                {d}
+              </div>
+            ))}
+            {days.map((d) => (
+              <Day
+                key={dayKey(d)}
+                day={d}
+                tall={mode === "week"}
+                outside={mode === "month" && d.getMonth() !== anchor.getMonth()}
+                today={dayKey(d) === today}
+                tasks={grouped.get(dayKey(d)) ?? []}
+              />
+            ))}
+          </div>
+        </div>
+        <DragOverlay>{active ? <Chip task={active} overlay /> : null}</DragOverlay>
+      </DndContext>
+      <p className="text-xs text-slate-600 dark:text-slate-400">Drag a task to another day to move its due date (keyboard: Space, arrows, Space). Tasks without a due date are not shown.</p>
+    </div>
+  );
+}
+
+function Day({ day, tasks, outside, today, tall }: { day: Date; tasks: Task[]; outside: boolean; today: boolean; tall: boolean }) {
+  const key = dayKey(day);
+  const { setNodeRef, isOver } = useDroppable({ id: key });
+  const label = day.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
+  return (
+    <section
+      ref={setNodeRef}
+      aria-label={label}
+      data-day={key}
+      className={`flex flex-col gap-1 p-1 ${tall ? "min-h-64" : "min-h-24"} ${isOver ? "bg-indigo-50 dark:bg-indigo-950" : outside ? "bg-slate-50 dark:bg-slate-900" : "bg-white dark:bg-slate-950"}`}
+    >
+      <span className={`self-end rounded-full px-1.5 text-xs ${today ? "bg-indigo-600 font-semibold text-white" : outside ? "text-slate-500" : "text-slate-700 dark:text-slate-300"}`}>
+        {day.getDate()}
+        {today ? <span className="sr-only"> (today)</span> : null}
+      </span>
+      <ul className="flex flex-col gap-1">
+        {tasks.map((t) => (
+          <li key={t.id}>
+            <Chip task={t} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * A task on its day: a grip button to drag it (a separate control, so the link to the task is not
+ * nested inside a button) and the link.
+ */
+function Chip({ task, overlay = false }: { task: Task; overlay?: boolean }) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, isDragging } = useDraggable({ id: task.id, disabled: overlay });
+  const time = task.due_at ? new Date(task.due_at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }) : "";
+  const done = task.status_category === "done" || task.status_category === "cancelled";
+  return (
+    <div
+      ref={overlay ? undefined : setNodeRef}
+      // The overlay is a picture of the task under the pointer: the real one is still in its day.
+      aria-hidden={overlay ? true : undefined}
+      data-task={task.key}
+      className={`flex items-center gap-1 rounded border border-slate-200 bg-white px-1 py-0.5 text-xs shadow-sm dark:border-slate-700 dark:bg-slate-800 ${isDragging ? "opacity-40" : ""} ${overlay ? "shadow-lg" : ""}`}
+    >
+      <button
+        type="button"
+        ref={overlay ? undefined : setActivatorNodeRef}
+        {...(overlay ? {} : attributes)}
+        {...(overlay ? {} : listeners)}
+        aria-roledescription="Draggable task"
+        aria-label={`Move ${task.key} ${task.title} to another day`}
+        className="cursor-grab touch-none rounded px-0.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-700"
+      >
+        <span aria-hidden="true">⠿</span>
+      </button>
+      <span className="text-slate-600 dark:text-slate-300">{time}</span>
+      <Link to={`/projects/${task.project_id}/tasks/${task.id}`} className={`truncate font-medium hover:underline ${done ? "text-slate-600 line-through dark:text-slate-400" : ""}`}>
+        {task.title}
+      </Link>
+    </div>
+  );
+}
