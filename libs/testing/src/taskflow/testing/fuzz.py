@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import hypothesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
+
+T = TypeVar("T")
 
 #: Examples per operation and generation mode in ``make test``.
 DEFAULT_EXAMPLES = 6
@@ -152,7 +154,11 @@ class Fuzzer:
             print_blob=long_run(),
         )
         auth = self.schema.auth
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        modes = [GenerationMode.POSITIVE]
+        # An operation without parameters or body has nothing to make invalid.
+        if any(True for _ in operation.iter_parameters()) or list(operation.body):
+            modes.append(GenerationMode.NEGATIVE)
+        for mode in modes:
             strategies = [operation.as_strategy(generation_mode=mode, auth_storage=auth)]
             if known:
                 fixed = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in known.items()})
@@ -170,6 +176,13 @@ class Fuzzer:
                 case.call_and_validate(checks=chosen)
 
             run()
+
+    def on_app_loop(self, factory: Callable[[], Awaitable[T]]) -> T:
+        """Await ``factory()`` on the loop the app is served on (e.g. to drain its tasks)."""
+        from schemathesis.python import asgi
+
+        with asgi.get_client(self.app):
+            return asgi._get_portal().call(factory)
 
     def close(self) -> None:
         """End the lifespans schemathesis started (closes the pools before the DB drops)."""
