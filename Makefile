@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services deploy-tools db dev test lint fmt migrate clean openapi catalog clients seed bench admin
+.PHONY: help setup services deploy-tools db dev test fuzz lint fmt migrate clean openapi catalog clients seed bench admin
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ deploy-tools: ## install helm, checkov and the validators infra/tests uses into 
 
 test: services setup deploy-tools ## run every test against the real local servers
 	@$(UV) run pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 100
+
+fuzz: services setup ## schemathesis over every service's API, FUZZ_EXAMPLES (100) per operation and mode
+	@TASKFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest -p no:timeout \
+		$(wildcard services/*/tests/test_fuzz.py) $(PYTEST_ARGS)
 
 lint: setup ## ruff, mypy (strict on libs) and import-linter
 	@$(UV) run ruff check .
