@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 T = TypeVar("T")
 
 #: Examples per operation and generation mode in ``make test``.
-DEFAULT_EXAMPLES = 6
+DEFAULT_EXAMPLES = 4
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -159,16 +159,16 @@ class Fuzzer:
         if any(True for _ in operation.iter_parameters()) or list(operation.body):
             modes.append(GenerationMode.NEGATIVE)
         for mode in modes:
-            strategies = [operation.as_strategy(generation_mode=mode, auth_storage=auth)]
+
+            def cases(values: dict[str, str] | None, mode: Any = mode) -> Any:
+                return operation.as_strategy(
+                    generation_mode=mode, auth_storage=auth, path_parameters=values
+                )
+
+            strategies = [cases(None)]
             if known:
                 fixed = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in known.items()})
-                strategies.append(
-                    fixed.flatmap(
-                        lambda values, mode=mode: operation.as_strategy(
-                            generation_mode=mode, auth_storage=auth, path_parameters=values
-                        )
-                    )
-                )
+                strategies.append(fixed.flatmap(cases))
 
             @settings
             @hypothesis.given(case=st.one_of(strategies))
