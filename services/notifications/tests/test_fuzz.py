@@ -56,9 +56,9 @@ async def test_fuzz(
             str(r[0]) for r in await conn.execute(text("SELECT id FROM notifications.deliveries"))
         ]
     fuzzer.token = mint_token(me, roles=ALL_ROLES)
-    feed = fuzzer.ok("POST", "/api/v1/calendar/feed")["url"]
-    secret = feed.rsplit("/", 1)[1].removesuffix(".ics")
     try:
+        feed = fuzzer.ok("POST", "/api/v1/calendar/feed")["url"]
+        secret = feed.rsplit("/", 1)[1].removesuffix(".ics")
         fuzzer.run(
             operation,
             path_values={
@@ -68,5 +68,6 @@ async def test_fuzz(
             },
         )
     finally:
-        # What the app started after its commits runs on its own loop: wait for it there.
+        # What the app started after its commits runs on its own loop: wait for it there
+        # (the autouse clean-up drains on pytest's loop, which cannot await those tasks).
         fuzzer.on_app_loop(post_commit.drain)
