@@ -38,7 +38,7 @@ test: services setup deploy-tools ## run every test against the real local serve
 FUZZ_EXAMPLES ?= 100
 
 fuzz: services setup ## schemathesis over every service's API, FUZZ_EXAMPLES (100) per operation and mode
-	@TASKFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest -p no:timeout \
+	@TASKFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest --timeout=0 \
 		$(wildcard services/*/tests/test_fuzz.py) $(PYTEST_ARGS)
 
 lint: setup ## ruff, mypy (strict on libs) and import-linter

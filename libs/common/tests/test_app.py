@@ -298,6 +298,12 @@ def test_openapi_documents_problems(app: FastAPI) -> None:
             assert ref == {"$ref": "#/components/schemas/Problem"}
     login = doc["paths"]["/login"]["post"]["responses"]["404"]
     assert list(login["content"]) == ["application/problem+json"]
+    # The body limit answers 413 before any route runs: documented wherever a body is taken.
+    for path in doc["paths"].values():
+        for op in path.values():
+            assert ("413" in op["responses"]) == ("requestBody" in op)
+    too_large = doc["paths"]["/login"]["post"]["responses"]["413"]
+    assert list(too_large["content"]) == ["application/problem+json"]
 
 
 def test_openapi_cli_writes_sorted_json(tmp_path: Any) -> None:
