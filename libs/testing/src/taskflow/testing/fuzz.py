@@ -18,7 +18,7 @@ that opened them. Seed through :meth:`Fuzzer.ok` (the same loop), or through the
 engines (their own pools).
 
 ``TASKFLOW_FUZZ_EXAMPLES`` sets the examples per operation and mode (default
-:data:`DEFAULT_EXAMPLES`, which keeps all five services around a minute); ``make fuzz`` raises
+:data:`DEFAULT_EXAMPLES`; cost in docs/fuzzing.md); ``make fuzz`` raises
 it and draws fresh examples each run instead of the fixed ones ``make test`` replays.
 """
 
