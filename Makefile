@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services deploy-tools db dev test test-fast lint fmt migrate clean openapi catalog clients seed screenshots bench admin loadtest
+.PHONY: help setup services deploy-tools db dev test test-fast fuzz lint fmt migrate clean openapi catalog clients seed screenshots bench admin loadtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ deploy-tools: ## install helm, checkov and the validators infra/tests uses into 
 
 test: services setup deploy-tools ## run every test against the real local servers
 	@$(UV) run pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 100
+
+fuzz: services setup ## schemathesis over every service's API, FUZZ_EXAMPLES (100) per operation and mode
+	@TASKFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest --timeout=0 \
+		$(wildcard services/*/tests/test_fuzz.py) $(PYTEST_ARGS)
 
 #: Tests of pure logic (no server, no fixture that reaches one): they run in seconds.
 PURE_TESTS := libs/common/tests/test_text_safety.py libs/common/tests/test_settings.py \

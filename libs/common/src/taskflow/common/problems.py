@@ -139,15 +139,25 @@ async def _database_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+#: FastAPI's detail for a body it could not even decode (bytes that are not UTF-8 text); it
+#: raises a plain 400 for those, a `json_invalid` validation error for text that is not JSON.
+_BODY_NOT_DECODED = "There was an error parsing the body"
+
+
+def _invalid_json() -> ProblemError:
+    """The one answer to a body that is not JSON, whether or not its bytes were text."""
+    return Unprocessable(
+        "The request body is not valid JSON.",
+        code="invalid_json",
+        errors=[{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}],
+    )
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        err: ProblemError = Unprocessable(
-            "The request body is not valid JSON.",
-            code="invalid_json",
-            errors=[{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}],
-        )
+        err: ProblemError = _invalid_json()
     else:
         # Only loc, msg and type: the input may be a password and must not be echoed.
         errors = [
@@ -164,6 +174,10 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
 
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _BODY_NOT_DECODED:
+        # Found by fuzzing: a body of non-UTF-8 bytes got an undocumented 400 while a text
+        # body that is not JSON got the documented 422; both are the same mistake.
+        return render_problem(request.url.path, _invalid_json())
     code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
     if exc.status_code == 403:
         request_security_event(request, "access_denied", outcome="denied", reason=code)

@@ -17,7 +17,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from taskflow.common.errors import ServiceUnavailable, errors
+from taskflow.events.lifecycle import BROKER_ERRORS
 from taskflow.events.parking import list_parked, replay_parked
+
+
+def _broker_away() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The message broker cannot be reached; try again shortly.", code="broker_unavailable"
+    )
 
 
 class ParkedItem(BaseModel):
@@ -65,20 +73,34 @@ def parking_router(
     router = APIRouter(tags=[tag], dependencies=[Depends(guard)])
     slug = queue.replace(".", "_").replace("-", "_")
 
-    @router.get("/parked", response_model=ParkedList, operation_id=f"parked_{slug}_list")
+    @router.get(
+        "/parked",
+        response_model=ParkedList,
+        operation_id=f"parked_{slug}_list",
+        responses=errors(ServiceUnavailable),
+    )
     async def list_parked_messages(
         request: Request, limit: int = Query(default=50, ge=1, le=500)
     ) -> ParkedList:
         """List messages parked after failing (oldest first)."""
-        items = await list_parked(amqp_url_getter(request), queue, limit)
+        try:
+            items = await list_parked(amqp_url_getter(request), queue, limit)
+        except BROKER_ERRORS as exc:
+            raise _broker_away() from exc
         return ParkedList(queue=queue, items=[ParkedItem(**m.as_dict()) for m in items])
 
     @router.post(
-        "/parked/replay", response_model=ReplayResult, operation_id=f"parked_{slug}_replay"
+        "/parked/replay",
+        response_model=ReplayResult,
+        operation_id=f"parked_{slug}_replay",
+        responses=errors(ServiceUnavailable),
     )
     async def replay_parked_messages(request: Request, body: ReplayRequest) -> ReplayResult:
         """Send parked messages back to the queue for another try."""
-        count = await replay_parked(amqp_url_getter(request), queue, exchange, body.message_ids)
+        try:
+            count = await replay_parked(amqp_url_getter(request), queue, exchange, body.message_ids)
+        except BROKER_ERRORS as exc:
+            raise _broker_away() from exc
         return ReplayResult(queue=queue, replayed=count)
 
     return router

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
+import aiormq
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
@@ -176,8 +177,16 @@ def _describe(message: AbstractIncomingMessage) -> ParkedMessage:
 async def _drain(
     channel: AbstractChannel, queue_name: str, limit: int
 ) -> list[AbstractIncomingMessage]:
-    """Get up to ``limit`` messages without acking (they return to the queue on close)."""
-    queue = await channel.get_queue(queue_name, ensure=True)
+    """Get up to ``limit`` messages without acking (they return to the queue on close).
+
+    A parking queue that does not exist yet (the consumer declares it when it first starts)
+    holds nothing: an empty list, not the broker's NOT_FOUND (found by fuzzing the admin
+    routes, which answered 500 on a fresh broker).
+    """
+    try:
+        queue = await channel.get_queue(queue_name, ensure=True)
+    except aiormq.exceptions.ChannelNotFoundEntity:
+        return []
     got: list[AbstractIncomingMessage] = []
     while len(got) < limit:
         message = await queue.get(no_ack=False, fail=False, timeout=5)
