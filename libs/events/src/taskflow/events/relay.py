@@ -16,6 +16,12 @@ How it keeps its promises:
   the later rows of the same aggregate in the batch are not marked either (even if confirmed),
   so they are re-sent after it: the last message a consumer receives for an aggregate is always
   its latest event (projections also use ``task.version``).
+* **Unroutable rows back off.** A row the broker returned (no queue bound to its routing key)
+  is held back by this relay for ``unroutable_base * 2**(attempts-1)`` seconds (capped by
+  ``unroutable_cap``), with the later rows of its aggregate, instead of being sent again in
+  every batch; ``taskflow_outbox_unroutable_rows`` says how many are held (alert when > 0) and
+  ``taskflow_outbox_publish_failures_total{reason="unroutable"}`` counts the returns. The
+  delay grows with the row's stored ``attempts``, so a restarted relay does not start over.
 * **Broker away.** Connection errors and publish timeouts close the connection; the relay waits
   with exponential backoff and full jitter (bounded), reconnects by itself and carries on from
   the unpublished rows. A stalled connection is caught by ``publish_timeout``.
@@ -66,6 +72,7 @@ from taskflow.events.envelope import CONTENT_TYPE
 from taskflow.events.metrics import (
     RELAY_CONNECTED,
     RELAY_FAILURES,
+    RELAY_HELD,
     RELAY_LAG,
     RELAY_OLDEST,
     RELAY_PUBLISHED,
@@ -186,6 +193,7 @@ def _fetch_statement(table: Table) -> Select[Any]:
             # stdlib json codec (the dearest part of the fetch after the plan above).
             cast(t.c.envelope, Text).label("envelope"),
             t.c.created_at,
+            t.c.attempts,
         )
         .where(t.c.id.in_(ids.limit(bindparam("n", type_=Integer))), t.c.published_at.is_(None))
         .order_by(t.c.id)
@@ -224,6 +232,8 @@ class OutboxRelay:
         backoff: Backoff | None = None,
         declare_exchange: bool = True,
         name: str | None = None,
+        unroutable_base: float = 1.0,
+        unroutable_cap: float = 300.0,
     ) -> None:
         self.engine = engine
         self.table = table
@@ -239,6 +249,10 @@ class OutboxRelay:
         self.backoff = backoff or Backoff()
         self.declare_exchange = declare_exchange
         self.name = name or table.fullname
+        self.unroutable_base = unroutable_base
+        self.unroutable_cap = unroutable_cap
+        #: Row id -> monotonic time before which an unroutable row is not sent again.
+        self._held: dict[int, float] = {}
         self._lock_key = _lock_key(table)
         self._claim_sql = _claim_statement(table)
         self._fetch_sql = _fetch_statement(table)
@@ -327,6 +341,9 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            rows = self._not_held(rows)
+            if not rows:
+                return 0
             now = datetime.now(UTC)
             RELAY_OLDEST.labels(self.name).set((now - rows[0].created_at).total_seconds())
             connect_error: BaseException | None = None
@@ -367,6 +384,31 @@ class OutboxRelay:
             await self.close_broker()
             raise ConnectionError(f"{len(failed)} of {len(rows)} rows not confirmed")
         return len(sent)
+
+    def _not_held(self, rows: Sequence[Any]) -> list[Any]:
+        """The rows to publish now: not held as unroutable, nor behind a held row of theirs."""
+        clock = asyncio.get_running_loop().time()
+        # Forget holds long past (the row was sent meanwhile, maybe by another relay).
+        for row_id in [i for i, until in self._held.items() if until < clock - 600]:
+            del self._held[row_id]
+        blocked: set[str] = set()
+        kept: list[Any] = []
+        for row in rows:
+            if row.aggregate_id in blocked:
+                continue
+            if self._held.get(row.id, 0.0) > clock:
+                blocked.add(row.aggregate_id)
+                continue
+            kept.append(row)
+        RELAY_HELD.labels(self.name).set(len(self._held))
+        return kept
+
+    def _hold(self, row: Any) -> None:
+        """Hold an unroutable row back, longer each time it comes back (its ``attempts``)."""
+        failures = int(getattr(row, "attempts", 0) or 0) + 1
+        delay = min(self.unroutable_cap, self.unroutable_base * 2 ** min(failures - 1, 30))
+        self._held[row.id] = asyncio.get_running_loop().time() + delay
+        RELAY_HELD.labels(self.name).set(len(self._held))
 
     async def _record_failure(self, conn: AsyncConnection, ids: Sequence[int], error: str) -> None:
         t = self.table
@@ -433,8 +475,11 @@ class OutboxRelay:
             else:  # a returned message without on_return_raises, or an unexpected frame
                 error = f"not confirmed: {type(result).__name__}"
                 RELAY_FAILURES.labels(self.name, "unconfirmed").inc()
+            if isinstance(result, aio_pika.exceptions.PublishError):
+                self._hold(row)
             if error is None:
                 sent.append(row.id)
+                self._held.pop(row.id, None)
             else:
                 failed.append(row.id)
                 blocked.add(row.aggregate_id)
