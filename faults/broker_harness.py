@@ -289,6 +289,7 @@ class Effects:
     reporting: int
     task_facts: int
     deliveries_sent: int
+    deliveries: dict[str, int] = field(default_factory=dict)
 
     def complete(self, total: int) -> bool:
         return (
@@ -301,6 +302,10 @@ class Effects:
 async def effects(admin: AsyncEngine, ids: list[UUID]) -> Effects:
     """Count every consumer's effects of `ids` (as the superuser: one query per schema)."""
     async with admin.connect() as conn:
+        statuses = await conn.execute(
+            text("SELECT status, count(*) FROM notifications.deliveries GROUP BY status")
+        )
+        by_status = {str(k): int(v) for k, v in statuses.all()}
 
         async def one(sql: str) -> int:
             params = {"ids": ids, "project": PROJECT}
@@ -328,6 +333,7 @@ async def effects(admin: AsyncEngine, ids: list[UUID]) -> Effects:
             deliveries_sent=await one(
                 "SELECT count(*) FROM notifications.deliveries WHERE status = 'sent'"
             ),
+            deliveries=by_status,
         )
 
 

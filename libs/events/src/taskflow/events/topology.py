@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EXCHANGE = "taskflow.events"
 #: Parked messages a DLQ holds before it refuses more (each is a failure someone must look at).
-DEFAULT_DLQ_MAX_LENGTH = 100_000
+DEFAULT_DLQ_MAX_LENGTH = 1_000_000  # as the taskflow-parking-bounded policy
 
 
 @dataclass(frozen=True)
