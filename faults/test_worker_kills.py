@@ -4,8 +4,9 @@ The real workers of tasks (outbox relay), notifications (consumer and mail sende
 reporting run against a private RabbitMQ node; while assignments are committed to the tasks
 outbox, a random worker is killed with SIGKILL at a random moment and started again, again and
 again (also while it is still starting). Afterwards, at the aiosmtpd sink: every assignment's
-mail arrived, none twice; the audit chain verifies; the reporting read model counts exactly the
-tasks the stream created; nothing was parked.
+mail arrived, none from two deliveries (a resend of the one mail in flight when the
+notifications worker died is counted, and bounded by those kills); the audit chain verifies;
+the reporting read model counts exactly the tasks the stream created; nothing was parked.
 
 `make test` kills 8 times during 200 events; `make test-slow` 20 times during 1,000.
 """
@@ -56,13 +57,14 @@ def mail_keys(message: EmailMessage) -> set[int]:
     return {int(n) for n in found}
 
 
-def mails_by_task(sink: SmtpSink) -> Counter[int]:
-    counts: Counter[int] = Counter()
+def mails_by_task(sink: SmtpSink) -> dict[int, list[str]]:
+    """Task number -> the Message-IDs of the mails Bob got about it (one per arrival)."""
+    found: dict[int, list[str]] = {}
     for message in sink.messages():
         if BOB_EMAIL in str(message["To"] or "") + str(message["X-RcptTo"] or ""):
             for number in mail_keys(message):
-                counts[number] += 1
-    return counts
+                found.setdefault(number, []).append(str(message["Message-ID"]))
+    return found
 
 
 async def _kill_during_stream(
@@ -76,7 +78,9 @@ async def _kill_during_stream(
     rate: float,
     kills: int,
 ) -> None:
-    rng = random.Random(os.environ.get("TASKFLOW_FAULTS_SEED") or time.time_ns())
+    seed = int(os.environ.get("TASKFLOW_FAULTS_SEED") or time.time_ns())
+    print(f"\nkill schedule seed: {seed} (TASKFLOW_FAULTS_SEED={seed} replays it)")
+    rng = random.Random(seed)
     fleet = Fleet(backing, workdir / "logs")
     fleet.start()
     try:
@@ -115,11 +119,20 @@ async def _kill_during_stream(
             pytest.fail(f"incomplete: {seen}, mails {len(mails_by_task(smtp))}\n{fleet.report()}")
         await asyncio.sleep(3)  # a late duplicate (a resend after a lease) would land now
         mails = mails_by_task(smtp)
-        duplicated = sorted(n for n, c in mails.items() if c > 1)
+        # Two mails about one task with different Message-IDs: two deliveries, a double
+        # effect somewhere (never acceptable). The same Message-ID twice: one delivery sent
+        # again because its worker was killed after the SMTP server took the mail and before
+        # the attempt was recorded; at most one per kill of the notifications worker (it sends
+        # one mail at a time), and mail clients fold copies with one Message-ID.
+        doubled = sorted(n for n, m in mails.items() if len(set(m)) > 1)
+        resent = sorted(n for n, m in mails.items() if len(m) > len(set(m)))
         missing = sorted(set(range(1, total + 1)) - set(mails))
         seen = await effects(admin_engine, ids)
-        assert duplicated == [], f"mails sent twice: {duplicated[:20]}"
+        assert doubled == [], f"two deliveries for one event: {doubled[:20]}"
         assert missing == [], f"mails never sent: {missing[:20]}"
+        notifier_kills = Counter(killed)["notifications"]
+        resends = sum(len(m) - len(set(m)) for m in mails.values())
+        assert resends <= notifier_kills, (resent, killed)
         assert seen.audit == seen.audit_distinct == total
         assert seen.notifications == seen.notifications_distinct == total
         # The report's figure equals a recount of the tasks the stream created.
@@ -129,7 +142,8 @@ async def _kill_during_stream(
         assert code == 0, verdict
         print(  # the figures for docs/reliability-broker.md
             f"\nworker kills: events={total} kills={len(killed)} {dict(Counter(killed))} "
-            f"mails={sum(mails.values())} duplicated=0 missing=0 "
+            f"mails={sum(len(m) for m in mails.values())} doubled=0 missing=0 "
+            f"resent_same_message_id={resends} (tasks {resent}) "
             f"total_s={time.monotonic() - started:.1f} audit_verify={verdict}"
         )
     finally:
