@@ -100,9 +100,11 @@ async def _kill_during_stream(
         stream = asyncio.create_task(produce(tasks_engine, total, rate))
         duration = total / rate
         killed: list[str] = []
-        for _ in range(kills):
+        # Every worker as often as the others, in a random order, at random moments.
+        victims = [SERVICES[i % len(SERVICES)] for i in range(kills)]
+        rng.shuffle(victims)
+        for victim in victims:
             await asyncio.sleep(rng.uniform(0.2, 2 * duration / kills))
-            victim = rng.choice(SERVICES)
             fleet.workers[victim].kill()
             killed.append(victim)
             fleet.restart(victim)
