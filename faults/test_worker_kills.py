@@ -98,13 +98,15 @@ async def _kill_during_stream(
         await wait_until(bob_known, timeout=120, message="Bob in the notifications projection")
         started = time.monotonic()
         stream = asyncio.create_task(produce(tasks_engine, total, rate))
-        duration = total / rate
         killed: list[str] = []
         # Every worker as often as the others, in a random order, at random moments.
         victims = [SERVICES[i % len(SERVICES)] for i in range(kills)]
         rng.shuffle(victims)
         for victim in victims:
-            await asyncio.sleep(rng.uniform(0.2, 2 * duration / kills))
+            # At a random point of real work: once the victim consumes again (catching up on
+            # what piled up while it was down), not while it is still importing.
+            await wait_until(lambda v=victim: consumers_ready(rabbit_node.url, [v]), timeout=240)
+            await asyncio.sleep(rng.uniform(0.0, 1.5))
             fleet.workers[victim].kill()
             killed.append(victim)
             fleet.restart(victim)
@@ -162,7 +164,7 @@ async def test_sigkilled_workers_lose_and_double_nothing(
     workdir: Path,
 ) -> None:
     await _kill_during_stream(
-        backing, rabbit_node, smtp, admin_engine, tasks_engine, workdir, 200, 10, 8
+        backing, rabbit_node, smtp, admin_engine, tasks_engine, workdir, 200, 4, 8
     )
 
 
@@ -179,5 +181,5 @@ async def test_twenty_sigkills_during_a_thousand_events(
     workdir: Path,
 ) -> None:
     await _kill_during_stream(
-        backing, rabbit_node, smtp, admin_engine, tasks_engine, workdir, 1_000, 20, 20
+        backing, rabbit_node, smtp, admin_engine, tasks_engine, workdir, 1_000, 8, 20
     )
