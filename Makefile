@@ -7,7 +7,7 @@ UV ?= uv
 SERVICES := $(notdir $(wildcard services/*))
 PYTEST_ARGS ?=
 
-.PHONY: help setup services deploy-tools db dev test test-fast fuzz lint fmt migrate clean openapi catalog clients seed screenshots bench admin loadtest
+.PHONY: help setup services deploy-tools db dev test test-fast test-slow fuzz lint fmt migrate clean openapi catalog clients seed screenshots bench admin loadtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ deploy-tools: ## install helm, checkov and the validators infra/tests uses into 
 
 test: services setup deploy-tools ## run every test against the real local servers
 	@$(UV) run pytest $(PYTEST_ARGS)
+
+test-slow: services setup ## the long fault runs (10,000 events through broker restarts, 20 worker kills)
+	@TASKFLOW_FAULTS_SLOW=1 $(UV) run pytest faults -p no:timeout -s $(PYTEST_ARGS)
 
 FUZZ_EXAMPLES ?= 100
 

@@ -11,7 +11,10 @@ For each message, in delivery order, one at a time:
 3. after the commit, ack. If the handler raised, the transaction rolled back; the message goes
    to the retry queue of its attempt (``x-attempts`` + 1) and comes back after the delay, or is
    parked in ``<queue>.dlq`` once ``max_attempts`` is reached, with ``x-error``. The original is
-   acked only after the broker confirmed the retry/park copy, so nothing is dropped.
+   acked only after the broker confirmed the retry/park copy, so nothing is dropped. A DLQ at its
+   length limit refuses the copy (nack): the original is then put back after a pause (growing
+   to 30 s) and ``taskflow_events_park_refused_total`` counts it, so a full DLQ raises an alert
+   and holds the message instead of losing it or failing the consumer.
 
 When the database itself is away (refused, reset or silent), the failure is not the message's:
 the consumer keeps the message (or batch) in hand and tries it again with backoff until the
@@ -60,6 +63,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import NamedTuple, Protocol, TypeVar
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -72,7 +76,7 @@ from taskflow.events.contracts import Event
 from taskflow.events.envelope import Envelope, decode
 from taskflow.events.errors import MalformedEvent
 from taskflow.events.lifecycle import BROKER_ERRORS, Backoff, sleep_or_stop
-from taskflow.events.metrics import CONSUMED, HANDLE_SECONDS
+from taskflow.events.metrics import CONSUMED, HANDLE_SECONDS, PARK_REFUSED
 from taskflow.events.topology import QueueSpec, declare_exchange, declare_queue
 
 log = get_logger(__name__)
@@ -134,10 +138,12 @@ class Consumer:
         self.connect_timeout = connect_timeout
         self.backoff = backoff or Backoff()
         self.db_backoff = Backoff(base=0.2, cap=10)
+        self.park_backoff = Backoff(base=0.5, cap=30)
         self.ready = asyncio.Event()  # set once consuming (tests wait for it)
         self.handled = 0
         self.duplicates = 0
         self.parked = 0
+        self.park_refused = 0
         self.retried = 0
         self.batches = 0  # batch transactions committed (batch mode)
         self.fallbacks = 0  # batches replayed one message at a time
@@ -166,8 +172,9 @@ class Consumer:
         connection = await aio_pika.connect(self.amqp_url, timeout=self.connect_timeout)
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-            await channel.set_qos(prefetch_count=self.spec.prefetch)
+            # Declare first: keeping an outdated queue reopens the channel, which loses the QoS.
             queue = await self._queue(channel)
+            await channel.set_qos(prefetch_count=self.spec.prefetch)
             inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
             tag = await queue.consume(inbox.put)
             self.ready.set()
@@ -411,6 +418,24 @@ class Consumer:
     async def _park(
         self, channel: AbstractChannel, message: AbstractIncomingMessage, error: str, attempts: int
     ) -> None:
-        await parking.park(channel, self.spec, message, error, attempts)
+        try:
+            await parking.park(channel, self.spec, message, error, attempts)
+        except aiormq.exceptions.DeliveryError as exc:
+            if isinstance(exc, aiormq.exceptions.PublishError):
+                raise  # returned: the DLQ is missing, not full
+            # Nacked: the DLQ is at its length limit (reject-publish). Keep the message.
+            self.park_refused += 1
+            PARK_REFUSED.labels(self.spec.name).inc()
+            delay = self.park_backoff.next()
+            log.error(
+                "consumer_park_refused",
+                queue=self.spec.name,
+                message_id=message.message_id,
+                retry_in=round(delay, 2),
+            )
+            await asyncio.sleep(delay)
+            await message.nack(requeue=True)
+            return
+        self.park_backoff.reset()
         self.parked += 1
         CONSUMED.labels(self.spec.name, "parked").inc()

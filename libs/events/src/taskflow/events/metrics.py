@@ -36,3 +36,18 @@ HANDLE_SECONDS = Histogram(
     "Time to handle one message (DB transaction included)",
     ["queue"],
 )
+PARK_REFUSED = Counter(
+    "taskflow_events_park_refused_total",
+    "Messages the parking queue refused (at its length limit): kept, put back, alert on it",
+    ["queue"],
+)
+QUEUE_OUTDATED = Gauge(
+    "taskflow_events_queue_outdated",
+    "1 when a queue exists with older arguments than the code declares (apply the policy)",
+    ["queue"],
+)
+RELAY_HELD = Gauge(
+    "taskflow_outbox_unroutable_rows",
+    "Outbox rows held back after the broker returned them as unroutable (alert when > 0)",
+    ["outbox"],
+)

@@ -16,6 +16,12 @@ How it keeps its promises:
   the later rows of the same aggregate in the batch are not marked either (even if confirmed),
   so they are re-sent after it: the last message a consumer receives for an aggregate is always
   its latest event (projections also use ``task.version``).
+* **Unroutable rows back off.** A row the broker returned (no queue bound to its routing key)
+  is held back by this relay for ``unroutable_base * 2**(attempts-1)`` seconds (capped by
+  ``unroutable_cap``), with the later rows of its aggregate, instead of being sent again in
+  every batch; ``taskflow_outbox_unroutable_rows`` says how many are held (alert when > 0) and
+  ``taskflow_outbox_publish_failures_total{reason="unroutable"}`` counts the returns. The
+  delay grows with the row's stored ``attempts``, so a restarted relay does not start over.
 * **Broker away.** Connection errors and publish timeouts close the connection; the relay waits
   with exponential backoff and full jitter (bounded), reconnects by itself and carries on from
   the unpublished rows. A stalled connection is caught by ``publish_timeout``.
@@ -31,6 +37,7 @@ import contextlib
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import aio_pika
 import asyncpg
@@ -52,6 +59,7 @@ from taskflow.events.lifecycle import BROKER_ERRORS, Backoff, sleep_or_stop
 from taskflow.events.metrics import (
     RELAY_CONNECTED,
     RELAY_FAILURES,
+    RELAY_HELD,
     RELAY_LAG,
     RELAY_OLDEST,
     RELAY_PUBLISHED,
@@ -88,6 +96,8 @@ class OutboxRelay:
         backoff: Backoff | None = None,
         declare_exchange: bool = True,
         name: str | None = None,
+        unroutable_base: float = 1.0,
+        unroutable_cap: float = 300.0,
     ) -> None:
         self.engine = engine
         self.table = table
@@ -103,6 +113,10 @@ class OutboxRelay:
         self.backoff = backoff or Backoff()
         self.declare_exchange = declare_exchange
         self.name = name or table.fullname
+        self.unroutable_base = unroutable_base
+        self.unroutable_cap = unroutable_cap
+        #: Row id -> monotonic time before which an unroutable row is not sent again.
+        self._held: dict[int, float] = {}
         self._lock_key = lock_key(table)
         self._claim_sql = claim_statement(table)
         self._fetch_sql = fetch_statement(table)
@@ -191,6 +205,9 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            rows = self._not_held(rows)
+            if not rows:
+                return 0
             now = datetime.now(UTC)
             RELAY_OLDEST.labels(self.name).set((now - rows[0].created_at).total_seconds())
             connect_error: BaseException | None = None
@@ -208,6 +225,11 @@ class OutboxRelay:
             else:
                 results = await publish_all(exchange, rows, self.publish_timeout)
                 sent, failed, errors = settle(self.name, rows, results)
+                for row, result in zip(rows, results, strict=True):
+                    if isinstance(result, aio_pika.exceptions.PublishError):
+                        self._hold(row)
+                for row_id in sent:
+                    self._held.pop(row_id, None)
                 if sent:
                     # One statement whatever the batch size (one array parameter, so the
                     # prepared statement is reused instead of one per distinct row count).
@@ -233,6 +255,31 @@ class OutboxRelay:
             await self.close_broker()
             raise ConnectionError(f"{len(failed)} of {len(rows)} rows not confirmed")
         return len(sent)
+
+    def _not_held(self, rows: Sequence[Any]) -> list[Any]:
+        """The rows to publish now: not held as unroutable, nor behind a held row of theirs."""
+        clock = asyncio.get_running_loop().time()
+        # Forget holds long past (the row was sent meanwhile, maybe by another relay).
+        for row_id in [i for i, until in self._held.items() if until < clock - 600]:
+            del self._held[row_id]
+        blocked: set[str] = set()
+        kept: list[Any] = []
+        for row in rows:
+            if row.aggregate_id in blocked:
+                continue
+            if self._held.get(row.id, 0.0) > clock:
+                blocked.add(row.aggregate_id)
+                continue
+            kept.append(row)
+        RELAY_HELD.labels(self.name).set(len(self._held))
+        return kept
+
+    def _hold(self, row: Any) -> None:
+        """Hold an unroutable row back, longer each time it comes back (its ``attempts``)."""
+        failures = int(getattr(row, "attempts", 0) or 0) + 1
+        delay = min(self.unroutable_cap, self.unroutable_base * 2 ** min(failures - 1, 30))
+        self._held[row.id] = asyncio.get_running_loop().time() + delay
+        RELAY_HELD.labels(self.name).set(len(self._held))
 
     async def _record_failure(self, conn: AsyncConnection, ids: Sequence[int], error: str) -> None:
         t = self.table

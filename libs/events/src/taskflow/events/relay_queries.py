@@ -76,6 +76,7 @@ def fetch_statement(table: Table) -> Select[Any]:
             # stdlib json codec (the dearest part of the fetch after the plan above).
             cast(t.c.envelope, Text).label("envelope"),
             t.c.created_at,
+            t.c.attempts,
         )
         .where(t.c.id.in_(ids.limit(bindparam("n", type_=Integer))), t.c.published_at.is_(None))
         .order_by(t.c.id)

@@ -11,7 +11,21 @@ For a :class:`QueueSpec` named ``notifications.events``:
   through the default exchange. A failed message is published to the retry queue of its
   attempt, so delays grow (1 s, 5 s, 30 s, ...) without a delayed-message plugin, and a
   retry never reaches the other consumers of the topic exchange;
-* ``notifications.events.dlq``: durable queue where messages are parked with ``x-error``.
+* ``notifications.events.dlq``: durable queue where messages are parked with ``x-error``, at
+  most ``dlq_max_length`` of them, with ``x-overflow: reject-publish``: a park beyond the limit is
+  refused (nacked) instead of pushing out the oldest parked message, so the consumer keeps the
+  message and says so (``taskflow_events_park_refused_total``) rather than losing one.
+
+The main queue dead-letters (delivery limit) with ``x-dead-letter-strategy: at-least-once``
+(which RabbitMQ allows only with ``x-overflow: reject-publish``): the broker keeps a
+dead-lettered message until the DLQ confirmed it, where the default (at-most-once) dropped it
+silently when the DLQ was full.
+
+Existing queues: RabbitMQ refuses to redeclare a queue with other arguments (406
+PRECONDITION_FAILED). A queue declared before these arguments existed is therefore kept as it is
+(declared passively), a warning is logged and ``taskflow_events_queue_outdated`` is set; the
+operator gives it the same behaviour with a policy, or drains and deletes it so that the next
+start declares it anew (docs/reliability-broker.md, "Migrating existing queues").
 
 Retry and parking queues are classic (version 2): they only hold messages, and a classic queue
 keeps a requeued message at its place, which :func:`~taskflow.events.consumer.list_parked`
@@ -20,13 +34,21 @@ relies on.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 
+from taskflow.events.metrics import QUEUE_OUTDATED
+
+log = logging.getLogger(__name__)
+
 DEFAULT_EXCHANGE = "taskflow.events"
+#: Parked messages a DLQ holds before it refuses more (each is a failure someone must look at).
+DEFAULT_DLQ_MAX_LENGTH = 1_000_000  # as the taskflow-parking-bounded policy
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,7 @@ class QueueSpec:
     ``max_attempts`` counts handler runs: after that many failures the message is parked.
     ``retry_delays_ms[i]`` is the wait before attempt ``i + 2`` (the last one repeats).
     ``prefetch`` bounds unacknowledged messages in flight to this consumer.
+    ``dlq_max_length`` bounds the parking queue (beyond it a park is refused, never dropped).
 
     ``batch_size > 1`` turns on batch mode in :class:`~taskflow.events.consumer.Consumer`: up
     to that many delivered messages are handled in one transaction (one commit instead of one
@@ -52,6 +75,7 @@ class QueueSpec:
     extra_arguments: dict[str, Any] = field(default_factory=dict)
     batch_size: int = 1
     batch_wait_ms: int = 20
+    dlq_max_length: int = DEFAULT_DLQ_MAX_LENGTH
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -64,6 +88,8 @@ class QueueSpec:
             raise ValueError("batch_wait_ms must not be negative")
         if self.prefetch < self.batch_size:
             raise ValueError("prefetch must be at least batch_size")
+        if self.dlq_max_length < 1:
+            raise ValueError("dlq_max_length must be at least 1")
 
     @property
     def dlq(self) -> str:
@@ -93,11 +119,47 @@ def queue_arguments(spec: QueueSpec) -> dict[str, Any]:
         "x-delivery-limit": spec.delivery_limit,
         "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": spec.dlq,
+        # Dead-letter at least once: the broker keeps the message until the DLQ confirmed it.
+        # RabbitMQ accepts that strategy only with reject-publish overflow.
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
     }
     if spec.single_active_consumer:
         args["x-single-active-consumer"] = True
     args.update(spec.extra_arguments)
     return args
+
+
+def dlq_arguments(spec: QueueSpec) -> dict[str, Any]:
+    """Arguments of the parking queue: bounded, and refusing (not dropping) beyond the bound."""
+    return {
+        "x-queue-version": 2,
+        "x-max-length": spec.dlq_max_length,
+        "x-overflow": "reject-publish",
+    }
+
+
+async def _declare(channel: AbstractChannel, name: str, arguments: dict[str, Any]) -> AbstractQueue:
+    """Declare ``name`` with ``arguments``; keep an existing queue declared with other ones.
+
+    The broker closes the channel on the mismatch (406): it is reopened and the queue declared
+    passively, so a deployment whose queues predate an argument keeps running (see the module
+    docstring for the migration).
+    """
+    try:
+        queue = await channel.declare_queue(name, durable=True, arguments=arguments)
+    except aiormq.exceptions.ChannelPreconditionFailed as exc:
+        log.warning(
+            "queue %s exists with other arguments; keeping it as it is (apply the policy in "
+            "docs/reliability-broker.md): %s",
+            name,
+            str(exc)[:300],
+        )
+        QUEUE_OUTDATED.labels(name).set(1)
+        await channel.reopen()
+        return await channel.declare_queue(name, passive=True)
+    QUEUE_OUTDATED.labels(name).set(0)
+    return queue
 
 
 async def declare_exchange(channel: AbstractChannel, exchange: str) -> AbstractExchange:
@@ -109,7 +171,7 @@ async def declare_queue(
     channel: AbstractChannel, exchange: AbstractExchange, spec: QueueSpec
 ) -> AbstractQueue:
     """Declare one spec's queue, retry queues and DLQ, and bind the queue; return the queue."""
-    await channel.declare_queue(spec.dlq, durable=True, arguments={"x-queue-version": 2})
+    await _declare(channel, spec.dlq, dlq_arguments(spec))
     for name, ttl in spec.retry_queues:
         await channel.declare_queue(
             name,
@@ -121,7 +183,7 @@ async def declare_queue(
                 "x-dead-letter-routing-key": spec.name,
             },
         )
-    queue = await channel.declare_queue(spec.name, durable=True, arguments=queue_arguments(spec))
+    queue = await _declare(channel, spec.name, queue_arguments(spec))
     for key in spec.bindings:
         await queue.bind(exchange, routing_key=key)
     return queue

@@ -28,6 +28,11 @@ RabbitMQ
         ``amqp://guest:guest@127.0.0.1:5672/tf-test-<hex>``: a vhost of its own, made with
         ``rabbitmqctl`` (or the management API) and deleted at the end.
     ``amqp_vhost`` (session) -> :class:`~taskflow.testing.rabbitmq.Vhost` (``.name``, ``.url``).
+    ``rabbit_node`` (function) -> :class:`~taskflow.testing.rabbitmq_node.RabbitNode`: a private
+        node (own node name, AMQP and distribution ports on loopback, data folder, no plugins),
+        started; ``.url``, ``.stop()``, ``.start()``, ``.restart()``, ``.kill()``. The shared
+        node on 5672 is never touched. Destroyed after the test; skipped when
+        ``rabbitmq-server`` is not installed.
 
 Redis
     ``redis_url`` (session) -> str: ``redis://127.0.0.1:6379/0`` (env ``TASKFLOW_TEST_REDIS_URL``).
@@ -80,7 +85,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from taskflow.testing import postgres, rabbitmq, redisdb
+from taskflow.testing import postgres, rabbitmq, rabbitmq_node, redisdb
 from taskflow.testing.caldav import CaldavServer
 from taskflow.testing.faults import TcpProxy
 from taskflow.testing.postgres import FreshDatabase
@@ -138,6 +143,19 @@ def amqp_vhost() -> Iterator[rabbitmq.Vhost]:
 def amqp_url(amqp_vhost: rabbitmq.Vhost) -> str:
     """AMQP URL of this session's vhost as guest."""
     return amqp_vhost.url
+
+
+@pytest.fixture
+def rabbit_node() -> Iterator[rabbitmq_node.RabbitNode]:
+    """A private RabbitMQ node the test may stop, start or kill; removed afterwards."""
+    reason = rabbitmq_node.available()
+    if reason:
+        pytest.skip(reason)
+    node = rabbitmq_node.RabbitNode()
+    try:
+        yield node.start()
+    finally:
+        node.destroy()
 
 
 @pytest.fixture(scope="session")
@@ -248,6 +266,7 @@ __all__ = [
     "migrate_service",
     "mint_token",
     "pg_admin_dsn",
+    "rabbit_node",
     "redis_prefix",
     "redis_url",
     "rsa_keys",
