@@ -683,7 +683,11 @@ async def test_task_detail_calendar_views_and_accessibility(web_app: System, bro
         # Saved views: filter, save under a name, clear, open it again: the URL has it back.
         await page.goto(f"{base}/projects/{pid}/list")
         await expect(page.get_by_role("link", name="Water plants")).to_be_visible(timeout=20_000)
-        await page.get_by_role("checkbox", name="high").check()
+        # The box is drawn from the URL: click, then wait for the re-render (check() reads the
+        # state at once and fails when the router has not re-rendered yet).
+        high = page.get_by_role("checkbox", name="high")
+        await high.click()
+        await expect(high).to_be_checked()
         await expect(page.get_by_role("link", name="Water plants")).to_have_count(0)
         await page.get_by_label("Save these filters as").fill("Urgent money")
         await page.get_by_role("button", name="Save view").click()

@@ -4,7 +4,7 @@
  * touch, or keyboard: Space, arrows, Space) moves its due date there at the same time of day, in
  * one optimistic PATCH that rolls back with a toast when refused.
  */
-import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from "@dnd-kit/core";
+import { closestCenter, DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, useDraggable, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent } from "@dnd-kit/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
@@ -86,7 +86,7 @@ export default function CalendarPage() {
         </div>
       </div>
       {tasks.isError ? <FormError message={describe(tasks.error)} /> : null}
-      <DndContext sensors={sensors} onDragStart={({ active: a }) => setActive((tasks.data ?? []).find((t) => t.id === a.id) ?? null)} onDragEnd={onDragEnd} onDragCancel={() => setActive(null)}>
+      <DndContext sensors={sensors} collisionDetection={dropUnderPointer} onDragStart={({ active: a }) => setActive((tasks.data ?? []).find((t) => t.id === a.id) ?? null)} onDragEnd={onDragEnd} onDragCancel={() => setActive(null)}>
         <div className="overflow-x-auto">
           <div className="grid min-w-[42rem] grid-cols-7 gap-px rounded-md border border-slate-200 bg-slate-200 dark:border-slate-800 dark:bg-slate-800" aria-busy={tasks.isPending}>
             {WEEKDAYS.map((d) => (
@@ -140,6 +140,16 @@ function Day({ day, tasks, outside, today, tall }: { day: Date; tasks: Task[]; o
 }
 
 /**
+ * The day under the pointer, not the day the dragged picture overlaps most: the picture hangs to
+ * the right of the grip, so dropping on the day to the left counted as the day it came from.
+ * Keyboard drags have no pointer: they fall back to the closest day.
+ */
+const dropUnderPointer: CollisionDetection = (args) => {
+  const under = pointerWithin(args);
+  return under.length ? under : closestCenter(args);
+};
+
+/**
  * A task on its day: a grip button to drag it (a separate control, so the link to the task is not
  * nested inside a button) and the link.
  */
@@ -155,21 +165,33 @@ function Chip({ task, overlay = false }: { task: Task; overlay?: boolean }) {
       data-task={task.key}
       className={`flex items-center gap-1 rounded border border-slate-200 bg-white px-1 py-0.5 text-xs shadow-sm dark:border-slate-700 dark:bg-slate-800 ${isDragging ? "opacity-40" : ""} ${overlay ? "shadow-lg" : ""}`}
     >
-      <button
-        type="button"
-        ref={overlay ? undefined : setActivatorNodeRef}
-        {...(overlay ? {} : attributes)}
-        {...(overlay ? {} : listeners)}
-        aria-roledescription="Draggable task"
-        aria-label={`Move ${task.key} ${task.title} to another day`}
-        className="cursor-grab touch-none rounded px-0.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-700"
-      >
-        <span aria-hidden="true">⠿</span>
-      </button>
-      <span className="text-slate-600 dark:text-slate-300">{time}</span>
-      <Link to={`/projects/${task.project_id}/tasks/${task.id}`} className={`truncate font-medium hover:underline ${done ? "text-slate-600 line-through dark:text-slate-400" : ""}`}>
-        {task.title}
-      </Link>
+      {overlay ? (
+        // A picture, hidden from assistive technology: nothing in it may take the focus
+        // (axe: aria-hidden-focus), so the grip and the link are drawn as plain text.
+        <>
+          <span className="rounded px-0.5 text-slate-500 dark:text-slate-400">⠿</span>
+          <span className="text-slate-600 dark:text-slate-300">{time}</span>
+          <span className="truncate font-medium">{task.title}</span>
+        </>
+      ) : (
+        <>
+          <button
+            type="button"
+            ref={setActivatorNodeRef}
+            {...attributes}
+            {...listeners}
+            aria-roledescription="Draggable task"
+            aria-label={`Move ${task.key} ${task.title} to another day`}
+            className="cursor-grab touch-none rounded px-0.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-700"
+          >
+            <span aria-hidden="true">⠿</span>
+          </button>
+          <span className="text-slate-600 dark:text-slate-300">{time}</span>
+          <Link to={`/projects/${task.project_id}/tasks/${task.id}`} className={`truncate font-medium hover:underline ${done ? "text-slate-600 line-through dark:text-slate-400" : ""}`}>
+            {task.title}
+          </Link>
+        </>
+      )}
     </div>
   );
 }
