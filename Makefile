@@ -12,9 +12,9 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: ## install uv if missing and sync the Python workspace
+setup: ## install uv if missing and sync the Python workspace (inexact: keeps the bench group that make loadtest adds)
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
-	@$(UV) sync --all-packages --frozen --quiet
+	@$(UV) sync --all-packages --frozen --inexact --quiet
 
 services: ## make sure PostgreSQL, RabbitMQ and Redis answer on loopback, nginx is installed
 	@infra/local/ensure-services.sh

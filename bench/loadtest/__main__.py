@@ -200,11 +200,11 @@ def write_report(
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     args.out.mkdir(parents=True, exist_ok=True)
     png = args.out / f"loadtest-{stamp}.png"
-    report.plot({r["label"]: r["samples"] for r in runs}, png)
     parts = [
         f"# Load run {stamp}",
         f"\n{os.cpu_count()} cores, load average before: {load:.2f}; "
-        f"{args.seconds:.0f} s per run; api processes: {args.api_workers or 1}\n",
+        f"{args.seconds:.0f} s per run; api processes: "
+        f"{args.api_workers or os.environ.get('API_WORKERS') or 'API_WORKERS of .env'}\n",
     ]
     for r in runs:
         parts += [f"\n## {r['label']}\n", report.table(r["stats"], report.LATENCY)]
@@ -222,6 +222,8 @@ def write_report(
     md = args.out / f"loadtest-{stamp}.md"
     md.write_text(text)
     print(text)
+    # Last: the tables are written even if plotting fails.
+    report.plot({r["label"]: r["samples"] for r in runs}, png)
     print(f"\nwritten: {md} and {png}")
 
 

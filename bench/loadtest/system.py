@@ -54,9 +54,19 @@ def _part_of(cmdline: str) -> str | None:
     return None
 
 
+#: Ancestors past which a process is not attributed (everything descends from them).
+BOUNDARIES = ("supervise.py", "dev.sh")
+
+
 def cpu_by_part() -> dict[str, float]:
-    """CPU seconds (user + system) spent so far by every running process, summed by part."""
-    totals: dict[str, float] = {}
+    """CPU seconds (user + system) spent so far by every running process, summed by part.
+
+    A process whose command line names no part takes its nearest ancestor's: uvicorn's
+    ``--workers`` children run as ``python -c "from multiprocessing.spawn import ..."``, and
+    they, not their parent, serve the requests. CPU of processes that already exited is not
+    counted (PostgreSQL backends of closed connections, for one).
+    """
+    procs: dict[int, tuple[str, int, float]] = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -65,12 +75,22 @@ def cpu_by_part() -> dict[str, float]:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue  # gone meanwhile
-        part = _part_of(cmdline)
-        if part is None:
-            continue
         fields = stat.rsplit(")", 1)[1].split()
-        utime, stime = int(fields[11]), int(fields[12])
-        totals[part] = totals.get(part, 0.0) + (utime + stime) / TICKS
+        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
+        procs[int(pid)] = (cmdline, ppid, (utime + stime) / TICKS)
+    totals: dict[str, float] = {}
+    for pid, (_, _, cpu) in procs.items():
+        part, seen = None, 0
+        while pid in procs and seen < 6:
+            cmdline, ppid, _ = procs[pid]
+            if any(b in cmdline for b in BOUNDARIES):
+                break
+            part = _part_of(cmdline)
+            if part is not None:
+                break
+            pid, seen = ppid, seen + 1
+        if part is not None:
+            totals[part] = totals.get(part, 0.0) + cpu
     return totals
 
 

@@ -14,7 +14,11 @@ infra/local/ensure-tools.sh
 make --no-print-directory setup
 
 [ -f .env ] || cp .env.example .env
+# .env gives defaults; a variable already in the environment wins (as with docker compose), so
+# `API_WORKERS=1 make dev` (or the load driver) can override .env for one run.
+env_before="$(export -p)"
 set -a; . ./.env; set +a
+eval "$env_before"
 
 mkdir -p .dev/mail .dev/calendar .dev/radicale .dev/nginx
 
