@@ -47,8 +47,8 @@ function TaskView({ task }: { task: Task }) {
   const save = (changes: Parameters<typeof update.mutate>[0]["changes"]) => update.mutate({ task, changes });
 
   return (
-    <article className="grid gap-8 lg:grid-cols-[1fr_18rem]">
-      <div className="flex flex-col gap-6">
+    <article className="grid grid-cols-1 gap-8 lg:grid-cols-[minmax(0,1fr)_18rem]">
+      <div className="flex min-w-0 flex-col gap-6">
         <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
           <Link to={`/projects/${task.project_id}/board`} className="hover:underline">
             Board
@@ -101,7 +101,7 @@ function TaskView({ task }: { task: Task }) {
         <Comments taskId={task.id} names={names} />
         <ActivityList taskId={task.id} names={names} />
       </div>
-      <aside className="flex flex-col gap-4" aria-label="Fields">
+      <aside className="flex min-w-0 flex-col gap-4" aria-label="Fields">
         <SelectField label="Status" value={task.status_id} onChange={(e) => save({ status_id: e.target.value })}>
           {statuses.map((s) => (
             <option key={s.id} value={s.id}>
