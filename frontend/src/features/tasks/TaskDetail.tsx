@@ -66,13 +66,21 @@ function TaskView({ task }: { task: Task }) {
         <label className="sr-only" htmlFor="task-title">
           Title
         </label>
-        <input
+        {/* A textarea sized to its text, so a long title wraps instead of being cut at 360 px;
+            Enter saves (a title has no line breaks). */}
+        <textarea
           id="task-title"
-          className="rounded-md border border-transparent bg-transparent px-1 text-2xl font-semibold hover:border-slate-300 focus:border-slate-400"
+          rows={1}
+          className="field-sizing-content resize-none rounded-md border border-transparent bg-transparent px-1 text-2xl font-semibold break-words hover:border-slate-300 focus:border-slate-400"
           value={title}
-          onChange={(e) => setTitle(e.target.value)}
+          onChange={(e) => setTitle(e.target.value.replace(/\n/g, " "))}
           onBlur={() => title.trim() && title !== task.title && save({ title: title.trim() })}
-          onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              (e.target as HTMLTextAreaElement).blur();
+            }
+          }}
         />
         <section aria-labelledby="description-heading" className="flex flex-col gap-2">
           <div className="flex items-center justify-between">
