@@ -40,3 +40,34 @@ async def test_a_successful_sign_in_is_a_security_event(api: Api) -> None:
     assert event["at"].endswith("Z")
     assert datetime.fromisoformat(event["at"]).utcoffset() == timedelta(0)
     assert r.json()["access_token"] not in stream.getvalue()
+
+
+async def test_a_failed_sign_in_is_a_security_event(api: Api) -> None:
+    """A wrong password (and an unknown address) is logged as a failed `sign_in` (16.3.1),
+    naming the account by id only: neither the password nor an unknown address is written."""
+    user = await api.register()
+    stranger = "nobody-here@example.com"
+    stream = io.StringIO()
+    configure_logging("INFO", json=True, stream=stream)
+    try:
+        wrong = await api.client.post(
+            "/api/v1/auth/login",
+            json={"email": user["email"], "password": "Wrong-Password-123"},
+            headers={"User-Agent": "curl\nforged"},
+        )
+        unknown = await api.login(stranger, "Wrong-Password-456")
+    finally:
+        configure_logging("INFO", json=True)
+    assert (wrong.status_code, unknown.status_code) == (401, 401)
+    text = stream.getvalue()
+    events = [x for x in map(json.loads, text.splitlines()) if x["event"] == "security_event"]
+    failures = [e for e in events if e["action"] == "sign_in" and e["outcome"] == "failure"]
+    assert [(e["user_id"], e["reason"]) for e in failures] == [
+        (user["id"], "bad_password"),
+        (None, "unknown_email"),
+    ], events
+    assert failures[0]["user_agent"] == "curl\\nforged"
+    assert failures[0]["client_ip"]
+    assert failures[0]["at"].endswith("Z")
+    for secret in ("Wrong-Password-123", "Wrong-Password-456", stranger):
+        assert secret not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from notif_factories import created, member, project, snapshot, uid, user
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from taskflow.common.logging import configure_logging
 from taskflow.notifications.main import build_app
 from taskflow.testing import free_port
 
@@ -278,6 +280,55 @@ async def test_socket_needs_the_notifications_read_scope(replicas: Any, mint_tok
             assert info.value.rcvd.code == 4403
         finally:
             await ws.close()
+
+
+async def test_a_refused_token_on_the_socket_is_a_security_event(
+    replicas: Any, mint_token: Any
+) -> None:
+    """The socket's 403s (a token without `notifications:read`, first or later, and another
+    user's token) are `access_denied` security events like every HTTP 403 (issue 17)."""
+    a, _ = replicas
+    alice, mallory = uid(), uid()
+    stream = io.StringIO()
+    configure_logging("INFO", json=True, stream=stream)
+    try:
+        ws = await connect(a.url)
+        try:
+            weak = mint_token(str(mallory), roles=("admin", "user"), scopes=["tasks:read"])
+            await ws.send(json.dumps({"type": "auth", "token": weak}))
+            with pytest.raises(ConnectionClosed) as info:
+                await _drain_until_closed(ws)
+            assert info.value.rcvd is not None
+            assert info.value.rcvd.code == 4403
+        finally:
+            await ws.close()
+        ws = await _open(a.url, mint_token(str(alice)))
+        try:
+            later = mint_token(str(alice), scopes=["reports:read"])
+            await ws.send(json.dumps({"type": "auth", "token": later}))
+            assert (await _next(ws, "error", within=2.0))["code"] == "insufficient_scope"
+            await ws.send(json.dumps({"type": "auth", "token": mint_token(str(mallory))}))
+            assert (await _next(ws, "error", within=2.0))["code"] == "user_mismatch"
+        finally:
+            await ws.close()
+    finally:
+        configure_logging("INFO", json=True)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    denied = [
+        (e["user_id"], e["reason"], e["required_scopes"], e["route"])
+        for e in lines
+        if e["event"] == "security_event" and e["action"] == "access_denied"
+    ]
+    assert denied == [
+        (str(mallory), "insufficient_scope", ["notifications:read"], "/api/v1/ws"),
+        (str(alice), "insufficient_scope", ["notifications:read"], "/api/v1/ws"),
+        (str(mallory), "user_mismatch", [], "/api/v1/ws"),
+    ], lines
+    assert all(
+        e["client_ip"] == "127.0.0.1" and e["at"].endswith("Z")
+        for e in lines
+        if e["event"] == "security_event"
+    )
 
 
 async def test_socket_closes_when_its_token_expires_unless_renewed(

@@ -65,6 +65,17 @@ async def _security_write(
 async def _login_failed(
     ctx: AuthContext, user: User | None, email: str, client: ClientInfo, reason: str
 ) -> None:
+    """Record a refused sign-in: a `security_event` line (ASVS 16.3.1: failed authentication
+    is logged, not only success) and the `user.login_failed` event for the audit trail. The
+    line names the account by id only; an unknown address is not written to the log."""
+    security_event(
+        "sign_in",
+        outcome="failure",
+        user_id=user.id if user else None,
+        client_ip=client.ip,
+        user_agent=client.user_agent,
+        reason=reason,
+    )
     event = UserLoginFailed(
         user_id=user.id if user else None,
         email=email,

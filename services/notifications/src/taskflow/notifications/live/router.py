@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import math
 import time
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -45,6 +46,7 @@ from taskflow.common.security import (
     TokenVerifier,
     in_band_scope,
 )
+from taskflow.common.security_events import request_security_event
 from taskflow.notifications.context import Context
 from taskflow.notifications.live.hub import Connection, Hub
 from taskflow.notifications.live.throttle import TokenBucket
@@ -62,6 +64,18 @@ CLOSE_INSUFFICIENT_SCOPE = 4403
 LiveScope = Annotated[ScopeRequirement, Depends(in_band_scope(Scope.NOTIFICATIONS_READ))]
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_TOO_SLOW = 1013
+
+
+def _denied(websocket: WebSocket, user_id: uuid.UUID, reason: str, missing: list[str]) -> None:
+    """Log a refused token on the socket as the `access_denied` security event every 403 is."""
+    request_security_event(
+        websocket,
+        "access_denied",
+        outcome="denied",
+        user_id=user_id,
+        reason=reason,
+        required_scopes=missing,
+    )
 
 
 async def _receive(websocket: WebSocket) -> dict[str, Any] | None:
@@ -91,8 +105,11 @@ async def live(websocket: WebSocket, need: LiveScope) -> None:
         token = first.get("token") if first and first.get("type") == "auth" else None
         if not isinstance(token, str) or not token:
             raise ProblemError("auth first", code="not_authenticated")
-        principal = need.check(await verifier.verify(token))
-    except InsufficientScope:
+        verified = await verifier.verify(token)
+        principal = need.check(verified)
+    except InsufficientScope as refusal:
+        # The socket's 403: logged like every other refusal (who, from where, what it lacked).
+        _denied(websocket, verified.user_id, "insufficient_scope", refusal.extra["required_scopes"])
         with contextlib.suppress(Exception):
             await websocket.send_text(
                 orjson.dumps({"type": "error", "code": "insufficient_scope"}).decode()
@@ -207,10 +224,14 @@ async def _read(
             except ProblemError:
                 conn.offer({"type": "error", "code": "invalid_token"})
                 continue
-            if need.missing(principal):
+            missing = need.missing(principal)
+            if missing:
+                _denied(conn.websocket, principal.user_id, "insufficient_scope", missing)
                 conn.offer({"type": "error", "code": "insufficient_scope"})
                 continue
             if principal.user_id != conn.user_id:
+                # Another account's token on this socket: refused, and logged as a refusal.
+                _denied(conn.websocket, principal.user_id, "user_mismatch", [])
                 conn.offer({"type": "error", "code": "user_mismatch"})
                 continue
             lifetime.extend(_expiry(token))
