@@ -15,7 +15,8 @@ import pytest_asyncio
 import uvicorn
 from notif_factories import created, member, project, snapshot, uid, user
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin
 
 from taskflow.common.logging import configure_logging
 from taskflow.notifications.main import build_app
@@ -329,6 +330,43 @@ async def test_a_refused_token_on_the_socket_is_a_security_event(
         for e in lines
         if e["event"] == "security_event"
     )
+
+
+async def test_a_page_on_another_site_cannot_open_the_socket(
+    replicas: Any, mint_token: Any, settings: Any
+) -> None:
+    """Cross-site WebSocket hijacking (ASVS 5.0 4.4.2): the handshake's `Origin` must be ours.
+
+    A page elsewhere could otherwise open the socket in a signed-in user's browser; refused
+    with 403 before anything is read, and logged. Our own origin and clients without an
+    `Origin` (scripts, not browsers) connect."""
+    a, _ = replicas
+    alice = uid()
+    stream = io.StringIO()
+    configure_logging("INFO", json=True, stream=stream)
+    try:
+        for evil in ("https://evil.example", "http://localhost:8080.evil.example", "null"):
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(a.url, origin=Origin(evil))
+            assert refused.value.response.status_code == 403, evil
+    finally:
+        configure_logging("INFO", json=True)
+    events = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    assert [
+        (e["action"], e["reason"], e["origin"], e["route"])
+        for e in events
+        if e["event"] == "security_event"
+    ] == [
+        ("access_denied", "origin_not_allowed", o, "/api/v1/ws")
+        for o in ("https://evil.example", "http://localhost:8080.evil.example", "null")
+    ], events
+    ours = settings.public_base_url.rstrip("/")
+    ws = await connect(a.url, origin=Origin(ours))
+    try:
+        await ws.send(json.dumps({"type": "auth", "token": mint_token(str(alice))}))
+        assert (await _next(ws, "ready", within=5.0))["user_id"] == str(alice)
+    finally:
+        await ws.close()
 
 
 async def test_socket_closes_when_its_token_expires_unless_renewed(

@@ -18,6 +18,8 @@ Protocol (JSON text frames):
 - A token without the scope `notifications:read` is refused like a missing one, with
   `{"type": "error", "code": "insufficient_scope"}` (first message: close 4403; a later auth
   message: the socket stays on its earlier token).
+- A handshake whose `Origin` is not ours (the public base URL or `cors_origins`) is refused
+  with HTTP 403 before the socket opens; clients that send no `Origin` (not a browser) pass.
 Close codes: 4401 not authenticated, 4403 insufficient scope, 4400 bad message, 1013 client
 too slow.
 """
@@ -39,6 +41,7 @@ from jose import jwt
 from taskflow.common.db import Database
 from taskflow.common.errors import ProblemError
 from taskflow.common.logging import get_logger
+from taskflow.common.origins import origin_allowed
 from taskflow.common.scopes import Scope
 from taskflow.common.security import (
     InsufficientScope,
@@ -64,6 +67,7 @@ CLOSE_INSUFFICIENT_SCOPE = 4403
 LiveScope = Annotated[ScopeRequirement, Depends(in_band_scope(Scope.NOTIFICATIONS_READ))]
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_TOO_SLOW = 1013
+CLOSE_POLICY = 1008
 
 
 def _denied(websocket: WebSocket, user_id: uuid.UUID, reason: str, missing: list[str]) -> None:
@@ -99,6 +103,15 @@ async def live(websocket: WebSocket, need: LiveScope) -> None:
     verifier: TokenVerifier = app.state.verifier
     db: Database = app.state.db
     settings = ctx.settings
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, settings):
+        # A page on another site opening the socket in a signed-in user's browser (ASVS 4.4.2):
+        # refused at the handshake (closing before accepting answers HTTP 403).
+        request_security_event(
+            websocket, "access_denied", outcome="denied", reason="origin_not_allowed", origin=origin
+        )
+        await websocket.close(CLOSE_POLICY)
+        return
     await websocket.accept()
     try:
         first = await asyncio.wait_for(_receive(websocket), settings.ws_auth_timeout)
