@@ -24,8 +24,10 @@ from taskflow.auth.keys.service import MintedToken
 from taskflow.auth.mfa.service import verify_second_factor
 from taskflow.auth.sessions import repository
 from taskflow.auth.sessions.models import MfaChallenge, Session
+from taskflow.auth.sessions.throttle import LoginThrottle
 from taskflow.auth.users import repository as users
 from taskflow.auth.users.models import User
+from taskflow.common.errors import TooManyRequests
 from taskflow.common.logging import get_logger
 from taskflow.common.scopes import format_scopes, scopes_for_roles
 from taskflow.common.security_events import security_event
@@ -90,6 +92,26 @@ async def _login_failed(
     await _security_write(ctx, work)
 
 
+async def _reserve(
+    throttle: LoginThrottle, ident: str, client: ClientInfo, user_id: uuid.UUID | None
+) -> None:
+    """Count the attempt; a refused (throttled) one is a `security_event` too, so a guessing
+    run shows in the log after the allowance is spent, not only up to it."""
+    try:
+        await throttle.reserve(ident, client.ip)
+    except TooManyRequests as refused:
+        security_event(
+            "sign_in",
+            outcome="throttled",
+            user_id=user_id,
+            client_ip=client.ip,
+            user_agent=client.user_agent,
+            reason=refused.code,
+            step=throttle.scope,
+        )
+        raise
+
+
 async def login(
     db: AsyncSession,
     ctx: AuthContext,
@@ -106,7 +128,7 @@ async def login(
     connection returned at once, and the request's own session first touches the database
     after the hash. A burst of sign-ins then waits for the hasher, not for the pool.
     """
-    await ctx.throttle.reserve(email, client.ip)
+    await _reserve(ctx.throttle, email, client, None)
     async with ctx.sessionmaker() as lookup:
         found = await users.get_by_email(lookup, email)
     new_hash: str | None = None
@@ -176,7 +198,7 @@ async def login_mfa(
     if counted is None:
         raise InvalidMfaCode()
     challenge_id, user_id = counted
-    await ctx.mfa_throttle.reserve(str(user_id), client.ip)
+    await _reserve(ctx.mfa_throttle, str(user_id), client, user_id)
     challenge = await repository.find_challenge(db, hashed)
     user = await users.get(db, user_id)
     if challenge is None or user is None or not user.is_active or not user.mfa_enabled:
