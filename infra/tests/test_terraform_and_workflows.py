@@ -34,10 +34,11 @@ def test_every_tf_file_parses() -> None:
 
 
 def test_terraform_fmt_is_clean() -> None:
-    """With a terraform CLI on PATH (this machine has one); `fmt` needs no providers."""
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        pytest.fail("terraform CLI missing: formatting unchecked (install it, or see TOOLING.md)")
+    """The terraform CLI on PATH, else the one ensure-deploy-tools.sh installs from PyPI (a
+    hosted runner has none); `fmt` needs no providers."""
+    terraform = shutil.which("terraform") or str(TOOLS / "bin" / "terraform")
+    if not Path(terraform).exists():
+        pytest.fail(f"terraform CLI missing: formatting unchecked: {INSTALL_HINT}")
     env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
     proc = run(
         [terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")], env=env
@@ -100,3 +101,22 @@ def test_production_deploy_needs_approval_and_is_atomic() -> None:
         script = "\n".join(s.get("run", "") for s in job["steps"])
         assert "helm upgrade --install" in script
         assert "--atomic" in script
+
+
+def test_jobs_that_run_infra_tests_have_what_those_tests_need() -> None:
+    """test_ensure_services.py asks the PostgreSQL, Redis and RabbitMQ of the job: a job that
+    runs infra/tests without service containers must leave that file out, or it fails."""
+    seen = 0
+    for workflow in WORKFLOWS:
+        doc = yaml.safe_load(workflow.read_text())
+        for name, job in doc["jobs"].items():
+            script = "\n".join(s.get("run", "") for s in job.get("steps", []))
+            if "pytest infra/tests" not in script:
+                continue
+            seen += 1
+            if not job.get("services"):
+                assert "--ignore=infra/tests/test_ensure_services.py" in script, (
+                    f"{workflow.name}: {name} runs infra/tests without database, cache and broker"
+                )
+            assert "ensure-deploy-tools.sh" in script or "make test" in script, name
+    assert seen, "no workflow runs the delivery checks"
