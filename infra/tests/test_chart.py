@@ -247,7 +247,9 @@ def test_alerts_read_metrics_the_services_export(rendered: dict[str, Rendered]) 
             for name in names:
                 assert name in exported, f"{r['alert']}: {name} is exported by no service"
                 labels |= exported[name]
-            grouped = {g.strip() for by in re.findall(r"by \(([^)]*)\)", expr) for g in by.split(",")}
+            grouped = {
+                g.strip() for by in re.findall(r"by \(([^)]*)\)", expr) for g in by.split(",")
+            }
             matched = set(re.findall(r"(\w+)=~?\"", expr))
             unknown = (grouped | matched) - labels - TARGET_LABELS
             assert not unknown, f"{r['alert']}: labels {unknown} are on none of {names}"

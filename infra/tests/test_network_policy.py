@@ -198,9 +198,7 @@ def test_each_wall_holds_on_its_own(cluster: tuple[Cluster, dict[str, Pod]]) -> 
         if dst == "auth":
             continue
         callers = {
-            name
-            for name, pod in pods.items()
-            if c._allowed(pods[dst], "Ingress", pod, 8000, "TCP")
+            name for name, pod in pods.items() if c._allowed(pods[dst], "Ingress", pod, 8000, "TCP")
         }
         assert callers == {"gateway", "prometheus"}, f"{dst} accepts {callers}"
     for src in WORKERS + MIGRATIONS:

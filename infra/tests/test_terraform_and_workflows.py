@@ -120,3 +120,49 @@ def test_jobs_that_run_infra_tests_have_what_those_tests_need() -> None:
                 )
             assert "ensure-deploy-tools.sh" in script or "make test" in script, name
     assert seen, "no workflow runs the delivery checks"
+
+
+def _job_script(job: dict[str, object]) -> str:
+    steps = job.get("steps") or []
+    assert isinstance(steps, list)
+    return "\n".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in steps)
+
+
+def test_workflows_do_what_the_issue_asks() -> None:
+    """CI: lint (ruff, mypy), tests with the servers, the web app's tests and build; images:
+    per service, SBOM, a failing vulnerability scan before the push; deploy: staging from main,
+    production from a tag behind an environment; security: pip-audit, npm audit, checkov,
+    CodeQL."""
+    flows = {
+        p.stem: yaml.safe_load(p.read_text()) for p in WORKFLOWS
+    }  # fmt: skip
+    ci = flows["ci"]["jobs"]
+    assert "make lint" in _job_script(ci["lint"])
+    web = _job_script(ci["web"])
+    assert "npm ci" in web and "npm test" in web and "npm run build" in web
+    build = flows["images"]["jobs"]["build"]
+    assert set(build["strategy"]["matrix"]["image"]) == {
+        "auth", "tasks", "notifications", "audit", "reporting", "gateway"
+    }  # fmt: skip
+    steps = build["steps"]
+    scan = next(i for i, s in enumerate(steps) if "trivy-action" in s.get("uses", ""))
+    push = next(i for i, s in enumerate(steps) if s.get("with", {}).get("push") is True)
+    assert scan < push, "the image is scanned before it is pushed"
+    assert steps[scan]["with"]["exit-code"] == "1"
+    assert steps[push]["with"]["sbom"] is True
+    assert "main" in flows["images"][True]["push"]["branches"]  # YAML reads `on:` as True
+    assert flows["images"][True]["push"]["tags"] == ["v*"]
+    deploy = flows["deploy"]["jobs"]
+    assert "head_branch == 'main'" in deploy["staging"]["if"]
+    assert "startsWith(github.event.workflow_run.head_branch, 'v')" in deploy["production"]["if"]
+    assert deploy["staging"]["environment"] == "staging"
+    assert "values-staging.yaml" in _job_script(deploy["staging"])
+    security = flows["security"]["jobs"]
+    deps = _job_script(security["dependencies"])
+    assert "pip-audit" in deps and "npm audit" in deps
+    assert "pytest infra/tests" in _job_script(security["infrastructure"])  # checkov among them
+    codeql = _job_script(security["codeql"])
+    assert "codeql-action/init" in codeql and "codeql-action/analyze" in codeql
+    assert set(security["codeql"]["strategy"]["matrix"]["language"]) == {
+        "python", "javascript-typescript"
+    }  # fmt: skip
