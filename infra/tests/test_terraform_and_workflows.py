@@ -139,7 +139,9 @@ def test_workflows_do_what_the_issue_asks() -> None:
     ci = flows["ci"]["jobs"]
     assert "make lint" in _job_script(ci["lint"])
     web = _job_script(ci["web"])
-    assert "npm ci" in web and "npm test" in web and "npm run build" in web
+    assert "npm ci" in web
+    assert "npm test" in web
+    assert "npm run build" in web
     build = flows["images"]["jobs"]["build"]
     assert set(build["strategy"]["matrix"]["image"]) == {
         "auth", "tasks", "notifications", "audit", "reporting", "gateway"
@@ -159,10 +161,12 @@ def test_workflows_do_what_the_issue_asks() -> None:
     assert "values-staging.yaml" in _job_script(deploy["staging"])
     security = flows["security"]["jobs"]
     deps = _job_script(security["dependencies"])
-    assert "pip-audit" in deps and "npm audit" in deps
+    assert "pip-audit" in deps
+    assert "npm audit" in deps
     assert "pytest infra/tests" in _job_script(security["infrastructure"])  # checkov among them
     codeql = _job_script(security["codeql"])
-    assert "codeql-action/init" in codeql and "codeql-action/analyze" in codeql
+    assert "codeql-action/init" in codeql
+    assert "codeql-action/analyze" in codeql
     assert set(security["codeql"]["strategy"]["matrix"]["language"]) == {
         "python", "javascript-typescript"
     }  # fmt: skip
