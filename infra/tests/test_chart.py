@@ -253,3 +253,16 @@ def test_alerts_read_metrics_the_services_export(rendered: dict[str, Rendered]) 
             matched = set(re.findall(r"(\w+)=~?\"", expr))
             unknown = (grouped | matched) - labels - TARGET_LABELS
             assert not unknown, f"{r['alert']}: labels {unknown} are on none of {names}"
+
+
+def test_readme_explains_every_top_level_value() -> None:
+    """The chart README's table names each top-level key of values.yaml (a new knob that
+    nobody documents is a knob nobody turns)."""
+    import re
+
+    import yaml
+
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    readme = (CHART / "README.md").read_text()
+    missing = [k for k in values if not re.search(rf"`{re.escape(k)}[.`]", readme)]
+    assert not missing, f"helm/taskflow/README.md does not mention {missing}"
