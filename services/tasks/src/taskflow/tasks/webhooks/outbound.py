@@ -32,9 +32,19 @@ import httpx
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
-#: Metadata services that are not covered by the generic ranges on every platform.
+#: Metadata and host-agent services of cloud platforms, named on their own: some are inside
+#: the generic ranges (AWS, GCP, Azure IMDS at 169.254.169.254; AWS IPv6 in a ULA; Alibaba in
+#: the shared 100.64/10), but Oracle Cloud's (192.0.0.192) and Azure's WireServer
+#: (168.63.129.16) are addresses Python's `ipaddress` calls global.
 METADATA = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",
+        "fd00:ec2::254",
+        "100.100.100.200",
+        "192.0.0.192",
+        "168.63.129.16",
+    )
 )
 
 
@@ -49,9 +59,16 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 
 def refusal(ip: IPAddress) -> str | None:
-    """Why `ip` is not a public address, or None when it is."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return refusal(ip.ipv4_mapped)
+    """Why `ip` is not a public address, or None when it is.
+
+    An IPv6 address that carries an IPv4 one (IPv4-mapped `::ffff:a.b.c.d`, 6to4
+    `2002:aabb:ccdd::`) is judged by the IPv4 address inside: a host with a 6to4 route would
+    reach it. Site-local `fec0::/10` is deprecated but still routed inside some networks.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is not None:
+            return refusal(inner)
     checks = (
         (ip in METADATA, "metadata"),
         (ip.is_loopback, "loopback"),
@@ -59,6 +76,7 @@ def refusal(ip: IPAddress) -> str | None:
         (ip.is_multicast, "multicast"),
         (ip.is_unspecified, "unspecified"),
         (ip.is_private, "private"),
+        (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local, "private"),
         (ip.is_reserved, "reserved"),
         (not ip.is_global, "not_global"),
     )
