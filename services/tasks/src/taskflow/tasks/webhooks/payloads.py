@@ -72,9 +72,11 @@ def _dumps(body: dict[str, Any]) -> str:
 def public_data(event: Event, project_id: uuid.UUID) -> dict[str, Any]:
     """The event's data as the members of `project_id` may read it (see the module text)."""
     data = event.redacted()
-    if isinstance(event, TaskDependencyAdded | TaskDependencyRemoved | TaskUnblocked):
-        if event.blocker.project_id != project_id:
-            data["blocker"] = None
+    if (
+        isinstance(event, TaskDependencyAdded | TaskDependencyRemoved | TaskUnblocked)
+        and event.blocker.project_id != project_id
+    ):
+        data["blocker"] = None
     if isinstance(event, TaskMoved) and project_id == event.from_project_id != event.to_project_id:
         data = {
             "task_id": str(event.task_id),
