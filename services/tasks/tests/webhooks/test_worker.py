@@ -261,3 +261,27 @@ async def test_a_blocker_from_another_project_is_not_passed_on(
     ).items()
     assert None in blockers
     assert all("merger with ACME" not in body and far["id"] not in body for (body,) in rows)
+
+
+async def test_an_edited_comment_carries_its_previous_body(
+    engine, client, make_user, make_project, receiver, sql
+):
+    """Updates carry the changed fields' previous values; for a comment that is its body."""
+    ann = await make_user()
+    p = await make_project(ann)
+    hook = await _hook(client, p, receiver.url, ["comment.edited"])
+    t = await p.task(title="t")
+    c = await client.post(f"/api/v1/tasks/{t['id']}/comments", json={"body": "teh"}, headers=ann.h)
+    assert c.status_code == 201, c.text
+    r = await client.patch(
+        f"/api/v1/comments/{c.json()['id']}", json={"body": "the"}, headers=ann.h
+    )
+    assert r.status_code == 200, r.text
+    await _fan_out(engine, sql, "comment.edited")
+    [(body,)] = await sql(
+        "SELECT payload FROM tasks.webhook_deliveries WHERE webhook_id = :w",
+        w=uuid.UUID(hook["id"]),
+    )
+    data = json.loads(body)["data"]
+    assert data["body"] == "the"
+    assert data["changes"] == {"body": {"before": "teh", "after": "the"}}
