@@ -301,3 +301,39 @@ async def test_secrets_never_reach_the_logs(
         for secret in (hook["secret"], new):
             assert secret not in line
             assert secret.removeprefix("whsec_") not in line
+
+
+async def test_the_breaker_state_is_shared_by_replicas(
+    client, make_user, make_project, receiver, reply, dispatcher, clock, sql
+):
+    """Two senders (own Redis connection, own breaker object, as two pods have): failures seen
+    by one open the endpoint's breaker for the other, which then makes no call either."""
+    from taskflow.common.db import Database
+    from taskflow.common.redis import make_redis
+    from taskflow.tasks.webhooks.dispatcher import Dispatcher, outbound_for
+
+    settings = dispatcher.settings.model_copy(update={"webhooks_breaker_fail_max": 2})
+    dispatcher.settings = settings
+    db, redis_client, outbound = Database(settings), make_redis(settings), outbound_for(settings)
+    other = Dispatcher(settings, db, outbound, redis_client, now=clock, rand=lambda: 0.5)
+    try:
+        ann = await make_user()
+        p = await make_project(ann)
+        hook = await _hook(client, p, receiver.url)
+        receiver.default = reply(503)
+        for _ in range(3):
+            await _ping(client, ann, hook, clock)
+        assert await dispatcher.send_one()
+        assert await dispatcher.send_one()
+        assert len(receiver.started) == 2
+        hook_id = uuid.UUID(hook["id"])
+        assert other.breaker(hook_id) is not dispatcher.breaker(hook_id)
+        assert await other.breaker(hook_id).current_state() == "open"
+        assert await other.send_one()  # claimed, but not sent: the breaker is open
+        assert len(receiver.started) == 2
+        rows = await sql("SELECT attempts FROM tasks.webhook_deliveries ORDER BY id")
+        assert [r[0] for r in rows] == [1, 1, 0]
+    finally:
+        await outbound.aclose()
+        await redis_client.aclose()
+        await db.dispose()
