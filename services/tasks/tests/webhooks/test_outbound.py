@@ -70,6 +70,25 @@ async def test_public_addresses_pass(address):
     assert refusal(ipaddress.ip_address(address)) is None
 
 
+@pytest.mark.parametrize(
+    "host",
+    ["169.254.169.254", "[fd00:ec2::254]", "[::ffff:169.254.169.254]", "192.0.0.192", "metadata"],
+)
+async def test_metadata_addresses_are_refused_even_where_private_targets_are_allowed(host):
+    """A deployment that allows its own network still never reaches the cloud's metadata
+    service (a name resolving to it included)."""
+
+    async def resolver(name: str, port: int) -> list[str]:
+        return ["169.254.169.254"]
+
+    with pytest.raises(RefusedTarget, match="metadata"):
+        await resolve_checked(f"http://{host}/latest", allow_private=True, resolver=resolver)
+    # the rest of the non-public ranges is what the setting is for
+    assert await resolve_checked("http://10.1.2.3/x", allow_private=True) == (
+        ipaddress.ip_address("10.1.2.3")
+    )
+
+
 async def test_a_name_resolving_to_loopback_is_refused():
     """`localhost` is resolved for real (system resolver) and refused."""
     assert "127.0.0.1" in await system_resolver("localhost", 443) or "::1" in (

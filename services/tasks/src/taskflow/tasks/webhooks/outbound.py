@@ -13,7 +13,10 @@ read or poke our own network. So, for every attempt:
 3. redirects are not followed (a 3xx is an answer like any other), timeouts are short and
    the body is read to at most `max_body` bytes, then the connection is dropped.
 
-`allow_private` (a deployment setting; dev and tests enable it) skips step 1's refusal only.
+`allow_private` (a deployment setting; dev and tests enable it) lifts step 1's refusal for
+every range but the cloud metadata addresses: a deployment that lets hooks reach its own
+network (an on-premises CI, say) must still not hand a project admin the node's cloud
+credentials.
 """
 
 from __future__ import annotations
@@ -116,10 +119,9 @@ async def resolve_checked(
             raise RefusedTarget("unresolvable") from None
         if not answers:
             raise RefusedTarget("unresolvable")
-    if not allow_private:
-        for ip in answers:
-            if (why := refusal(ip)) is not None:
-                raise RefusedTarget(why)
+    for ip in answers:
+        if (why := refusal(ip)) is not None and (not allow_private or why == "metadata"):
+            raise RefusedTarget(why)
     return answers[0]
 
 
