@@ -59,8 +59,8 @@ def validate_url(url: str, settings: Settings) -> None:
         ip = ipaddress.ip_address(host)
     except ValueError:
         return
-    why = refusal(ip)
-    if why is not None and (not settings.webhooks_private_allowed or why == "metadata"):
+    kind = refusal(ip)
+    if kind is not None and (not settings.webhooks_private_allowed or kind == "metadata"):
         raise _invalid("url", "The URL points at a non-public address.", "url_refused")
 
 
