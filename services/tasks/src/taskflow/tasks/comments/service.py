@@ -121,7 +121,7 @@ async def edit(
             action="comment.edited",
             changes={"body": {"before": before, "after": body}},
         )
-        await ev.emit(db, ev.comment_edited(c), who.user_id)
+        await ev.emit(db, ev.comment_edited(c, before), who.user_id)
     return to_read(c)
 
 
