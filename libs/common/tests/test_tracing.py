@@ -71,11 +71,13 @@ async def test_the_request_s_trace_and_id_reach_the_code_and_logs(make_app: AppF
     # Without one, a new trace starts at the edge (each request its own), so that the
     # request's events can still be followed.
     ids = [parse_traceparent(f["traceparent"]) for f in fresh]
-    assert all(ids) and ids[0] != ids[1]
+    assert all(ids)
+    assert ids[0] != ids[1]
     assert all(f["request_id"] for f in fresh)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     serving = [x for x in lines if x["event"] == "serving"]
-    assert serving[0]["trace_id"] == TRACE and serving[0]["request_id"] == "rid-7"
+    assert serving[0]["trace_id"] == TRACE
+    assert serving[0]["request_id"] == "rid-7"
     assert [x["trace_id"] for x in serving[1:]] == [str(i).split("-")[1] for i in ids]
 
 
@@ -91,7 +93,7 @@ class _Receiver(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Receiver
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         request = ExportTraceServiceRequest()
         request.ParseFromString(body)

@@ -173,7 +173,8 @@ async def test_with_export_on_the_handler_runs_in_a_consumer_span_child_of_the_e
     assert span.kind is SpanKind.CONSUMER
     assert span.name == f"{spec.name} process"
     assert format(span.context.trace_id, "032x") == TRACE
-    assert span.parent is not None and format(span.parent.span_id, "016x") == "00f067aa0ba902b7"
+    assert span.parent is not None
+    assert format(span.parent.span_id, "016x") == "00f067aa0ba902b7"
     [caused] = await outbox_envelopes(db)
     # The caused event names the consumer span as its parent: same trace, the span's id.
     assert caused.traceparent == f"00-{TRACE}-{span.context.span_id:016x}-01"

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from taskflow.common.logging import configure_logging, get_logger
-from taskflow.common.telemetry import configure_tracing, shutdown_tracing
 from taskflow.common.metrics import serve_process_metrics
 from taskflow.common.migrations import upgrade
 from taskflow.common.settings import ServiceSettings
+from taskflow.common.telemetry import configure_tracing, shutdown_tracing
 
 log = get_logger("taskflow.cli")
 
