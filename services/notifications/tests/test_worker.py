@@ -4,6 +4,7 @@ parked; the handler map covers what the queue is bound to; clean stop."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from taskflow.events.contracts import MilestoneCreated, UserMfaEnabled
 from taskflow.events.envelope import Envelope
 from taskflow.events.examples import example
+from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.notifications.models import Notification
 from taskflow.notifications.worker import BINDINGS, IGNORED, QUEUE, handler_map, received
 from taskflow.testing import wait_until
@@ -67,6 +69,33 @@ async def test_events_become_notifications_and_mail_once(
     await asyncio.sleep(0.3)
     assert await _count(sessionmaker) == 1
     assert len(smtp_sink.messages()) == 1
+
+
+async def test_the_mail_carries_the_trace_of_the_request_behind_the_event(
+    running: Any, settings: Any, sessionmaker: Any, smtp_sink: Any
+) -> None:
+    """The event's traceparent and request id reach the queued delivery and the mail."""
+    alice, actor, proj = uid(), uid(), uid()
+    trace = secrets.token_hex(16)
+    await _send(settings, Envelope.wrap(user(alice), source="taskflow/auth", actor_id=None))
+    env = Envelope.wrap(
+        created(snapshot(uid(), proj, creator=actor, assignees=[alice], title="Trace me")),
+        source="taskflow/tasks",
+        actor_id=actor,
+        traceparent=f"00-{trace}-00f067aa0ba902b7-01",
+        request_id="req-trace-1",
+    )
+    await _send(settings, env)
+    message = await smtp_sink.wait_for(lambda m: "Trace me" in str(m["Subject"]), timeout=15)
+    assert message["X-Trace-Id"] == trace
+    async with sessionmaker() as s:
+        payloads = (
+            await s.scalars(select(Delivery.payload).where(Delivery.channel == "email"))
+        ).all()
+    mine = [p for p in payloads if p and "Trace me" in p["subject"]]
+    assert [(p["traceparent"].split("-")[1], p["request_id"]) for p in mine] == [
+        (trace, "req-trace-1")
+    ]
 
 
 async def test_poison_event_is_parked_and_listed_for_admins(
