@@ -920,7 +920,7 @@ async def test_mfa_enrolment_conflict_view_and_burndown_team_reports(
         await expect(codes).to_have_count(0)
         await expect(page.get_by_role("button", name="Turn off two-step sign-in")).to_be_visible()
         await page.get_by_label(re.compile(r"^Account: ")).click()
-        await page.get_by_role("button", name="Sign out", exact=True).click()
+        await page.get_by_role("banner").get_by_role("button", name="Sign out", exact=True).click()
         await page.wait_for_url(re.compile(r"/sign-in"))
         await page.get_by_label("Email").fill(email)
         await page.get_by_label("Password").fill(password)
@@ -929,7 +929,9 @@ async def test_mfa_enrolment_conflict_view_and_burndown_team_reports(
         # The enrolment spent the current code (replays are refused): use the next one.
         await page.get_by_label("Code").fill(totp.at(int(time.time()) + 30))
         await page.get_by_role("button", name="Verify").click()
-        await page.wait_for_url(re.compile(r"/projects$"))
+        # Back where the person signed out, with two-step sign-in on.
+        await page.wait_for_url(re.compile(r"/settings$"))
+        await expect(page.get_by_role("region", name="Account")).to_contain_text("Two-stepOn")
 
         # A stale save: their change lands between the page's load and my save.
         rounds: list[dict[str, Any]] = []

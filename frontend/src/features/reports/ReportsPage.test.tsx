@@ -207,6 +207,8 @@ describe("ReportsPage", () => {
     const chart = await screen.findByRole("figure", { name: "Team chart" });
     // Bars for the non-zero values: Ada 4, 3, 1; Bob 2.
     await waitFor(() => expect(chart.querySelectorAll(".recharts-bar-rectangle")).toHaveLength(4));
+    // No data key leaks onto the shapes as an attribute (a `role="owner"` broke ARIA).
+    expect(chart.querySelectorAll("[role=owner], [role=member]")).toHaveLength(0);
     const ada = await screen.findByRole("row", { name: /Ada/ });
     expect(ada).toHaveTextContent("75 %");
     expect(ada).toHaveTextContent("12.5 h");
