@@ -274,11 +274,12 @@ async def test_first_day_in_the_browser(
         tasks_count = page.locator("dt", has_text=re.compile(r"^Tasks$")).locator("xpath=../dd")
         for _ in range(30):
             with contextlib.suppress(Exception):  # not rendered yet: try again after a reload
-                if await bars.count() and await tasks_count.inner_text(timeout=5000) == "2":
+                # The figures first (waited for: a loaded machine draws slowly), then the bars.
+                if await tasks_count.inner_text(timeout=10_000) == "2" and await bars.count():
                     break
             await page.wait_for_timeout(1000)
             await page.reload()
-        await expect(bars.first).to_be_visible()
+        await expect(bars.first).to_be_visible(timeout=20_000)
         await expect(tasks_count).to_have_text("2")
         await expect(page.get_by_role("figure", name="Cumulative flow chart")).to_be_visible()
 
