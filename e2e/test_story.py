@@ -806,14 +806,20 @@ async def test_09_the_audit_log_holds_every_event_and_verifies(
         assert {e["actor_id"] for e in mine if e["type"] == "project.created"} == {
             story.alice.user_id
         }
-        # The audit entry of the task's creation records the event that Alice's request
-        # (step 04) wrote, under its trace.
+        # The audit entry of the task's creation carries the trace of Alice's request
+        # (step 04), and the trace finds it: request -> event -> entry, one id.
         [created] = [
             e
             for e in mine
             if e["type"] == "task.created" and e["subject"] == f"task/{story.task_id}"
         ]
-        assert await _traceparent_of(system, created["event_id"]) is not None
+        assert created["trace_id"] == story.trace_id
+        by_trace = as_dict(
+            (
+                await call(api("audit"), "events_list", http, trace_id=story.trace_id, expect=200)
+            ).parsed
+        )
+        assert created["event_id"] in {e["event_id"] for e in by_trace["items"]}
         assert (await _traceparent_of(system, created["event_id"]) or "").split("-")[1] == (
             story.trace_id
         )
