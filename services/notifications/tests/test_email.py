@@ -10,7 +10,7 @@ from notif_factories import created, reset, snapshot, uid, user, verification
 from notif_support import deliveries, drain_sender, set_prefs
 from sqlalchemy import func, select, text
 
-from taskflow.notifications.db import outbox
+from taskflow.notifications.db import outbox_rows
 from taskflow.notifications.notifications.models import Notification
 from taskflow.testing import wait_until
 
@@ -118,7 +118,9 @@ async def test_final_failure_publishes_delivery_failed_and_admin_retry_sends(
     assert row.attempts == 2
     assert row.last_error
     async with sessionmaker() as sess:
-        events = (await sess.execute(select(outbox.c.event_type, outbox.c.envelope))).all()
+        events = (
+            await sess.execute(select(outbox_rows.c.event_type, outbox_rows.c.envelope))
+        ).all()
     assert [e.event_type for e in events] == ["notification.delivery_failed"]
     data = events[0].envelope["data"]
     assert data["delivery_id"] == str(row.id)
@@ -235,7 +237,7 @@ async def test_a_bouncing_address_fails_for_good_and_leaves_the_breaker_closed(
     (msg,) = smtp_sink.messages()
     assert msg["To"] == f"{alice.hex[:10]}@example.test"
     async with sessionmaker() as sess:
-        events = (await sess.execute(select(outbox.c.event_type))).scalars().all()
+        events = (await sess.execute(select(outbox_rows.c.event_type))).scalars().all()
     assert events.count("notification.delivery_failed") == 5
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.crypto import new_token, token_hash
-from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.db import OUTBOX, utcnow
 from taskflow.auth.deps import AuthContext, ClientInfo
 from taskflow.auth.errors import InvalidCredentials, InvalidMfaCode, InvalidRefreshToken
 from taskflow.auth.keys.service import MintedToken
@@ -74,7 +74,7 @@ async def _login_failed(
     )
 
     async def work(session: AsyncSession) -> None:
-        await outbox.add(session, event, actor_id=user.id if user else None)
+        await OUTBOX.add(session, event, actor_id=user.id if user else None)
 
     await _security_write(ctx, work)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.clock import utcnow as now
 from taskflow.events.ids import uuid7
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.mentions import newly_mentioned
 from taskflow.tasks.projects import repository as projects_repo

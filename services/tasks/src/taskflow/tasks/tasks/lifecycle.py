@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.clock import utcnow as now
 from taskflow.common.concurrency import check_version
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.projects.auth import ProjectAccess
 from taskflow.tasks.tasks import repository as repo

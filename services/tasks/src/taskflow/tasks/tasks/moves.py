@@ -23,7 +23,7 @@ from taskflow.common.concurrency import check_version
 from taskflow.common.errors import NotFound, Unprocessable
 from taskflow.common.security import Principal
 from taskflow.events.contracts.tasks import TaskMoved, TaskUnassigned
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.dependencies import service as dependencies
 from taskflow.tasks.projects import repository as projects_repo

@@ -6,6 +6,7 @@ The list statement itself is built in `list_query`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import (
@@ -21,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
-from taskflow.tasks.projects.models import Project
+from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.tasks.list_query import my_project_ids
 from taskflow.tasks.tasks.models import Task, TaskKeyRedirect
+from taskflow.tasks.users.models import User
 
 CLOSED = ("done", "cancelled")  # status categories
 
@@ -342,3 +344,43 @@ async def live_tasks_of(db: AsyncSession, project_id: uuid.UUID, limit: int) -> 
         .limit(limit)
     )
     return list((await db.execute(stmt)).scalars())
+
+
+async def read_only_snapshot(db: AsyncSession) -> None:
+    """Make the transaction one read-only snapshot, so an export's names and tasks agree."""
+    await db.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+
+async def stream_live_tasks(
+    db: AsyncSession, project_id: uuid.UUID, batch: int
+) -> AsyncIterator[list[tuple[Task, str]]]:
+    """The live tasks of the project with its key, in number order, `batch` at a time
+    (a server-side cursor).
+    """
+    result = await db.stream(
+        select(Task, Project.key)
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.project_id == project_id, Task.deleted_at.is_(None))
+        .order_by(Task.number)
+        .execution_options(yield_per=batch)
+    )
+    async for rows in result.partitions():
+        yield [(t, k) for t, k in rows]
+
+
+async def project_label_names(db: AsyncSession, project_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """The project's label names by id."""
+    rows = await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
+    return dict(rows.tuples().all())
+
+
+async def member_emails(
+    db: AsyncSession, project_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str | None]]:
+    """Each member of the project with the address the users projection knows (or None)."""
+    rows = await db.execute(
+        select(Member.user_id, User.email)
+        .outerjoin(User, User.id == Member.user_id)
+        .where(Member.project_id == project_id)
+    )
+    return [(uid, email) for uid, email in rows.all()]

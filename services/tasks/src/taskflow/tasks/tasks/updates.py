@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.common.clock import utcnow as now
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Unprocessable
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.dependencies import service as dependencies
 from taskflow.tasks.mentions import newly_mentioned
