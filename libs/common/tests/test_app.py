@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import pytest
-from common_helpers import AppFactory, client_for, demo_router, problem
+from common_testkit import AppFactory, client_for, demo_router, problem
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 

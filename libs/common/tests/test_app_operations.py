@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
-from common_helpers import AppFactory, client_for, demo_router, problem
+from common_testkit import AppFactory, client_for, demo_router, problem
 
 
 async def test_body_limit_can_be_raised_for_one_path(make_app: AppFactory, settings: Any) -> None:

@@ -371,7 +371,7 @@ async def stream_live_tasks(
 async def project_label_names(db: AsyncSession, project_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """The project's label names by id."""
     rows = await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def member_emails(
