@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from taskflow.audit.pg import period
 from taskflow.audit.reports.schemas import Count, Notable
 
 #: System roles (`admin`, `auditor`): a `user.updated` whose diff touches `roles`, or an account
@@ -23,17 +24,6 @@ FAILED_LOGIN = "type = 'user.login_failed'"
 NOTABLE_LIMIT = 500
 
 
-def _where(start: datetime | None, end: datetime | None) -> tuple[str, list[Any]]:
-    where, args = ["TRUE"], []
-    if start is not None:
-        args.append(start)
-        where.append(f"occurred_at >= ${len(args)}")
-    if end is not None:
-        args.append(end)
-        where.append(f"occurred_at < ${len(args)}")
-    return " AND ".join(where), args
-
-
 class PeriodQueries:
     """The report's queries for entries with `occurred_at` in [start, end), on one connection
     (`pg`, the asyncpg driver connection of the snapshot).
@@ -41,7 +31,7 @@ class PeriodQueries:
 
     def __init__(self, pg: Any, start: datetime | None, end: datetime | None) -> None:
         self.pg = pg
-        self.where, self.args = _where(start, end)
+        self.where, self.args = period("occurred_at", start, end)
         self._of_types = f"type = ANY(${len(self.args) + 1}::text[])"
 
     async def _counts(self, expr: str, extra: str = "TRUE", limit: int = 1000) -> list[Count]:
