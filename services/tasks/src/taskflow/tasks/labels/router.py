@@ -14,10 +14,7 @@ from taskflow.common.scopes import Scope
 from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.labels import service
 from taskflow.tasks.labels.schemas import LabelCreate, LabelRead, LabelUpdate
-from taskflow.tasks.projects.auth import (
-    ProjectMember,
-    ProjectViewer,
-)
+from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
 
 router = APIRouter(prefix="/api/v1", tags=["labels"])
 

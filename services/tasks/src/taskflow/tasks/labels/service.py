@@ -16,11 +16,7 @@ from taskflow.tasks.activity import service as activity
 from taskflow.tasks.labels import repository
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.labels.schemas import LabelCreate, LabelRead, LabelUpdate
-from taskflow.tasks.projects.auth import (
-    ProjectAccess,
-    not_found,
-    project_access,
-)
+from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import service as tasks_service
 
 

@@ -21,10 +21,7 @@ from taskflow.common.scopes import Scope
 from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.milestones import service
 from taskflow.tasks.milestones.schemas import MilestoneCreate, MilestoneRead, MilestoneUpdate
-from taskflow.tasks.projects.auth import (
-    ProjectMember,
-    ProjectViewer,
-)
+from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
 
 router = APIRouter(prefix="/api/v1", tags=["milestones"])
 

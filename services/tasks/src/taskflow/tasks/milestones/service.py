@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import check_version
-from taskflow.common.errors import (
-    Unprocessable,
-)
+from taskflow.common.errors import Unprocessable
 from taskflow.common.pagination import Page, PageParams
 from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
@@ -26,11 +24,7 @@ from taskflow.tasks.milestones.schemas import (
     MilestoneUpdate,
     to_read,
 )
-from taskflow.tasks.projects.auth import (
-    ProjectAccess,
-    not_found,
-    project_access,
-)
+from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import service as tasks_service
 
 FIELDS = ("title", "description", "due_date", "state")

@@ -12,11 +12,7 @@ from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.projects.auth import ProjectAccess
 from taskflow.tasks.tasks import repository as repo
-from taskflow.tasks.tasks.rules import (
-    _locked,
-    adjust_counts,
-    counted,
-)
+from taskflow.tasks.tasks.rules import _locked, adjust_counts, counted
 from taskflow.tasks.tasks.schemas import TaskRead, to_read
 
 
