@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notif_factories import (
+from notifications_testkit import (
     assigned,
     comment,
     created,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import uvicorn
-from notif_factories import created, member, project, snapshot, uid, user
+from notifications_testkit import created, member, project, snapshot, uid, user
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin

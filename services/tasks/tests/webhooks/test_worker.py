@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from taskflow.events import OutboxRelay
 from taskflow.events.topology import declare_topology
-from taskflow.tasks.db import outbox as outbox_table
+from taskflow.tasks.db import outbox_rows
 from taskflow.tasks.webhooks.worker import WEBHOOKS_QUEUE, run_webhooks_worker
 from taskflow.testing import wait_until
 
@@ -28,7 +28,7 @@ async def relay(hook_settings, engine):
     stop = asyncio.Event()
     r = OutboxRelay(
         engine,
-        outbox_table,
+        outbox_rows,
         hook_settings.amqp_url.get_secret_value(),
         hook_settings.events_exchange,
         name="tasks-webhooks-test",

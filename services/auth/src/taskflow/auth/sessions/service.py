@@ -13,11 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.crypto import new_token, token_hash
-from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.db import OUTBOX, utcnow
 from taskflow.auth.deps import AuthContext, ClientInfo
 from taskflow.auth.errors import InvalidCredentials, InvalidMfaCode, InvalidRefreshToken
 from taskflow.auth.keys.service import MintedToken
@@ -87,7 +86,7 @@ async def _login_failed(
     )
 
     async def work(session: AsyncSession) -> None:
-        await outbox.add(session, event, actor_id=user.id if user else None)
+        await OUTBOX.add(session, event, actor_id=user.id if user else None)
 
     await _security_write(ctx, work)
 
@@ -206,13 +205,7 @@ async def login_mfa(
     if not await verify_second_factor(db, ctx, user, code):
         await _login_failed(ctx, user, user.email, client, "bad_mfa_code")
         raise InvalidMfaCode()
-    result = await db.execute(
-        update(MfaChallenge)
-        .where(MfaChallenge.id == challenge_id, MfaChallenge.used_at.is_(None))
-        .values(used_at=utcnow())
-        .returning(MfaChallenge.id)
-    )
-    if result.scalar_one_or_none() is None:
+    if not await repository.spend_challenge(db, challenge_id, utcnow()):
         raise InvalidMfaCode()  # spent by a concurrent request
     await ctx.mfa_throttle.succeeded(str(user.id), client.ip)
     return await start_session(db, ctx, user, client, cookie_mode=challenge.cookie_mode, mfa=True)
