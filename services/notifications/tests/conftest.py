@@ -208,3 +208,16 @@ async def make_worker(clock: Clock) -> AsyncIterator[Callable[..., Any]]:
     yield make
     for w in made:
         await w.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def replicas(settings: Any, key_source: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """Two api replicas on real ports sharing Redis (the WebSocket tests)."""
+    from live_testkit import Replica  # next to this file, on the path set above
+
+    a, b = Replica(settings, key_source), Replica(settings, key_source)
+    await a.start()
+    await b.start()
+    yield a, b
+    await a.stop()
+    await b.stop()
