@@ -16,6 +16,7 @@ import aio_pika
 import pytest_asyncio
 
 from taskflow.events import OutboxRelay
+from taskflow.events.metrics import CONSUMED
 from taskflow.events.topology import declare_topology
 from taskflow.tasks.db import outbox_rows
 from taskflow.tasks.webhooks.worker import WEBHOOKS_QUEUE, run_webhooks_worker
@@ -102,9 +103,14 @@ async def test_events_reach_subscribed_endpoints_once_signed_and_public(
 
     # Every event published again (a relay that crashed before marking them sent):
     # the consumer's inbox drops them, and no endpoint gets a second message.
+    # Waits for the worker to have dropped every one of them, not for a while.
+    [(seen,)] = await sql(f"SELECT count(*) FROM tasks.inbox WHERE queue = '{WEBHOOKS_QUEUE.name}'")
+    assert seen >= 3
+    dropped = CONSUMED.labels(WEBHOOKS_QUEUE.name, "duplicate")
+    before = dropped._value.get()
     await sql("UPDATE tasks.outbox SET published_at = NULL")
     await wait_until(lambda: _all_published(sql), timeout=30)
-    await asyncio.sleep(1.5)
+    await wait_until(lambda: dropped._value.get() - before >= seen, timeout=30)
     assert len(receiver.got) == 3
     assert (await sql("SELECT count(*) FROM tasks.webhook_deliveries"))[0][0] == 3
 
