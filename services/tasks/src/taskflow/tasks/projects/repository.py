@@ -94,7 +94,7 @@ async def list_for_user(
         stmt = stmt.where(Project.status.in_(status))
     if health:
         stmt = stmt.where(Project.health.in_(health))
-    if archived is not None:
+    if archived is not None and not trashed:  # the trash holds archived projects too
         stmt = stmt.where(
             Project.archived_at.is_not(None) if archived else Project.archived_at.is_(None)
         )

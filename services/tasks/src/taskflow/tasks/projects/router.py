@@ -99,7 +99,7 @@ async def list_projects(
         bool,
         Query(
             description="List the projects in the trash that the caller owns (and may restore) "
-            "instead of the live ones."
+            "instead of the live ones, archived or not (`archived` is then ignored)."
         ),
     ] = False,
 ) -> Page[ProjectRead]:
