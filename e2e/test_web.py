@@ -896,6 +896,7 @@ async def test_invitations_moves_templates_trash_and_a_phone(web_app: System, br
         await _axe(page, "members with an invitation", violations)
         await page.get_by_role("button", name=f"Revoke the invitation of {stranger}").click()
         await expect(pending.get_by_role("listitem")).to_have_count(0)
+        await expect(page.get_by_text(f"The invitation of {stranger} is revoked.")).to_be_visible()
         left = await api("GET", f"/api/v1/projects/{alpha['id']}/invitations")
         assert left["items"] == [], left
 
