@@ -952,6 +952,7 @@ async def test_invitations_moves_templates_trash_and_a_phone(web_app: System, br
         await _axe(page, "trashed projects", violations)
         await page.get_by_role("button", name="Restore Gamma Ops").click()
         await expect(page.get_by_text("The trash is empty")).to_be_visible()
+        await expect(page.get_by_text("Gamma Ops is restored.")).to_be_visible()
         assert (await api("GET", f"/api/v1/projects/{gamma_id}"))["deleted_at"] is None
         await page.get_by_role("link", name="Back to projects").click()
         await expect(page.get_by_role("link", name=re.compile("Gamma Ops"))).to_be_visible()
