@@ -14,7 +14,7 @@ import pstats
 import time
 import uuid
 
-from taskflow.tasks.tasks.repository import list_statement
+from taskflow.tasks.tasks.list_query import list_statement
 from taskflow.tasks.tasks.schemas import TaskFilters
 
 ME, PROJECT = uuid.uuid4(), uuid.uuid4()

@@ -47,7 +47,7 @@ from taskflow.common.migrations import upgrade
 from taskflow.common.security import StaticKeySource
 from taskflow.tasks.config import Settings
 from taskflow.tasks.main import build_app
-from taskflow.tasks.tasks.repository import list_statement
+from taskflow.tasks.tasks.list_query import list_statement
 from taskflow.tasks.tasks.schemas import TaskFilters
 from taskflow.testing.tokens import RsaKeys, make_token
 

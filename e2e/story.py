@@ -75,6 +75,8 @@ class Story:
     task_title: str | None = None
     task_version: int | None = None
     task_created_at: str | None = None
+    #: The trace id the task's creation request was sent with (step 04).
+    trace_id: str | None = None
     socket: LiveSocket | None = None
     done: set[str] = field(default_factory=set)
     #: Every secret the story handled (label -> value); no log file may contain any of them.

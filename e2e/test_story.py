@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import time
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -20,6 +21,8 @@ import httpx
 import pyotp
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from e2e.clients import GeneratedClient, as_dict, call
 from e2e.conftest import client_for
@@ -51,6 +54,20 @@ def api(clients: dict[str, GeneratedClient | Exception]) -> Any:
         return client_for(clients, service)
 
     return get
+
+
+async def _traceparent_of(system: System, event_id: str) -> str | None:
+    """The `traceparent` of an event, as its producer's outbox (tasks) stored it."""
+    engine = create_async_engine(system.backing.database.admin_url)
+    try:
+        async with engine.connect() as conn:
+            value = await conn.scalar(
+                text("SELECT envelope ->> 'traceparent' FROM tasks.outbox WHERE event_id = :id"),
+                {"id": event_id},
+            )
+    finally:
+        await engine.dispose()
+    return None if value is None else str(value)
 
 
 def _mail_text(message: EmailMessage) -> str:
@@ -283,6 +300,10 @@ async def test_04_alice_plans_recurring_work_for_bob(
         )
         due = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
         story.task_title = f"Reconcile the ledger {story.run}"
+        # The creation is sent with a trace of its own: step 05 finds it on Bob's mail,
+        # step 09 on the audit entry's event.
+        story.trace_id = secrets.token_hex(16)
+        http.headers["traceparent"] = f"00-{story.trace_id}-{secrets.token_hex(8)}-01"
         created = await call(
             api("tasks"),
             "tasks_create",
@@ -304,6 +325,7 @@ async def test_04_alice_plans_recurring_work_for_bob(
             },
             expect=201,
         )
+        del http.headers["traceparent"]
     task = as_dict(created.parsed)
     story.task_id, story.task_version = task["id"], task["version"]
     assert task["assignee_ids"] == [bob.user_id]
@@ -353,6 +375,12 @@ async def test_05_bob_is_told_live_by_mail_and_in_his_calendar(
         timeout=20,
     )
     assert message["From"]
+    # The mail carries the trace of Alice's request: request -> task.created -> the
+    # notifications consumer -> the queued delivery -> the sender.
+    assert message["X-Trace-Id"] == story.trace_id
+    # And the request's own log line at the tasks api.
+    tasks_log = system.procs["tasks"].log_path.read_text(errors="replace")
+    assert f'"trace_id":"{story.trace_id}"' in tasks_log
 
     backing = system.backing
     url = f"{backing.caldav_url}/{story.bob.user_id}/tasks/{task_id}.ics"
@@ -778,6 +806,23 @@ async def test_09_the_audit_log_holds_every_event_and_verifies(
         assert {e["actor_id"] for e in mine if e["type"] == "project.created"} == {
             story.alice.user_id
         }
+        # The audit entry of the task's creation carries the trace of Alice's request
+        # (step 04), and the trace finds it: request -> event -> entry, one id.
+        [created] = [
+            e
+            for e in mine
+            if e["type"] == "task.created" and e["subject"] == f"task/{story.task_id}"
+        ]
+        assert created["trace_id"] == story.trace_id
+        by_trace = as_dict(
+            (
+                await call(api("audit"), "events_list", http, trace_id=story.trace_id, expect=200)
+            ).parsed
+        )
+        assert created["event_id"] in {e["event_id"] for e in by_trace["items"]}
+        assert (await _traceparent_of(system, created["event_id"]) or "").split("-")[1] == (
+            story.trace_id
+        )
         verified = as_dict((await call(api("audit"), "chain_verify", http, expect=200)).parsed)
         assert verified["ok"] is True, verified
         assert verified["first_broken_seq"] is None

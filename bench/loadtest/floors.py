@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from sqlalchemy.dialects import postgresql
 
-from taskflow.tasks.tasks.repository import list_statement
+from taskflow.tasks.tasks.list_query import list_statement
 from taskflow.tasks.tasks.schemas import TaskFilters
 
 HERE = Path(__file__).resolve().parent

@@ -56,8 +56,15 @@ async def test_security_headers_on_api_spa_and_errors(client: httpx.AsyncClient)
         headers = response.headers
         assert headers["x-content-type-options"] == "nosniff", path
         assert headers["referrer-policy"] == "no-referrer", path
-        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
-        assert "script-src 'self'" in headers["content-security-policy"], path
+        directives = (d.strip() for d in headers["content-security-policy"].split(";"))
+        csp = {name: value.strip() for name, _, value in (d.partition(" ") for d in directives)}
+        # ASVS 5.0 3.4.3: a global policy with at least object-src and base-uri 'none' (a
+        # `<base>` injected into a page would otherwise re-point every relative script URL).
+        assert csp["object-src"] == "'none'", (path, csp)
+        assert csp["base-uri"] == "'none'", (path, csp)
+        assert csp["frame-ancestors"] == "'none'", (path, csp)
+        assert csp["default-src"] == "'self'", (path, csp)
+        assert csp["script-src"] == "'self'", (path, csp)
         assert "strict-transport-security" not in headers, path  # HSTS only over TLS
 
 

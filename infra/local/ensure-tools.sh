@@ -10,7 +10,16 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 missing=()
 have nginx || missing+=(nginx)
 # The web app's end-to-end tests drive Debian's chromium through Playwright (no browser download).
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+# TASKFLOW_CHROMIUM names another browser (CI's Ubuntu runner has Google Chrome, and no
+# /usr/bin/chromium): then that one must exist, and nothing is installed in its place.
+if [ -n "${TASKFLOW_CHROMIUM:-}" ]; then
+    if [ ! -x "$TASKFLOW_CHROMIUM" ]; then
+        log "TASKFLOW_CHROMIUM=$TASKFLOW_CHROMIUM is not an executable browser (unset it to use Debian's chromium)"
+        exit 1
+    fi
+elif [ ! -x /usr/bin/chromium ]; then
+    missing+=(chromium)
+fi
 # The web app builds with Node 20+ (Vite 8). Debian 12's own nodejs is 18, too old: say so.
 if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then
     log "Node 20+ with npm is needed to build and test the web app (frontend/): install it from nodejs.org or NodeSource"

@@ -207,3 +207,62 @@ def test_workers_are_scraped_on_their_metrics_port(rendered: dict[str, Rendered]
     assert rule["from"] == [
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
     ]
+
+
+#: Labels Prometheus adds to every series it scrapes (the ServiceMonitor adds `service`).
+TARGET_LABELS = {"service", "namespace", "pod", "container", "endpoint", "job", "instance"}
+
+
+def _exported_metrics() -> dict[str, set[str]]:
+    """Every series name the services export, with its label names (from the metric objects
+    themselves, so a renamed metric or label shows up here)."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    import taskflow.common.breaker as breaker
+    import taskflow.events.metrics as events
+    from taskflow.common.metrics import HttpMetrics
+
+    http = HttpMetrics()
+    objects = [*vars(events).values(), *vars(breaker).values(), http.requests, http.latency]
+    out: dict[str, set[str]] = {}
+    for obj in objects:
+        if isinstance(obj, MetricWrapperBase):
+            name = obj._name + ("_total" if obj._type == "counter" else "")
+            out[name] = set(obj._labelnames)
+    return out
+
+
+def test_alerts_read_metrics_the_services_export(rendered: dict[str, Rendered]) -> None:
+    """An alert on a metric nobody exports (or grouped by a label it lacks) never fires."""
+    import re
+
+    exported = _exported_metrics()
+    (rule,) = rendered["production"].kind("PrometheusRule")
+    for group in rule["spec"]["groups"]:
+        for r in group["rules"]:
+            expr = r["expr"]
+            names = re.findall(r"\b(taskflow_\w+|http_\w+)\b", expr)
+            assert names, r["alert"]
+            labels: set[str] = set()
+            for name in names:
+                assert name in exported, f"{r['alert']}: {name} is exported by no service"
+                labels |= exported[name]
+            grouped = {
+                g.strip() for by in re.findall(r"by \(([^)]*)\)", expr) for g in by.split(",")
+            }
+            matched = set(re.findall(r"(\w+)=~?\"", expr))
+            unknown = (grouped | matched) - labels - TARGET_LABELS
+            assert not unknown, f"{r['alert']}: labels {unknown} are on none of {names}"
+
+
+def test_readme_explains_every_top_level_value() -> None:
+    """The chart README's table names each top-level key of values.yaml (a new knob that
+    nobody documents is a knob nobody turns)."""
+    import re
+
+    import yaml
+
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    readme = (CHART / "README.md").read_text()
+    missing = [k for k in values if not re.search(rf"`{re.escape(k)}[.`]", readme)]
+    assert not missing, f"helm/taskflow/README.md does not mention {missing}"

@@ -197,3 +197,15 @@ def test_python_containers_are_locked_down(compose_config: dict[str, Any]) -> No
         assert svc["read_only"] is True, name
         assert svc["cap_drop"] == ["ALL"], name
         assert "/tmp" in svc["tmpfs"], name
+
+
+def test_env_example_sets_each_name_once() -> None:
+    """A name set twice in .env takes its last value, silently: make dev and compose would
+    then disagree with the line a reader finds first."""
+    names = [
+        line.split("=", 1)[0].strip()
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    ]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    assert not twice, f".env.example sets {twice} more than once"

@@ -4,6 +4,7 @@ COPY excluded by .dockerignore (a build that silently lacks its sources fails on
 from __future__ import annotations
 
 import re
+import subprocess
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -53,12 +54,31 @@ def test_dockerfile_shape(dockerfile: Path) -> None:
     assert '"/usr/bin/tini", "--"' in runtime, "tini forwards SIGTERM and reaps children"
 
 
-def test_gateway_builds_the_web_app_when_there_is_one() -> None:
+def test_gateway_builds_the_web_app() -> None:
+    """frontend/ exists: the image builds it from its lock file, always (no placeholder)."""
     text = (ROOT / "gateway" / "Dockerfile").read_text()
-    assert "npm ci" in text
-    assert "npm run build" in text
+    spa = text.split(" AS spa", 1)[1].split("\nFROM ", 1)[0]
+    assert "COPY frontend/package.json frontend/package-lock.json ./" in spa
+    assert "RUN npm ci" in spa
+    assert "COPY frontend/ ./" in spa
+    assert "npm run build" in spa
+    assert "placeholder" not in spa, "a missing web app must fail the build, not ship a stub"
     assert "COPY --from=spa /src/frontend/dist /srv/spa" in text
     assert "ENV SPA_ROOT=/srv/spa" in text
+
+
+def test_the_web_apps_sources_reach_the_build() -> None:
+    """Every committed file `npm run build` reads (tsc -b, then vite) is in the build context."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "frontend"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    # The Python test that drives npm and the README are not part of the build.
+    needed = [f for f in tracked if not f.startswith("frontend/tests/") and not f.endswith(".md")]
+    assert "frontend/src/main.tsx" in needed
+    assert "frontend/package-lock.json" in needed
+    patterns = _patterns()
+    ignored = [f for f in needed if _ignored(f, patterns)]
+    assert not ignored, f".dockerignore keeps these from the gateway's SPA build: {ignored}"
 
 
 def test_nothing_copied_is_docker_ignored() -> None:

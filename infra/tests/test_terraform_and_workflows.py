@@ -34,10 +34,11 @@ def test_every_tf_file_parses() -> None:
 
 
 def test_terraform_fmt_is_clean() -> None:
-    """With a terraform CLI on PATH (this machine has one); `fmt` needs no providers."""
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        pytest.fail("terraform CLI missing: formatting unchecked (install it, or see TOOLING.md)")
+    """The terraform CLI on PATH, else the one ensure-deploy-tools.sh installs from PyPI (a
+    hosted runner has none); `fmt` needs no providers."""
+    terraform = shutil.which("terraform") or str(TOOLS / "bin" / "terraform")
+    if not Path(terraform).exists():
+        pytest.fail(f"terraform CLI missing: formatting unchecked: {INSTALL_HINT}")
     env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
     proc = run(
         [terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")], env=env
@@ -100,3 +101,72 @@ def test_production_deploy_needs_approval_and_is_atomic() -> None:
         script = "\n".join(s.get("run", "") for s in job["steps"])
         assert "helm upgrade --install" in script
         assert "--atomic" in script
+
+
+def test_jobs_that_run_infra_tests_have_what_those_tests_need() -> None:
+    """test_ensure_services.py asks the PostgreSQL, Redis and RabbitMQ of the job: a job that
+    runs infra/tests without service containers must leave that file out, or it fails."""
+    seen = 0
+    for workflow in WORKFLOWS:
+        doc = yaml.safe_load(workflow.read_text())
+        for name, job in doc["jobs"].items():
+            script = "\n".join(s.get("run", "") for s in job.get("steps", []))
+            if "pytest infra/tests" not in script:
+                continue
+            seen += 1
+            if not job.get("services"):
+                assert "--ignore=infra/tests/test_ensure_services.py" in script, (
+                    f"{workflow.name}: {name} runs infra/tests without database, cache and broker"
+                )
+            assert "ensure-deploy-tools.sh" in script or "make test" in script, name
+    assert seen, "no workflow runs the delivery checks"
+
+
+def _job_script(job: dict[str, object]) -> str:
+    steps = job.get("steps") or []
+    assert isinstance(steps, list)
+    return "\n".join(str(s.get("run", "")) + str(s.get("uses", "")) for s in steps)
+
+
+def test_workflows_do_what_the_issue_asks() -> None:
+    """CI: lint (ruff, mypy), tests with the servers, the web app's tests and build; images:
+    per service, SBOM, a failing vulnerability scan before the push; deploy: staging from main,
+    production from a tag behind an environment; security: pip-audit, npm audit, checkov,
+    CodeQL."""
+    flows = {
+        p.stem: yaml.safe_load(p.read_text()) for p in WORKFLOWS
+    }  # fmt: skip
+    ci = flows["ci"]["jobs"]
+    assert "make lint" in _job_script(ci["lint"])
+    web = _job_script(ci["web"])
+    assert "npm ci" in web
+    assert "npm test" in web
+    assert "npm run build" in web
+    build = flows["images"]["jobs"]["build"]
+    assert set(build["strategy"]["matrix"]["image"]) == {
+        "auth", "tasks", "notifications", "audit", "reporting", "gateway"
+    }  # fmt: skip
+    steps = build["steps"]
+    scan = next(i for i, s in enumerate(steps) if "trivy-action" in s.get("uses", ""))
+    push = next(i for i, s in enumerate(steps) if s.get("with", {}).get("push") is True)
+    assert scan < push, "the image is scanned before it is pushed"
+    assert steps[scan]["with"]["exit-code"] == "1"
+    assert steps[push]["with"]["sbom"] is True
+    assert "main" in flows["images"][True]["push"]["branches"]  # YAML reads `on:` as True
+    assert flows["images"][True]["push"]["tags"] == ["v*"]
+    deploy = flows["deploy"]["jobs"]
+    assert "head_branch == 'main'" in deploy["staging"]["if"]
+    assert "startsWith(github.event.workflow_run.head_branch, 'v')" in deploy["production"]["if"]
+    assert deploy["staging"]["environment"] == "staging"
+    assert "values-staging.yaml" in _job_script(deploy["staging"])
+    security = flows["security"]["jobs"]
+    deps = _job_script(security["dependencies"])
+    assert "pip-audit" in deps
+    assert "npm audit" in deps
+    assert "pytest infra/tests" in _job_script(security["infrastructure"])  # checkov among them
+    codeql = _job_script(security["codeql"])
+    assert "codeql-action/init" in codeql
+    assert "codeql-action/analyze" in codeql
+    assert set(security["codeql"]["strategy"]["matrix"]["language"]) == {
+        "python", "javascript-typescript"
+    }  # fmt: skip

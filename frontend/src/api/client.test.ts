@@ -79,6 +79,20 @@ describe("authFetch", () => {
   });
 });
 
+describe("a wrong password or code in settings", () => {
+  it("is answered as it is: no refresh, no retry, still signed in", async () => {
+    setSession({ access_token: "tok-ok", expires_in: 900 });
+    const calls = stubNetwork([() => json(401, { code: "invalid_credentials", detail: "The email or password is incorrect." })]);
+    const response = await authFetch(
+      new Request("http://localhost/api/v1/auth/password/change", { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } }),
+    );
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { code: string }).code).toBe("invalid_credentials");
+    expect(calls).toHaveLength(1);
+    expect(getAccessToken()).toBe("tok-ok");
+  });
+});
+
 describe("refreshSession", () => {
   it("shares one request between concurrent callers (refresh tokens are single use)", async () => {
     const calls = stubNetwork([() => json(200, { access_token: "tok-3", expires_in: 900 })]);

@@ -7,6 +7,7 @@ import { useAuth } from "../features/auth/AuthProvider";
 import { useMe } from "../features/auth/useMe";
 import { RoleNavLinks } from "../features/admin/roles";
 import { Bell } from "../features/notifications/Bell";
+import { ConflictDialog } from "../features/tasks/ConflictDialog";
 import { LiveProvider } from "../live/LiveProvider";
 import { ThemeSwitch } from "../components/ThemeSwitch";
 import { moveRow } from "./rows";
@@ -113,6 +114,7 @@ export default function Layout() {
           <button className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm text-white">Close</button>
         </form>
       </dialog>
+      <ConflictDialog />
       <main id="main" className="mx-auto max-w-7xl px-4 py-6">
         <Suspense fallback={<Skeleton />}>
           <Outlet />

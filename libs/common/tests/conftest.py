@@ -22,7 +22,7 @@ from taskflow.common.settings import ServiceSettings
 
 # --import-mode=importlib: make the helpers module importable by the test modules.
 sys.path.insert(0, str(Path(__file__).parent))
-from common_helpers import Keys
+from common_testkit import Keys
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SCHEMA = "svc"

@@ -1,69 +1,22 @@
-"""The app factory: problems, request ids, logs, limits, health, metrics, OpenAPI."""
+"""The app factory: problems, request ids, logs, OpenAPI, what a route accepts."""
 
 import io
 import json
 import subprocess
 import sys
-import uuid
 from typing import Any
 
 import pytest
-from common_helpers import AppFactory, client_for
+from common_testkit import AppFactory, client_for, demo_router, problem
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from taskflow.common.errors import NotFound, errors
-from taskflow.common.logging import configure_logging, get_logger
-
-router = APIRouter()
-
-
-class Login(BaseModel):
-    email: str
-    password: str
-    attempts: int = 0
-
-
-@router.post("/login", responses=errors(NotFound))
-async def login(body: Login) -> dict[str, Any]:
-    """Log in."""
-    get_logger("test").info("login", email=body.email, password=body.password, token="t0k3n")
-    return {"ok": True}
-
-
-@router.get("/items/{item_id}")
-async def item(item_id: int) -> dict[str, int]:
-    """An item."""
-    if item_id == 0:
-        raise NotFound("No such item.")
-    return {"id": item_id}
-
-
-@router.get("/boom")
-async def boom() -> dict[str, str]:
-    """Fails."""
-    raise RuntimeError("db at 10.1.2.3 said no")
+from taskflow.common.logging import configure_logging
 
 
 @pytest.fixture
 def app(make_app: AppFactory) -> FastAPI:
-    return make_app(router)
-
-
-def _problem(resp: Any, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = resp.json()
-    # Every member of the contract (ARCHITECTURE.md section 4), whatever raised the error.
-    members = {"type", "title", "status", "detail", "instance", "code", "request_id"}
-    assert members <= set(body), sorted(members - set(body))
-    assert all(isinstance(body[k], str) and body[k] for k in members - {"status"}), body
-    assert body["instance"] == resp.request.url.path
-    assert body["code"] == code
-    assert body["type"] == f"https://taskflow.dev/problems/{code}"
-    assert body["status"] == status
-    assert body["request_id"] == resp.headers["x-request-id"]
-    return body
+    return make_app(demo_router)
 
 
 async def test_validation_error_never_echoes_input(app: FastAPI) -> None:
@@ -71,7 +24,7 @@ async def test_validation_error_never_echoes_input(app: FastAPI) -> None:
         resp = await c.post(
             "/login", json={"email": "a@b.c", "password": "hunter2", "attempts": "x"}
         )
-    body = _problem(resp, 422, "validation_error")
+    body = problem(resp, 422, "validation_error")
     assert body["errors"] == [
         {"loc": ["body", "attempts"], "msg": body["errors"][0]["msg"], "type": "int_parsing"}
     ]
@@ -86,7 +39,7 @@ async def test_malformed_json_is_422_invalid_json(app: FastAPI) -> None:
             content=b'{"password": "hunter2"',
             headers={"content-type": "application/json"},
         )
-    _problem(resp, 422, "invalid_json")
+    problem(resp, 422, "invalid_json")
     assert "hunter2" not in resp.text
 
 
@@ -96,17 +49,17 @@ async def test_a_body_of_bytes_that_are_not_text_is_422_invalid_json(app: FastAP
         resp = await c.post(
             "/login", content=b"\xff\xfe{\x00", headers={"content-type": "application/json"}
         )
-    body = _problem(resp, 422, "invalid_json")
+    body = problem(resp, 422, "invalid_json")
     assert body["errors"] == [{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}]
 
 
 async def test_http_errors_are_problems(app: FastAPI) -> None:
     async with client_for(app) as c:
-        _problem(await c.get("/nowhere"), 404, "not_found")
+        problem(await c.get("/nowhere"), 404, "not_found")
         resp = await c.delete("/items/1")
-        _problem(resp, 405, "method_not_allowed")
+        problem(resp, 405, "method_not_allowed")
         assert "GET" in resp.headers["allow"]
-        body = _problem(await c.get("/items/0"), 404, "not_found")
+        body = problem(await c.get("/items/0"), 404, "not_found")
         assert body["detail"] == "No such item."
 
 
@@ -115,7 +68,7 @@ async def test_unhandled_exception_is_500_with_request_id_and_no_trace(app: Fast
     configure_logging("INFO", json=True, stream=stream)
     async with client_for(app) as c:
         resp = await c.get("/boom", headers={"X-Request-ID": "req-42"})
-    body = _problem(resp, 500, "internal_error")
+    body = problem(resp, 500, "internal_error")
     assert body["request_id"] == "req-42"
     assert "10.1.2.3" not in resp.text
     assert "Traceback" not in resp.text
@@ -182,106 +135,6 @@ async def test_logs_carry_route_templates_not_raw_paths(app: FastAPI) -> None:
     routes = [json.loads(line).get("route") for line in text.splitlines()]
     assert "/items/{item_id}" in routes
     assert "<unmatched>" in routes
-
-
-async def test_body_limit_can_be_raised_for_one_path(make_app: AppFactory, settings: Any) -> None:
-    app = make_app(
-        router,
-        settings=settings.model_copy(update={"max_body_bytes": 100}),
-        body_limits={r"/items/[^/]+/bulk": 1000},
-    )
-
-    @app.post("/items/{item_id}/bulk")
-    async def bulk(item_id: int, body: dict[str, str]) -> dict[str, int]:
-        """Takes a larger body."""
-        return {"n": len(body["data"])}
-
-    async with client_for(app) as c:
-        ok = await c.post("/items/1/bulk", json={"data": "x" * 500})
-        assert ok.status_code == 200, ok.text
-        assert ok.json() == {"n": 500}
-        _problem(await c.post("/items/1/bulk", json={"data": "x" * 1500}), 413, "payload_too_large")
-        # every other path keeps the ordinary limit, with and without Content-Length
-        _problem(
-            await c.post("/login", json={"email": "a", "password": "p" * 200}),
-            413,
-            "payload_too_large",
-        )
-
-        async def chunks() -> Any:
-            for _ in range(4):
-                yield b"x" * 50
-
-        resp = await c.post(
-            "/login", content=chunks(), headers={"content-type": "application/json"}
-        )
-        _problem(resp, 413, "payload_too_large")
-
-
-async def test_body_size_limit(make_app: AppFactory, settings: Any) -> None:
-    app = make_app(router, settings=settings.model_copy(update={"max_body_bytes": 100}))
-    async with client_for(app) as c:
-        resp = await c.post("/login", json={"email": "a", "password": "p" * 200})
-        _problem(resp, 413, "payload_too_large")
-
-        async def chunks() -> Any:  # no Content-Length: counted while streaming
-            for _ in range(10):
-                yield b"x" * 50
-
-        resp = await c.post(
-            "/login", content=chunks(), headers={"content-type": "application/json"}
-        )
-        _problem(resp, 413, "payload_too_large")
-
-
-async def test_health_and_readiness(make_app: AppFactory) -> None:
-    async def fine() -> None:
-        return None
-
-    async def broken() -> None:
-        raise ConnectionError("cannot reach smtp.internal.example:25")
-
-    ok_app = make_app(router, readiness_checks={"smtp": fine})
-    bad_app = make_app(router, readiness_checks={"smtp": broken})
-    async with client_for(ok_app) as c:
-        assert (await c.get("/healthz")).json() == {"status": "ok"}
-        resp = await c.get("/readyz")
-        assert resp.status_code == 200
-        assert resp.json()["checks"] == ["database", "redis", "smtp"]
-    async with client_for(bad_app) as c:
-        assert (await c.get("/healthz")).status_code == 200
-        resp = await c.get("/readyz")
-    body = _problem(resp, 503, "not_ready")
-    assert body["failed"] == ["smtp"]
-    assert "smtp.internal" not in resp.text
-
-
-async def test_readiness_fails_when_database_is_unreachable(
-    make_app: AppFactory, settings: Any
-) -> None:
-    s = settings.model_copy(
-        update={
-            "database_url": settings.database_url.__class__("postgresql+asyncpg://x@127.0.0.1:1/x")
-        }
-    )
-    app = make_app(router, settings=s)
-    async with client_for(app) as c:
-        resp = await c.get("/readyz")
-    assert _problem(resp, 503, "not_ready")["failed"] == ["database"]
-
-
-async def test_metrics_use_route_templates_and_per_app_registry(make_app: AppFactory) -> None:
-    app1 = make_app(router)
-    app2 = make_app(router)
-    async with client_for(app1) as c:
-        for i in (1, 2, 3):
-            await c.get(f"/items/{i}")
-        text = (await c.get("/metrics")).text
-    assert 'http_requests_total{method="GET",route="/items/{item_id}",status="200"} 3.0' in text
-    assert "/items/1" not in text
-    assert "http_request_duration_seconds_bucket" in text
-    async with client_for(app2) as c:
-        assert "/items/{item_id}" not in (await c.get("/metrics")).text
 
 
 def test_openapi_documents_problems(app: FastAPI) -> None:
@@ -367,9 +220,9 @@ async def test_unstorable_strings_are_422_naming_the_field(
         resp = await c.post(
             f"/notes{query}", content=raw, headers={"content-type": "application/json"}
         )
-    problem = _problem(resp, 422, "validation_error")
-    assert [e["loc"] for e in problem["errors"]] == [loc]
-    assert problem["errors"][0]["type"] == "string_unstorable_character"
+    answer = problem(resp, 422, "validation_error")
+    assert [e["loc"] for e in answer["errors"]] == [loc]
+    assert answer["errors"][0]["type"] == "string_unstorable_character"
 
 
 @pytest.mark.parametrize(
@@ -383,39 +236,7 @@ async def test_json_route_sent_another_media_type_is_415(
         resp = await c.post(
             "/notes", content=b'{"title": "x"}', headers={"content-type": content_type}
         )
-        _problem(resp, 415, "unsupported_media_type")
+        problem(resp, 415, "unsupported_media_type")
         for ok in ("application/json; charset=utf-8", "application/merge-patch+json"):
             resp = await c.post("/notes", content=b'{"title": "x"}', headers={"content-type": ok})
             assert resp.status_code == 200, (ok, resp.text)
-
-
-async def test_no_interactive_docs_in_production(make_app: AppFactory, settings: Any) -> None:
-    app = make_app(router, settings=settings.model_copy(update={"environment": "production"}))
-    async with client_for(app) as c:
-        for path in ("/docs", "/redoc"):
-            assert (await c.get(path)).status_code == 404
-    dev = make_app(router)
-    async with client_for(dev) as c:
-        assert (await c.get("/docs")).status_code == 200
-
-
-async def test_metrics_include_the_breakers_of_the_process(
-    make_app: AppFactory, aredis: Any, rprefix: str
-) -> None:
-    """An api's breaker (tasks' auth look-up) is scraped from the api's own /metrics."""
-    from taskflow.common.resilience import AsyncCircuitBreaker
-
-    name = f"api-{uuid.uuid4().hex[:6]}"
-    breaker = AsyncCircuitBreaker(
-        name, redis_client=aredis, prefix=rprefix, fail_max=1, reset_timeout=300, service="t"
-    )
-
-    async def failing() -> None:
-        raise ConnectionError("down")
-
-    with pytest.raises(ConnectionError):
-        await breaker.call(failing)
-    async with client_for(make_app(router)) as c:
-        text = (await c.get("/metrics")).text
-    assert f'taskflow_breaker_open{{breaker="{name}",service="t"}} 1.0' in text
-    assert "http_requests_total" in text

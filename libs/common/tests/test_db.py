@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from common_helpers import AppFactory, client_for
+from common_testkit import AppFactory, client_for
 from fastapi import APIRouter, FastAPI, Response
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from common_helpers import AppFactory, Keys, client_for
+from common_testkit import AppFactory, Keys, client_for
 from fastapi import APIRouter, FastAPI, Response
 from pydantic import BaseModel
 from sqlalchemy import text

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import redis as redis_sync
-from common_helpers import serve
+from common_testkit import serve
 from fastapi import FastAPI, Response
 from tenacity.stop import stop_after_attempt, stop_after_delay, stop_any
 from tenacity.wait import wait_exponential_jitter
@@ -187,7 +187,7 @@ async def test_4xx_is_not_retried() -> None:
 async def test_unreachable_host_is_service_unavailable_and_opens_breaker(
     sync_redis: redis_sync.Redis, aredis: Any, rprefix: str
 ) -> None:
-    from common_helpers import free_port
+    from common_testkit import free_port
 
     breaker = _breaker(
         aredis, rprefix, f"dead-{uuid.uuid4().hex[:6]}", fail_max=2, reset_timeout=60

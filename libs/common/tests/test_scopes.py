@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from common_helpers import AppFactory, Keys, client_for
+from common_testkit import AppFactory, Keys, client_for
 from fastapi import APIRouter, Depends, FastAPI, WebSocket
 
 from taskflow.common.errors import NotFound

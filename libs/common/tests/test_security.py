@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from common_helpers import AppFactory, Keys, client_for, serve
+from common_testkit import AppFactory, Keys, client_for, serve
 from fastapi import APIRouter, Depends, FastAPI
 from jose import jwt
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common_helpers import AppFactory, Keys, client_for
+from common_testkit import AppFactory, Keys, client_for
 from fastapi import APIRouter, Depends
 
 from taskflow.common.errors import Forbidden

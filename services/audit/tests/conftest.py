@@ -113,6 +113,7 @@ def item(
     project_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
+    trace_id: str | None = None,
 ) -> NewEntry:
     return NewEntry(
         event_id=uuid.uuid4(),
@@ -122,6 +123,7 @@ def item(
         project_id=project_id,
         occurred_at=occurred_at or datetime.now(UTC),
         payload=canonical_json({"n": i, "title": f"Task {i}"}),
+        trace_id=trace_id,
     )
 
 

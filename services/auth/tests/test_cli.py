@@ -84,7 +84,7 @@ async def test_rotate_keys_command(api: Api, cli_env: dict[str, str], app: objec
         )
     assert len(rows) == before + 1
     assert sum(r is None for r in rows) == 1
-    app.state.auth.minter.forget()  # type: ignore[attr-defined]
+    app.state.ctx.minter.forget()  # type: ignore[attr-defined]
 
 
 async def test_worker_exits_cleanly_on_sigterm(cli_env: dict[str, str], amqp_url: str) -> None:

@@ -46,7 +46,7 @@ async def test_private_keys_are_encrypted(api: Api) -> None:
 async def test_rotation_keeps_old_tokens_valid_until_they_expire(api: Api, app: Any) -> None:
     _, old_pair = await api.signed_in()
     old_kid = jwt.get_unverified_header(old_pair["access_token"])["kid"]
-    ctx = app.state.auth
+    ctx = app.state.ctx
     async with ctx.sessionmaker() as session, session.begin():
         new_key = await keys.rotate(session, SecretBox(ctx.settings.kek_bytes()), ctx.settings)
     ctx.minter.forget()
@@ -86,7 +86,7 @@ async def test_rotation_keeps_old_tokens_valid_until_they_expire(api: Api, app: 
 async def test_two_concurrent_first_starts_make_one_key(auth_engine: Any, app: Any) -> None:
     import asyncio
 
-    ctx = app.state.auth
+    ctx = app.state.ctx
     async with auth_engine.begin() as conn:
         await conn.execute(
             text(
@@ -117,7 +117,7 @@ async def test_a_fresh_system_publishes_its_key_before_the_first_sign_in(
                 "retire_after = now() - interval '1 day'"
             )
         )
-    app.state.auth.minter.forget()
+    app.state.ctx.minter.forget()
     r = await api.client.get("/api/v1/auth/.well-known/jwks.json")
     assert r.status_code == 200
     early = {k["kid"] for k in r.json()["keys"]}

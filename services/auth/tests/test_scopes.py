@@ -54,7 +54,7 @@ async def test_every_route_declares_its_scope_and_the_matrix_holds(app: Any, api
 
     async def token_for(scopes: frozenset[str]) -> str:
         # Minted by auth's own key, without a session: nothing the matrix calls can end one.
-        minted = await app.state.auth.minter.mint(
+        minted = await app.state.ctx.minter.mint(
             user_id=uuid.UUID(user["id"]),
             roles=ALL_ROLES,
             scope=" ".join(sorted(scopes)),

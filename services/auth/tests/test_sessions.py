@@ -186,7 +186,7 @@ async def test_failed_logins_are_throttled_per_account(api: Api) -> None:
 async def test_the_lock_grows_with_each_failure_past_the_allowance(app: object) -> None:
     from taskflow.auth.sessions.throttle import LoginThrottle
 
-    ctx = app.state.auth  # type: ignore[attr-defined]
+    ctx = app.state.ctx  # type: ignore[attr-defined]
     throttle = LoginThrottle(ctx.throttle.redis, ctx.settings, scope="growth-test")
     account = f"growth-{time.time_ns()}@example.com"
     base = ctx.settings.throttle_base_delay_seconds

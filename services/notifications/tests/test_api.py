@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from notif_factories import created, snapshot, uid
+from notifications_testkit import created, snapshot, uid
 
 from taskflow.notifications.notifications.unread import UnreadCounter
 
@@ -147,7 +147,7 @@ async def test_preferences_defaults_and_update(client: Any, auth: Any) -> None:
 
 async def test_deliveries_are_for_admins_only(client: Any, apply: Any, auth: Any) -> None:
     alice = uid()
-    from notif_factories import user
+    from notifications_testkit import user
 
     await apply(user(alice))
     await _seed(apply, alice, 1)

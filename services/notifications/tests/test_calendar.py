@@ -7,8 +7,17 @@ from typing import Any
 
 import httpx
 from icalendar import Calendar
-from notif_factories import completed, created, snapshot, uid, updated, user
-from notif_support import deliveries, drain_sender, set_prefs
+from notifications_testkit import (
+    completed,
+    created,
+    deliveries,
+    drain_sender,
+    set_prefs,
+    snapshot,
+    uid,
+    updated,
+    user,
+)
 
 from taskflow.events.contracts.tasks import Reminder
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from notif_factories import created, snapshot, uid, user
+from notifications_testkit import created, snapshot, uid, user
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 

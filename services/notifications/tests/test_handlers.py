@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notif_factories import (
+from notifications_testkit import (
     assigned,
     comment,
     created,
@@ -249,6 +249,38 @@ async def test_unblocked_task_tells_its_assignees_not_the_actor(
     assert notes[0].body == "OPS-2 Order certs is finished: you can start."
     mails = [m for m in await _mails(sessionmaker) if m.kind == "task_unblocked"]
     assert [m.user_id for m in mails] == [alice]  # mail by default: it needs action
+
+
+async def test_a_blocker_in_another_project_is_named_only_to_its_members(
+    apply: Any, sessionmaker: Any
+) -> None:
+    """The unblocked notice does not show a task of a project the assignee cannot read."""
+    actor, alice, bob, proj, other, task = uid(), uid(), uid(), uid(), uid(), uid()
+    for person in (actor, alice, bob):
+        await apply(user(person))
+    await apply(member(other, bob, role="member"), actor=actor)
+    s1 = snapshot(task, proj, creator=actor, assignees=[alice, bob])
+    await apply(created(s1), actor=actor)
+    blocker = TaskRef(
+        task_id=uid(),
+        project_id=other,
+        key="SEC-9",
+        title="Merger due diligence",
+        status="Done",
+        status_category="done",
+    )
+    await apply(TaskUnblocked(task=s1, blocker=blocker), actor=actor)
+    notes = {n.user_id: n for n in await _notes(sessionmaker) if n.kind == "task_unblocked"}
+    assert set(notes) == {alice, bob}
+    assert notes[bob].body == "SEC-9 Merger due diligence is finished: you can start."
+    assert "SEC-9" not in (notes[alice].body or "")
+    assert "Merger" not in (notes[alice].body or "")
+    mail = next(
+        m for m in await _mails(sessionmaker) if m.kind == "task_unblocked" and m.user_id == alice
+    )
+    assert mail.payload is not None
+    assert "Merger" not in mail.payload["text"]
+    assert "Merger" not in mail.payload["html"]
 
 
 async def test_moved_task_tells_who_stays_and_the_projection_follows(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from collections.abc import AsyncIterator
@@ -12,10 +13,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import uvicorn
-from notif_factories import created, member, project, snapshot, uid, user
+from notifications_testkit import created, member, project, snapshot, uid, user
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin
 
+from taskflow.common.logging import configure_logging
 from taskflow.notifications.main import build_app
 from taskflow.testing import free_port
 
@@ -278,6 +281,92 @@ async def test_socket_needs_the_notifications_read_scope(replicas: Any, mint_tok
             assert info.value.rcvd.code == 4403
         finally:
             await ws.close()
+
+
+async def test_a_refused_token_on_the_socket_is_a_security_event(
+    replicas: Any, mint_token: Any
+) -> None:
+    """The socket's 403s (a token without `notifications:read`, first or later, and another
+    user's token) are `access_denied` security events like every HTTP 403 (issue 17)."""
+    a, _ = replicas
+    alice, mallory = uid(), uid()
+    stream = io.StringIO()
+    configure_logging("INFO", json=True, stream=stream)
+    try:
+        ws = await connect(a.url)
+        try:
+            weak = mint_token(str(mallory), roles=("admin", "user"), scopes=["tasks:read"])
+            await ws.send(json.dumps({"type": "auth", "token": weak}))
+            with pytest.raises(ConnectionClosed) as info:
+                await _drain_until_closed(ws)
+            assert info.value.rcvd is not None
+            assert info.value.rcvd.code == 4403
+        finally:
+            await ws.close()
+        ws = await _open(a.url, mint_token(str(alice)))
+        try:
+            later = mint_token(str(alice), scopes=["reports:read"])
+            await ws.send(json.dumps({"type": "auth", "token": later}))
+            assert (await _next(ws, "error", within=2.0))["code"] == "insufficient_scope"
+            await ws.send(json.dumps({"type": "auth", "token": mint_token(str(mallory))}))
+            assert (await _next(ws, "error", within=2.0))["code"] == "user_mismatch"
+        finally:
+            await ws.close()
+    finally:
+        configure_logging("INFO", json=True)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    denied = [
+        (e["user_id"], e["reason"], e["required_scopes"], e["route"])
+        for e in lines
+        if e["event"] == "security_event" and e["action"] == "access_denied"
+    ]
+    assert denied == [
+        (str(mallory), "insufficient_scope", ["notifications:read"], "/api/v1/ws"),
+        (str(alice), "insufficient_scope", ["notifications:read"], "/api/v1/ws"),
+        (str(mallory), "user_mismatch", [], "/api/v1/ws"),
+    ], lines
+    assert all(
+        e["client_ip"] == "127.0.0.1" and e["at"].endswith("Z")
+        for e in lines
+        if e["event"] == "security_event"
+    )
+
+
+async def test_a_page_on_another_site_cannot_open_the_socket(
+    replicas: Any, mint_token: Any, settings: Any
+) -> None:
+    """Cross-site WebSocket hijacking (ASVS 5.0 4.4.2): the handshake's `Origin` must be ours.
+
+    A page elsewhere could otherwise open the socket in a signed-in user's browser; refused
+    with 403 before anything is read, and logged. Our own origin and clients without an
+    `Origin` (scripts, not browsers) connect."""
+    a, _ = replicas
+    alice = uid()
+    stream = io.StringIO()
+    configure_logging("INFO", json=True, stream=stream)
+    try:
+        for evil in ("https://evil.example", "http://localhost:8080.evil.example", "null"):
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(a.url, origin=Origin(evil))
+            assert refused.value.response.status_code == 403, evil
+    finally:
+        configure_logging("INFO", json=True)
+    events = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    assert [
+        (e["action"], e["reason"], e["origin"], e["route"])
+        for e in events
+        if e["event"] == "security_event"
+    ] == [
+        ("access_denied", "origin_not_allowed", o, "/api/v1/ws")
+        for o in ("https://evil.example", "http://localhost:8080.evil.example", "null")
+    ], events
+    ours = settings.public_base_url.rstrip("/")
+    ws = await connect(a.url, origin=Origin(ours))
+    try:
+        await ws.send(json.dumps({"type": "auth", "token": mint_token(str(alice))}))
+        assert (await _next(ws, "ready", within=5.0))["user_id"] == str(alice)
+    finally:
+        await ws.close()
 
 
 async def test_socket_closes_when_its_token_expires_unless_renewed(

@@ -21,8 +21,7 @@ import time
 from typing import Any
 
 import pytest
-from notif_factories import created, snapshot, uid, user
-from notif_support import deliveries
+from notifications_testkit import created, deliveries, snapshot, uid, user
 
 from taskflow.notifications.worker import build_worker
 from taskflow.testing import wait_until

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import pytest
-from notif_factories import uid
+from notifications_testkit import uid
 
 
 async def test_feed_secret_and_token_never_reach_the_logs(

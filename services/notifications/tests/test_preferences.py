@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from notif_factories import created, snapshot, uid, user
-from notif_support import deliveries, set_prefs
+from notifications_testkit import created, deliveries, set_prefs, snapshot, uid, user
 from sqlalchemy import select, text
 
 from taskflow.notifications.notifications.models import Notification

@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 
 import aio_pika
 import pytest
-from notif_factories import created, snapshot, uid, user
-from notif_support import publish
+from notifications_testkit import created, publish, snapshot, uid, user
 from pydantic import SecretStr
 from sqlalchemy import func, select
 

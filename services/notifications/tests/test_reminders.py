@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notif_factories import completed, created, snapshot, uid, updated
+from notifications_testkit import completed, created, snapshot, uid, updated
 from sqlalchemy import select
 
 from taskflow.events.contracts.tasks import Reminder

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aio_pika
-from notif_factories import created, snapshot, uid
+from notifications_testkit import created, snapshot, uid
 
 from taskflow.events.topology import declare_exchange, declare_queue
 from taskflow.notifications.worker import queue_spec

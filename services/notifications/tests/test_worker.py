@@ -4,17 +4,18 @@ parked; the handler map covers what the queue is bound to; clean stop."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest_asyncio
-from notif_factories import created, snapshot, uid, user
-from notif_support import publish
+from notifications_testkit import created, publish, snapshot, uid, user
 from sqlalchemy import func, select
 
 from taskflow.events.contracts import MilestoneCreated, UserMfaEnabled
 from taskflow.events.envelope import Envelope
 from taskflow.events.examples import example
+from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.notifications.models import Notification
 from taskflow.notifications.worker import BINDINGS, IGNORED, QUEUE, handler_map, received
 from taskflow.testing import wait_until
@@ -63,10 +64,37 @@ async def test_events_become_notifications_and_mail_once(
     # The broker delivers the same event again (a relay retry): nothing new happens.
     before = running.consumer.duplicates
     await _send(settings, env)
+    # Counted as a duplicate means handled and dropped: nothing of it can still be in flight.
     await wait_until(lambda: running.consumer.duplicates > before, timeout=10)
-    await asyncio.sleep(0.3)
     assert await _count(sessionmaker) == 1
     assert len(smtp_sink.messages()) == 1
+
+
+async def test_the_mail_carries_the_trace_of_the_request_behind_the_event(
+    running: Any, settings: Any, sessionmaker: Any, smtp_sink: Any
+) -> None:
+    """The event's traceparent and request id reach the queued delivery and the mail."""
+    alice, actor, proj = uid(), uid(), uid()
+    trace = secrets.token_hex(16)
+    await _send(settings, Envelope.wrap(user(alice), source="taskflow/auth", actor_id=None))
+    env = Envelope.wrap(
+        created(snapshot(uid(), proj, creator=actor, assignees=[alice], title="Trace me")),
+        source="taskflow/tasks",
+        actor_id=actor,
+        traceparent=f"00-{trace}-00f067aa0ba902b7-01",
+        request_id="req-trace-1",
+    )
+    await _send(settings, env)
+    message = await smtp_sink.wait_for(lambda m: "Trace me" in str(m["Subject"]), timeout=15)
+    assert message["X-Trace-Id"] == trace
+    async with sessionmaker() as s:
+        payloads = (
+            await s.scalars(select(Delivery.payload).where(Delivery.channel == "email"))
+        ).all()
+    mine = [p for p in payloads if p and "Trace me" in p["subject"]]
+    assert [(p["traceparent"].split("-")[1], p["request_id"]) for p in mine] == [
+        (trace, "req-trace-1")
+    ]
 
 
 async def test_poison_event_is_parked_and_listed_for_admins(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from reporting_scenario import MS, O, P, apply_all, build
+from reporting_testkit import MS, O, P, apply_all, build
 
 from taskflow.testing.fuzz import Fuzzer, operations
 from taskflow.testing.scopes import ALL_ROLES

@@ -10,7 +10,7 @@ from typing import Any
 import aio_pika
 import pytest
 from pydantic import SecretStr
-from reporting_scenario import P, build
+from reporting_testkit import P, build
 from sqlalchemy import text
 
 from taskflow.reporting.config import Settings

@@ -8,11 +8,13 @@ small FastAPI app served by uvicorn on loopback: tasks only speaks HTTP to it.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from taskflow.tasks.config import Settings
 from taskflow.tasks.main import build_app
 from taskflow.testing import free_port
+
+# The test modules import their helpers from `tasks_testkit` beside this file.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @dataclass

@@ -61,12 +61,21 @@ async def test_completion_creates_next_occurrence_through_the_broker(
     await client.patch(f"/api/v1/tasks/{t['id']}", json={"status": "todo"}, headers=ann.h)
     await client.patch(f"/api/v1/tasks/{t['id']}", json={"status": "done"}, headers=ann.h)
     await wait_until(lambda: _outbox_sent(sql), timeout=15)
-    await asyncio.sleep(0.5)  # give a wrong second occurrence time to appear
+    # Wait until the consumer has handled the second completion (its inbox row is written in
+    # the same transaction as any successor), then there must still be exactly one successor.
+    last = await sql(
+        "SELECT event_id FROM tasks.outbox WHERE event_type = 'task.completed' ORDER BY id DESC"
+    )
+    await wait_until(lambda: _handled(sql, last[0][0]), timeout=15)
     assert await count() == 2
 
 
 async def _eq(f, n):
     return await f() == n
+
+
+async def _handled(sql, event_id) -> bool:
+    return bool(await sql("SELECT 1 FROM tasks.inbox WHERE event_id = :e", e=event_id))
 
 
 async def _outbox_sent(sql) -> bool:

@@ -55,7 +55,8 @@ export interface paths {
         };
         /**
          * List Events
-         * @description Search the log by actor, subject, project, type and time of the event (newest first).
+         * @description Search the log by actor, subject, project, type, trace and time of the event (newest
+         *     first).
          *
          *     Requires scope `audit:read`.
          */
@@ -345,6 +346,11 @@ export interface components {
             seq: number;
             /** Subject */
             subject: string | null;
+            /**
+             * Trace Id
+             * @description W3C trace id of the request that caused the event (null when none came with it): finds every entry of one request and its lines in the services' logs. Correlation only: it is not covered by the hash.
+             */
+            trace_id?: string | null;
             /** Type */
             type: string;
         };
@@ -732,6 +738,8 @@ export interface operations {
                 subject?: string | null;
                 /** @description Exclusive upper bound. */
                 to?: string | null;
+                /** @description Only the entries of one request (its W3C trace id, 32 hex digits). */
+                trace_id?: string | null;
                 type?: string | null;
             };
             header?: never;

@@ -140,6 +140,38 @@ describe("WebhooksPage", () => {
     // Let the log reload after the redelivery before the test ends.
     await vi.waitFor(() => expect(screen.getByRole("button", { name: "Redeliver" })).toBeEnabled());
   });
+  it("redelivers every failed message since a time", async () => {
+    const sent: string[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: Request) => {
+        const path = new URL(input.url).pathname;
+        if (input.method !== "GET") {
+          sent.push(`${input.method} ${path} ${await input.text()}`);
+          return json({ requeued: 2 }, 202);
+        }
+        if (path.endsWith("/attempts")) return json({ items: [ATTEMPT], next_cursor: null }, 200);
+        if (path.endsWith("/webhooks")) return json({ items: [HOOK], next_cursor: null }, 200);
+        return json({ id: PROJECT, key: "WH", name: "Hooks", role: "admin", version: 1 }, 200);
+      }),
+    );
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    render(
+      <QueryClientProvider client={client}>
+        <MemoryRouter initialEntries={[`/projects/${PROJECT}/webhooks`]}>
+          <Routes>
+            <Route path="/projects/:projectId/webhooks" element={<WebhooksPage />} />
+          </Routes>
+        </MemoryRouter>
+      </QueryClientProvider>,
+    );
+    fireEvent.click(await screen.findByRole("button", { name: "Delivery log" }));
+    const local = "2026-01-02T08:30";
+    fireEvent.change(await screen.findByLabelText("Failed since"), { target: { value: local } });
+    fireEvent.submit(screen.getByRole("form", { name: "Redeliver failed messages" }));
+    expect(await screen.findByText("2 failed messages queued again.")).toBeInTheDocument();
+    expect(sent).toEqual([`POST /api/v1/webhooks/${HOOK.id}/redeliver-failed {"since":"${new Date(local).toISOString()}"}`]);
+  });
   it("is closed to members, who do not even fetch the list", async () => {
     const fetched = renderPage("member", () => json({}, 500));
     expect(await screen.findByText(/Only the project's owners and admins manage its webhooks/)).toBeInTheDocument();

@@ -1,6 +1,7 @@
 /**
  * A project's webhooks (admins and owners): list endpoints, add one, edit or pause it,
- * rotate its secret, ping it, read its delivery log and redeliver a failed message, delete it.
+ * rotate its secret, ping it, read its delivery log and redeliver a failed message (or every
+ * failed one since a time), delete it.
  * A signing secret is shown once (on creation or rotation): the API never returns it again.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -188,6 +189,7 @@ function DeliveryLog({ webhookId }: { webhookId: string }) {
   if (attempts.data.length === 0) return <p className="text-sm text-slate-600">No deliveries yet.</p>;
   return (
     <div className="flex flex-col gap-2">
+      <RedeliverFailedSince webhookId={webhookId} onDone={() => queryClient.invalidateQueries({ queryKey: key })} />
       {redeliver.isError ? <FormError message={describe(redeliver.error)} /> : null}
       <table aria-label="Delivery log" className="text-left text-sm">
         <thead>
@@ -220,6 +222,37 @@ function DeliveryLog({ webhookId }: { webhookId: string }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Every failed message since a time (local, sent as UTC) goes out again, e.g. after an outage. */
+function RedeliverFailedSince({ webhookId, onDone }: { webhookId: string; onDone: () => void }) {
+  const [since, setSince] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const requeue = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await tasksApi.POST("/api/v1/webhooks/{webhook_id}/redeliver-failed", {
+          params: { path: { webhook_id: webhookId } },
+          body: { since: new Date(since).toISOString() },
+        }),
+      ),
+    onSuccess: (answer) => setDone(`${answer.requeued} failed ${answer.requeued === 1 ? "message" : "messages"} queued again.`),
+    onSettled: onDone,
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setDone(null);
+    requeue.mutate();
+  };
+  return (
+    <form onSubmit={submit} aria-label="Redeliver failed messages" className="flex flex-wrap items-end gap-3">
+      <Field label="Failed since" type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} required error={requeue.isError ? describe(requeue.error) : undefined} />
+      <Button type="submit" variant="secondary" disabled={requeue.isPending || !since}>
+        Redeliver failed
+      </Button>
+      {done ? <p className="text-sm text-slate-600">{done}</p> : null}
+    </form>
   );
 }
 

@@ -1,6 +1,6 @@
 /**
- * A project's reports: summary figures, cumulative flow and throughput as charts, each with a
- * CSV download (the API answers `?format=csv`). Days are the viewer's (`tz` = browser zone).
+ * A project's reports: summary figures, cumulative flow, throughput, a milestone's burndown and
+ * the team's figures as charts, each with a CSV download (the API answers `?format=csv`). Days are the viewer's (`tz` = browser zone).
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
@@ -11,7 +11,9 @@ import type { components } from "../../api/generated/reporting";
 import { describe, unwrap } from "../../api/errors";
 import { useToast } from "../../components/toasts";
 import { Button, Empty, FormError, SelectField, Skeleton } from "../../components/ui";
+import { Burndown } from "./Burndown";
 import { CumulativeFlowChart, ThroughputChart } from "./Charts";
+import { Team } from "./Team";
 import { localZone, saveFile } from "./download";
 
 // Each report route declares both JSON and text/csv answers, so the generated type is their
@@ -148,6 +150,9 @@ export default function ReportsPage() {
           </figure>
         ) : null}
       </section>
+
+      <Burndown projectId={projectId} tz={tz} />
+      <Team projectId={projectId} tz={tz} />
     </div>
   );
 }

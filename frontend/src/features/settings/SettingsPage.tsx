@@ -1,4 +1,7 @@
-/** Settings: the account, its signed-in sessions, API tokens, notification preferences and feed. */
+/**
+ * Settings: the account (profile, email, password, two-step sign-in), its signed-in sessions,
+ * API tokens, notification preferences and the calendar feed.
+ */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { useLocation } from "react-router";
@@ -9,7 +12,11 @@ import { useToast } from "../../components/toasts";
 import { Button, FormError, Skeleton } from "../../components/ui";
 import { useMe } from "../auth/useMe";
 import ApiTokens from "./ApiTokens";
+import { EmailChange } from "./EmailChange";
 import NotificationPrefs from "./NotificationPrefs";
+import { PasswordChange } from "./PasswordChange";
+import { Profile } from "./Profile";
+import { TwoStep } from "./TwoStep";
 
 export default function SettingsPage() {
   const me = useMe();
@@ -30,6 +37,13 @@ export default function SettingsPage() {
     onError: (error) => toast.show(describe(error), "error"),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["auth", "sessions"] }),
   });
+  const revokeOthers = useMutation({
+    mutationFn: async () => unwrap(await authApi.POST("/api/v1/auth/sessions/revoke-all", { params: { query: { keep_current: true } } })),
+    onSuccess: (answer) => toast.show(answer.revoked === 1 ? "1 other session signed out" : `${answer.revoked} other sessions signed out`),
+    onError: (error) => toast.show(describe(error), "error"),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ["auth", "sessions"] }),
+  });
+  const others = (sessions.data ?? []).filter((s) => !s.current).length;
   return (
     <div className="flex max-w-2xl flex-col gap-6">
       <h1 className="text-2xl font-semibold">Settings</h1>
@@ -54,6 +68,15 @@ export default function SettingsPage() {
           <Skeleton lines={2} />
         )}
       </section>
+      {me.data ? (
+        <>
+          {/* Keyed by version: a saved or reloaded profile refills the form. */}
+          <Profile key={me.data.version} me={me.data} />
+          <EmailChange current={me.data.email} />
+          <PasswordChange />
+          <TwoStep me={me.data} />
+        </>
+      ) : null}
       <section aria-labelledby="sessions-heading">
         <h2 id="sessions-heading" className="mb-2 font-semibold">
           Signed-in sessions
@@ -74,6 +97,11 @@ export default function SettingsPage() {
             </li>
           ))}
         </ul>
+        {others ? (
+          <Button variant="secondary" className="mt-2" disabled={revokeOthers.isPending} onClick={() => revokeOthers.mutate()}>
+            Sign out all other sessions
+          </Button>
+        ) : null}
       </section>
       <ApiTokens />
       <NotificationPrefs />

@@ -10,6 +10,7 @@ import type { paths as TasksPaths } from "../../api/generated/tasks";
 import type { Label, Member, Project, Task, TaskUpdate } from "../../api/types";
 import { useToast } from "../../components/toasts";
 import { refusalMessage } from "../board/statuses";
+import { reportConflict } from "./conflicts";
 
 export const keys = {
   projects: (filters: object = {}) => ["projects", "list", filters] as const,
@@ -91,7 +92,7 @@ export function useTask(id: string) {
 /**
  * Change a task optimistically: every cached list and the task itself show the change at once;
  * on failure they roll back and a toast says what failed (a 412 means someone else changed it
- * first: the fresh version is loaded).
+ * first: the fresh version is loaded and the conflict view shows theirs against yours).
  */
 export function useUpdateTask() {
   const queryClient = useQueryClient();
@@ -118,15 +119,24 @@ export function useUpdateTask() {
       if (single) queryClient.setQueryData(keys.task(task.id), apply(single));
       return { lists, single };
     },
-    onError: (error, { task }, saved) => {
+    onError: (error, { task, changes }, saved) => {
       for (const [key, list] of saved?.lists ?? []) queryClient.setQueryData(key, list);
       if (saved?.single) queryClient.setQueryData(keys.task(task.id), saved.single);
       const refused = refusalMessage(error, task.key);
       if (refused) {
         toast.show(refused, "error");
       } else if (error instanceof ApiError && error.status === 412) {
-        // Someone changed it first: show theirs (onSettled reloads) and say so plainly.
-        toast.show(`${task.key} was changed by someone else meanwhile; their version is shown. Make your change again.`, "error");
+        // Someone changed it first: load theirs, then show both side by side (reload or
+        // overwrite, ConflictDialog); without a dialog on screen, say so plainly.
+        const said = () => toast.show(`${task.key} was changed by someone else meanwhile; their version is shown. Make your change again.`, "error");
+        void tasksApi
+          .GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: task.id } } })
+          .then(unwrap)
+          .then((theirs) => {
+            queryClient.setQueryData(keys.task(task.id), theirs);
+            if (!reportConflict({ base: task, theirs, mine: changes })) said();
+          })
+          .catch(said);
       } else {
         toast.show(`Could not save ${task.key}: ${describe(error)}`, "error");
       }

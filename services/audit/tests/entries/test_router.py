@@ -76,6 +76,30 @@ async def test_time_window_and_type_filter(
     assert [e["seq"] for e in r.json()["items"]] == [3]
 
 
+async def test_the_entries_of_one_request_by_its_trace_id(
+    h: Any, client: Any, owner_engine: AsyncEngine, auditor: dict[str, str]
+) -> None:
+    """`trace_id` finds what one request caused; it stays outside the hash (verify holds)."""
+    trace, other = "4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319c"
+    await h.seed(
+        owner_engine,
+        [
+            h.item(i, trace_id=(trace if i in (1, 3) else other if i == 2 else None))
+            for i in range(5)
+        ],
+    )
+    r = await client.get("/api/v1/audit/events", params={"trace_id": trace}, headers=auditor)
+    assert r.status_code == 200, r.text
+    assert [(e["seq"], e["trace_id"]) for e in r.json()["items"]] == [(4, trace), (2, trace)]
+    r = await client.get("/api/v1/audit/events", headers=auditor)
+    assert [e["trace_id"] for e in r.json()["items"]] == [None, trace, other, trace, None]
+    r = await client.get("/api/v1/audit/events", params={"trace_id": "XYZ"}, headers=auditor)
+    assert r.status_code == 422
+    assert "trace_id" in r.text
+    r = await client.get("/api/v1/audit/verify", headers=auditor)
+    assert r.json()["ok"] is True
+
+
 async def test_get_by_event_id(
     h: Any, client: Any, owner_engine: AsyncEngine, admin: dict[str, str]
 ) -> None:

@@ -175,6 +175,24 @@ async def test_every_event_recorded_once_and_redacted(
     assert inboxed == len(envs)  # the batch's inbox rows committed with its entries
 
 
+async def test_an_entry_keeps_the_trace_of_the_request_behind_its_event(
+    worker: BatchConsumer, settings: Any, amqp_url: str, api_engine: AsyncEngine
+) -> None:
+    traced = Envelope.wrap(example(TaskCreated), source="taskflow/test", actor_id=None).model_copy(
+        update={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    )
+    bare = Envelope.wrap(example(TaskCreated), source="taskflow/test", actor_id=None).model_copy(
+        update={"traceparent": None}
+    )
+    await publish(amqp_url, settings.events_exchange, [wire(traced), wire(bare)])
+    await wait_until(lambda: worker.handled >= 2, timeout=10)
+    async with api_engine.connect() as conn:
+        rows = dict(
+            (await conn.execute(text("SELECT event_id, trace_id FROM audit.entries"))).all()
+        )
+    assert rows == {traced.id: "4bf92f3577b34da6a3ce929d0e0e4736", bare.id: None}
+
+
 async def test_malformed_and_poison_messages_are_parked_not_recorded_half(
     worker: BatchConsumer, settings: Any, amqp_url: str, api_engine: AsyncEngine
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from reporting_scenario import apply_all, build
+from reporting_testkit import apply_all, build
 from sqlalchemy import text
 
 from taskflow.reporting.projection.rebuild import rebuild

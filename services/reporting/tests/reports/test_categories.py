@@ -10,7 +10,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from reporting_scenario import O, Scenario, TaskLog, V, apply_all, t
+from reporting_testkit import O, Scenario, TaskLog, V, apply_all, t
 
 from taskflow.events import (
     FieldChange,

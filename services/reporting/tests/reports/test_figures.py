@@ -12,7 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from reporting_scenario import MS, T_IDS, A, M, O, P, Q, R, V, X, apply_all, build
+from reporting_testkit import MS, T_IDS, A, M, O, P, Q, R, V, X, apply_all, build
 from sqlalchemy import text
 
 from taskflow.events.contracts.tasks import TaskUpdated

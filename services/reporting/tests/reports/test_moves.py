@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from reporting_scenario import M, O, Scenario, TaskLog, V, apply_all, t, uid
+from reporting_testkit import M, O, Scenario, TaskLog, V, apply_all, t, uid
 
 from taskflow.events import ProjectCreated, ProjectMemberAdded, TaskCreated, TaskStatusChanged
 from taskflow.events.contracts.tasks import TaskMoved, TaskSnapshot

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from reporting_scenario import MS, A, M, O, P, Q, R, V, X, apply_all, build
+from reporting_testkit import MS, A, M, O, P, Q, R, V, X, apply_all, build
 
 pytestmark = pytest.mark.asyncio
 

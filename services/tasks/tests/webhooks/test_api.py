@@ -180,6 +180,7 @@ async def test_members_below_admin_cannot_see_or_change_hooks(
         ("GET", f"/api/v1/webhooks/{hid}/deliveries", None),
         ("GET", f"/api/v1/webhooks/{hid}/attempts", None),
         ("POST", f"/api/v1/webhooks/{hid}/redeliver-failed", {"since": "2026-01-01T00:00:00Z"}),
+        ("POST", f"/api/v1/webhooks/{hid}/deliveries/{uuid.uuid4()}/redeliver", None),
     ]
     for method, url, body in calls:
         r = await client.request(method, url, json=body, headers=bob.h)
@@ -216,6 +217,9 @@ async def test_non_members_get_404_for_everything(client, make_user, make_projec
         ("POST", f"/api/v1/webhooks/{hid}/rotate-secret", None),
         ("POST", f"/api/v1/webhooks/{hid}/ping", None),
         ("GET", f"/api/v1/webhooks/{hid}/attempts", None),
+        ("GET", f"/api/v1/webhooks/{hid}/deliveries", None),
+        ("POST", f"/api/v1/webhooks/{hid}/deliveries/{uuid.uuid4()}/redeliver", None),
+        ("POST", f"/api/v1/webhooks/{hid}/redeliver-failed", {"since": "2026-01-01T00:00:00Z"}),
         ("GET", f"/api/v1/webhooks/{uuid.uuid4()}", None),
     ]
     for method, url, body in calls:
@@ -244,3 +248,19 @@ async def test_a_new_url_ends_the_failure_streak_but_not_a_disablement(
     assert body["failing_since"] is None
     assert body["active"] is False
     assert body["disabled_reason"] == "failing"
+
+
+async def test_a_metadata_address_is_refused_even_where_private_targets_are_allowed(
+    client, make_user, make_project, sql, settings
+):
+    """The test deployment allows private targets (a receiver on loopback), never the cloud's
+    metadata service."""
+    assert settings.webhooks_private_allowed
+    ann = await make_user()
+    p = await make_project(ann)
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/"):
+        r = await _hook(client, p, url=url)
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["errors"][0]["loc"] == ["body", "url"]
+    assert (await _hook(client, p, url="http://10.1.2.3/hook")).status_code == 201
+    assert (await sql("SELECT count(*) FROM tasks.webhooks"))[0][0] == 1

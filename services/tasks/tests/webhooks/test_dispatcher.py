@@ -174,6 +174,8 @@ async def test_the_breaker_stops_calls_to_a_failing_endpoint(
 async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_told(
     client, make_user, make_project, receiver, reply, dispatcher, clock, sql, outbox
 ):
+    # the breaker's open time is real time (Redis): keep it out of a test of days
+    dispatcher.settings = dispatcher.settings.model_copy(update={"webhooks_breaker_fail_max": 50})
     ann, cat, bob = await make_user(), await make_user(), await make_user()
     p = await make_project(ann)
     await p.add(cat, "admin")
@@ -186,9 +188,13 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_told(
     got = (await client.get(f"/api/v1/webhooks/{hook['id']}", headers=ann.h)).json()
     assert got["active"] is True
     assert got["failing_since"] is not None
-    clock.advance(timedelta(days=4, hours=23))
-    assert await dispatcher.send_one()  # still inside five days
-    assert (await sql("SELECT active FROM tasks.webhooks"))[0][0] is True
+    # the retries of that one message keep failing, a day or less apart (4 days 23 h in all)
+    for step in (timedelta(hours=23),) * 4 + (timedelta(hours=27),):
+        clock.advance(step)
+        await _ping(client, ann, hook)
+        assert await dispatcher.send_one()
+    assert clock() - first == timedelta(days=4, hours=23)
+    assert (await sql("SELECT active FROM tasks.webhooks"))[0][0] is True  # inside five days
     clock.advance(timedelta(hours=1))
     assert await dispatcher.send_one()
     row = (await sql("SELECT active, disabled_reason, failing_since FROM tasks.webhooks"))[0]
@@ -199,7 +205,25 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_told(
     assert sorted(data["admin_ids"]) == sorted([str(ann.id), str(cat.id)])
     clock.advance(timedelta(days=1))
     assert await dispatcher.send_one() is False  # nothing is sent to a disabled endpoint
-    assert len(receiver.started) == 3
+    assert len(receiver.started) == 7
+
+
+async def test_a_failure_after_a_long_silence_starts_a_new_streak(
+    client, make_user, make_project, receiver, reply, dispatcher, clock, sql, outbox
+):
+    """One failure, six quiet days, one more failure: not five days of failing in a row."""
+    ann = await make_user()
+    p = await make_project(ann)
+    hook = await _hook(client, p, receiver.url)
+    receiver.default = reply(400)  # fails at once: no retries fill the silence
+    await _ping(client, ann, hook, clock)
+    assert await dispatcher.send_one()
+    clock.advance(timedelta(days=6))
+    await _ping(client, ann, hook)
+    assert await dispatcher.send_one()
+    row = (await sql("SELECT active, failing_since FROM tasks.webhooks"))[0]
+    assert row == (True, clock())
+    assert await outbox("webhook.disabled") == []
 
 
 async def test_a_success_ends_the_failure_streak(
@@ -301,3 +325,39 @@ async def test_secrets_never_reach_the_logs(
         for secret in (hook["secret"], new):
             assert secret not in line
             assert secret.removeprefix("whsec_") not in line
+
+
+async def test_the_breaker_state_is_shared_by_replicas(
+    client, make_user, make_project, receiver, reply, dispatcher, clock, sql
+):
+    """Two senders (own Redis connection, own breaker object, as two pods have): failures seen
+    by one open the endpoint's breaker for the other, which then makes no call either."""
+    from taskflow.common.db import Database
+    from taskflow.common.redis import make_redis
+    from taskflow.tasks.webhooks.dispatcher import Dispatcher, outbound_for
+
+    settings = dispatcher.settings.model_copy(update={"webhooks_breaker_fail_max": 2})
+    dispatcher.settings = settings
+    db, redis_client, outbound = Database(settings), make_redis(settings), outbound_for(settings)
+    other = Dispatcher(settings, db, outbound, redis_client, now=clock, rand=lambda: 0.5)
+    try:
+        ann = await make_user()
+        p = await make_project(ann)
+        hook = await _hook(client, p, receiver.url)
+        receiver.default = reply(503)
+        for _ in range(3):
+            await _ping(client, ann, hook, clock)
+        assert await dispatcher.send_one()
+        assert await dispatcher.send_one()
+        assert len(receiver.started) == 2
+        hook_id = uuid.UUID(hook["id"])
+        assert other.breaker(hook_id) is not dispatcher.breaker(hook_id)
+        assert await other.breaker(hook_id).current_state() == "open"
+        assert await other.send_one()  # claimed, but not sent: the breaker is open
+        assert len(receiver.started) == 2
+        rows = await sql("SELECT attempts FROM tasks.webhook_deliveries ORDER BY id")
+        assert [r[0] for r in rows] == [1, 1, 0]
+    finally:
+        await outbound.aclose()
+        await redis_client.aclose()
+        await db.dispose()

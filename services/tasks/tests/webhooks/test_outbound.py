@@ -38,6 +38,18 @@ REFUSED = {
     "240.0.0.1": "private",  # reserved (future use)
     "::ffff:127.0.0.1": "loopback",  # IPv4-mapped IPv6
     "::ffff:10.0.0.1": "private",
+    "::ffff:169.254.169.254": "metadata",
+    "192.0.0.192": "metadata",  # Oracle Cloud (Python calls it global)
+    "168.63.129.16": "metadata",  # Azure WireServer (a global address)
+    "2002:7f00:1::": "loopback",  # 6to4 around 127.0.0.1
+    "2002:a00:1::1": "private",  # 6to4 around 10.0.0.1
+    "2002:a9fe:a9fe::": "metadata",  # 6to4 around 169.254.169.254
+    "fec0::1": "private",  # deprecated site-local
+    "::127.0.0.1": "reserved",  # IPv4-compatible (deprecated)
+    "64:ff9b::a00:1": "reserved",  # NAT64 around 10.0.0.1
+    "198.18.0.1": "private",  # benchmarking
+    "255.255.255.255": "private",  # broadcast
+    "2001:db8::1": "private",  # documentation
 }
 
 
@@ -50,9 +62,31 @@ async def test_every_non_public_range_is_refused(address, why):
         await resolve_checked(f"https://{host}/hook", allow_private=False)
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    "address",
+    ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "2002:808:808::1", "::ffff:8.8.8.8"],
+)
 async def test_public_addresses_pass(address):
     assert refusal(ipaddress.ip_address(address)) is None
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["169.254.169.254", "[fd00:ec2::254]", "[::ffff:169.254.169.254]", "192.0.0.192", "metadata"],
+)
+async def test_metadata_addresses_are_refused_even_where_private_targets_are_allowed(host):
+    """A deployment that allows its own network still never reaches the cloud's metadata
+    service (a name resolving to it included)."""
+
+    async def resolver(name: str, port: int) -> list[str]:
+        return ["169.254.169.254"]
+
+    with pytest.raises(RefusedTarget, match="metadata"):
+        await resolve_checked(f"http://{host}/latest", allow_private=True, resolver=resolver)
+    # the rest of the non-public ranges is what the setting is for
+    assert await resolve_checked("http://10.1.2.3/x", allow_private=True) == (
+        ipaddress.ip_address("10.1.2.3")
+    )
 
 
 async def test_a_name_resolving_to_loopback_is_refused():
@@ -73,6 +107,14 @@ async def test_a_name_resolving_to_a_private_address_is_refused_even_among_publi
         await resolve_checked(
             "https://hooks.customer.example:8443/x", allow_private=False, resolver=resolver
         )
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1", "017700000001"])
+async def test_numeric_spellings_of_loopback_are_resolved_and_refused(host):
+    """Names that are no IP literal to `ipaddress` but that the system resolver reads as one
+    (decimal, hex, short and octal forms) end up as the address they mean, and are refused."""
+    with pytest.raises(RefusedTarget, match="loopback"):
+        await resolve_checked(f"http://{host}/hook", allow_private=False)
 
 
 async def test_unresolvable_names_are_refused():

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import aio_pika
@@ -16,7 +17,7 @@ import pytest_asyncio
 
 from taskflow.events import OutboxRelay
 from taskflow.events.topology import declare_topology
-from taskflow.tasks.db import outbox as outbox_table
+from taskflow.tasks.db import outbox_rows
 from taskflow.tasks.webhooks.worker import WEBHOOKS_QUEUE, run_webhooks_worker
 from taskflow.testing import wait_until
 
@@ -27,7 +28,7 @@ async def relay(hook_settings, engine):
     stop = asyncio.Event()
     r = OutboxRelay(
         engine,
-        outbox_table,
+        outbox_rows,
         hook_settings.amqp_url.get_secret_value(),
         hook_settings.events_exchange,
         name="tasks-webhooks-test",
@@ -199,6 +200,88 @@ async def test_a_moved_task_reaches_the_endpoints_of_both_projects(
         await handle_project_event(session, env, env.event())
         await handle_project_event(session, env, env.event())  # a redelivery adds nothing
     rows = await sql(
-        "SELECT webhook_id FROM tasks.webhook_deliveries WHERE event_type = 'task.moved'"
+        "SELECT webhook_id, payload FROM tasks.webhook_deliveries WHERE event_type = 'task.moved'"
     )
-    assert sorted(str(w) for (w,) in rows) == sorted([hooks["src"]["id"], hooks["dst"]["id"]])
+    assert sorted(str(w) for (w, _) in rows) == sorted([hooks["src"]["id"], hooks["dst"]["id"]])
+    data = {str(w): json.loads(body)["data"] for w, body in rows}
+    # The target's members may read the task where it is now: the whole event.
+    assert data[hooks["dst"]["id"]]["task"]["project_id"] == dst.id
+    assert data[hooks["dst"]["id"]]["from_key"] == task["key"]
+    # The source's members can no longer read the task: only what they knew of it.
+    assert data[hooks["src"]["id"]] == {
+        "task_id": task["id"],
+        "from_project_id": src.id,
+        "from_key": task["key"],
+    }
+
+
+async def _fan_out(engine, sql, event_type: str) -> None:
+    """Run the fan-out handler on every outbox row of `event_type` (no broker needed)."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from taskflow.events.envelope import Envelope
+    from taskflow.tasks.webhooks.handlers import handle_project_event
+
+    rows = await sql("SELECT envelope FROM tasks.outbox WHERE event_type = :t", t=event_type)
+    assert rows, event_type
+    async with async_sessionmaker(engine)() as session, session.begin():
+        for (envelope,) in rows:
+            env = Envelope.model_validate(envelope)
+            await handle_project_event(session, env, env.event())
+
+
+async def test_a_blocker_from_another_project_is_not_passed_on(
+    engine, client, make_user, make_project, receiver, sql
+):
+    """A dependency event names its blocker; a blocker in a project the receiving project's
+    members may not be in is left out (`null`), one of the same project is kept."""
+    ann = await make_user()
+    ops, secret = await make_project(ann), await make_project(ann)
+    hook = await _hook(client, ops, receiver.url, ["task.*"])
+    blocked = await ops.task(title="ship it")
+    near = await ops.task(title="review")
+    far = await secret.task(title="merger with ACME")
+    for blocker in (near, far):
+        r = await client.post(
+            f"/api/v1/tasks/{blocked['id']}/blocked-by",
+            json={"task_id": blocker["id"]},
+            headers=ann.h,
+        )
+        assert r.status_code == 201, r.text
+    await _fan_out(engine, sql, "task.dependency_added")
+    rows = await sql(
+        "SELECT payload FROM tasks.webhook_deliveries WHERE webhook_id = :w"
+        " AND event_type = 'task.dependency_added'",
+        w=uuid.UUID(hook["id"]),
+    )
+    blockers = [json.loads(body)["data"]["blocker"] for (body,) in rows]
+    assert len(blockers) == 2
+    assert {"task_id": near["id"], "title": "review"}.items() <= next(
+        b for b in blockers if b
+    ).items()
+    assert None in blockers
+    assert all("merger with ACME" not in body and far["id"] not in body for (body,) in rows)
+
+
+async def test_an_edited_comment_carries_its_previous_body(
+    engine, client, make_user, make_project, receiver, sql
+):
+    """Updates carry the changed fields' previous values; for a comment that is its body."""
+    ann = await make_user()
+    p = await make_project(ann)
+    hook = await _hook(client, p, receiver.url, ["comment.edited"])
+    t = await p.task(title="t")
+    c = await client.post(f"/api/v1/tasks/{t['id']}/comments", json={"body": "teh"}, headers=ann.h)
+    assert c.status_code == 201, c.text
+    r = await client.patch(
+        f"/api/v1/comments/{c.json()['id']}", json={"body": "the"}, headers=ann.h
+    )
+    assert r.status_code == 200, r.text
+    await _fan_out(engine, sql, "comment.edited")
+    [(body,)] = await sql(
+        "SELECT payload FROM tasks.webhook_deliveries WHERE webhook_id = :w",
+        w=uuid.UUID(hook["id"]),
+    )
+    data = json.loads(body)["data"]
+    assert data["body"] == "the"
+    assert data["changes"] == {"body": {"before": "teh", "after": "the"}}

@@ -1,22 +1,16 @@
-"""Project workflows over HTTP: the default workflow, admin changes, WIP limits, completion by
-category, filters, and every new route tried as the wrong user."""
+"""Project workflows over HTTP: the default workflow, admin changes, completion by category,
+filters, and every new route tried as the wrong user.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import pytest
+from tasks_testkit import statuses_by_name
 
 from taskflow.tasks.tasks import occurrences
-
-
-async def _statuses(client: Any, p: Any, who: Any) -> dict[str, dict[str, Any]]:
-    r = await client.get(f"/api/v1/projects/{p.id}/statuses", headers=who.h)
-    assert r.status_code == 200, r.text
-    return {s["name"]: s for s in r.json()["items"]}
 
 
 async def test_new_project_has_the_default_workflow_and_tasks_carry_id_and_category(
@@ -55,7 +49,7 @@ async def test_admin_adds_renames_reorders_and_tasks_follow(
     assert r.status_code == 201, r.text
     review = r.json()
     assert (review["position"], review["colour"]) == (2, "#a855f7")
-    names = list(await _statuses(client, p, ann))
+    names = list(await statuses_by_name(client, p, ann))
     assert names == ["todo", "in_progress", "In review", "blocked", "done", "cancelled"]
 
     t = await p.task(status="in review")  # names match case-insensitively
@@ -72,7 +66,7 @@ async def test_admin_adds_renames_reorders_and_tasks_follow(
     r = await client.get(f"/api/v1/projects/{p.id}/tasks?status=review", headers=ann.h)
     assert [x["id"] for x in r.json()["items"]] == [t["id"]]
 
-    ids = [s["id"] for s in (await _statuses(client, p, ann)).values()]
+    ids = [s["id"] for s in (await statuses_by_name(client, p, ann)).values()]
     r = await client.put(
         f"/api/v1/projects/{p.id}/statuses/order",
         json={"status_ids": list(reversed(ids))},
@@ -102,7 +96,7 @@ async def test_bad_workflow_input_is_422_or_409_and_changes_nothing(
     assert r.json()["errors"][0]["loc"] == ["body", "colour"]
     r = await client.post(url, json={"name": "DONE", "category": "done"}, headers=ann.h)
     assert (r.status_code, r.json()["code"]) == (409, "duplicate_status")
-    statuses = await _statuses(client, p, ann)
+    statuses = await statuses_by_name(client, p, ann)
     r = await client.patch(
         f"{url}/{statuses['todo']['id']}", json={"category": "done"}, headers=ann.h
     )
@@ -115,10 +109,10 @@ async def test_bad_workflow_input_is_422_or_409_and_changes_nothing(
         f"{url}/{statuses['todo']['id']}", json={"name": "x"}, headers={**ann.h, "If-Match": '"9"'}
     )
     assert r.status_code == 412
-    assert list(await _statuses(client, p, ann)) == list(statuses)
+    assert list(await statuses_by_name(client, p, ann)) == list(statuses)
     # A task cannot take another project's status, nor a status that does not exist.
     other = await make_project(ann)
-    foreign = (await _statuses(client, other, ann))["todo"]["id"]
+    foreign = (await statuses_by_name(client, other, ann))["todo"]["id"]
     r = await client.post(
         f"/api/v1/projects/{p.id}/tasks", json={"title": "t", "status_id": foreign}, headers=ann.h
     )
@@ -142,7 +136,7 @@ async def test_remove_moves_every_task_in_one_transaction(
 ):
     ann = await make_user()
     p = await make_project(ann)
-    st = await _statuses(client, p, ann)
+    st = await statuses_by_name(client, p, ann)
     live = await p.task(status="blocked")
     trashed = await p.task(status="blocked")
     await client.delete(f"/api/v1/tasks/{trashed['id']}", headers=ann.h)
@@ -153,11 +147,11 @@ async def test_remove_moves_every_task_in_one_transaction(
     r = await client.delete(f"{url}?move_to={uuid.uuid4()}", headers=ann.h)
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["query", "move_to"]
-    assert "blocked" in await _statuses(client, p, ann)
+    assert "blocked" in await statuses_by_name(client, p, ann)
 
     r = await client.delete(f"{url}?move_to={st['done']['id']}", headers=ann.h)
     assert r.status_code == 204, r.text
-    assert "blocked" not in await _statuses(client, p, ann)
+    assert "blocked" not in await statuses_by_name(client, p, ann)
     rows = await sql("SELECT id, status, status_category, completed_at, version FROM tasks.tasks")
     assert {(r.status, r.status_category) for r in rows} == {("done", "done")}
     assert all(r.completed_at is not None and r.version >= 2 for r in rows)
@@ -173,7 +167,7 @@ async def test_remove_moves_every_task_in_one_transaction(
 async def test_workflow_keeps_an_open_and_a_done_status(client, make_user, make_project):
     ann = await make_user()
     p = await make_project(ann)
-    st = await _statuses(client, p, ann)
+    st = await statuses_by_name(client, p, ann)
     base = f"/api/v1/projects/{p.id}/statuses"
     r = await client.delete(f"{base}/{st['done']['id']}?move_to={st['todo']['id']}", headers=ann.h)
     assert (r.status_code, r.json()["code"]) == (409, "workflow_needs_status")
@@ -189,67 +183,6 @@ async def test_workflow_keeps_an_open_and_a_done_status(client, make_user, make_
     # A project whose only open status is in_progress still takes new tasks (they go there).
     t = await p.task()
     assert t["status"] == "blocked"
-
-
-async def test_wip_limit_refuses_a_move_unless_an_admin_overrides(client, make_user, make_project):
-    ann, bob = await make_user(), await make_user()
-    p = await make_project(ann)
-    await p.add(bob, "member")
-    st = await _statuses(client, p, ann)
-    doing = st["in_progress"]["id"]
-    r = await client.patch(
-        f"/api/v1/projects/{p.id}/statuses/{doing}", json={"wip_limit": 1}, headers=ann.h
-    )
-    assert r.status_code == 200
-    assert r.json()["wip_limit"] == 1
-    first = await p.task(bob, status_id=doing)
-    second = await p.task(bob)
-    r = await client.patch(
-        f"/api/v1/tasks/{second['id']}", json={"status": "in_progress"}, headers=bob.h
-    )
-    assert r.status_code == 409
-    problem = r.json()
-    assert (problem["code"], problem["wip_limit"], problem["status_name"]) == (
-        "wip_limit_reached",
-        1,
-        "in_progress",
-    )
-    assert "WIP limit is 1" in problem["detail"]
-    r = await client.post(
-        f"/api/v1/projects/{p.id}/tasks", json={"title": "x", "status_id": doing}, headers=bob.h
-    )
-    assert r.status_code == 409
-    # A member cannot override; the refused task did not change.
-    r = await client.patch(
-        f"/api/v1/tasks/{second['id']}?override_wip=true",
-        json={"status": "in_progress"},
-        headers=bob.h,
-    )
-    assert r.status_code == 403
-    r = await client.get(f"/api/v1/tasks/{second['id']}", headers=bob.h)
-    assert (r.json()["status"], r.json()["version"]) == ("todo", 1)
-    # The admin can; moving the task already in the status is no move at all.
-    r = await client.patch(
-        f"/api/v1/tasks/{second['id']}?override_wip=true",
-        json={"status": "in_progress"},
-        headers=ann.h,
-    )
-    assert r.status_code == 200
-    assert r.json()["status_id"] == doing
-    r = await client.patch(
-        f"/api/v1/tasks/{first['id']}", json={"status_id": doing, "title": "t2"}, headers=bob.h
-    )
-    assert r.status_code == 200
-    # Bulk moves obey the limit too.
-    r = await client.post(
-        "/api/v1/tasks/bulk",
-        json={
-            "operations": [{"op": "move", "task_id": (await p.task())["id"], "status_id": doing}]
-        },
-        headers=bob.h,
-    )
-    assert r.status_code == 409
-    assert r.json()["results"][0]["code"] == "wip_limit_reached"
 
 
 async def test_completion_follows_the_category_not_the_name(
@@ -290,7 +223,7 @@ async def test_completion_follows_the_category_not_the_name(
 async def test_status_filter_by_id_category_or_name(client, make_user, make_project):
     ann = await make_user()
     p = await make_project(ann)
-    st = await _statuses(client, p, ann)
+    st = await statuses_by_name(client, p, ann)
     todo = await p.task(status="todo")
     doing = await p.task(status="in_progress")
     blocked = await p.task(status="blocked")
@@ -326,7 +259,7 @@ async def test_only_admins_and_owners_change_the_workflow(
     await p.add(adam, "admin")
     await p.add(mia, "member")
     await p.add(vic, "viewer")
-    st = await _statuses(client, p, ann)
+    st = await statuses_by_name(client, p, ann)
     ids = [s["id"] for s in st.values()]
     url = f"/api/v1/projects/{p.id}/statuses" + path.format(
         sid=st["blocked"]["id"], other=st["todo"]["id"]
@@ -335,7 +268,7 @@ async def test_only_admins_and_owners_change_the_workflow(
     for who, code in ((stranger, 404), (vic, 403), (mia, 403)):
         r = await client.request(method, url, json=payload, headers=who.h)
         assert r.status_code == code, (who, r.text)
-    assert list(await _statuses(client, p, ann)) == list(st)
+    assert list(await statuses_by_name(client, p, ann)) == list(st)
     r = await client.request(method, url, json=payload, headers=adam.h)
     assert r.status_code in (200, 201, 204), r.text
     r = await client.get(f"/api/v1/projects/{p.id}/statuses", headers=stranger.h)
@@ -347,32 +280,11 @@ async def test_only_admins_and_owners_change_the_workflow(
 async def test_a_status_of_another_project_is_404(client, make_user, make_project):
     ann = await make_user()
     p, q = await make_project(ann), await make_project(ann)
-    theirs = (await _statuses(client, q, ann))["todo"]["id"]
+    theirs = (await statuses_by_name(client, q, ann))["todo"]["id"]
     r = await client.patch(
         f"/api/v1/projects/{p.id}/statuses/{theirs}", json={"name": "x"}, headers=ann.h
     )
     assert (r.status_code, r.json()["code"]) == (404, "status_not_found")
-
-
-async def test_concurrent_moves_cannot_both_take_the_last_wip_place(
-    client, make_user, make_project
-):
-    ann = await make_user()
-    p = await make_project(ann)
-    doing = (await _statuses(client, p, ann))["in_progress"]["id"]
-    await client.patch(
-        f"/api/v1/projects/{p.id}/statuses/{doing}", json={"wip_limit": 2}, headers=ann.h
-    )
-    await p.task(status_id=doing)
-    tasks = [await p.task() for _ in range(6)]
-    rs = await asyncio.gather(
-        *[
-            client.patch(f"/api/v1/tasks/{t['id']}", json={"status_id": doing}, headers=ann.h)
-            for t in tasks
-        ]
-    )
-    assert sorted(r.status_code for r in rs) == [200, 409, 409, 409, 409, 409]
-    assert (await _statuses(client, p, ann))["in_progress"]["task_count"] == 2
 
 
 async def test_purging_a_trashed_project_takes_its_workflow_and_links_along(

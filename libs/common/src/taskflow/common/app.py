@@ -12,10 +12,9 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, suppress
 from typing import Any
 
-import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -40,6 +39,9 @@ from taskflow.common.problems import (
 from taskflow.common.redis import make_redis
 from taskflow.common.security import JWKSKeySource, KeySource, TokenVerifier, public
 from taskflow.common.settings import ServiceSettings
+from taskflow.common.telemetry import configure_tracing, shutdown_tracing
+from taskflow.common.tracing import bound, new_traceparent, parse_traceparent
+from taskflow.common.tracing_http import ServerSpan
 
 log = get_logger("taskflow.app")
 access_log = get_logger("taskflow.access")
@@ -48,7 +50,6 @@ ReadinessCheck = Callable[[], Awaitable[Any]]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
-_TRACEPARENT_RE = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -94,14 +95,14 @@ class RequestContextMiddleware:
             return
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        trace_id = None
-        traceparent = _header(scope, b"traceparent")
-        if traceparent and (m := _TRACEPARENT_RE.match(traceparent.strip().lower())):
-            trace_id = m.group(1)
+        method = scope.get("method", "")
+        # The request's trace: its own `traceparent`, else a new trace begins here. With
+        # export on, the server span (a child of it) is the context its events name.
+        incoming = parse_traceparent(_header(scope, b"traceparent"))
+        context = ExitStack()
+        span = context.enter_context(ServerSpan(method, incoming))
+        context.enter_context(bound(span.traceparent or incoming or new_traceparent(), request_id))
         rid_token = request_id_var.set(request_id)
-        log_tokens = structlog.contextvars.bind_contextvars(
-            request_id=request_id, trace_id=trace_id
-        )
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -166,8 +167,8 @@ class RequestContextMiddleware:
         finally:
             duration = time.perf_counter() - started
             template = route_template(scope)
-            method = scope.get("method", "")
             self.metrics.observe(method, template, status, duration)
+            span.finish(template, status)
             access_log.info(
                 "request",
                 method=method,
@@ -175,8 +176,8 @@ class RequestContextMiddleware:
                 status=status,
                 duration_ms=round(duration * 1000, 2),
             )
-            structlog.contextvars.reset_contextvars(**log_tokens)
             request_id_var.reset(rid_token)
+            context.close()
 
 
 async def _run_check(check: ReadinessCheck, limit: float) -> bool:
@@ -248,6 +249,7 @@ def create_app(
     their own body limit, for the rare route that takes more than `settings.max_body_bytes`.
     """
     configure_logging(settings.log_level, json=settings.log_json, service=settings.service_name)
+    configure_tracing(settings)
     db = Database(settings)
     redis = make_redis(settings)
     source: KeySource = key_source or JWKSKeySource(
@@ -273,6 +275,7 @@ def create_app(
                 await closer()
             await redis.aclose()
             await db.dispose()
+            shutdown_tracing()  # flushes the spans still queued for export
             log.info("stopped")
 
     app = FastAPI(

@@ -17,6 +17,7 @@ from taskflow.common.logging import configure_logging, get_logger
 from taskflow.common.metrics import serve_process_metrics
 from taskflow.common.migrations import upgrade
 from taskflow.common.settings import ServiceSettings
+from taskflow.common.telemetry import configure_tracing, shutdown_tracing
 
 log = get_logger("taskflow.cli")
 
@@ -86,11 +87,17 @@ def make_cli(
             log.info("migrating", revision=args.revision)
             upgrade(alembic_ini, s.database_url.get_secret_value(), args.revision)
             return 0
-        if args.command == "worker" and worker is not None:
-            serve_process_metrics(s)
-            asyncio.run(worker(s))
-            return 0
-        cmd = (commands or {})[args.command]
-        return cmd.run(args, s)
+        # The api configures tracing in create_app; workers and the service's own commands
+        # (the webhooks sender, a rebuild) here. Off unless `otlp_endpoint` is set.
+        configure_tracing(s)
+        try:
+            if args.command == "worker" and worker is not None:
+                serve_process_metrics(s)
+                asyncio.run(worker(s))
+                return 0
+            cmd = (commands or {})[args.command]
+            return cmd.run(args, s)
+        finally:
+            shutdown_tracing()
 
     return main

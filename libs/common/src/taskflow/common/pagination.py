@@ -20,7 +20,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import Unprocessable
 
@@ -165,3 +166,26 @@ def keyset_filter_mixed(
         step = col < values[i] if desc else col > values[i]
         clauses.append(and_(*equal, step))
     return or_(*clauses)
+
+
+async def keyset_page(
+    db: AsyncSession,
+    stmt: Select[Any],
+    keys: Sequence[Any],
+    page: PageParams,
+    *,
+    descending: bool = False,
+) -> Page[Any]:
+    """One page of the ORM rows `stmt` selects, in the order of `keys` (ORM attributes, the
+    last one unique), continuing after the page's cursor.
+
+    The one way every simple list route pages, so that cursors, the `limit + 1` fetch and the
+    index-friendly row comparison are the same everywhere. The cursor holds the last row's
+    `keys` values.
+    """
+    columns: list[ColumnElement[Any]] = list(keys)
+    if (after := page.after(length=len(columns))) is not None:
+        stmt = stmt.where(keyset_filter(columns, after, descending))
+    order = [c.desc() for c in columns] if descending else columns
+    rows = (await db.execute(stmt.order_by(*order).limit(page.limit + 1))).scalars().all()
+    return page.page(rows, lambda row: tuple(getattr(row, k.key) for k in keys))

@@ -51,15 +51,24 @@ def security_event(
 
 
 def request_security_event(
-    conn: HTTPConnection, action: str, *, outcome: str, **details: Any
+    conn: HTTPConnection,
+    action: str,
+    *,
+    outcome: str,
+    user_id: uuid.UUID | str | None = None,
+    **details: Any,
 ) -> None:
-    """A security event about the request being served: who from its principal, where from
-    its peer address."""
+    """A security event about the request (or WebSocket) being served: who from its
+    principal, where from its peer address.
+
+    `user_id` names the caller where the connection holds no principal: a WebSocket
+    authenticates in its first message, after the handshake, so nothing sets one there.
+    """
     principal = getattr(conn.state, "principal", None)
     security_event(
         action,
         outcome=outcome,
-        user_id=getattr(principal, "user_id", None),
+        user_id=user_id if user_id is not None else getattr(principal, "user_id", None),
         client_ip=conn.client.host if conn.client else None,
         user_agent=conn.headers.get("user-agent"),
         method=conn.scope.get("method"),

@@ -103,6 +103,11 @@ class ServiceSettings(BaseSettings):
     #: Where a worker process serves its Prometheus metrics (the api serves them on `/metrics`
     #: of `port`); 0 = not served.
     metrics_port: int = Field(default=0, ge=0, le=65535)
+    #: OpenTelemetry trace export (OTLP over HTTP, e.g. `http://collector:4318`): spans of
+    #: requests and consumed events go there. Empty = off: no exporter, no export thread.
+    otlp_endpoint: str = ""
+    #: The share of new traces recorded (a request's sampled flag is followed either way).
+    trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -4,11 +4,12 @@ Import contracts from here or from ``taskflow.events.contracts``::
 
     from taskflow.events import Envelope, TaskCreated, decode
 
-The runtime parts live in submodules (``.outbox``, ``.relay``, ``.consumer``, ``.inbox``,
-``.topology``, ``.lifecycle`` for a worker process's stop signal, pauses and periodic jobs,
-``.parking`` for parked messages) and are re-exported here: services import them from
-``taskflow.events`` (an import-linter contract holds them to it). The FastAPI admin router is
-in ``.admin``; ``.examples`` and ``.catalog`` serve tests and docs.
+The runtime parts live in submodules (``.outbox``, ``.relay``, ``.consumer`` with
+``.collect`` and ``.delivery``, ``.inbox``, ``.topology``, ``.lifecycle`` for a worker
+process's stop signal, pauses and periodic jobs, ``.parking`` for parked messages,
+``.tracing`` for the trace context a handler runs in) and are re-exported here: services
+import them from ``taskflow.events`` (an import-linter contract holds them to it). The FastAPI
+admin router is in ``.admin``; ``.examples`` and ``.catalog`` serve tests and docs.
 """
 
 from taskflow.events.consumer import Consumer, Delivery, Handler

@@ -55,6 +55,7 @@ def event_schema(cls: type[Event]) -> dict[str, Any]:
             "dataschema": {"const": dataschema_for(cls.event_type, version)},
             "actorid": {"anyOf": [_UUID, {"type": "null"}]},
             "traceparent": {"type": ["string", "null"]},
+            "requestid": {"type": ["string", "null"]},
             "data": {"$ref": f"#/$defs/{cls.__name__}"},
         },
         "$defs": dict(sorted(defs.items())),

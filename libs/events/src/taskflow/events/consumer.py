@@ -50,8 +50,9 @@ Graceful stop: set the ``stop`` event (``lifecycle.install_signal_handlers`` wir
 SIGINT): the consumer cancels its subscription, finishes the message (or the partial batch) in
 hand and hands back prefetched but unhandled messages to the queue.
 
-Retry and parking copies, and the admin's tools for parked messages, are in
-:mod:`taskflow.events.parking`.
+Each handler runs with its event's trace context bound (:mod:`taskflow.events.tracing`).
+:mod:`~taskflow.events.collect` takes the next message or batch off the local queue; retry
+and parking copies (and the admin's tools for them) are in :mod:`taskflow.events.parking`.
 """
 
 from __future__ import annotations
@@ -60,10 +61,9 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import NamedTuple, Protocol, TypeVar
+from typing import TypeVar
 
 import aio_pika
-import aiormq
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -72,42 +72,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from taskflow.common.db import database_unavailable
 from taskflow.common.logging import describe_error, get_logger
 from taskflow.events import parking
-from taskflow.events.contracts import Event
-from taskflow.events.envelope import Envelope, decode
+from taskflow.events.collect import collect
+from taskflow.events.delivery import Delivery, Handler, Outcome
+from taskflow.events.envelope import decode
 from taskflow.events.errors import MalformedEvent
 from taskflow.events.lifecycle import BROKER_ERRORS, Backoff, sleep_or_stop
 from taskflow.events.metrics import CONSUMED, HANDLE_SECONDS, PARK_REFUSED
 from taskflow.events.topology import QueueSpec, declare_exchange, declare_queue
+from taskflow.events.tracing import handling
+
+__all__ = ["Consumer", "Delivery", "Handler"]
 
 log = get_logger(__name__)
-
-
-class Handler(Protocol):
-    """``async def handle(session, envelope, event)``: apply the event; never commit."""
-
-    def __call__(self, session: AsyncSession, envelope: Envelope, event: Event) -> Awaitable[None]:
-        """Apply one event inside the consumer's transaction."""
-
-
-class Delivery(NamedTuple):
-    """A well-formed message with its decoded event and the handler that will apply it."""
-
-    message: AbstractIncomingMessage
-    envelope: Envelope
-    event: Event
-    handler: Handler
-
 
 T = TypeVar("T")
 
 
 class _Stopped(Exception):
     """The consumer stopped while it was holding a message for the database to come back."""
-
-
-def _is_infrastructure(exc: BaseException) -> bool:
-    """A lost, refused or silent database (as opposed to a bug or bad data)."""
-    return database_unavailable(exc)
 
 
 class Consumer:
@@ -181,7 +163,13 @@ class Consumer:
             closed = asyncio.Event()
             connection.close_callbacks.add(lambda *_: closed.set())
             while not stop.is_set() and not closed.is_set():
-                batch = await self._collect(inbox, stop, closed)
+                batch = await collect(
+                    inbox,
+                    stop,
+                    closed,
+                    batch_size=self.spec.batch_size,
+                    batch_wait_ms=self.spec.batch_wait_ms,
+                )
                 if len(batch) == 1:  # a lone message (or batch mode off): the plain path
                     await self._process(channel, batch[0])
                 elif batch:
@@ -200,49 +188,13 @@ class Consumer:
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(connection.close(), timeout=5)
 
-    async def _collect(
-        self,
-        inbox: asyncio.Queue[AbstractIncomingMessage],
-        stop: asyncio.Event,
-        closed: asyncio.Event,
-    ) -> list[AbstractIncomingMessage]:
-        """Wait for one message (or stop); in batch mode, take more for ``batch_wait_ms``.
+    async def _queue(self, channel: AbstractChannel) -> AbstractQueue:
+        if self.declare:
+            exchange = await declare_exchange(channel, self.exchange)
+            return await declare_queue(channel, exchange, self.spec)
+        return await channel.get_queue(self.spec.name, ensure=False)
 
-        Stop (or a lost connection) ends the wait at once: the partial batch is handled.
-        """
-        get = asyncio.ensure_future(inbox.get())
-        stopped = asyncio.ensure_future(stop.wait())
-        lost = asyncio.ensure_future(closed.wait())
-        try:
-            await asyncio.wait({get, stopped, lost}, return_when=asyncio.FIRST_COMPLETED)
-            if not get.done():
-                return []
-            batch = [get.result()]
-            if self.spec.batch_size == 1:
-                return batch
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.spec.batch_wait_ms / 1000
-            while len(batch) < self.spec.batch_size and not stopped.done() and not lost.done():
-                try:
-                    batch.append(inbox.get_nowait())
-                    continue
-                except asyncio.QueueEmpty:
-                    pass
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                get = asyncio.ensure_future(inbox.get())
-                await asyncio.wait(
-                    {get, stopped, lost}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
-                )
-                if not get.done():
-                    break
-                batch.append(get.result())
-            return batch
-        finally:
-            for waiter in (get, stopped, lost):
-                if not waiter.done():
-                    waiter.cancel()
+    # -- the preamble both paths share --------------------------------------------------
 
     async def _prepare(
         self, channel: AbstractChannel, message: AbstractIncomingMessage
@@ -271,7 +223,7 @@ class Consumer:
             try:
                 return await work()
             except Exception as exc:
-                if not _is_infrastructure(exc):
+                if not database_unavailable(exc):
                     raise
                 self.db_waits += 1
                 delay = self.db_backoff.next()
@@ -284,48 +236,119 @@ class Consumer:
                 if await sleep_or_stop(self._stop, delay) or channel.is_closed:
                     raise _Stopped from exc
 
+    async def _run(
+        self,
+        channel: AbstractChannel,
+        messages: Sequence[AbstractIncomingMessage],
+        work: Callable[[list[Delivery]], Awaitable[T]],
+    ) -> Outcome[T] | None:
+        """Prepare ``messages`` (parking the malformed) and apply the rest with ``work``.
+
+        The database being away holds them (``_hold``); a stop meanwhile puts them back and
+        returns None, as does a unit with nothing well-formed in it. A failure of ``work``
+        is returned for the caller's path to settle (retry or park; replay one by one).
+        """
+        ready = [d for d in [await self._prepare(channel, m) for m in messages] if d]
+        if not ready:
+            return None
+        try:
+            result = await self._hold(channel, lambda: work(ready))
+        except _Stopped:
+            # Every lower tag is settled, so this puts back exactly this unit, in order.
+            with contextlib.suppress(*BROKER_ERRORS):
+                await ready[-1].message.nack(multiple=len(ready) > 1, requeue=True)
+            return None
+        except Exception as exc:
+            return Outcome(ready, None, exc)
+        self.db_backoff.reset()
+        return Outcome(ready, result, None)
+
+    def _count(self, started: float, size: int, handled: int) -> None:
+        """Counters and metrics of a committed unit of ``size`` messages, ``handled`` fresh."""
+        per_message = (time.perf_counter() - started) / size
+        seconds = HANDLE_SECONDS.labels(self.spec.name)
+        for _ in range(size):
+            seconds.observe(per_message)
+        duplicates = size - handled
+        self.handled += handled
+        self.duplicates += duplicates
+        if handled:
+            CONSUMED.labels(self.spec.name, "handled").inc(handled)
+        if duplicates:
+            CONSUMED.labels(self.spec.name, "duplicate").inc(duplicates)
+
+    # -- one message --------------------------------------------------------------------
+
+    async def _process(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
+        started = time.perf_counter()
+        outcome = await self._run(channel, [message], lambda ready: self._apply_one(ready[0]))
+        if outcome is None:
+            return
+        if outcome.error is not None:  # the handler's failure (or bad data): use up an attempt
+            envelope = outcome.ready[0].envelope
+            attempts = parking.attempts_of(message) + 1
+            error = describe_error(outcome.error)
+            if attempts >= self.spec.max_attempts:
+                log.error(
+                    "consumer_parked",
+                    queue=self.spec.name,
+                    event_id=str(envelope.id),
+                    trace_id=envelope.trace_id,
+                    attempts=attempts,
+                    error=error,
+                )
+                await self._park(channel, message, error, attempts)
+            else:
+                await self._retry(channel, message, error, attempts)
+            return
+        await message.ack()
+        self._count(started, 1, 0 if outcome.result else 1)
+
+    async def _apply_one(self, delivery: Delivery) -> bool:
+        """Inbox row and handler effect in one transaction; return True for a duplicate."""
+        async with self.sessionmaker() as session, session.begin():
+            fresh = await session.execute(
+                pg_insert(self.inbox)
+                .values(event_id=delivery.envelope.id, queue=self.spec.name)
+                .on_conflict_do_nothing()
+                .returning(self.inbox.c.event_id)
+            )
+            if fresh.first() is None:
+                return True
+            await self.handle(session, delivery)
+            return False
+
+    async def handle(self, session: AsyncSession, delivery: Delivery) -> None:
+        """Run one delivery's handler with its event's trace context bound (both modes)."""
+        with handling(delivery.envelope, self.spec.name):
+            await delivery.handler(session, delivery.envelope, delivery.event)
+
+    # -- a batch ------------------------------------------------------------------------
+
     async def _process_batch(
         self, channel: AbstractChannel, batch: list[AbstractIncomingMessage]
     ) -> None:
         """Handle several messages in one transaction (see "Batch mode" in the module doc)."""
         started = time.perf_counter()
-        ready = [d for d in [await self._prepare(channel, m) for m in batch] if d is not None]
-        if not ready:
+        outcome = await self._run(channel, batch, self.apply_batch)
+        if outcome is None:
             return
-        try:
-            handled = await self._hold(channel, lambda: self.apply_batch(ready))
-        except _Stopped:
-            # Every lower tag is settled, so this puts back exactly the batch, in order.
-            with contextlib.suppress(*BROKER_ERRORS):
-                await ready[-1].message.nack(multiple=True, requeue=True)
-            return
-        except Exception as exc:
+        if outcome.error is not None:
             log.warning(
                 "consumer_batch_failed",
                 queue=self.spec.name,
-                size=len(ready),
-                error=describe_error(exc),
+                size=len(outcome.ready),
+                error=describe_error(outcome.error),
             )
             self.fallbacks += 1
-            for delivery in ready:
+            for delivery in outcome.ready:
                 await self._process(channel, delivery.message)
             return
-        self.db_backoff.reset()
         # Earlier batches and the messages parked above are settled already, so this one
         # frame acks exactly this batch.
-        await ready[-1].message.ack(multiple=True)
+        await outcome.ready[-1].message.ack(multiple=True)
         self.batches += 1
-        duplicates = len(ready) - handled
-        self.handled += handled
-        self.duplicates += duplicates
-        per_message = (time.perf_counter() - started) / len(ready)
-        seconds = HANDLE_SECONDS.labels(self.spec.name)
-        for _ in ready:
-            seconds.observe(per_message)
-        if handled:
-            CONSUMED.labels(self.spec.name, "handled").inc(handled)
-        if duplicates:
-            CONSUMED.labels(self.spec.name, "duplicate").inc(duplicates)
+        self._count(started, len(outcome.ready), outcome.result or 0)
 
     async def apply_batch(self, ready: Sequence[Delivery]) -> int:
         """Inbox rows and handler effects of a batch in one transaction; return how many ran.
@@ -347,66 +370,11 @@ class Consumer:
                 if delivery.envelope.id not in fresh:
                     continue  # seen before, or a second copy earlier in this batch
                 fresh.discard(delivery.envelope.id)
-                await delivery.handler(session, delivery.envelope, delivery.event)
+                await self.handle(session, delivery)
                 handled += 1
             return handled
 
-    async def _apply_one(self, delivery: Delivery) -> bool:
-        """Inbox row and handler effect in one transaction; return True for a duplicate."""
-        async with self.sessionmaker() as session, session.begin():
-            fresh = await session.execute(
-                pg_insert(self.inbox)
-                .values(event_id=delivery.envelope.id, queue=self.spec.name)
-                .on_conflict_do_nothing()
-                .returning(self.inbox.c.event_id)
-            )
-            if fresh.first() is None:
-                return True
-            await delivery.handler(session, delivery.envelope, delivery.event)
-            return False
-
-    async def _queue(self, channel: AbstractChannel) -> AbstractQueue:
-        if self.declare:
-            exchange = await declare_exchange(channel, self.exchange)
-            return await declare_queue(channel, exchange, self.spec)
-        return await channel.get_queue(self.spec.name, ensure=False)
-
-    async def _process(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
-        started = time.perf_counter()
-        delivery = await self._prepare(channel, message)
-        if delivery is None:
-            return
-        envelope = delivery.envelope
-        try:
-            duplicate = await self._hold(channel, lambda: self._apply_one(delivery))
-        except _Stopped:
-            with contextlib.suppress(*BROKER_ERRORS):
-                await message.nack(requeue=True)  # stopping during an outage: back, once
-            return
-        except Exception as exc:  # the handler's failure (or bad data): use up an attempt
-            attempts = parking.attempts_of(message) + 1
-            error = describe_error(exc)
-            if attempts >= self.spec.max_attempts:
-                log.error(
-                    "consumer_parked",
-                    queue=self.spec.name,
-                    event_id=str(envelope.id),
-                    attempts=attempts,
-                    error=error,
-                )
-                await self._park(channel, message, error, attempts)
-            else:
-                await self._retry(channel, message, error, attempts)
-            return
-        self.db_backoff.reset()
-        await message.ack()
-        HANDLE_SECONDS.labels(self.spec.name).observe(time.perf_counter() - started)
-        if duplicate:
-            self.duplicates += 1
-            CONSUMED.labels(self.spec.name, "duplicate").inc()
-        else:
-            self.handled += 1
-            CONSUMED.labels(self.spec.name, "handled").inc()
+    # -- settling a failure -------------------------------------------------------------
 
     async def _retry(
         self, channel: AbstractChannel, message: AbstractIncomingMessage, error: str, attempts: int
@@ -418,24 +386,11 @@ class Consumer:
     async def _park(
         self, channel: AbstractChannel, message: AbstractIncomingMessage, error: str, attempts: int
     ) -> None:
-        try:
-            await parking.park(channel, self.spec, message, error, attempts)
-        except aiormq.exceptions.DeliveryError as exc:
-            if isinstance(exc, aiormq.exceptions.PublishError):
-                raise  # returned: the DLQ is missing, not full
-            # Nacked: the DLQ is at its length limit (reject-publish). Keep the message.
+        if await parking.park_or_put_back(
+            channel, self.spec, message, error, attempts, self.park_backoff
+        ):
+            self.parked += 1
+            CONSUMED.labels(self.spec.name, "parked").inc()
+        else:
             self.park_refused += 1
             PARK_REFUSED.labels(self.spec.name).inc()
-            delay = self.park_backoff.next()
-            log.error(
-                "consumer_park_refused",
-                queue=self.spec.name,
-                message_id=message.message_id,
-                retry_in=round(delay, 2),
-            )
-            await asyncio.sleep(delay)
-            await message.nack(requeue=True)
-            return
-        self.park_backoff.reset()
-        self.parked += 1
-        CONSUMED.labels(self.spec.name, "parked").inc()

@@ -4,8 +4,14 @@
 {"specversion": "1.0", "id": "<uuid7>", "source": "taskflow/tasks", "type": "task.created",
  "time": "2026-11-22T10:00:00.123456Z", "subject": "task/<uuid>",
  "datacontenttype": "application/json", "dataschema": "taskflow/task.created/v1",
- "actorid": "<user uuid or null>", "traceparent": "<W3C trace context or null>", "data": {...}}
+ "actorid": "<user uuid or null>", "traceparent": "<W3C trace context or null>",
+ "requestid": "<the X-Request-ID of the request that caused it, or null>", "data": {...}}
 ```
+
+``traceparent`` is the CloudEvents distributed-tracing extension attribute; ``requestid`` is
+ours. Both are optional (an envelope without them is valid), and the outbox fills them from the
+trace context of the work in hand (:mod:`taskflow.common.tracing`): the request's, or the
+consumed event's, so one request can be followed through every event it causes.
 
 The envelope is validated on its own (``decode``) before the data is parsed into its contract
 (``envelope.event()``), so a consumer can tell "not an envelope" from "unknown type" from "data
@@ -29,6 +35,7 @@ from taskflow.events.ids import uuid7
 CONTENT_TYPE = "application/cloudevents+json"
 _DATASCHEMA = re.compile(r"^taskflow/(?P<type>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)/v(?P<v>\d+)$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
 def dataschema_for(event_type: str, version: int) -> str:
@@ -67,6 +74,7 @@ class Envelope(BaseModel):
     dataschema: str
     actorid: UUID | None = None
     traceparent: str | None = None
+    requestid: str | None = None
     data: dict[str, Any]
 
     @field_validator("time")
@@ -90,6 +98,18 @@ class Envelope(BaseModel):
             raise ValueError("traceparent must be a W3C trace context")
         return value
 
+    @field_validator("requestid")
+    @classmethod
+    def _requestid_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _REQUEST_ID.match(value):
+            raise ValueError("requestid must be 1-128 letters, digits, '.', '_' or '-'")
+        return value
+
+    @property
+    def trace_id(self) -> str | None:
+        """The trace id inside ``traceparent`` (None when the event carries no trace)."""
+        return self.traceparent.split("-")[1] if self.traceparent else None
+
     @field_serializer("time")
     def _time_z(self, value: datetime) -> str:
         return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -102,6 +122,7 @@ class Envelope(BaseModel):
         source: str,
         actor_id: UUID | None,
         traceparent: str | None = None,
+        request_id: str | None = None,
         id: UUID | None = None,
         time: datetime | None = None,
     ) -> Envelope:
@@ -116,6 +137,7 @@ class Envelope(BaseModel):
             dataschema=dataschema_for(event.event_type, version),
             actorid=actor_id,
             traceparent=traceparent,
+            requestid=request_id,
             data=event.model_dump(mode="json"),
         )
 

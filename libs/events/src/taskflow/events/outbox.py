@@ -48,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from taskflow.common.tracing import current_request_id, current_traceparent
 from taskflow.events.contracts import Event
 from taskflow.events.envelope import Envelope
 
@@ -96,9 +97,11 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
 class Outbox:
     """Adds events to one service's outbox table inside the caller's transaction.
 
-    ``source`` is the CloudEvents source (``taskflow/tasks``). The ``pg_notify`` issued by
-    :meth:`add` is delivered by PostgreSQL only when the transaction commits (and never if it
-    rolls back), which is exactly when the relay should wake up.
+    ``source`` is the CloudEvents source (``taskflow/tasks``). Each event carries the trace
+    context of the work in hand (the request's or the consumed event's, see
+    :mod:`taskflow.common.tracing`) unless the caller names a ``traceparent``. The
+    ``pg_notify`` issued by :meth:`add` is delivered by PostgreSQL only when the transaction
+    commits (and never if it rolls back), which is exactly when the relay should wake up.
     """
 
     def __init__(
@@ -152,9 +155,15 @@ class Outbox:
         """Insert several events in order (one statement, one notify); return their envelopes."""
         envelopes: list[Envelope] = []
         rows: list[dict[str, object]] = []
+        traceparent = traceparent or current_traceparent()
+        request_id = current_request_id()
         for event in events:
             env = Envelope.wrap(
-                event, source=self.source, actor_id=actor_id, traceparent=traceparent
+                event,
+                source=self.source,
+                actor_id=actor_id,
+                traceparent=traceparent,
+                request_id=request_id,
             )
             envelopes.append(env)
             rows.append(self.row_for(env, event.aggregate_id()))

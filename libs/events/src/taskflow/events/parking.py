@@ -8,6 +8,7 @@ router in :mod:`taskflow.events.admin`, a command) does with them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,9 +19,13 @@ import aiormq
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
+from taskflow.common.logging import get_logger
 from taskflow.events.contracts import event_class
 from taskflow.events.errors import EventError, PublishFailed
+from taskflow.events.lifecycle import Backoff
 from taskflow.events.topology import QueueSpec
+
+log = get_logger(__name__)
 
 H_ERROR = "x-error"
 H_ATTEMPTS = "x-attempts"
@@ -105,6 +110,39 @@ async def park(
     )
     await _publish_default(channel, copy, spec.dlq)
     await message.ack()
+
+
+async def park_or_put_back(
+    channel: AbstractChannel,
+    spec: QueueSpec,
+    message: AbstractIncomingMessage,
+    error: str,
+    attempts: int,
+    backoff: Backoff,
+) -> bool:
+    """Park ``message``; return False when the DLQ refused the copy and it went back instead.
+
+    A DLQ at its length limit (reject-publish) nacks the copy: the original is then put back
+    after a pause from ``backoff`` (growing to its cap), so a full DLQ holds messages instead
+    of losing them or failing the consumer. A returned copy (the DLQ is missing) raises.
+    """
+    try:
+        await park(channel, spec, message, error, attempts)
+    except aiormq.exceptions.DeliveryError as exc:
+        if isinstance(exc, aiormq.exceptions.PublishError):
+            raise  # returned: the DLQ is missing, not full
+        delay = backoff.next()
+        log.error(
+            "consumer_park_refused",
+            queue=spec.name,
+            message_id=message.message_id,
+            retry_in=round(delay, 2),
+        )
+        await asyncio.sleep(delay)
+        await message.nack(requeue=True)
+        return False
+    backoff.reset()
+    return True
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ relies on.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +41,10 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 
+from taskflow.common.logging import describe_error, get_logger
 from taskflow.events.metrics import QUEUE_OUTDATED
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_EXCHANGE = "taskflow.events"
 #: Parked messages a DLQ holds before it refuses more (each is a failure someone must look at).
@@ -149,12 +149,8 @@ async def _declare(channel: AbstractChannel, name: str, arguments: dict[str, Any
     try:
         queue = await channel.declare_queue(name, durable=True, arguments=arguments)
     except aiormq.exceptions.ChannelPreconditionFailed as exc:
-        log.warning(
-            "queue %s exists with other arguments; keeping it as it is (apply the policy in "
-            "docs/reliability-broker.md): %s",
-            name,
-            str(exc)[:300],
-        )
+        # Kept as it is: the policy in docs/reliability-broker.md migrates it.
+        log.warning("queue_outdated_kept", queue=name, error=describe_error(exc))
         QUEUE_OUTDATED.labels(name).set(1)
         await channel.reopen()
         return await channel.declare_queue(name, passive=True)

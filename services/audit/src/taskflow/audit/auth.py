@@ -15,4 +15,3 @@ from taskflow.common.security import Principal, require_roles
 AUDIT_ROLES = ("auditor", "admin")
 
 Auditor = Annotated[Principal, Depends(require_roles(*AUDIT_ROLES))]
-Admin = Annotated[Principal, Depends(require_roles("admin"))]

@@ -53,6 +53,8 @@ entries = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+    # The W3C trace id of the request behind the event: correlation, outside the hash.
+    Column("trace_id", Text, nullable=True),
 )
 
 #: The chain's head: one row, locked by every append so that replicas never fork the chain.

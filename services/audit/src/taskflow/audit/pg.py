@@ -10,7 +10,8 @@ statement through SQLAlchemy first, so everything after it is inside the caller'
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -22,3 +23,19 @@ async def driver(db: AsyncSession | AsyncConnection) -> Any:
     await conn.execute(text("SELECT 1"))
     fairy = await conn.get_raw_connection()
     return fairy.driver_connection
+
+
+def period(
+    column: Literal["occurred_at", "recorded_at"], start: datetime | None, end: datetime | None
+) -> tuple[str, list[Any]]:
+    """`column` in [start, end) as an asyncpg WHERE clause (`$1`, `$2`) and its arguments;
+    `TRUE` when both ends are open. The column is one of two names, never caller text.
+    """
+    where, args = ["TRUE"], []
+    if start is not None:
+        args.append(start)
+        where.append(f"{column} >= ${len(args)}")
+    if end is not None:
+        args.append(end)
+        where.append(f"{column} < ${len(args)}")
+    return " AND ".join(where), args

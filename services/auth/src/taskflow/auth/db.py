@@ -25,6 +25,6 @@ class Base(DeclarativeBase):
 
 outbox_rows = outbox_table(Base.metadata)
 #: Where the auth service writes its events, in the caller's transaction.
-outbox = Outbox(outbox_rows, source="taskflow/auth")
+OUTBOX = Outbox(outbox_rows, source="taskflow/auth")
 #: Event ids the worker's consumer has handled (the membership projection).
 inbox = inbox_table(Base.metadata)

@@ -22,7 +22,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 @dataclass
 class AuthContext:
-    """Everything the auth routes share, built once per app (`app.state.auth`)."""
+    """Everything the auth routes share, built once per app (`app.state.ctx`)."""
 
     settings: Settings
     box: SecretBox
@@ -44,7 +44,7 @@ class AuthContext:
 
 def get_context(request: Request) -> AuthContext:
     """Dependency: the app's AuthContext."""
-    ctx: AuthContext = request.app.state.auth
+    ctx: AuthContext = request.app.state.ctx
     return ctx
 
 
@@ -87,7 +87,7 @@ def client_ip(peer: str | None, forwarded: str | None, trusted: Sequence[IPNetwo
 
 def get_client(request: Request) -> ClientInfo:
     """The client IP (see `client_ip`) and its user agent, both bounded."""
-    ctx: AuthContext = request.app.state.auth
+    ctx: AuthContext = request.app.state.ctx
     peer = request.client.host if request.client else None
     ip = client_ip(peer, request.headers.get("x-forwarded-for"), ctx.proxies)
     agent = request.headers.get("user-agent")

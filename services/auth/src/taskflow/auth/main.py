@@ -44,7 +44,7 @@ def build_app(settings: Settings | None = None, key_source: KeySource | None = N
     )
     db: Database = app.state.db
     box = SecretBox(settings.kek_bytes())
-    app.state.auth = AuthContext(
+    app.state.ctx = AuthContext(
         settings=settings,
         box=box,
         hasher=Hasher(settings),

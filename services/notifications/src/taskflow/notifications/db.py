@@ -21,7 +21,7 @@ class Base(DeclarativeBase):
 
 #: Events this service publishes (notification.delivery_failed), written in the same
 #: transaction as the delivery's final state and published by the worker's relay.
-outbox = outbox_table(Base.metadata)
-OUTBOX = Outbox(outbox, source="taskflow/notifications")
+outbox_rows = outbox_table(Base.metadata)
+OUTBOX = Outbox(outbox_rows, source="taskflow/notifications")
 #: Event ids the consumer has handled (its idempotency record), written with each effect.
 inbox = inbox_table(Base.metadata)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from taskflow.common.security import Principal, require_roles
 from taskflow.notifications.context import Context
 
 
@@ -16,5 +15,3 @@ def get_context(request: Request) -> Context:
 
 
 ContextDep = Annotated[Context, Depends(get_context)]
-#: Operators who may look at and retry deliveries.
-AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]

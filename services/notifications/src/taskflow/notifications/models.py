@@ -1,7 +1,7 @@
 """Every table of the service, imported in one place for Alembic and the test cleanup."""
 
 from taskflow.notifications.calendar.models import CalendarCollection, CalendarFeed
-from taskflow.notifications.db import Base, inbox, outbox
+from taskflow.notifications.db import Base, inbox, outbox_rows
 from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.notifications.models import Notification
 from taskflow.notifications.preferences.models import Preferences
@@ -28,5 +28,5 @@ __all__ = [
     "UserProjection",
     "inbox",
     "metadata",
-    "outbox",
+    "outbox_rows",
 ]

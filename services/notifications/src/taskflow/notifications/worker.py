@@ -31,7 +31,7 @@ from taskflow.notifications.calendar.caldav import CaldavChannel
 from taskflow.notifications.config import Settings
 from taskflow.notifications.consuming import Handler, combine
 from taskflow.notifications.context import Context
-from taskflow.notifications.db import OUTBOX, inbox, outbox, utcnow
+from taskflow.notifications.db import OUTBOX, inbox, outbox_rows, utcnow
 from taskflow.notifications.deliveries import handlers as deliveries
 from taskflow.notifications.deliveries.service import Sender
 from taskflow.notifications.live import handlers as live
@@ -229,7 +229,7 @@ def build_worker(
     )
     relay = OutboxRelay(
         db.engine,
-        outbox,
+        outbox_rows,
         settings.amqp_url.get_secret_value(),
         settings.events_exchange,
         name="notifications.outbox",

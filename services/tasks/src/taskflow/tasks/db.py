@@ -22,8 +22,8 @@ class Base(DeclarativeBase):
     metadata = make_metadata(SCHEMA)
 
 
-outbox = outbox_table(Base.metadata)
+outbox_rows = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 
 #: The one outbox writer of the service: `await OUTBOX.add(session, event, actor_id=...)`.
-OUTBOX = Outbox(outbox, SOURCE)
+OUTBOX = Outbox(outbox_rows, SOURCE)

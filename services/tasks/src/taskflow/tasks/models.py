@@ -2,7 +2,7 @@
 
 from taskflow.tasks.activity.models import Activity
 from taskflow.tasks.comments.models import Comment
-from taskflow.tasks.db import Base, inbox, outbox
+from taskflow.tasks.db import Base, inbox, outbox_rows
 from taskflow.tasks.dependencies.models import Dependency
 from taskflow.tasks.invitations.models import Invitation
 from taskflow.tasks.labels.models import Label
@@ -33,5 +33,5 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "inbox",
-    "outbox",
+    "outbox_rows",
 ]

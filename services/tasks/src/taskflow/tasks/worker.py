@@ -27,7 +27,7 @@ from taskflow.events import (
     purge_published,
 )
 from taskflow.tasks.config import Settings
-from taskflow.tasks.db import inbox, outbox
+from taskflow.tasks.db import inbox, outbox_rows
 from taskflow.tasks.tasks import occurrences
 from taskflow.tasks.tasks.handlers import handle_task_completed
 from taskflow.tasks.users.handlers import handle_user_event
@@ -67,7 +67,7 @@ def jobs(settings: Settings, db: Database) -> dict[str, tuple[float, Callable[[]
                 session, timedelta(days=settings.trash_retention_days)
             )
         async with db.engine.begin() as conn:
-            sent = await purge_published(conn, outbox)
+            sent = await purge_published(conn, outbox_rows)
         return trashed + sent
 
     return {
@@ -83,7 +83,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     db = Database(settings)
     relay = OutboxRelay(
         db.engine,
-        outbox,
+        outbox_rows,
         settings.amqp_url.get_secret_value(),
         settings.events_exchange,
         name="tasks",

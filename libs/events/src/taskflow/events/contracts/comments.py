@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from taskflow.events.contracts.base import Event, resource_version_field
+from taskflow.events.contracts.base import Event, FieldChange, resource_version_field
 
 
 class CommentEvent(Event):
@@ -43,13 +43,19 @@ class CommentAdded(CommentEvent):
 with resource_version_field():
 
     class CommentEdited(CommentEvent):
-        """The body changed; ``mentions`` are those of the new body, ``version`` the comment's."""
+        """The body changed; ``mentions`` are those of the new body, ``version`` the comment's.
+
+        ``changes`` (added in v1, optional: empty in events written before it) holds
+        ``{"body": {"before", "after"}}`` like the other update events, so that consumers such
+        as outgoing webhooks can say what the comment said before.
+        """
 
         event_type: ClassVar[str] = "comment.edited"
 
         body: str
         mentions: list[UUID] = Field(default_factory=list)
         version: int  # type: ignore[misc]  # the comment's version; see base module docstring
+        changes: dict[str, FieldChange] = Field(default_factory=dict)
 
 
 class CommentDeleted(CommentEvent):

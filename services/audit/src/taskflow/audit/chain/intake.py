@@ -13,6 +13,7 @@ from __future__ import annotations
 from taskflow.audit.chain.append import NewEntry
 from taskflow.audit.chain.hashing import canonical_json
 from taskflow.audit.chain.redaction import RedactionRules, redact
+from taskflow.common.tracing import trace_id_of
 from taskflow.events.contracts.base import Event
 from taskflow.events.envelope import Envelope
 
@@ -30,4 +31,5 @@ def to_entry(envelope: Envelope, event: Event | None, rules: RedactionRules) -> 
         project_id=project,
         occurred_at=envelope.time,
         payload=canonical_json(redact(envelope.data, paths)),
+        trace_id=trace_id_of(envelope.traceparent),
     )

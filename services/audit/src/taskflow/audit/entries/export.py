@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from taskflow.audit.chain.hashing import entry_document, format_ts
 from taskflow.audit.chain.store import ENTRY_COLUMNS, head, to_stored
 from taskflow.audit.entries.schemas import ExportManifest
-from taskflow.audit.pg import driver
+from taskflow.audit.pg import driver, period
 
 Format = Literal["csv", "jsonl"]
 CSV_COLUMNS = (
@@ -39,23 +39,12 @@ CSV_COLUMNS = (
 MEDIA_TYPES: dict[str, str] = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl"}
 
 
-def _window(start: datetime | None, end: datetime | None) -> tuple[str, list[Any]]:
-    where, args = ["TRUE"], []
-    if start is not None:
-        args.append(start)
-        where.append(f"recorded_at >= ${len(args)}")
-    if end is not None:
-        args.append(end)
-        where.append(f"recorded_at < ${len(args)}")
-    return " AND ".join(where), args
-
-
 async def manifest(
     conn: AsyncConnection, fmt: Format, start: datetime | None, end: datetime | None
 ) -> ExportManifest:
     """Count and bounds of the window, in the caller's snapshot."""
     pg = await driver(conn)
-    where, args = _window(start, end)
+    where, args = period("recorded_at", start, end)
     row = await pg.fetchrow(
         f"SELECT count(*), min(seq), max(seq) FROM audit.entries WHERE {where}",  # noqa: S608
         *args,
@@ -98,7 +87,7 @@ async def stream(
     """The body, chunk by chunk; closes `conn` when done or abandoned."""
     try:
         pg = await driver(conn)
-        where, args = _window(start, end)
+        where, args = period("recorded_at", start, end)
         n = len(args)
         stmt = await pg.prepare(
             f"SELECT {ENTRY_COLUMNS} FROM audit.entries "  # noqa: S608 - built from constants

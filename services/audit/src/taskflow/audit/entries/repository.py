@@ -26,6 +26,7 @@ _COLUMNS = (
     cast(entries.c.payload, Text).label("payload"),
     entries.c.prev_hash,
     entries.c.hash,
+    entries.c.trace_id,
 )
 
 
@@ -39,6 +40,7 @@ class EntryFilter:
     type: str | None = None
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
+    trace_id: str | None = None
 
 
 #: Entries filed under one project that concern another one too, and the payload field naming
@@ -64,6 +66,8 @@ def _filtered(f: EntryFilter, *, via: tuple[str, str] | None = None) -> Select[A
         )
     if f.type is not None:
         q = q.where(entries.c.type == f.type)
+    if f.trace_id is not None:
+        q = q.where(entries.c.trace_id == f.trace_id)
     if f.occurred_from is not None:
         q = q.where(entries.c.occurred_at >= f.occurred_from)
     if f.occurred_to is not None:

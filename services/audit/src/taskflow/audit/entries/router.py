@@ -43,9 +43,17 @@ async def list_events(
     subject: Annotated[str | None, Query(max_length=300)] = None,
     project_id: uuid.UUID | None = None,
     type: Annotated[str | None, Query(max_length=100)] = None,
+    trace_id: Annotated[
+        str | None,
+        Query(
+            pattern="^[0-9a-f]{32}$",
+            description="Only the entries of one request (its W3C trace id, 32 hex digits).",
+        ),
+    ] = None,
 ) -> Page[EntryRead]:
-    """Search the log by actor, subject, project, type and time of the event (newest first)."""
-    f = EntryFilter(actor_id, subject, project_id, type, start, end)
+    """Search the log by actor, subject, project, type, trace and time of the event (newest
+    first)."""
+    f = EntryFilter(actor_id, subject, project_id, type, start, end, trace_id)
     return await service.list_entries(db, f, page)
 
 

@@ -23,6 +23,14 @@ class EntryRead(BaseModel):
     payload: dict[str, Any] = Field(description="The event data, secrets redacted.")
     prev_hash: str = Field(description="Hash of the previous entry (64 zeros for the first).")
     hash: str = Field(description="SHA-256 (hex) of the entry's canonical JSON.")
+    trace_id: str | None = Field(
+        default=None,
+        description=(
+            "W3C trace id of the request that caused the event (null when none came with it): "
+            "finds every entry of one request and its lines in the services' logs. "
+            "Correlation only: it is not covered by the hash."
+        ),
+    )
 
 
 class VerifyRead(BaseModel):

@@ -20,19 +20,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk, jwt
 from jose.backends.base import Key
-from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.auth.config import Settings
 from taskflow.auth.crypto import SecretBox
 from taskflow.auth.db import utcnow
+from taskflow.auth.keys import repository
 from taskflow.auth.keys.models import SigningKey
 from taskflow.common.db import Database
 from taskflow.common.jwk import rsa_public_jwk
 
 ALGORITHM = "RS256"
-#: Any 64-bit number; it names the "create the first key" critical section across replicas.
-_FIRST_KEY_LOCK = 0x7461736B666C6F77  # "taskflow"
 
 
 def generate_key(box: SecretBox) -> SigningKey:
@@ -54,13 +52,7 @@ def generate_key(box: SecretBox) -> SigningKey:
 
 async def published_keys(session: AsyncSession) -> list[SigningKey]:
     """Keys in the JWKS: the active one and rotated ones not yet retired."""
-    now = utcnow()
-    rows = await session.scalars(
-        select(SigningKey)
-        .where(or_(SigningKey.retire_after.is_(None), SigningKey.retire_after > now))
-        .order_by(SigningKey.created_at.desc())
-    )
-    return list(rows)
+    return await repository.published(session, utcnow())
 
 
 def jwks_document(keys: Iterable[SigningKey]) -> dict[str, Any]:
@@ -75,11 +67,11 @@ async def ensure_active_key(session: AsyncSession, box: SecretBox) -> SigningKey
     other; the second then finds the first one's key. The partial unique index on
     `rotated_at IS NULL` is the backstop.
     """
-    active = await _active(session)
+    active = await repository.active(session)
     if active is not None:
         return active
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FIRST_KEY_LOCK})
-    active = await _active(session)
+    await repository.lock_key_creation(session)
+    active = await repository.active(session)
     if active is not None:
         return active
     key = generate_key(box)
@@ -90,18 +82,14 @@ async def ensure_active_key(session: AsyncSession, box: SecretBox) -> SigningKey
 
 async def rotate(session: AsyncSession, box: SecretBox, settings: Settings) -> SigningKey:
     """Add a new active key; the old one is published until its last token has expired."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FIRST_KEY_LOCK})
+    await repository.lock_key_creation(session)
     now = utcnow()
     retire = now + timedelta(
         seconds=settings.access_token_ttl_seconds
         + settings.token_leeway_seconds
         + settings.signing_key_cache_seconds
     )
-    await session.execute(
-        update(SigningKey)
-        .where(SigningKey.rotated_at.is_(None))
-        .values(rotated_at=now, retire_after=retire)
-    )
+    await repository.retire_active(session, now, retire)
     key = generate_key(box)
     session.add(key)
     await session.flush()
@@ -111,15 +99,7 @@ async def rotate(session: AsyncSession, box: SecretBox, settings: Settings) -> S
 async def purge_retired(session: AsyncSession) -> int:
     """Delete keys retired for a day (their tokens expired long ago); returns how many."""
     cutoff = utcnow() - timedelta(days=1)
-    result = await session.execute(delete(SigningKey).where(SigningKey.retire_after < cutoff))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def _active(session: AsyncSession) -> SigningKey | None:
-    active: SigningKey | None = await session.scalar(
-        select(SigningKey).where(SigningKey.rotated_at.is_(None))
-    )
-    return active
+    return await repository.delete_retired_before(session, cutoff)
 
 
 @dataclass(frozen=True)

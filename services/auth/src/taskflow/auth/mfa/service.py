@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.db import OUTBOX, utcnow
 from taskflow.auth.deps import AuthContext
 from taskflow.auth.errors import (
     InvalidCredentials,
@@ -16,7 +15,7 @@ from taskflow.auth.errors import (
     MfaAlreadyEnabled,
     MfaNotEnabled,
 )
-from taskflow.auth.mfa import totp
+from taskflow.auth.mfa import repository, totp
 from taskflow.auth.mfa.models import RecoveryCode
 from taskflow.auth.users.models import User
 from taskflow.events.contracts.base import FieldChange
@@ -55,11 +54,11 @@ async def confirm(db: AsyncSession, ctx: AuthContext, user: User, code: str) -> 
     user.totp_last_step = step
     user.mfa_enabled = True
     user.version += 1
-    await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    await repository.delete_recovery_codes(db, user.id)
     codes = totp.new_recovery_codes()
     db.add_all(RecoveryCode(user_id=user.id, code_hash=_code_mac(ctx, user.id, c)) for c in codes)
     await db.flush()
-    await outbox.add(db, UserMfaEnabled(user_id=user.id), actor_id=user.id)
+    await OUTBOX.add(db, UserMfaEnabled(user_id=user.id), actor_id=user.id)
     return codes
 
 
@@ -75,8 +74,8 @@ async def disable(db: AsyncSession, ctx: AuthContext, user: User, password: str,
     user.totp_secret_enc = None
     user.totp_pending_secret_enc = None
     user.version += 1
-    await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    await outbox.add(
+    await repository.delete_recovery_codes(db, user.id)
+    await OUTBOX.add(
         db,
         UserUpdated(
             user_id=user.id,
@@ -106,28 +105,10 @@ async def verify_second_factor(db: AsyncSession, ctx: AuthContext, user: User, c
         step = totp.match_step(secret, code)
         if step is None:
             return False
-        result = await db.execute(
-            update(User)
-            .where(
-                User.id == user.id,
-                or_(User.totp_last_step.is_(None), User.totp_last_step < step),
-            )
-            .values(totp_last_step=step)
-            .returning(User.id)
-            .execution_options(synchronize_session=False)
-        )
-        won = result.scalar_one_or_none() is not None
+        won = await repository.claim_totp_step(db, user.id, step)
         if won:
             set_committed_value(user, "totp_last_step", step)
         return won
-    result = await db.execute(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _code_mac(ctx, user.id, code),
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=utcnow())
-        .returning(RecoveryCode.id)
+    return await repository.spend_recovery_code(
+        db, user.id, _code_mac(ctx, user.id, code), utcnow()
     )
-    return result.scalar_one_or_none() is not None

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
 from taskflow.auth.config import Settings
 from taskflow.auth.errors import CsrfFailed
+from taskflow.common.origins import origin_allowed
 
 REFRESH_COOKIE = "tf_refresh"
 CSRF_COOKIE = "tf_csrf"
@@ -68,18 +68,9 @@ def clear_refresh_cookies(response: Response, settings: Settings) -> None:
     )
 
 
-def _allowed_origins(settings: Settings) -> set[str]:
-    origins = {o.rstrip("/") for o in settings.cors_origins}
-    parts = urlsplit(settings.public_base_url)
-    if parts.scheme and parts.netloc:
-        origins.add(f"{parts.scheme}://{parts.netloc}")
-    return origins
-
-
 def check_csrf(request: Request, settings: Settings) -> None:
     """403 `csrf_failed` unless the double-submit token matches and the origin is ours."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") not in _allowed_origins(settings):
+    if not origin_allowed(request.headers.get("origin"), settings):
         raise CsrfFailed()
     cookie = request.cookies.get(CSRF_COOKIE, "")
     header = request.headers.get(CSRF_HEADER, "")

@@ -132,3 +132,14 @@ async def find_challenge(
         stmt = stmt.with_for_update()
     row: MfaChallenge | None = await session.scalar(stmt)
     return row
+
+
+async def spend_challenge(db: AsyncSession, challenge_id: uuid.UUID, now: datetime) -> bool:
+    """Mark an unused MFA challenge used; False when it was spent already (a concurrent request)."""
+    result = await db.execute(
+        update(MfaChallenge)
+        .where(MfaChallenge.id == challenge_id, MfaChallenge.used_at.is_(None))
+        .values(used_at=now)
+        .returning(MfaChallenge.id)
+    )
+    return result.scalar_one_or_none() is not None

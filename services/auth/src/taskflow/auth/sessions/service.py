@@ -13,19 +13,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.crypto import new_token, token_hash
-from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.db import OUTBOX, utcnow
 from taskflow.auth.deps import AuthContext, ClientInfo
 from taskflow.auth.errors import InvalidCredentials, InvalidMfaCode, InvalidRefreshToken
 from taskflow.auth.keys.service import MintedToken
 from taskflow.auth.mfa.service import verify_second_factor
 from taskflow.auth.sessions import repository
 from taskflow.auth.sessions.models import MfaChallenge, Session
+from taskflow.auth.sessions.throttle import LoginThrottle
 from taskflow.auth.users import repository as users
 from taskflow.auth.users.models import User
+from taskflow.common.errors import TooManyRequests
 from taskflow.common.logging import get_logger
 from taskflow.common.scopes import format_scopes, scopes_for_roles
 from taskflow.common.security_events import security_event
@@ -65,6 +66,17 @@ async def _security_write(
 async def _login_failed(
     ctx: AuthContext, user: User | None, email: str, client: ClientInfo, reason: str
 ) -> None:
+    """Record a refused sign-in: a `security_event` line (ASVS 16.3.1: failed authentication
+    is logged, not only success) and the `user.login_failed` event for the audit trail. The
+    line names the account by id only; an unknown address is not written to the log."""
+    security_event(
+        "sign_in",
+        outcome="failure",
+        user_id=user.id if user else None,
+        client_ip=client.ip,
+        user_agent=client.user_agent,
+        reason=reason,
+    )
     event = UserLoginFailed(
         user_id=user.id if user else None,
         email=email,
@@ -74,9 +86,29 @@ async def _login_failed(
     )
 
     async def work(session: AsyncSession) -> None:
-        await outbox.add(session, event, actor_id=user.id if user else None)
+        await OUTBOX.add(session, event, actor_id=user.id if user else None)
 
     await _security_write(ctx, work)
+
+
+async def _reserve(
+    throttle: LoginThrottle, ident: str, client: ClientInfo, user_id: uuid.UUID | None
+) -> None:
+    """Count the attempt; a refused (throttled) one is a `security_event` too, so a guessing
+    run shows in the log after the allowance is spent, not only up to it."""
+    try:
+        await throttle.reserve(ident, client.ip)
+    except TooManyRequests as refused:
+        security_event(
+            "sign_in",
+            outcome="throttled",
+            user_id=user_id,
+            client_ip=client.ip,
+            user_agent=client.user_agent,
+            reason=refused.code,
+            step=throttle.scope,
+        )
+        raise
 
 
 async def login(
@@ -95,7 +127,7 @@ async def login(
     connection returned at once, and the request's own session first touches the database
     after the hash. A burst of sign-ins then waits for the hasher, not for the pool.
     """
-    await ctx.throttle.reserve(email, client.ip)
+    await _reserve(ctx.throttle, email, client, None)
     async with ctx.sessionmaker() as lookup:
         found = await users.get_by_email(lookup, email)
     new_hash: str | None = None
@@ -165,7 +197,7 @@ async def login_mfa(
     if counted is None:
         raise InvalidMfaCode()
     challenge_id, user_id = counted
-    await ctx.mfa_throttle.reserve(str(user_id), client.ip)
+    await _reserve(ctx.mfa_throttle, str(user_id), client, user_id)
     challenge = await repository.find_challenge(db, hashed)
     user = await users.get(db, user_id)
     if challenge is None or user is None or not user.is_active or not user.mfa_enabled:
@@ -173,13 +205,7 @@ async def login_mfa(
     if not await verify_second_factor(db, ctx, user, code):
         await _login_failed(ctx, user, user.email, client, "bad_mfa_code")
         raise InvalidMfaCode()
-    result = await db.execute(
-        update(MfaChallenge)
-        .where(MfaChallenge.id == challenge_id, MfaChallenge.used_at.is_(None))
-        .values(used_at=utcnow())
-        .returning(MfaChallenge.id)
-    )
-    if result.scalar_one_or_none() is None:
+    if not await repository.spend_challenge(db, challenge_id, utcnow()):
         raise InvalidMfaCode()  # spent by a concurrent request
     await ctx.mfa_throttle.succeeded(str(user.id), client.ip)
     return await start_session(db, ctx, user, client, cookie_mode=challenge.cookie_mode, mfa=True)

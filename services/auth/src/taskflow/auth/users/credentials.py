@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.crypto import new_token, token_hash
-from taskflow.auth.db import outbox, utcnow
+from taskflow.auth.db import OUTBOX, utcnow
 from taskflow.auth.deps import AuthContext
 from taskflow.auth.errors import InvalidCredentials, InvalidOneTimeToken
 from taskflow.auth.passwords.policy import password_problems
@@ -72,7 +72,7 @@ async def request_verification(db: AsyncSession, ctx: AuthContext, user: User) -
     expires = utcnow() + timedelta(seconds=ctx.settings.verify_email_ttl_seconds)
     await repository.add_one_time_token(db, user.id, VERIFY, token_hash(token), expires)
     base = ctx.settings.public_base_url.rstrip("/")
-    await outbox.add(
+    await OUTBOX.add(
         db,
         UserVerificationRequested(
             user_id=user.id,
@@ -94,7 +94,7 @@ async def verify_email(db: AsyncSession, token: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         user.version += 1
-        await outbox.add(
+        await OUTBOX.add(
             db,
             _updated_event(user, {"email_verified": FieldChange(before=False, after=True)}),
             actor_id=user.id,
@@ -139,7 +139,7 @@ async def request_email_change(
         db, user.id, CHANGE_EMAIL, token_hash(token), expires, new_email=new_email
     )
     base = ctx.settings.public_base_url.rstrip("/")
-    await outbox.add(
+    await OUTBOX.add(
         db,
         UserEmailChangeRequested(
             user_id=user.id,
@@ -178,7 +178,7 @@ async def confirm_email_change(db: AsyncSession, token: str) -> User:
     changes = {"email": FieldChange(before=before, after=new_email)}
     if not was_verified:
         changes["email_verified"] = FieldChange(before=False, after=True)
-    await outbox.add(db, _updated_event(user, changes), actor_id=user.id)
+    await OUTBOX.add(db, _updated_event(user, changes), actor_id=user.id)
     return user
 
 
@@ -201,7 +201,7 @@ async def send_reset_link(db: AsyncSession, ctx: AuthContext, user: User) -> Non
     expires = utcnow() + timedelta(seconds=ctx.settings.password_reset_ttl_seconds)
     await repository.add_one_time_token(db, user.id, RESET, token_hash(token), expires)
     base = ctx.settings.public_base_url.rstrip("/")
-    await outbox.add(
+    await OUTBOX.add(
         db,
         UserPasswordResetRequested(
             user_id=user.id,
@@ -232,7 +232,7 @@ async def reset_password(db: AsyncSession, ctx: AuthContext, token: str, new_pas
         user.email_verified_at = utcnow()
         user.version += 1
         await db.flush()
-        await outbox.add(
+        await OUTBOX.add(
             db,
             _updated_event(user, {"email_verified": FieldChange(before=False, after=True)}),
             actor_id=user.id,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.auth.db import new_id, outbox, utcnow
+from taskflow.auth.db import OUTBOX, new_id, utcnow
 from taskflow.auth.deps import AuthContext
 from taskflow.auth.memberships import repository as memberships
 from taskflow.auth.pats import repository as pats
@@ -77,7 +77,7 @@ async def register(db: AsyncSession, ctx: AuthContext, body: RegisterRequest) ->
             # Registered by a concurrent request a moment ago: answer as for a taken address.
             existing = await repository.get_by_email(db, body.email)
         else:
-            await outbox.add(
+            await OUTBOX.add(
                 db,
                 UserRegistered(
                     user_id=user.id,
@@ -127,7 +127,7 @@ async def update_me(db: AsyncSession, user: User, changes: UserMeUpdate) -> User
     if diff:
         user.version += 1
         await db.flush()
-        await outbox.add(db, _updated_event(user, diff), actor_id=user.id)
+        await OUTBOX.add(db, _updated_event(user, diff), actor_id=user.id)
     return user
 
 
@@ -142,7 +142,7 @@ async def deactivate(
     await sessions.revoke(db, user_id=user.id, reason=reason)
     await pats.revoke_all(db, user.id)
     await db.flush()
-    await outbox.add(db, UserDeactivated(user_id=user.id), actor_id=actor_id)
+    await OUTBOX.add(db, UserDeactivated(user_id=user.id), actor_id=actor_id)
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
@@ -211,7 +211,7 @@ async def admin_update(
     if diff:
         user.version += 1
         await db.flush()
-        await outbox.add(db, _updated_event(user, diff), actor_id=admin_id)
+        await OUTBOX.add(db, _updated_event(user, diff), actor_id=admin_id)
         if set(old_roles) - set(user.roles):
             # Tokens carry roles: a refresh re-reads them, but a removed role must not live on
             # for the rest of a session, so the user signs in again.
@@ -241,7 +241,7 @@ async def create_or_promote(
         )
         db.add(user)
         await db.flush()
-        await outbox.add(
+        await OUTBOX.add(
             db,
             UserRegistered(
                 user_id=user.id,
@@ -264,5 +264,5 @@ async def create_or_promote(
     if diff:
         user.version += 1
         await db.flush()
-        await outbox.add(db, _updated_event(user, diff), actor_id=None)
+        await OUTBOX.add(db, _updated_event(user, diff), actor_id=None)
     return user, False

@@ -16,7 +16,6 @@ from taskflow.events.envelope import Envelope
 from taskflow.notifications.calendar import feed
 from taskflow.notifications.consuming import Handler
 from taskflow.notifications.context import Context
-from taskflow.notifications.db import new_id
 from taskflow.notifications.deliveries import repository as deliveries
 from taskflow.notifications.deliveries.state import Channel
 from taskflow.notifications.post_commit import on_commit
@@ -67,20 +66,16 @@ def task_step(ctx: Context) -> TaskStep:
             if not channels_for(pref.kinds if pref else None, Kind.TASK_DUE).calendar:
                 continue
             rows.append(
-                {
-                    "id": new_id(),
-                    "channel": Channel.CALENDAR.value,
-                    "kind": "calendar_sync",
-                    "user_id": user_id,
-                    "task_id": snap.task_id,
-                    "dedupe_key": f"calendar:{envelope.id}:{user_id}",
-                    "payload": {"task_id": str(snap.task_id)},
-                    "status": "pending",
-                    "max_attempts": ctx.settings.delivery_max_attempts,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                deliveries.new_row(
+                    channel=Channel.CALENDAR,
+                    kind="calendar_sync",
+                    user_id=user_id,
+                    task_id=snap.task_id,
+                    dedupe_key=f"calendar:{envelope.id}:{user_id}",
+                    payload={"task_id": str(snap.task_id)},
+                    max_attempts=ctx.settings.delivery_max_attempts,
+                    now=now,
+                )
             )
         if rows:
             await deliveries.enqueue(session, rows)

@@ -14,6 +14,7 @@ from typing import Any
 import aiosmtplib
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from taskflow.common.tracing import current_request_id, current_traceparent, trace_id_of
 from taskflow.notifications.config import Settings
 
 _env = Environment(
@@ -34,7 +35,13 @@ class RenderedMail:
     html: str
 
     def as_payload(self) -> dict[str, Any]:
-        return {"subject": self.subject, "text": self.text, "html": self.html}
+        """What the delivery row keeps; with the trace of the event that decided the mail."""
+        payload: dict[str, Any] = {"subject": self.subject, "text": self.text, "html": self.html}
+        traceparent = current_traceparent()
+        if traceparent is not None:
+            payload["traceparent"] = traceparent
+            payload["request_id"] = current_request_id()
+        return payload
 
 
 def render(template: str, subject: str, **context: Any) -> RenderedMail:
@@ -60,6 +67,10 @@ def build_message(
     msg["Subject"] = payload["subject"]
     # A stable Message-ID per delivery lets a receiving server drop a duplicate resend.
     msg["Message-ID"] = message_id or make_msgid(domain="taskflow.local")
+    # The trace of the request that caused the mail: support can find it in the logs.
+    trace_id = trace_id_of(payload.get("traceparent"))
+    if trace_id is not None:
+        msg["X-Trace-Id"] = trace_id
     msg.set_content(payload["text"])
     msg.add_alternative(payload["html"], subtype="html")
     if ics is not None:

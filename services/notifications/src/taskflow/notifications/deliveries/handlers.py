@@ -21,7 +21,6 @@ from taskflow.events.contracts.users import (
 from taskflow.events.envelope import Envelope
 from taskflow.notifications.consuming import Handler
 from taskflow.notifications.context import Context
-from taskflow.notifications.db import new_id
 from taskflow.notifications.deliveries import email
 from taskflow.notifications.deliveries import repository as deliveries
 from taskflow.notifications.deliveries.state import Channel
@@ -173,20 +172,16 @@ async def _queue(
     await deliveries.enqueue(
         session,
         [
-            {
-                "id": new_id(),
-                "channel": Channel.EMAIL.value,
-                "kind": kind,
-                "user_id": user_id,
-                "recipient": to,
-                "dedupe_key": f"email:{envelope.id}" + (f":{dedupe}" if dedupe else ""),
-                "payload": payload,
-                "status": "pending",
-                "max_attempts": ctx.settings.delivery_max_attempts,
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
+            deliveries.new_row(
+                channel=Channel.EMAIL,
+                kind=kind,
+                user_id=user_id,
+                recipient=to,
+                dedupe_key=f"email:{envelope.id}" + (f":{dedupe}" if dedupe else ""),
+                payload=payload,
+                max_attempts=ctx.settings.delivery_max_attempts,
+                now=now,
+            )
         ],
     )
 

@@ -12,8 +12,42 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.pagination import keyset_filter
+from taskflow.notifications.db import new_id
 from taskflow.notifications.deliveries.models import Delivery
-from taskflow.notifications.deliveries.state import Outcome, Status
+from taskflow.notifications.deliveries.state import Channel, Outcome, Status
+
+
+def new_row(
+    *,
+    channel: Channel,
+    kind: str,
+    user_id: uuid.UUID | None,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    max_attempts: int,
+    now: datetime,
+    recipient: str | None = None,
+    task_id: uuid.UUID | None = None,
+    status: Status = Status.PENDING,
+) -> dict[str, Any]:
+    """A delivery row for `enqueue`: due `now`, no attempt made yet. The one place that says
+    what a new delivery holds, whatever queues it (mail, digest, calendar sync).
+    """
+    return {
+        "id": new_id(),
+        "channel": channel.value,
+        "kind": kind,
+        "user_id": user_id,
+        "task_id": task_id,
+        "recipient": recipient,
+        "dedupe_key": dedupe_key,
+        "payload": payload,
+        "status": status.value,
+        "max_attempts": max_attempts,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
@@ -131,3 +165,12 @@ async def held_for(session: AsyncSession, user_id: uuid.UUID) -> list[Delivery]:
 async def users_with_held(session: AsyncSession) -> list[uuid.UUID]:
     stmt = select(Delivery.user_id).where(Delivery.status == Status.HELD).distinct()
     return [u for u in (await session.scalars(stmt)).all() if u is not None]
+
+
+async def mark_digested(session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime) -> None:
+    """The held deliveries that went into a digest mail: digested, never sent alone."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(list(ids)))
+        .values(status=Status.DIGESTED.value, updated_at=now)
+    )

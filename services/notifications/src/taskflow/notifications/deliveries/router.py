@@ -18,11 +18,11 @@ from taskflow.common.errors import (
 )
 from taskflow.common.pagination import Page, PageParamsDep
 from taskflow.common.scopes import Scope
-from taskflow.common.security import require_scope
+from taskflow.common.security import AdminPrincipal, require_scope
 from taskflow.notifications.deliveries import repository
 from taskflow.notifications.deliveries.schemas import DeliveryRead, DeliveryStatus
 from taskflow.notifications.deliveries.state import Status, retry_allowed
-from taskflow.notifications.deps import AdminPrincipal, ContextDep
+from taskflow.notifications.deps import ContextDep
 from taskflow.notifications.post_commit import on_commit
 
 router = APIRouter(prefix="/api/v1/notifications/deliveries", tags=["deliveries"])

@@ -25,6 +25,7 @@ from tenacity import (
 from taskflow.common.errors import ServiceUnavailable
 from taskflow.common.logging import get_logger
 from taskflow.common.resilience import AsyncCircuitBreaker, CircuitBreakerError
+from taskflow.common.tracing import bound
 from taskflow.events.contracts.notifications import NotificationDeliveryFailed
 from taskflow.notifications.calendar.caldav import CaldavChannel, CaldavError
 from taskflow.notifications.calendar.feed import entry_for
@@ -129,6 +130,13 @@ class Sender:
         return len(claimed)
 
     async def _attempt(self, delivery: Delivery) -> None:
+        # Under the trace of the event that queued it: the attempt's log lines (and a
+        # `notification.delivery_failed` it causes) carry that trace and request id.
+        payload = delivery.payload or {}
+        with bound(payload.get("traceparent"), payload.get("request_id")):
+            await self._attempt_traced(delivery)
+
+    async def _attempt_traced(self, delivery: Delivery) -> None:
         now = self.clock()
         try:
             if delivery.channel == Channel.CALENDAR:

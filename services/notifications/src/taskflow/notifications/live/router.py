@@ -18,6 +18,8 @@ Protocol (JSON text frames):
 - A token without the scope `notifications:read` is refused like a missing one, with
   `{"type": "error", "code": "insufficient_scope"}` (first message: close 4403; a later auth
   message: the socket stays on its earlier token).
+- A handshake whose `Origin` is not ours (the public base URL or `cors_origins`) is refused
+  with HTTP 403 before the socket opens; clients that send no `Origin` (not a browser) pass.
 Close codes: 4401 not authenticated, 4403 insufficient scope, 4400 bad message, 1013 client
 too slow.
 """
@@ -28,6 +30,7 @@ import asyncio
 import contextlib
 import math
 import time
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -38,6 +41,7 @@ from jose import jwt
 from taskflow.common.db import Database
 from taskflow.common.errors import ProblemError
 from taskflow.common.logging import get_logger
+from taskflow.common.origins import origin_allowed
 from taskflow.common.scopes import Scope
 from taskflow.common.security import (
     InsufficientScope,
@@ -45,6 +49,7 @@ from taskflow.common.security import (
     TokenVerifier,
     in_band_scope,
 )
+from taskflow.common.security_events import request_security_event
 from taskflow.notifications.context import Context
 from taskflow.notifications.live.hub import Connection, Hub
 from taskflow.notifications.live.throttle import TokenBucket
@@ -62,6 +67,19 @@ CLOSE_INSUFFICIENT_SCOPE = 4403
 LiveScope = Annotated[ScopeRequirement, Depends(in_band_scope(Scope.NOTIFICATIONS_READ))]
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_TOO_SLOW = 1013
+CLOSE_POLICY = 1008
+
+
+def _denied(websocket: WebSocket, user_id: uuid.UUID, reason: str, missing: list[str]) -> None:
+    """Log a refused token on the socket as the `access_denied` security event every 403 is."""
+    request_security_event(
+        websocket,
+        "access_denied",
+        outcome="denied",
+        user_id=user_id,
+        reason=reason,
+        required_scopes=missing,
+    )
 
 
 async def _receive(websocket: WebSocket) -> dict[str, Any] | None:
@@ -85,14 +103,26 @@ async def live(websocket: WebSocket, need: LiveScope) -> None:
     verifier: TokenVerifier = app.state.verifier
     db: Database = app.state.db
     settings = ctx.settings
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, settings):
+        # A page on another site opening the socket in a signed-in user's browser (ASVS 4.4.2):
+        # refused at the handshake (closing before accepting answers HTTP 403).
+        request_security_event(
+            websocket, "access_denied", outcome="denied", reason="origin_not_allowed", origin=origin
+        )
+        await websocket.close(CLOSE_POLICY)
+        return
     await websocket.accept()
     try:
         first = await asyncio.wait_for(_receive(websocket), settings.ws_auth_timeout)
         token = first.get("token") if first and first.get("type") == "auth" else None
         if not isinstance(token, str) or not token:
             raise ProblemError("auth first", code="not_authenticated")
-        principal = need.check(await verifier.verify(token))
-    except InsufficientScope:
+        verified = await verifier.verify(token)
+        principal = need.check(verified)
+    except InsufficientScope as refusal:
+        # The socket's 403: logged like every other refusal (who, from where, what it lacked).
+        _denied(websocket, verified.user_id, "insufficient_scope", refusal.extra["required_scopes"])
         with contextlib.suppress(Exception):
             await websocket.send_text(
                 orjson.dumps({"type": "error", "code": "insufficient_scope"}).decode()
@@ -207,10 +237,14 @@ async def _read(
             except ProblemError:
                 conn.offer({"type": "error", "code": "invalid_token"})
                 continue
-            if need.missing(principal):
+            missing = need.missing(principal)
+            if missing:
+                _denied(conn.websocket, principal.user_id, "insufficient_scope", missing)
                 conn.offer({"type": "error", "code": "insufficient_scope"})
                 continue
             if principal.user_id != conn.user_id:
+                # Another account's token on this socket: refused, and logged as a refusal.
+                _denied(conn.websocket, principal.user_id, "user_mismatch", [])
                 conn.offer({"type": "error", "code": "user_mismatch"})
                 continue
             lifetime.extend(_expiry(token))

@@ -159,11 +159,12 @@ def task_step(ctx: Context) -> TaskStep:
         # One lookup serves the actor's name and the recipients' addresses.
         known = await projections.people(session, [*targets, *_opt(envelope.actorid)])
         actor = _name(known[0], envelope.actorid)
-        blocker = (
-            f"{event.blocker.key} {event.blocker.title}"
-            if isinstance(event, TaskUnblocked)
-            else None
-        )
+        blocker, may_see_blocker = None, set(targets)
+        if isinstance(event, TaskUnblocked):
+            blocker = f"{event.blocker.key} {event.blocker.title}"
+            if event.blocker.project_id != snap.project_id:
+                # A blocker in another project is named only to who may read that project.
+                may_see_blocker = await projections.members(session, event.blocker.project_id)
         planned = [
             Planned(
                 user_id=user_id,
@@ -179,7 +180,7 @@ def task_step(ctx: Context) -> TaskStep:
                     actor_name=actor,
                     due_at=snap.due_at,
                     status=snap.status,
-                    blocker=blocker,
+                    blocker=blocker if user_id in may_see_blocker else None,
                 ),
                 source_id=envelope.id,
                 project_id=snap.project_id,

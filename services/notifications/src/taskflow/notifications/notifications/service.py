@@ -106,21 +106,18 @@ async def notify(
                 payload["ics_task_id"] = str(p.task_id)
             digest = pref is not None and pref.digest == "daily" and p.kind not in NOT_DIGESTED
             mails.append(
-                {
-                    "id": new_id(),
-                    "channel": Channel.EMAIL.value,
-                    "kind": p.kind.value,
-                    "user_id": p.user_id,
-                    "task_id": p.task_id,
-                    "recipient": user.email,
-                    "dedupe_key": f"email:{p.source_id}:{p.user_id}:{p.kind.value}",
-                    "payload": payload,
-                    "status": (Status.HELD if digest else Status.PENDING).value,
-                    "max_attempts": ctx.settings.delivery_max_attempts,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                deliveries.new_row(
+                    channel=Channel.EMAIL,
+                    kind=p.kind.value,
+                    user_id=p.user_id,
+                    task_id=p.task_id,
+                    recipient=user.email,
+                    dedupe_key=f"email:{p.source_id}:{p.user_id}:{p.kind.value}",
+                    payload=payload,
+                    status=Status.HELD if digest else Status.PENDING,
+                    max_attempts=ctx.settings.delivery_max_attempts,
+                    now=now,
+                )
             )
     created = await repository.insert_many(session, rows)
     by_user = {n.user_id: n.id for n in created}

@@ -36,3 +36,11 @@ async def save(session: AsyncSession, user_id: uuid.UUID, values: dict[str, Any]
     )
     result = await session.scalars(stmt, execution_options={"populate_existing": True})
     return result.one()
+
+
+async def lock_unless_locked(session: AsyncSession, user_id: uuid.UUID) -> Preferences | None:
+    """The user's preferences row, locked; None when absent or another worker holds it."""
+    rows = await session.scalars(
+        select(Preferences).where(Preferences.user_id == user_id).with_for_update(skip_locked=True)
+    )
+    return rows.first()

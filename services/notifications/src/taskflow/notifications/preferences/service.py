@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.notifications.context import Context
-from taskflow.notifications.db import new_id, utcnow
+from taskflow.notifications.db import utcnow
 from taskflow.notifications.deliveries import repository as deliveries
 from taskflow.notifications.deliveries.state import Channel
 from taskflow.notifications.preferences import repository
@@ -74,20 +74,16 @@ async def _backfill_calendar(session: AsyncSession, ctx: Context, user_id: uuid.
     now = ctx.clock()
     tasks = await projections.open_tasks_due_for(session, user_id)
     rows = [
-        {
-            "id": new_id(),
-            "channel": Channel.CALENDAR.value,
-            "kind": "calendar_sync",
-            "user_id": user_id,
-            "task_id": task.id,
-            "dedupe_key": f"calendar:on:{user_id}:{task.id}:{now.isoformat()}",
-            "payload": {"task_id": str(task.id)},
-            "status": "pending",
-            "max_attempts": ctx.settings.delivery_max_attempts,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
+        deliveries.new_row(
+            channel=Channel.CALENDAR,
+            kind="calendar_sync",
+            user_id=user_id,
+            task_id=task.id,
+            dedupe_key=f"calendar:on:{user_id}:{task.id}:{now.isoformat()}",
+            payload={"task_id": str(task.id)},
+            max_attempts=ctx.settings.delivery_max_attempts,
+            now=now,
+        )
         for task in tasks
     ]
     await deliveries.enqueue(session, rows)

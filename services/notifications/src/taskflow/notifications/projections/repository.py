@@ -176,3 +176,9 @@ async def open_tasks_due_for(
 
 def stamp(now: datetime) -> dict[str, datetime]:
     return {"updated_at": now}
+
+
+async def tasks(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, TaskProjection]:
+    """The projected tasks with these ids (missing ones left out)."""
+    rows = await session.scalars(select(TaskProjection).where(TaskProjection.id.in_(set(ids))))
+    return {t.id: t for t in rows}

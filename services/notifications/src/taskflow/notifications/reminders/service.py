@@ -12,22 +12,18 @@ import asyncio
 import contextlib
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.common.logging import get_logger
 from taskflow.notifications import content
 from taskflow.notifications.context import Context
-from taskflow.notifications.db import new_id
 from taskflow.notifications.deliveries import email
 from taskflow.notifications.deliveries import repository as deliveries
-from taskflow.notifications.deliveries.models import Delivery
-from taskflow.notifications.deliveries.state import Channel, Status
+from taskflow.notifications.deliveries.state import Channel
 from taskflow.notifications.notifications.service import Planned, notify
-from taskflow.notifications.preferences.models import Preferences
+from taskflow.notifications.preferences import repository as preferences
 from taskflow.notifications.preferences.schemas import Kind
 from taskflow.notifications.projections import repository as projections
-from taskflow.notifications.projections.models import TaskProjection
 from taskflow.notifications.reminders import repository
 
 log = get_logger(__name__)
@@ -60,12 +56,7 @@ class Scheduler:
             rows = await repository.claim_due(session, now, limit)
             if not rows:
                 return 0
-            tasks = {
-                t.id: t
-                for t in await session.scalars(
-                    select(TaskProjection).where(TaskProjection.id.in_({r.task_id for r in rows}))
-                )
-            }
+            tasks = await projections.tasks(session, {r.task_id for r in rows})
             planned: list[Planned] = []
             for r in rows:
                 task = tasks.get(r.task_id)
@@ -117,13 +108,7 @@ class Scheduler:
             users = await deliveries.users_with_held(session)
         for user_id in users:
             async with self.sessionmaker() as session, session.begin():
-                pref = (
-                    await session.scalars(
-                        select(Preferences)
-                        .where(Preferences.user_id == user_id)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).first()
+                pref = await preferences.lock_unless_locked(session, user_id)
                 user = (await projections.users(session, [user_id])).get(user_id)
                 if pref is None or user is None or not user.email or not user.email_verified:
                     continue
@@ -154,27 +139,19 @@ class Scheduler:
                 await deliveries.enqueue(
                     session,
                     [
-                        {
-                            "id": new_id(),
-                            "channel": Channel.EMAIL.value,
-                            "kind": "digest",
-                            "user_id": user_id,
-                            "recipient": user.email,
-                            "dedupe_key": f"digest:{user_id}:{local.date().isoformat()}",
-                            "payload": mail.as_payload(),
-                            "status": Status.PENDING.value,
-                            "max_attempts": self.ctx.settings.delivery_max_attempts,
-                            "next_attempt_at": now,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
+                        deliveries.new_row(
+                            channel=Channel.EMAIL,
+                            kind="digest",
+                            user_id=user_id,
+                            recipient=user.email,
+                            dedupe_key=f"digest:{user_id}:{local.date().isoformat()}",
+                            payload=mail.as_payload(),
+                            max_attempts=self.ctx.settings.delivery_max_attempts,
+                            now=now,
+                        )
                     ],
                 )
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_([d.id for d in held]))
-                    .values(status=Status.DIGESTED.value, updated_at=now)
-                )
+                await deliveries.mark_digested(session, [d.id for d in held], now)
                 pref.last_digest_on = local.date()
                 sent += 1
         if sent:

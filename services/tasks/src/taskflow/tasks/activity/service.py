@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.pagination import Page, PageParams
+from taskflow.tasks.activity import repository
 from taskflow.tasks.activity.models import Activity
+from taskflow.tasks.activity.schemas import ActivityRead
 
 
 def jsonable(value: Any) -> Any:
@@ -55,3 +58,21 @@ def record(
     )
     db.add(row)
     return row
+
+
+def _reads(rows: Page[Activity]) -> Page[ActivityRead]:
+    return Page[ActivityRead](
+        items=[ActivityRead.model_validate(a) for a in rows.items], next_cursor=rows.next_cursor
+    )
+
+
+async def task_page(db: AsyncSession, task_id: uuid.UUID, page: PageParams) -> Page[ActivityRead]:
+    """What happened to a task, newest first."""
+    return _reads(await repository.page_of_task(db, task_id, page))
+
+
+async def project_page(
+    db: AsyncSession, project_id: uuid.UUID, page: PageParams
+) -> Page[ActivityRead]:
+    """What happened in a project, newest first."""
+    return _reads(await repository.page_of_project(db, project_id, page))

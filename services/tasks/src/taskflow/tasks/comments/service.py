@@ -5,21 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Forbidden
-from taskflow.common.pagination import Page, PageParams, keyset_filter
+from taskflow.common.pagination import Page, PageParams
 from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
+from taskflow.tasks.comments import repository as repo
 from taskflow.tasks.comments.models import Comment
 from taskflow.tasks.comments.schemas import CommentRead
 from taskflow.tasks.mentions import resolve_mentions
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
-from taskflow.tasks.sorting import cols
 from taskflow.tasks.tasks import repository as tasks_repo
 
 
@@ -66,15 +65,7 @@ async def list_for_task(
     db: AsyncSession, task_id: uuid.UUID, page: PageParams
 ) -> Page[CommentRead]:
     """Live comments of a task, oldest first."""
-    stmt = select(Comment).where(Comment.task_id == task_id, Comment.deleted_at.is_(None))
-    if (after := page.after(length=2)) is not None:
-        stmt = stmt.where(keyset_filter(cols([Comment.created_at, Comment.id]), after))
-    rows = (
-        (await db.execute(stmt.order_by(Comment.created_at, Comment.id).limit(page.limit + 1)))
-        .scalars()
-        .all()
-    )
-    result = page.page(rows, lambda c: (c.created_at, c.id))
+    result = await repo.page_of_task(db, task_id, page)
     return Page[CommentRead](
         items=[to_read(c) for c in result.items], next_cursor=result.next_cursor
     )
@@ -84,14 +75,7 @@ async def locked(
     db: AsyncSession, who: Principal, comment_id: uuid.UUID, role: str
 ) -> tuple[Comment, ProjectAccess]:
     """The live comment, locked, and the caller's access (404 for non-members)."""
-    c = (
-        await db.execute(
-            select(Comment)
-            .where(Comment.id == comment_id, Comment.deleted_at.is_(None))
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    c = await repo.live_for_update(db, comment_id)
     if c is None:
         raise not_found("comment")
     access = await project_access(db, who, c.project_id, role, what="comment")
@@ -121,7 +105,7 @@ async def edit(
             action="comment.edited",
             changes={"body": {"before": before, "after": body}},
         )
-        await ev.emit(db, ev.comment_edited(c), who.user_id)
+        await ev.emit(db, ev.comment_edited(c, before), who.user_id)
     return to_read(c)
 
 

@@ -19,7 +19,7 @@ from taskflow.events.contracts.tasks import (
     TaskRef,
     TaskUnblocked,
 )
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.dependencies import repository as repo
 from taskflow.tasks.dependencies.errors import DependencyCycle, DuplicateDependency, OpenBlockers

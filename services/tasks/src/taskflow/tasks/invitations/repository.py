@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.common.pagination import keyset_filter
+from taskflow.common.pagination import Page, PageParams, keyset_page
 from taskflow.tasks.invitations.models import Invitation
-from taskflow.tasks.sorting import cols
 
 
 async def pending_for_update(
@@ -77,23 +75,15 @@ async def count_sent_by(db: AsyncSession, user_id: uuid.UUID, *, since: datetime
 
 
 async def list_live(
-    db: AsyncSession,
-    project_id: uuid.UUID,
-    *,
-    now: datetime,
-    after: list[Any] | None,
-    limit: int,
-) -> list[Invitation]:
-    """The project's pending, unexpired invitations, oldest first."""
+    db: AsyncSession, project_id: uuid.UUID, *, now: datetime, page: PageParams
+) -> Page[Invitation]:
+    """One page of the project's pending, unexpired invitations, oldest first."""
     stmt = select(Invitation).where(
         Invitation.project_id == project_id,
         Invitation.state == "pending",
         Invitation.expires_at > now,
     )
-    if after is not None:
-        stmt = stmt.where(keyset_filter(cols([Invitation.created_at, Invitation.id]), after))
-    stmt = stmt.order_by(Invitation.created_at, Invitation.id).limit(limit + 1)
-    return list((await db.execute(stmt)).scalars())
+    return await keyset_page(db, stmt, [Invitation.created_at, Invitation.id], page)
 
 
 async def live_for_email(

@@ -54,11 +54,7 @@ async def list_invitations(
     access: ProjectAdmin, db: SessionDep, page: PageParamsDep
 ) -> Page[InvitationRead]:
     """The project's pending, unexpired invitations (admin or owner)."""
-    rows = await service.list_pending(db, access, after=page.after(length=2), limit=page.limit)
-    result = page.page(rows, lambda r: (r.created_at, r.id))
-    return Page[InvitationRead](
-        items=[service.to_read(r) for r in result.items], next_cursor=result.next_cursor
-    )
+    return await service.list_pending(db, access, page)
 
 
 @router.delete(

@@ -17,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.logging import get_logger
+from taskflow.common.pagination import Page, PageParams
 from taskflow.events.contracts.projects import (
     ProjectInvitationAccepted,
     ProjectInvitationCreated,
     ProjectInvitationMailRequested,
     ProjectInvitationRevoked,
 )
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.config import Settings
 from taskflow.tasks.invitations import repository as repo
@@ -183,10 +184,13 @@ async def _invite(
 
 
 async def list_pending(
-    db: AsyncSession, access: ProjectAccess, *, after: list[object] | None, limit: int
-) -> list[Invitation]:
+    db: AsyncSession, access: ProjectAccess, page: PageParams
+) -> Page[InvitationRead]:
     """The project's pending, unexpired invitations (admin)."""
-    return await repo.list_live(db, access.project_id, now=now(), after=after, limit=limit)
+    result = await repo.list_live(db, access.project_id, now=now(), page=page)
+    return Page[InvitationRead](
+        items=[to_read(r) for r in result.items], next_cursor=result.next_cursor
+    )
 
 
 async def revoke(db: AsyncSession, access: ProjectAccess, invitation_id: uuid.UUID) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from taskflow.tasks.milestones.models import Milestone
 
 
 class MilestoneCreate(BaseModel):
@@ -46,3 +49,22 @@ class MilestoneRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+def to_read(m: Milestone, counts: tuple[int, int]) -> MilestoneRead:
+    """The API view of a milestone with its (total, done) task counts."""
+    total, done = counts
+    return MilestoneRead(
+        id=m.id,
+        project_id=m.project_id,
+        title=m.title,
+        description=m.description,
+        due_date=m.due_date,
+        state=m.state,
+        progress=(done * 100 // total) if total else 0,
+        tasks_total=total,
+        tasks_done=done,
+        version=m.version,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+    )

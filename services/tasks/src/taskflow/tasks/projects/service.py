@@ -12,7 +12,7 @@ from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Forbidden, Unprocessable
 from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.projects import repository as repo
 from taskflow.tasks.projects import templates

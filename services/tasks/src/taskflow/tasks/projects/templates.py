@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.common.errors import NotFound, Unprocessable
 from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone

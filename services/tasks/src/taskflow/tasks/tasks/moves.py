@@ -23,25 +23,20 @@ from taskflow.common.concurrency import check_version
 from taskflow.common.errors import NotFound, Unprocessable
 from taskflow.common.security import Principal
 from taskflow.events.contracts.tasks import TaskMoved, TaskUnassigned
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.dependencies import service as dependencies
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import repository as repo
 from taskflow.tasks.tasks.models import Task
+from taskflow.tasks.tasks.rules import _closes, adjust_counts, counted, state_of
 from taskflow.tasks.tasks.schemas import (
     DroppedLabel,
     DroppedMilestone,
     MovedTask,
     TaskMove,
     TaskMoveResult,
-)
-from taskflow.tasks.tasks.service import (
-    _closes,
-    adjust_counts,
-    counted,
-    state_of,
     to_read,
 )
 from taskflow.tasks.workflows import repository as workflows_repo

@@ -1,9 +1,12 @@
-"""SQL of tasks: locking reads, reference checks, lists with filters, search."""
+"""SQL of tasks: locking reads, reference checks, running lists, trash, key lookups.
+
+The list statement itself is built in `list_query`.
+"""
 
 from __future__ import annotations
 
-import re
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import (
@@ -11,30 +14,20 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    exists,
-    func,
-    literal,
-    literal_column,
-    not_,
     or_,
     select,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.tasks.dependencies.repository import open_blocker_exists
 from taskflow.tasks.labels.models import Label
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
-from taskflow.tasks.sorting import SortSpec
-from taskflow.tasks.tasks.models import PRIORITIES, SEARCH_COLUMNS, Task, TaskKeyRedirect
-from taskflow.tasks.tasks.schemas import TaskFilters
-from taskflow.tasks.workflows.models import CATEGORIES
+from taskflow.tasks.tasks.list_query import my_project_ids
+from taskflow.tasks.tasks.models import Task, TaskKeyRedirect
+from taskflow.tasks.users.models import User
 
-_LAST_WORD = re.compile(r"(\w+)$")
 CLOSED = ("done", "cancelled")  # status categories
-_CFG: ColumnElement[Any] = literal_column("'english'::regconfig")
-_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 
 async def get_for_update(
@@ -178,207 +171,9 @@ async def ancestor_ids(db: AsyncSession, task_id: uuid.UUID) -> set[uuid.UUID]:
     return set(rows.scalars())
 
 
-# --- lists and search -------------------------------------------------------------------
-
-
-def search_query(q: str) -> ColumnElement[Any]:
-    """The tsquery of a search box: the words as typed, or the last word as a prefix.
-
-    `websearch_to_tsquery` gives the search-engine syntax ("quoted phrases", -exclusions,
-    or); for search-as-you-type the last, unfinished word also matches as a prefix. The
-    prefix term is made only of word characters, so no tsquery syntax can be injected.
-    """
-    full = func.websearch_to_tsquery(_CFG, q)
-    stripped = q.rstrip()
-    m = _LAST_WORD.search(stripped) if stripped == q else None
-    if m is None:
-        return full
-    rest = stripped[: m.start()]
-    if rest.endswith("-"):
-        return full
-    prefix: ColumnElement[Any] = func.to_tsquery(_CFG, m.group(1) + ":*")
-    if rest.strip():
-        prefix = func.websearch_to_tsquery(_CFG, rest).op("&&")(prefix)
-    return full.op("||")(prefix)
-
-
-def project_lexeme(project_id: uuid.UUID) -> str:
-    """The lexeme naming a project in the search vector (see `models.SEARCH_VECTOR`)."""
-    return "prj" + project_id.hex
-
-
-def scope_query(project_ids: list[uuid.UUID]) -> ColumnElement[Any]:
-    """A tsquery matching tasks of any of these projects (hex lexemes only: no injection)."""
-    terms = " | ".join(project_lexeme(p) for p in project_ids)
-    return func.to_tsquery(_SIMPLE, terms)
-
-
 async def my_project_id_list(db: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The live projects the user is a member of."""
     return list((await db.execute(my_project_ids(user_id))).scalars())
-
-
-def task_sort(name: str, rank: ColumnElement[Any] | None) -> SortSpec:
-    """The keyset sort of a task list."""
-    desc = name.startswith("-")
-    field = name.lstrip("-")
-    if field == "rank":
-        assert rank is not None
-        return SortSpec(name, rank, Task.id, desc=True)
-    column: Any = getattr(Task, field)
-    return SortSpec(name, column, Task.id, desc=desc, nullable=field == "due_at")
-
-
-def status_condition(values: list[str]) -> ColumnElement[bool]:
-    """`status=` values: a status id, a category (`done`), or else a status name (`blocked`).
-
-    Names are compared case-insensitively, as the workflow keeps them unique that way. In the
-    default workflow a category and the status of that name are the same tasks.
-    """
-    ids: list[uuid.UUID] = []
-    categories: list[str] = []
-    names: list[str] = []
-    for value in values:
-        try:
-            ids.append(uuid.UUID(value))
-            continue
-        except ValueError:
-            pass
-        if value in CATEGORIES:
-            categories.append(value)
-        else:
-            names.append(value.lower())
-    conditions: list[ColumnElement[bool]] = []
-    if ids:
-        conditions.append(Task.status_id.in_(ids))
-    if categories:
-        conditions.append(Task.status_category.in_(categories))
-    if names:
-        conditions.append(func.lower(Task.status).in_(names))
-    return or_(*conditions)
-
-
-def _filters(stmt: Select[Any], f: TaskFilters, me: uuid.UUID) -> Select[Any]:
-    if f.status:
-        stmt = stmt.where(status_condition(f.status))
-    if f.priority:
-        stmt = stmt.where(Task.priority.in_([PRIORITIES.index(p) for p in f.priority]))
-    if f.assignee == "none":
-        stmt = stmt.where(func.cardinality(Task.assignee_ids) == 0)
-    elif f.assignee is not None:
-        who = me if f.assignee == "me" else uuid.UUID(f.assignee)
-        stmt = stmt.where(Task.assignee_ids.contains([who]))
-    if f.label:
-        stmt = stmt.where(Task.label_ids.overlap(f.label))
-    if f.milestone == "none":
-        stmt = stmt.where(Task.milestone_id.is_(None))
-    elif f.milestone is not None:
-        stmt = stmt.where(Task.milestone_id == uuid.UUID(f.milestone))
-    if f.parent == "none":
-        stmt = stmt.where(Task.parent_id.is_(None))
-    elif f.parent is not None:
-        stmt = stmt.where(Task.parent_id == uuid.UUID(f.parent))
-    if f.due_before is not None:
-        stmt = stmt.where(Task.due_at < f.due_before)
-    if f.due_after is not None:
-        stmt = stmt.where(Task.due_at >= f.due_after)
-    overdue = and_(Task.due_at < func.now(), Task.status_category.not_in(CLOSED))
-    if f.overdue is True:
-        stmt = stmt.where(overdue)
-    elif f.overdue is False:
-        stmt = stmt.where(not_(func.coalesce(overdue, False)))
-    if f.created_before is not None:
-        stmt = stmt.where(Task.created_at < f.created_before)
-    if f.created_after is not None:
-        stmt = stmt.where(Task.created_at >= f.created_after)
-    if f.updated_before is not None:
-        stmt = stmt.where(Task.updated_at < f.updated_before)
-    if f.updated_after is not None:
-        stmt = stmt.where(Task.updated_at >= f.updated_after)
-    if f.recurring is True:
-        stmt = stmt.where(Task.recurrence.is_not(None))
-    elif f.recurring is False:
-        stmt = stmt.where(Task.recurrence.is_(None))
-    if f.blocked is not None:
-        blocked = open_blocker_exists()
-        stmt = stmt.where(blocked if f.blocked else not_(blocked))
-    return stmt
-
-
-def my_project_ids(user_id: uuid.UUID) -> Select[Any]:
-    """Sub-select: the live projects the user is a member of."""
-    return (
-        select(Member.project_id)
-        .join(Project, Project.id == Member.project_id)
-        .where(Member.user_id == user_id, Project.deleted_at.is_(None))
-    )
-
-
-#: The columns a list row needs (everything `TaskRead` shows): a Core select of these skips
-#: ORM identity-map bookkeeping and never transfers the `search` tsvector, the widest column.
-LIST_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
-    c for c in Task.__table__.c if c.key not in SEARCH_COLUMNS
-)
-
-
-def list_statement(
-    *,
-    me: uuid.UUID,
-    project_id: uuid.UUID | None,
-    filters: TaskFilters,
-    sort_name: str,
-    after: list[Any] | None,
-    limit: int,
-    search_scope: list[uuid.UUID] | None = None,
-    check_member: bool = False,
-) -> Select[Any]:
-    """The SELECT of one page of live tasks the caller may see (a project or all of theirs).
-
-    Rows are plain Core rows (`LIST_COLUMNS`, `key`, `rank`), not ORM objects.
-
-    With a search, `search_scope` (the caller's project ids, or the one project) is ANDed into
-    the tsquery so that the GIN index alone finds matching tasks of those projects; the
-    `project_id` condition stays as well, so visibility never depends on that optimisation.
-
-    `check_member` (one project): the caller's membership and the project being live are
-    conditions of the same query, so a member's list costs one round trip instead of two;
-    an empty page then needs `projects.auth.project_access` to tell "no tasks" from 404.
-    """
-    rank: ColumnElement[Any] | None = None
-    query: ColumnElement[Any] | None = None
-    if filters.q:
-        query = search_query(filters.q)
-        rank = func.ts_rank(Task.search, query)
-    stmt: Select[Any] = select(
-        *LIST_COLUMNS,
-        Project.key.label("key"),
-        (rank if rank is not None else literal(None)).label("rank"),
-        # One probe of the link index per row of the page (board: the lock badge).
-        open_blocker_exists().label("blocked"),
-    ).join(Project, Project.id == Task.project_id)
-    stmt = stmt.where(Task.deleted_at.is_(None))
-    if project_id is not None:
-        stmt = stmt.where(Task.project_id == project_id)
-        if check_member:
-            stmt = stmt.where(
-                Project.deleted_at.is_(None),
-                exists().where(Member.project_id == project_id, Member.user_id == me),
-            )
-    else:
-        stmt = stmt.where(Task.project_id.in_(my_project_ids(me)))
-    if query is not None:
-        scope = (
-            search_scope
-            if search_scope is not None
-            else ([project_id] if project_id is not None else None)
-        )
-        matcher = query if not scope else query.op("&&")(scope_query(scope))
-        stmt = stmt.where(Task.search.op("@@")(matcher))
-    stmt = _filters(stmt, filters, me)
-    sort = task_sort(sort_name, rank)
-    if after is not None:
-        stmt = stmt.where(sort.after(after[1], after[2]))
-    return stmt.order_by(*sort.order_by()).limit(limit + 1)
 
 
 async def list_tasks(
@@ -418,9 +213,6 @@ async def trash(
         )
     stmt = stmt.order_by(Task.deleted_at.desc(), Task.id.desc()).limit(limit + 1)
     return [(t, k) for t, k in (await db.execute(stmt)).all()]
-
-
-# --- moves and copies ---------------------------------------------------------------------
 
 
 async def subtree_ids(db: AsyncSession, task_id: uuid.UUID) -> list[uuid.UUID]:
@@ -552,3 +344,43 @@ async def live_tasks_of(db: AsyncSession, project_id: uuid.UUID, limit: int) -> 
         .limit(limit)
     )
     return list((await db.execute(stmt)).scalars())
+
+
+async def read_only_snapshot(db: AsyncSession) -> None:
+    """Make the transaction one read-only snapshot, so an export's names and tasks agree."""
+    await db.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+
+async def stream_live_tasks(
+    db: AsyncSession, project_id: uuid.UUID, batch: int
+) -> AsyncIterator[list[tuple[Task, str]]]:
+    """The live tasks of the project with its key, in number order, `batch` at a time
+    (a server-side cursor).
+    """
+    result = await db.stream(
+        select(Task, Project.key)
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.project_id == project_id, Task.deleted_at.is_(None))
+        .order_by(Task.number)
+        .execution_options(yield_per=batch)
+    )
+    async for rows in result.partitions():
+        yield [(t, k) for t, k in rows]
+
+
+async def project_label_names(db: AsyncSession, project_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """The project's label names by id."""
+    rows = await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
+    return dict(rows.all())
+
+
+async def member_emails(
+    db: AsyncSession, project_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str | None]]:
+    """Each member of the project with the address the users projection knows (or None)."""
+    rows = await db.execute(
+        select(Member.user_id, User.email)
+        .outerjoin(User, User.id == Member.user_id)
+        .where(Member.project_id == project_id)
+    )
+    return [(uid, email) for uid, email in rows.all()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -15,7 +15,13 @@ from pydantic import (
     model_validator,
 )
 
+from taskflow.tasks.tasks.models import PRIORITIES
 from taskflow.tasks.tasks.recurrence import RecurrenceError, validate_rule
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    from taskflow.tasks.tasks.models import Task
 
 #: A status name of the task's project (the default workflow's are todo, in_progress,
 #: blocked, done, cancelled); `status_id` names the same thing by id.
@@ -341,3 +347,46 @@ class TaskDuplicate(_Strict):
 
     title: Title | None = Field(default=None, description="The copy's title; else the same.")
     include_subtasks: bool = Field(default=False, description="Copy the subtasks too (deep).")
+
+
+def to_read(
+    task: Task | Row[Any], key: str, rank: float | None = None, *, blocked: bool | None = None
+) -> TaskRead:
+    """The API view of a task: an ORM object, or a list row (`list_query.LIST_COLUMNS`).
+
+    `blocked` comes with a list row; for an ORM object the caller says it (default False).
+    """
+    return TaskRead(
+        id=task.id,
+        project_id=task.project_id,
+        key=f"{key}-{task.number}",
+        number=task.number,
+        title=task.title,
+        description=task.description,
+        status=task.status,
+        status_id=task.status_id,
+        status_category=task.status_category,
+        priority=PRIORITIES[task.priority],
+        label_ids=list(task.label_ids or []),
+        assignee_ids=list(task.assignee_ids or []),
+        watcher_ids=list(task.watcher_ids or []),
+        due_at=task.due_at,
+        start_at=task.start_at,
+        reminders=list(task.reminders or []),
+        recurrence=task.recurrence,
+        series_id=task.series_id,
+        occurrence_index=task.occurrence_index,
+        progress=task.progress,
+        estimate_minutes=task.estimate_minutes,
+        parent_id=task.parent_id,
+        milestone_id=task.milestone_id,
+        position=task.position,
+        completed_at=task.completed_at,
+        version=task.version,
+        created_by=task.created_by,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        deleted_at=task.deleted_at,
+        blocked=bool(getattr(task, "blocked", False) if blocked is None else blocked),
+        rank=rank,
+    )

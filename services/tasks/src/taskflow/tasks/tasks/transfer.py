@@ -9,18 +9,15 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.common.errors import ProblemError, Unprocessable
 from taskflow.common.spreadsheet import escape_formula
-from taskflow.tasks.labels.models import Label
 from taskflow.tasks.projects.auth import ProjectAccess
-from taskflow.tasks.projects.models import Member, Project
+from taskflow.tasks.tasks import repository as repo
 from taskflow.tasks.tasks import service
-from taskflow.tasks.tasks.models import PRIORITIES, Task
+from taskflow.tasks.tasks.models import PRIORITIES
 from taskflow.tasks.tasks.schemas import ImportReport, ImportRowResult, TaskCreate
-from taskflow.tasks.users.models import User
 
 COLUMNS = (
     "key", "title", "description", "status", "priority", "labels", "assignees", "due_at",
@@ -42,33 +39,6 @@ def _cell(value: Any) -> str:
 EXPORT_BATCH = 500
 
 
-def _export_statement(project_id: uuid.UUID) -> Any:
-    return (
-        select(Task, Project.key)
-        .join(Project, Project.id == Task.project_id)
-        .where(Task.project_id == project_id, Task.deleted_at.is_(None))
-        .order_by(Task.number)
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
-
-
-async def _snapshot(db: AsyncSession) -> None:
-    """One consistent read-only snapshot for the whole export (names and tasks agree)."""
-    await db.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-
-
-async def _stream_rows(
-    db: AsyncSession, project_id: uuid.UUID
-) -> AsyncIterator[list[tuple[Task, str]]]:
-    """The live tasks of the project in number order, a batch at a time (server-side cursor).
-
-    The session's identity map holds objects weakly, so rows already sent are freed.
-    """
-    result = await db.stream(_export_statement(project_id))
-    async for batch in result.partitions():
-        yield [(t, k) for t, k in batch]
-
-
 async def export_json(
     sessions: async_sessionmaker[AsyncSession], project_id: uuid.UUID
 ) -> AsyncIterator[bytes]:
@@ -78,10 +48,10 @@ async def export_json(
     so memory stays at one batch whatever the size of the project.
     """
     async with sessions() as db, db.begin():
-        await _snapshot(db)
+        await repo.read_only_snapshot(db)
         first = True
         yield b"["
-        async for batch in _stream_rows(db, project_id):
+        async for batch in repo.stream_live_tasks(db, project_id, EXPORT_BATCH):
             parts = [service.to_read(t, k).model_dump_json().encode() for t, k in batch]
             if parts:
                 yield (b"" if first else b",") + b",".join(parts)
@@ -97,26 +67,14 @@ async def export_csv(
     Streamed a batch at a time from one read-only snapshot, like `export_json`.
     """
     async with sessions() as db, db.begin():
-        await _snapshot(db)
-        labels = dict(
-            (
-                await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
-            ).all()
-        )
-        emails = dict(
-            (
-                await db.execute(
-                    select(Member.user_id, User.email)
-                    .outerjoin(User, User.id == Member.user_id)
-                    .where(Member.project_id == project_id)
-                )
-            ).all()
-        )
+        await repo.read_only_snapshot(db)
+        labels = await repo.project_label_names(db, project_id)
+        emails = dict(await repo.member_emails(db, project_id))
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         yield out.getvalue().encode()
-        async for batch in _stream_rows(db, project_id):
+        async for batch in repo.stream_live_tasks(db, project_id, EXPORT_BATCH):
             out.seek(0)
             out.truncate()
             for t, key in batch:
@@ -183,21 +141,8 @@ async def import_csv(
             "The CSV needs a header row with at least a title column.",
             errors=[{"loc": ["body", "title"], "msg": "missing column", "type": "csv_header"}],
         )
-    label_ids = {
-        name.lower(): lid
-        for lid, name in (
-            await db.execute(
-                select(Label.id, Label.name).where(Label.project_id == access.project_id)
-            )
-        ).all()
-    }
-    members = (
-        await db.execute(
-            select(Member.user_id, User.email)
-            .outerjoin(User, User.id == Member.user_id)
-            .where(Member.project_id == access.project_id)
-        )
-    ).all()
+    label_ids = await repo.labels_by_name(db, access.project_id)
+    members = await repo.member_emails(db, access.project_id)
     by_ref = {str(uid): uid for uid, _ in members} | {e.lower(): uid for uid, e in members if e}
     report: list[ImportRowResult] = []
     for n, raw in enumerate(_rows(reader), start=2):  # row 1 is the header

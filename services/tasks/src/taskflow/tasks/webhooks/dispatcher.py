@@ -13,7 +13,10 @@ deliveries are pushed back by the breaker's reset time without an attempt being 
 
 The failure streak (`webhooks.failing_since`) is shared by all of an endpoint's deliveries:
 once it lasts `webhooks_disable_after_days`, the endpoint is deactivated and a
-`webhook.disabled` event tells the project's admins.
+`webhook.disabled` event tells the project's admins. "In a row" means attempts kept failing,
+not that nothing succeeded: when the endpoint's previous attempt is more than `STREAK_GAP`
+old (no delivery was even trying), a failure starts a new streak, so one failure, a quiet
+week and one more failure do not switch off a receiver that may have been fine meanwhile.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ log = get_logger("taskflow.tasks.webhooks")
 
 Clock = Callable[[], datetime]
 EXCERPT_BYTES = 512
+#: Longer than any wait between two attempts of a pending delivery (the schedule's longest,
+#: 24 h + 20 % jitter; a Retry-After is capped at a day): a longer silence breaks a streak.
+STREAK_GAP = timedelta(hours=36)
 
 
 def excerpt(raw: bytes) -> str:
@@ -182,6 +188,17 @@ class Dispatcher:
             return
         now = self.now()
         decision = schedule.decide(answer, delivery.round_attempts + 1, now, self.rand)
+        previous = None
+        if decision.outcome != "succeeded":
+            # the newest attempt before this one (ids are time-ordered; the index is by id)
+            previous = (
+                await session.execute(
+                    select(WebhookAttempt.attempted_at)
+                    .where(WebhookAttempt.webhook_id == hook.id)
+                    .order_by(WebhookAttempt.id.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
         session.add(
             WebhookAttempt(
                 delivery_id=delivery.id,
@@ -210,7 +227,7 @@ class Dispatcher:
                 .values(failing_since=None)
             )
         else:
-            await self._failed(session, hook, now)
+            await self._failed(session, hook, now, previous)
         log.info(
             "webhook_attempt",
             webhook_id=str(hook.id),
@@ -219,13 +236,17 @@ class Dispatcher:
             outcome=decision.outcome,
         )
 
-    async def _failed(self, session: AsyncSession, hook: Webhook, now: datetime) -> None:
-        """Extend the failure streak; disable the endpoint once it is long enough (once)."""
+    async def _failed(
+        self, session: AsyncSession, hook: Webhook, now: datetime, previous: datetime | None
+    ) -> None:
+        """Extend the failure streak (or start one after a silence); disable the endpoint once
+        it is long enough (once). `previous` is the endpoint's attempt before this one."""
+        fresh = previous is None or now - previous > STREAK_GAP
         since = (
             await session.execute(
                 update(Webhook)
                 .where(Webhook.id == hook.id)
-                .values(failing_since=func.coalesce(Webhook.failing_since, now))
+                .values(failing_since=now if fresh else func.coalesce(Webhook.failing_since, now))
                 .returning(Webhook.failing_since)
             )
         ).scalar_one()

@@ -32,27 +32,35 @@ def projects_of(event: Event) -> list[uuid.UUID]:
 
 async def handle_project_event(session: AsyncSession, envelope: Envelope, event: Event) -> None:
     """Queue the event for every active endpoint of its project(s) subscribed to its type."""
-    hooks = [
-        h
-        for project_id in projects_of(event)
-        for h in await repository.active_for_project(session, project_id)
-        if payloads.matches(list(h.event_types), event.event_type)
-    ]
-    if not hooks:
+    rows = []
+    for project_id in projects_of(event):
+        hooks = [
+            h
+            for h in await repository.active_for_project(session, project_id)
+            if payloads.matches(list(h.event_types), event.event_type)
+        ]
+        if not hooks:
+            continue
+        # Built per project: what one project's members may read is not another's.
+        body = payloads.event_body(
+            event,
+            event_id=envelope.id,
+            time=envelope.time,
+            actor_id=envelope.actorid,
+            project_id=project_id,
+        )
+        rows += [
+            {
+                "webhook_id": h.id,
+                "event_id": envelope.id,
+                "event_type": event.event_type,
+                "payload": body,
+                "state": "pending",
+                "next_attempt_at": envelope.time,
+            }
+            for h in hooks
+        ]
+    if not rows:
         return
-    body = payloads.event_body(
-        event, event_id=envelope.id, time=envelope.time, actor_id=envelope.actorid
-    )
-    rows = [
-        {
-            "webhook_id": h.id,
-            "event_id": envelope.id,
-            "event_type": event.event_type,
-            "payload": body,
-            "state": "pending",
-            "next_attempt_at": envelope.time,
-        }
-        for h in hooks
-    ]
     stmt = insert(WebhookDelivery).values(rows)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["webhook_id", "event_id"]))

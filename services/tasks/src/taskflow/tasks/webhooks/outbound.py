@@ -13,7 +13,10 @@ read or poke our own network. So, for every attempt:
 3. redirects are not followed (a 3xx is an answer like any other), timeouts are short and
    the body is read to at most `max_body` bytes, then the connection is dropped.
 
-`allow_private` (a deployment setting; dev and tests enable it) skips step 1's refusal only.
+`allow_private` (a deployment setting; dev and tests enable it) lifts step 1's refusal for
+every range but the cloud metadata addresses: a deployment that lets hooks reach its own
+network (an on-premises CI, say) must still not hand a project admin the node's cloud
+credentials.
 """
 
 from __future__ import annotations
@@ -32,9 +35,19 @@ import httpx
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
-#: Metadata services that are not covered by the generic ranges on every platform.
+#: Metadata and host-agent services of cloud platforms, named on their own: some are inside
+#: the generic ranges (AWS, GCP, Azure IMDS at 169.254.169.254; AWS IPv6 in a ULA; Alibaba in
+#: the shared 100.64/10), but Oracle Cloud's (192.0.0.192) and Azure's WireServer
+#: (168.63.129.16) are addresses Python's `ipaddress` calls global.
 METADATA = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",
+        "fd00:ec2::254",
+        "100.100.100.200",
+        "192.0.0.192",
+        "168.63.129.16",
+    )
 )
 
 
@@ -49,9 +62,16 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 
 def refusal(ip: IPAddress) -> str | None:
-    """Why `ip` is not a public address, or None when it is."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return refusal(ip.ipv4_mapped)
+    """Why `ip` is not a public address, or None when it is.
+
+    An IPv6 address that carries an IPv4 one (IPv4-mapped `::ffff:a.b.c.d`, 6to4
+    `2002:aabb:ccdd::`) is judged by the IPv4 address inside: a host with a 6to4 route would
+    reach it. Site-local `fec0::/10` is deprecated but still routed inside some networks.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is not None:
+            return refusal(inner)
     checks = (
         (ip in METADATA, "metadata"),
         (ip.is_loopback, "loopback"),
@@ -59,6 +79,7 @@ def refusal(ip: IPAddress) -> str | None:
         (ip.is_multicast, "multicast"),
         (ip.is_unspecified, "unspecified"),
         (ip.is_private, "private"),
+        (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local, "private"),
         (ip.is_reserved, "reserved"),
         (not ip.is_global, "not_global"),
     )
@@ -98,10 +119,9 @@ async def resolve_checked(
             raise RefusedTarget("unresolvable") from None
         if not answers:
             raise RefusedTarget("unresolvable")
-    if not allow_private:
-        for ip in answers:
-            if (why := refusal(ip)) is not None:
-                raise RefusedTarget(why)
+    for ip in answers:
+        if (why := refusal(ip)) is not None and (not allow_private or why == "metadata"):
+            raise RefusedTarget(why)
     return answers[0]
 
 

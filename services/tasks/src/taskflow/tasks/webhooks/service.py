@@ -59,7 +59,8 @@ def validate_url(url: str, settings: Settings) -> None:
         ip = ipaddress.ip_address(host)
     except ValueError:
         return
-    if not settings.webhooks_private_allowed and refusal(ip) is not None:
+    kind = refusal(ip)
+    if kind is not None and (not settings.webhooks_private_allowed or kind == "metadata"):
         raise _invalid("url", "The URL points at a non-public address.", "url_refused")
 
 

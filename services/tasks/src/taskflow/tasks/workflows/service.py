@@ -18,7 +18,7 @@ from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Forbidden, Unprocessable
 from taskflow.events.contracts.projects import ProjectWorkflowChanged, WorkflowStatus
 from taskflow.events.ids import uuid7
-from taskflow.tasks import events as ev
+from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess, not_found

@@ -202,7 +202,8 @@ def comment_added(c: Comment, key: str, title: str) -> CommentAdded:
     )
 
 
-def comment_edited(c: Comment) -> CommentEdited:
+def comment_edited(c: Comment, before: str) -> CommentEdited:
+    """`comment.edited` after the body changed from `before` to `c.body`."""
     return CommentEdited(
         comment_id=c.id,
         task_id=c.task_id,
@@ -210,6 +211,7 @@ def comment_edited(c: Comment) -> CommentEdited:
         body=c.body,
         mentions=list(c.mention_ids or []),
         version=c.version,
+        changes={"body": FieldChange(before=before, after=c.body)},
     )
 
 

@@ -14,8 +14,12 @@ import httpx
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from jose import jwk, jwt
+from pydantic import BaseModel
+
+from taskflow.common.errors import NotFound, errors
+from taskflow.common.logging import get_logger
 
 ISSUER = "taskflow-auth"
 AUDIENCE = "taskflow"
@@ -113,3 +117,51 @@ async def serve(app: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+#: A small app's routes that the app factory's tests call: a body, a path parameter, a crash.
+demo_router = APIRouter()
+
+
+class Login(BaseModel):
+    email: str
+    password: str
+    attempts: int = 0
+
+
+@demo_router.post("/login", responses=errors(NotFound))
+async def login(body: Login) -> dict[str, Any]:
+    """Log in."""
+    get_logger("test").info("login", email=body.email, password=body.password, token="t0k3n")
+    return {"ok": True}
+
+
+@demo_router.get("/items/{item_id}")
+async def item(item_id: int) -> dict[str, int]:
+    """An item."""
+    if item_id == 0:
+        raise NotFound("No such item.")
+    return {"id": item_id}
+
+
+@demo_router.get("/boom")
+async def boom() -> dict[str, str]:
+    """Fails."""
+    raise RuntimeError("db at 10.1.2.3 said no")
+
+
+def problem(resp: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert `resp` is the problem+json of `status` and `code`, with every member; return it."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = resp.json()
+    # Every member of the contract (ARCHITECTURE.md section 4), whatever raised the error.
+    members = {"type", "title", "status", "detail", "instance", "code", "request_id"}
+    assert members <= set(body), sorted(members - set(body))
+    assert all(isinstance(body[k], str) and body[k] for k in members - {"status"}), body
+    assert body["instance"] == resp.request.url.path
+    assert body["code"] == code
+    assert body["type"] == f"https://taskflow.dev/problems/{code}"
+    assert body["status"] == status
+    assert body["request_id"] == resp.headers["x-request-id"]
+    return body

@@ -1,0 +1,103 @@
+"""Reading tasks: one task, a page of a list or a search, the trash."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskflow.common.errors import Unprocessable
+from taskflow.common.pagination import Page, PageParams, encode_cursor
+from taskflow.common.security import Principal
+from taskflow.tasks.dependencies import service as dependencies
+from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
+from taskflow.tasks.tasks import list_query
+from taskflow.tasks.tasks import repository as repo
+from taskflow.tasks.tasks.models import Task
+from taskflow.tasks.tasks.schemas import TaskFilters, TaskRead, to_read
+
+
+async def get(db: AsyncSession, task_id: uuid.UUID) -> TaskRead:
+    """One task (the caller's access was checked by the route dependency)."""
+    found = await repo.get_with_key(db, task_id)
+    if found is None:
+        raise not_found("task")
+    return to_read(*found, blocked=await dependencies.is_blocked(db, task_id))
+
+
+def _sort_of(filters: TaskFilters) -> str:
+    if filters.sort == "rank" and not filters.q:
+        raise Unprocessable(
+            "sort=rank needs a search (q).",
+            errors=[{"loc": ["query", "sort"], "msg": "rank needs q", "type": "sort"}],
+        )
+    return filters.sort or ("rank" if filters.q else "-created_at")
+
+
+def _cursor_value(task: Task | Row[Any], sort: str, rank: float | None) -> Any:
+    field = sort.lstrip("-")
+    return rank if field == "rank" else getattr(task, field)
+
+
+async def list_tasks(
+    db: AsyncSession,
+    me: uuid.UUID,
+    filters: TaskFilters,
+    page: PageParams,
+    *,
+    project_id: uuid.UUID | None = None,
+    principal: Principal | None = None,
+) -> Page[TaskRead]:
+    """One page of live tasks: of a project, or of every project the caller is in.
+
+    With `principal` (a project's list), membership is checked inside the list query; only an
+    empty page pays for `project_access`, which raises the 404 of a non-member.
+    """
+    sort = _sort_of(filters)
+    after = page.after(length=3)
+    if after is not None and after[0] != sort:
+        raise Unprocessable(
+            "The cursor belongs to another sort order.",
+            code="invalid_cursor",
+            errors=[
+                {"loc": ["query", "cursor"], "msg": "Invalid cursor", "type": "invalid_cursor"}
+            ],
+        )
+    scope: list[uuid.UUID] | None = None
+    if filters.q and project_id is None:
+        scope = await repo.my_project_id_list(db, me)
+        if not scope:
+            return Page[TaskRead](items=[], next_cursor=None)
+    stmt = list_query.list_statement(
+        me=me,
+        project_id=project_id,
+        filters=filters,
+        sort_name=sort,
+        after=after,
+        limit=page.limit,
+        search_scope=scope,
+        check_member=principal is not None,
+    )
+    # A project's plain list plans the same with any values (the project index, in sort
+    # order), so it may use the generic plan and skip the extra round trip; see list_tasks.
+    plain = project_id is not None and not filters.q and filters.assignee is None
+    rows = await repo.list_tasks(db, stmt, custom_plan=not (plain and not filters.label))
+    if not rows and principal is not None and project_id is not None:
+        await project_access(db, principal, project_id, "viewer")
+    items = rows[: page.limit]
+    next_cursor = None
+    if len(rows) > page.limit and items:
+        last = items[-1]
+        next_cursor = encode_cursor(sort, _cursor_value(last, sort, last.rank), last.id)
+    return Page[TaskRead](items=[to_read(r, r.key, r.rank) for r in items], next_cursor=next_cursor)
+
+
+async def trash(db: AsyncSession, access: ProjectAccess, page: PageParams) -> Page[TaskRead]:
+    """The project's trash, most recently deleted first."""
+    rows = await repo.trash(db, access.project_id, after=page.after(length=2), limit=page.limit)
+    result = page.page(rows, lambda r: (r[0].deleted_at, r[0].id))
+    return Page[TaskRead](
+        items=[to_read(t, k) for t, k in result.items], next_cursor=result.next_cursor
+    )
