@@ -1013,3 +1013,192 @@ async def test_mfa_enrolment_conflict_view_and_burndown_team_reports(
     finally:
         await context.close()
         await http.aclose()
+
+
+async def _no_sideways_scroll(page: Any, screen: str, found: list[str]) -> None:
+    """Collect the screen when the page scrolls sideways (wider than the window)."""
+    wide, inner = await page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    if wide > inner:
+        found.append(f"{screen} is {wide} px wide in a {inner} px window")
+
+
+# Long, and run alone it also pays the system's start-up.
+@pytest.mark.timeout(600)
+@pytest.mark.needs("auth", "tasks", "notifications")
+async def test_invitations_moves_templates_trash_and_a_phone(web_app: System, browser: Any) -> None:
+    """An unknown address invited (pending, then revoked); a task moved to another project
+    (its lost label said) and found again by its old key; duplicated with its subtasks; a
+    project made from a template with its tasks; trashed and restored from the Trash page;
+    then, at 360 px, no page scrolls sideways and the menu and a calendar chip fit."""
+    import httpx
+    from playwright.async_api import expect
+
+    base = web_app.gateway_url
+    email = f"web-move-{secrets.token_hex(4)}@example.com"
+    stranger = f"web-nobody-{secrets.token_hex(4)}@example.com"
+    password = "web-e2e-" + secrets.token_urlsafe(12)
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.36")
+    http = httpx.AsyncClient(base_url=base, transport=transport, timeout=15)
+    made = await http.post(
+        "/api/v1/auth/register",
+        # A long name: the account menu shares the top bar with the links.
+        json={"email": email, "password": password, "display_name": "Maximiliane Overbeck"},
+    )
+    assert made.status_code == 201, made.text
+    login = await http.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def api(method: str, path: str, **kwargs: Any) -> Any:
+        answer = await http.request(method, path, headers=auth, **kwargs)
+        assert answer.is_success, answer.text
+        return answer.json() if answer.content else None
+
+    alpha = await api("POST", "/api/v1/projects", json={"name": "Alpha Ops", "key": "AO"})
+    beta = await api("POST", "/api/v1/projects", json={"name": "Beta Ops", "key": "BO"})
+    urgent = await api("POST", f"/api/v1/projects/{alpha['id']}/labels", json={"name": "urgent"})
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    ship = await api(
+        "POST",
+        f"/api/v1/projects/{alpha['id']}/tasks",
+        json={
+            "title": "Ship the release",
+            "label_ids": [urgent["id"]],
+            "due_at": f"{today}T10:00:00Z",
+        },
+    )
+    await api(
+        "POST",
+        f"/api/v1/projects/{alpha['id']}/tasks",
+        json={"title": "Check the checklist", "parent_id": ship["id"]},
+    )
+    await api("POST", f"/api/v1/projects/{alpha['id']}/tasks", json={"title": "Template step"})
+
+    violations: list[str] = []
+    context = await browser.new_context(timezone_id="UTC", viewport={"width": 1280, "height": 900})
+    await context.add_init_script(path=str(AXE))
+    page = await context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirm() before trashing
+    try:
+        await _sign_in(page, base, email, password)
+
+        # Invite an address without an account: the answer is neutral; it is pending; revoke.
+        await page.goto(f"{base}/projects/{alpha['id']}/members")
+        await page.get_by_label("Email of the person to add").fill(stranger)
+        await page.get_by_role("button", name="Add member").click()
+        await expect(page.get_by_role("status").filter(has_text="invited or added")).to_be_visible()
+        pending = page.get_by_role("list", name="Pending invitations")
+        await expect(pending).to_contain_text(stranger)
+        await expect(pending).to_contain_text("invited by Maximiliane Overbeck")
+        await expect(pending).to_contain_text("expires")
+        await _axe(page, "members with an invitation", violations)
+        await page.get_by_role("button", name=f"Revoke the invitation of {stranger}").click()
+        await expect(pending.get_by_role("listitem")).to_have_count(0)
+        await expect(page.get_by_text(f"The invitation of {stranger} is revoked.")).to_be_visible()
+        left = await api("GET", f"/api/v1/projects/{alpha['id']}/invitations")
+        assert left["items"] == [], left
+
+        # Move the task to Beta: the label Beta has not is said to be dropped; new key.
+        await page.goto(f"{base}/projects/{alpha['id']}/tasks/{ship['id']}")
+        await page.get_by_role("button", name="Move…").click()
+        await page.get_by_label("Move to project").select_option(label="BO · Beta Ops")
+        await _axe(page, "task detail (move form)", violations)
+        await page.get_by_role("button", name="Move task").click()
+        report = page.get_by_role("status").filter(has_text="Moved:")
+        await expect(report).to_contain_text("AO-1 is now BO-1")
+        await expect(report).to_contain_text("labels dropped: urgent")
+        await expect(page).to_have_url(re.compile(rf"/projects/{beta['id']}/tasks/{ship['id']}$"))
+        await _axe(page, "task detail (move report)", violations)
+        moved = await api("GET", f"/api/v1/tasks/{ship['id']}")
+        assert (moved["project_id"], moved["key"]) == (beta["id"], "BO-1"), moved
+
+        # The old key's link still lands on the task.
+        await page.goto(f"{base}/t/AO-1")
+        await expect(page).to_have_url(re.compile(rf"/projects/{beta['id']}/tasks/{ship['id']}$"))
+        await expect(page.get_by_label("Title", exact=True)).to_have_value("Ship the release")
+
+        # Duplicate it with its subtasks: the copy opens.
+        await page.get_by_role("button", name="Duplicate…").click()
+        await page.get_by_label("Copy its subtasks too").check()
+        await page.get_by_role("button", name="Duplicate task").click()
+        await expect(page.get_by_label("Title", exact=True)).to_have_value(
+            "Ship the release (copy)"
+        )
+        await expect(page.get_by_text("(0 of 1 done)")).to_be_visible()
+        assert not page.url.endswith(ship["id"])
+
+        # A new project from Alpha as a template, with its tasks.
+        await page.goto(f"{base}/projects")
+        await page.get_by_role("button", name="New project").click()
+        await page.get_by_label("Name").fill("Gamma Ops")
+        await page.get_by_label("Start from").select_option(label="A copy of Alpha Ops")
+        await page.get_by_label("Copy its tasks too").check()
+        await _axe(page, "new project from a template", violations)
+        await page.get_by_role("button", name="Create", exact=True).click()
+        await page.wait_for_url(re.compile(r"/projects/[0-9a-f-]+/board$"))
+        gamma_id = page.url.split("/projects/")[1].split("/")[0]
+        await expect(page.get_by_role("link", name="Template step")).to_be_visible()
+        labels = await api("GET", f"/api/v1/projects/{gamma_id}/labels")
+        assert [label["name"] for label in labels["items"]] == ["urgent"], labels
+
+        # Trash it, then restore it from the Trash page.
+        await page.get_by_role("button", name="Move to trash").click()
+        await page.wait_for_url(re.compile(r"/projects\?trashed="))
+        await page.get_by_role("link", name="Trash", exact=True).click()
+        trashed = page.get_by_role("list", name="Trashed projects")
+        await expect(trashed).to_contain_text("Gamma Ops")
+        await _axe(page, "trashed projects", violations)
+        await page.get_by_role("button", name="Restore Gamma Ops").click()
+        await expect(page.get_by_text("The trash is empty")).to_be_visible()
+        await expect(page.get_by_text("Gamma Ops is restored.")).to_be_visible()
+        assert (await api("GET", f"/api/v1/projects/{gamma_id}"))["deleted_at"] is None
+        await page.get_by_role("link", name="Back to projects").click()
+        await expect(page.get_by_role("link", name=re.compile("Gamma Ops"))).to_be_visible()
+
+        # A phone: nothing scrolls sideways; the menu's links and a chip's time fit.
+        wide: list[str] = []
+        await page.set_viewport_size({"width": 360, "height": 780})
+        await page.goto(f"{base}/projects/{beta['id']}/board")
+        await expect(page.get_by_role("link", name="Ship the release").first).to_be_visible()
+        await _no_sideways_scroll(page, "board", wide)
+        nav = page.get_by_role("navigation", name="Main")
+        inner, shown = await nav.evaluate("n => [n.scrollWidth, n.clientWidth]")
+        assert inner <= shown, f"the menu scrolls sideways: {inner} px in {shown} px"
+        my_tasks = nav.get_by_role("link", name="My tasks")
+        box = await my_tasks.bounding_box()
+        assert box
+        assert box["x"] + box["width"] <= 360, f"'My tasks' is cut off: {box}"
+        await page.goto(f"{base}/projects/{beta['id']}/list")
+        await expect(page.get_by_role("link", name="Ship the release").first).to_be_visible()
+        await _no_sideways_scroll(page, "list", wide)
+        await page.goto(f"{base}/projects/{beta['id']}/calendar?date={today}")
+        chip = page.locator(f'[data-day="{today}"] [data-task="BO-1"]')
+        await expect(chip).to_be_visible()
+        await _no_sideways_scroll(page, "calendar (month)", wide)
+        chip_box = await chip.bounding_box()
+        assert chip_box
+        assert chip_box["height"] < 32, f"the chip wraps: {chip_box}"
+        time_box = await chip.get_by_text("10:00").bounding_box()
+        assert time_box
+        assert time_box["height"] < 24, f"the chip's time wraps: {time_box}"
+        await _axe(page, "calendar (360 px)", violations)
+        await page.get_by_role("button", name="Week").click()
+        await expect(page).to_have_url(re.compile(r"mode=week"))
+        await _no_sideways_scroll(page, "calendar (week)", wide)
+        await page.goto(f"{base}/projects/{beta['id']}/tasks/{ship['id']}")
+        await expect(page.get_by_label("Title", exact=True)).to_have_value("Ship the release")
+        await _no_sideways_scroll(page, "task detail", wide)
+        await page.goto(f"{base}/projects/{alpha['id']}/members")
+        await expect(page.get_by_role("heading", name="Pending invitations")).to_be_visible()
+        await _no_sideways_scroll(page, "members", wide)
+        assert not wide, "\n".join(wide)
+        assert not violations, "\n".join(violations)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            path = web_app.workdir / "web-failure-move.png"
+            await page.screenshot(path=str(path), full_page=True)
+            sys.stderr.write(f"\nscreenshot: {path}\n")
+        raise
+    finally:
+        await context.close()
+        await http.aclose()

@@ -34,3 +34,7 @@ export type ParkedItem = Audit["schemas"]["ParkedItem"];
 export type Reminder = Tasks["schemas"]["Reminder"];
 export type SavedView = Tasks["schemas"]["ViewRead"];
 export type TaskFilters = Tasks["schemas"]["TaskFilters"];
+// Invitations, moves, duplicates (issue 18, branch web2).
+export type Invitation = Tasks["schemas"]["InvitationRead"];
+export type MoveResult = Tasks["schemas"]["TaskMoveResult"];
+export type MovedTask = Tasks["schemas"]["MovedTask"];

@@ -50,11 +50,13 @@ export default function Layout() {
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
         Skip to content
       </a>
-      <header className="sticky top-0 z-30 flex items-center gap-3 border-b border-slate-200 bg-white/90 px-4 py-2 backdrop-blur dark:border-slate-800 dark:bg-slate-950/90">
+      <header className="sticky top-0 z-30 flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-slate-200 bg-white/90 px-4 py-2 backdrop-blur dark:border-slate-800 dark:bg-slate-950/90">
         <Link to="/projects" className="font-bold text-indigo-700 dark:text-indigo-300">
           Taskflow
         </Link>
-        <nav aria-label="Main" className="flex min-w-0 gap-1 overflow-x-auto whitespace-nowrap">
+        {/* Below 640 px the links take a row of their own under the name, the bell and the
+            account (nothing scrolls sideways or is cut off at 360 px). */}
+        <nav aria-label="Main" className="order-last flex w-full flex-wrap gap-1 sm:order-none sm:w-auto sm:flex-nowrap sm:whitespace-nowrap">
           <NavLink to="/projects" className={navClass}>
             Projects
           </NavLink>
@@ -67,7 +69,7 @@ export default function Layout() {
           <Bell />
           <details className="relative">
             <summary className="cursor-pointer list-none rounded-md px-2 py-1 text-sm hover:bg-slate-100 dark:hover:bg-slate-800" aria-label={`Account: ${me.data?.display_name ?? "menu"}`}>
-              {me.data?.display_name ?? "Account"}
+              <span className="block max-w-[9rem] truncate">{me.data?.display_name ?? "Account"}</span>
             </summary>
             <div className="absolute right-0 z-40 mt-2 flex w-56 flex-col rounded-lg border border-slate-200 bg-white p-1 shadow-xl dark:border-slate-700 dark:bg-slate-900">
               <span className="truncate px-3 py-2 text-xs text-slate-600 dark:text-slate-400">{me.data?.email}</span>

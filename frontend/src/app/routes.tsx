@@ -26,6 +26,8 @@ export const routes: RouteObject[] = [
       // webtask: calendar of my due tasks (the project's is under projects/:projectId/calendar).
       { path: "my-tasks/calendar", lazy: page(() => import("../features/calendar/CalendarPage")) },
       { path: "tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },
+      // A task by its key (an old key of a moved task redirects to it; branch web2).
+      { path: "t/:key", lazy: page(() => import("../features/tasks/ByKey")) },
       { path: "settings/*", lazy: page(() => import("../features/settings/SettingsPage")) },
       {
         path: "projects/:projectId",
@@ -49,6 +51,7 @@ export const routes: RouteObject[] = [
       { path: "projects/:projectId/tasks/:taskId", lazy: page(() => import("../features/tasks/TaskDetail")) },
       // Issue 18, archived projects, audit (auditors, admins) and admin screens (branch webproj).
       { path: "projects/archived", lazy: page(() => import("../features/projects/ArchivedProjectsPage")) },
+      { path: "projects/trash", lazy: page(() => import("../features/projects/TrashedProjectsPage")) },
       { path: "audit", lazy: page(() => import("../features/audit/AuditPage")) },
       { path: "audit/events/:eventId", lazy: page(() => import("../features/audit/AuditEntry")) },
       {

@@ -3353,6 +3353,8 @@ export interface operations {
                 q?: string | null;
                 sort?: "name" | "-name" | "created_at" | "-created_at" | "target_date" | "-target_date" | "start_date" | "-start_date" | "progress" | "-progress";
                 status?: ("planning" | "active" | "on_hold" | "completed")[] | null;
+                /** @description List the projects in the trash that the caller owns (and may restore) instead of the live ones, archived or not (`archived` is then ignored). */
+                trashed?: boolean;
             };
             header?: never;
             path?: never;

@@ -6,7 +6,7 @@
  */
 import { closestCenter, DndContext, DragOverlay, KeyboardSensor, PointerSensor, pointerWithin, useDraggable, useDroppable, useSensor, useSensors, type CollisionDetection, type DragEndEvent } from "@dnd-kit/core";
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 
 import { tasksApi } from "../../api/client";
@@ -17,6 +17,22 @@ import { keys, useProjectTasks, useUpdateTask } from "../tasks/queries";
 import { byDay, dayKey, moveToDay, parseDayKey, rangeOf, startOfDay, step, title, visibleDays, type CalendarMode } from "./dates";
 
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/** Narrower than Tailwind's `sm` (640 px): seven columns do not fit, so days become rows. */
+const NARROW = "(max-width: 639px)";
+
+/** True on a narrow screen, following rotations and resizes. */
+export function useNarrow(): boolean {
+  const query = typeof window !== "undefined" && typeof window.matchMedia === "function" ? window.matchMedia(NARROW) : null;
+  const [narrow, setNarrow] = useState(query?.matches ?? false);
+  useEffect(() => {
+    if (!query) return;
+    const onChange = () => setNarrow(query.matches);
+    query.addEventListener("change", onChange);
+    return () => query.removeEventListener("change", onChange);
+  }, [query]);
+  return narrow;
+}
 
 function useMyDueTasks(range: { due_after: string; due_before: string }, enabled: boolean) {
   const filters = { assignee: "me", ...range, sort: "due_at" as const };
@@ -43,6 +59,8 @@ export default function CalendarPage() {
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
   const grouped = byDay(tasks.data ?? []);
   const today = dayKey(new Date());
+  // One layout at a time (not both, hidden by CSS): each day is a drop target by its key.
+  const narrow = useNarrow();
 
   const go = (changes: { mode?: CalendarMode; date?: Date }) => {
     const next = new URLSearchParams(params);
@@ -87,25 +105,37 @@ export default function CalendarPage() {
       </div>
       {tasks.isError ? <FormError message={describe(tasks.error)} /> : null}
       <DndContext sensors={sensors} collisionDetection={dropUnderPointer} onDragStart={({ active: a }) => setActive((tasks.data ?? []).find((t) => t.id === a.id) ?? null)} onDragEnd={onDragEnd} onDragCancel={() => setActive(null)}>
-        <div className="overflow-x-auto">
-          <div className="grid min-w-[42rem] grid-cols-7 gap-px rounded-md border border-slate-200 bg-slate-200 dark:border-slate-800 dark:bg-slate-800" aria-busy={tasks.isPending}>
-            {WEEKDAYS.map((d) => (
-              <div key={d} aria-hidden="true" className="bg-slate-50 px-2 py-1 text-xs font-semibold text-slate-600 dark:bg-slate-900 dark:text-slate-300">
-                {d}
-              </div>
-            ))}
-            {days.map((d) => (
-              <Day
-                key={dayKey(d)}
-                day={d}
-                tall={mode === "week"}
-                outside={mode === "month" && d.getMonth() !== anchor.getMonth()}
-                today={dayKey(d) === today}
-                tasks={grouped.get(dayKey(d)) ?? []}
-              />
-            ))}
+        {narrow ? (
+          <ol aria-label="Days" aria-busy={tasks.isPending} className="flex flex-col divide-y divide-slate-200 rounded-md border border-slate-200 dark:divide-slate-800 dark:border-slate-800">
+            {days
+              .filter((d) => mode === "week" || d.getMonth() === anchor.getMonth())
+              .map((d) => (
+                <li key={dayKey(d)}>
+                  <Day day={d} row tall={false} outside={false} today={dayKey(d) === today} tasks={grouped.get(dayKey(d)) ?? []} />
+                </li>
+              ))}
+          </ol>
+        ) : (
+          <div className="overflow-x-auto">
+            <div className="grid min-w-[42rem] grid-cols-7 gap-px rounded-md border border-slate-200 bg-slate-200 dark:border-slate-800 dark:bg-slate-800" aria-busy={tasks.isPending}>
+              {WEEKDAYS.map((d) => (
+                <div key={d} aria-hidden="true" className="bg-slate-50 px-2 py-1 text-xs font-semibold text-slate-600 dark:bg-slate-900 dark:text-slate-300">
+                  {d}
+                </div>
+              ))}
+              {days.map((d) => (
+                <Day
+                  key={dayKey(d)}
+                  day={d}
+                  tall={mode === "week"}
+                  outside={mode === "month" && d.getMonth() !== anchor.getMonth()}
+                  today={dayKey(d) === today}
+                  tasks={grouped.get(dayKey(d)) ?? []}
+                />
+              ))}
+            </div>
           </div>
-        </div>
+        )}
         <DragOverlay>{active ? <Chip task={active} overlay /> : null}</DragOverlay>
       </DndContext>
       <p className="text-xs text-slate-600 dark:text-slate-400">Drag a task to another day to move its due date (keyboard: Space, arrows, Space). Tasks without a due date are not shown.</p>
@@ -113,10 +143,28 @@ export default function CalendarPage() {
   );
 }
 
-function Day({ day, tasks, outside, today, tall }: { day: Date; tasks: Task[]; outside: boolean; today: boolean; tall: boolean }) {
+function Day({ day, tasks, outside, today, tall, row = false }: { day: Date; tasks: Task[]; outside: boolean; today: boolean; tall: boolean; row?: boolean }) {
   const key = dayKey(day);
   const { setNodeRef, isOver } = useDroppable({ id: key });
   const label = day.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
+  if (row) {
+    // The narrow screen's agenda: the day on the left, its tasks beside it, one row per day.
+    return (
+      <section ref={setNodeRef} aria-label={label} data-day={key} className={`flex min-h-9 items-start gap-2 px-2 py-1 ${isOver ? "bg-indigo-50 dark:bg-indigo-950" : "bg-white dark:bg-slate-950"}`}>
+        <span className={`w-14 shrink-0 rounded px-1 text-xs whitespace-nowrap ${today ? "bg-indigo-600 font-semibold text-white" : "text-slate-700 dark:text-slate-300"}`}>
+          {WEEKDAYS[(day.getDay() + 6) % 7]} {day.getDate()}
+          {today ? <span className="sr-only"> (today)</span> : null}
+        </span>
+        <ul className="flex min-w-0 flex-1 flex-col gap-1">
+          {tasks.map((t) => (
+            <li key={t.id}>
+              <Chip task={t} />
+            </li>
+          ))}
+        </ul>
+      </section>
+    );
+  }
   return (
     <section
       ref={setNodeRef}
@@ -163,14 +211,14 @@ function Chip({ task, overlay = false }: { task: Task; overlay?: boolean }) {
       // The overlay is a picture of the task under the pointer: the real one is still in its day.
       aria-hidden={overlay ? true : undefined}
       data-task={task.key}
-      className={`flex items-center gap-1 rounded border border-slate-200 bg-white px-1 py-0.5 text-xs shadow-sm dark:border-slate-700 dark:bg-slate-800 ${isDragging ? "opacity-40" : ""} ${overlay ? "shadow-lg" : ""}`}
+      className={`flex min-w-0 items-center gap-1 rounded border border-slate-200 bg-white px-1 py-0.5 text-xs shadow-sm dark:border-slate-700 dark:bg-slate-800 ${isDragging ? "opacity-40" : ""} ${overlay ? "shadow-lg" : ""}`}
     >
       {overlay ? (
         // A picture, hidden from assistive technology: nothing in it may take the focus
         // (axe: aria-hidden-focus), so the grip and the link are drawn as plain text.
         <>
           <span className="rounded px-0.5 text-slate-500 dark:text-slate-400">⠿</span>
-          <span className="text-slate-600 dark:text-slate-300">{time}</span>
+          <span className="shrink-0 whitespace-nowrap text-slate-600 dark:text-slate-300">{time}</span>
           <span className="truncate font-medium">{task.title}</span>
         </>
       ) : (
@@ -182,12 +230,12 @@ function Chip({ task, overlay = false }: { task: Task; overlay?: boolean }) {
             {...listeners}
             aria-roledescription="Draggable task"
             aria-label={`Move ${task.key} ${task.title} to another day`}
-            className="cursor-grab touch-none rounded px-0.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-700"
+            className="shrink-0 cursor-grab touch-none rounded px-0.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-700"
           >
             <span aria-hidden="true">⠿</span>
           </button>
-          <span className="text-slate-600 dark:text-slate-300">{time}</span>
-          <Link to={`/projects/${task.project_id}/tasks/${task.id}`} className={`truncate font-medium hover:underline ${done ? "text-slate-600 line-through dark:text-slate-400" : ""}`}>
+          <span className="shrink-0 whitespace-nowrap text-slate-600 dark:text-slate-300">{time}</span>
+          <Link to={`/projects/${task.project_id}/tasks/${task.id}`} className={`min-w-0 truncate font-medium hover:underline ${done ? "text-slate-600 line-through dark:text-slate-400" : ""}`}>
             {task.title}
           </Link>
         </>

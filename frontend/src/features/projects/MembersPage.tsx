@@ -1,4 +1,8 @@
-/** A project's members: who has which role; owners and admins add people by email. */
+/**
+ * A project's members: who has which role; owners and admins add people by email and see the
+ * pending invitations. Adding by email answers the same whether or not the address has an
+ * account (the API hides which), so the page says so in neutral words.
+ */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useParams } from "react-router";
@@ -9,6 +13,7 @@ import type { Member } from "../../api/types";
 import { useToast } from "../../components/toasts";
 import { Button, Field, FormError, SelectField, Skeleton } from "../../components/ui";
 import { keys, useMembers, useProject } from "../tasks/queries";
+import { invitationsKey, PendingInvitations } from "./Invitations";
 
 const ROLES: Member["role"][] = ["viewer", "member", "admin", "owner"];
 
@@ -21,18 +26,26 @@ export default function MembersPage() {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Member["role"]>("member");
   const [fields, setFields] = useState<Record<string, string>>({});
+  const [outcome, setOutcome] = useState("");
   const manage = project.data?.role === "owner" || project.data?.role === "admin";
   const refresh = () => queryClient.invalidateQueries({ queryKey: keys.members(projectId) });
+  const names = new Map((members.data ?? []).map((m) => [m.user_id, m.display_name ?? m.email ?? "a member"]));
 
   const add = useMutation({
     mutationFn: async () =>
       unwrap(await tasksApi.POST("/api/v1/projects/{project_id}/members", { params: { path: { project_id: projectId } }, body: { email: email.trim(), role } })),
     onSuccess: (answer) => {
+      const address = email.trim();
       setEmail("");
       // 202: the address belongs to nobody the caller shares a project with, so the answer
-      // does not say whether it has an account (the member list shows who was added).
-      if ("status" in answer && answer.status === "accepted") toast.show(answer.detail ?? "Invitation handled");
-      else if ("role" in answer) toast.show(`${answer.display_name ?? answer.email} added as ${answer.role}`);
+      // does not say whether it has an account (the member list or the pending invitations
+      // show which it was).
+      if ("status" in answer && answer.status === "accepted") {
+        setOutcome(`${address} is invited or added: if it belongs to an account, that person is now a member; if not, an invitation to register was sent.`);
+        void queryClient.invalidateQueries({ queryKey: invitationsKey(projectId) });
+      } else if ("role" in answer) {
+        setOutcome(`${answer.display_name ?? answer.email} is added as ${answer.role}.`);
+      }
     },
     onError: (error) => setFields(error instanceof ApiError && Object.keys(error.fieldErrors()).length ? error.fieldErrors() : { email: describe(error) }),
     onSettled: refresh,
@@ -53,6 +66,7 @@ export default function MembersPage() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setFields({});
+    setOutcome("");
     add.mutate();
   };
 
@@ -74,6 +88,11 @@ export default function MembersPage() {
             </Button>
           </div>
         </form>
+      ) : null}
+      {manage && outcome ? (
+        <p role="status" className="rounded-md bg-slate-100 px-3 py-2 text-sm dark:bg-slate-800">
+          {outcome}
+        </p>
       ) : null}
       {members.isPending ? <Skeleton /> : null}
       {members.isError ? <FormError message={describe(members.error)} /> : null}
@@ -111,6 +130,7 @@ export default function MembersPage() {
           </li>
         ))}
       </ul>
+      {manage ? <PendingInvitations projectId={projectId} names={names} /> : null}
     </div>
   );
 }

@@ -5,9 +5,10 @@ import { Link, useNavigate } from "react-router";
 
 import { tasksApi } from "../../api/client";
 import { ApiError, describe, unwrap } from "../../api/errors";
-import { Button, Empty, Field, FormError, Skeleton } from "../../components/ui";
+import type { Project } from "../../api/types";
+import { Button, Empty, Field, FormError, SelectField, Skeleton } from "../../components/ui";
 import { keys, useProjects } from "../tasks/queries";
-import { ArchivedLink, TrashedBanner } from "./lifecycle";
+import { ArchivedLink, TrashedBanner, TrashLink } from "./lifecycle";
 
 /** A key suggestion from a name: "Finance Ops" -> "FO", "Payments" -> "PAY". */
 export function suggestKey(name: string): string {
@@ -22,17 +23,18 @@ export default function ProjectsPage() {
   const [creating, setCreating] = useState(false);
   return (
     <div className="flex flex-col gap-6">
-      <div className="flex items-center justify-between">
+      <div className="flex flex-wrap items-center justify-between gap-2">
         <h1 className="text-2xl font-semibold">Projects</h1>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <ArchivedLink />
+          <TrashLink />
           <Button onClick={() => setCreating((v) => !v)} aria-expanded={creating}>
             New project
           </Button>
         </div>
       </div>
       <TrashedBanner />
-      {creating ? <CreateProject onDone={() => setCreating(false)} /> : null}
+      {creating ? <CreateProject templates={projects.data ?? []} onDone={() => setCreating(false)} /> : null}
       {projects.isPending ? <Skeleton /> : null}
       {projects.isError ? <FormError message={describe(projects.error)} /> : null}
       {projects.data?.length === 0 && !creating ? (
@@ -58,16 +60,30 @@ export default function ProjectsPage() {
   );
 }
 
-function CreateProject({ onDone }: { onDone: () => void }) {
+/**
+ * The new-project form. "Start from" copies another project's workflow, labels and milestones
+ * (any project the caller can see; the API asks only viewer there), and optionally its tasks.
+ */
+function CreateProject({ onDone, templates }: { onDone: () => void; templates: Project[] }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [name, setName] = useState("");
   const [key, setKey] = useState("");
   const [keyTouched, setKeyTouched] = useState(false);
+  const [template, setTemplate] = useState("");
+  const [includeTasks, setIncludeTasks] = useState(false);
   const [fields, setFields] = useState<Record<string, string>>({});
   const create = useMutation({
     mutationFn: async () =>
-      unwrap(await tasksApi.POST("/api/v1/projects", { body: { name: name.trim(), key: (keyTouched ? key : suggestKey(name)).trim() } })),
+      unwrap(
+        await tasksApi.POST("/api/v1/projects", {
+          body: {
+            name: name.trim(),
+            key: (keyTouched ? key : suggestKey(name)).trim(),
+            ...(template ? { template_project_id: template, include_tasks: includeTasks } : {}),
+          },
+        }),
+      ),
     onSuccess: (project) => {
       void queryClient.invalidateQueries({ queryKey: keys.projects() });
       onDone();
@@ -82,7 +98,7 @@ function CreateProject({ onDone }: { onDone: () => void }) {
   };
   const shownKey = keyTouched ? key : suggestKey(name);
   return (
-    <form onSubmit={submit} className="flex flex-col gap-3 rounded-lg border border-slate-200 p-4 sm:flex-row sm:items-start dark:border-slate-800" aria-label="New project">
+    <form onSubmit={submit} className="flex flex-col gap-3 rounded-lg border border-slate-200 p-4 sm:flex-row sm:flex-wrap sm:items-start dark:border-slate-800" aria-label="New project">
       <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus error={fields.name} className="flex-1" />
       <Field
         label="Key"
@@ -95,6 +111,25 @@ function CreateProject({ onDone }: { onDone: () => void }) {
         error={fields.key}
         hint="2-10 letters, used in task keys (OPS-12)."
       />
+      {templates.length ? (
+        <div className="flex flex-col gap-2">
+          <SelectField label="Start from" value={template} onChange={(e) => setTemplate(e.target.value)}>
+            <option value="">A blank project</option>
+            {templates.map((p) => (
+              <option key={p.id} value={p.id}>
+                A copy of {p.name}
+              </option>
+            ))}
+          </SelectField>
+          {template ? (
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" checked={includeTasks} onChange={(e) => setIncludeTasks(e.target.checked)} />
+              Copy its tasks too
+            </label>
+          ) : null}
+          {fields.template_project_id ? <p className="text-sm text-red-700 dark:text-red-400">{fields.template_project_id}</p> : null}
+        </div>
+      ) : null}
       <div className="flex gap-2 sm:pt-6">
         <Button type="submit" disabled={create.isPending || !name.trim()}>
           Create

@@ -1,8 +1,8 @@
 /**
  * A project's life: archive (read-only) and unarchive (owners and admins), move to the trash
- * and restore (owners). The API lists archived projects (`?archived=true`) but not trashed
- * ones, so a trashed project can be restored from the banner shown right after trashing it
- * (its id travels in the URL, `/projects?trashed=<id>`), as an undo.
+ * and restore (owners). Right after trashing, a banner offers the undo (the id travels in the
+ * URL, `/projects?trashed=<id>`); later, the Trash page (`/projects/trash`, the API's
+ * `?trashed=true`) lists the owner's trashed projects with Restore.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearchParams } from "react-router";
@@ -135,6 +135,15 @@ export function ArchivedLink() {
   return (
     <Link to="/projects/archived" className="text-sm text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
       Archived projects
+    </Link>
+  );
+}
+
+/** A link to the trashed projects, for the projects page. */
+export function TrashLink() {
+  return (
+    <Link to="/projects/trash" className="text-sm text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">
+      Trash
     </Link>
   );
 }

@@ -14,6 +14,7 @@ import { displayName, useProjectStatuses } from "../board/statuses";
 import { BlockedBy } from "./BlockedBy";
 import { BlockedBadge, PRIORITIES } from "./bits";
 import { RecurrenceBuilder } from "./RecurrenceBuilder";
+import { MoveDuplicate } from "./MoveDuplicate";
 import { Reminders } from "./Reminders";
 import { Subtasks } from "./Subtasks";
 import { keys, useMembers, useTask, useUpdateTask } from "./queries";
@@ -152,6 +153,7 @@ function TaskView({ task }: { task: Task }) {
         </div>
         <RecurrenceBuilder key={`${task.recurrence?.rrule ?? ""}-${task.due_at ?? ""}`} task={task} onSave={save} />
         <Reminders task={task} onSave={save} />
+        <MoveDuplicate task={task} names={names} />
         <p className="text-xs text-slate-500">
           Version {task.version} · updated {new Date(task.updated_at).toLocaleString()}
         </p>

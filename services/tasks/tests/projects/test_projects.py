@@ -76,6 +76,42 @@ async def test_archive_makes_read_only_and_delete_restore(client, make_user, mak
     assert r.json()["deleted_at"] is None
 
 
+async def test_trashed_projects_are_listed_to_their_owners_only(client, make_user, make_project):
+    """`?trashed=true` lists the caller's deleted projects (owners restore them); a member
+    who is not an owner, and a non-member, see none of them, and live lists leave them out."""
+    ann, bob, eve = await make_user(), await make_user(), await make_user()
+    gone = await make_project(ann, name="Gone")
+    kept = await make_project(ann, name="Kept")
+    shelved = await make_project(ann, name="Shelved")
+    await gone.add(bob, "admin")
+    await kept.add(bob, "member")
+    assert (await client.delete(f"/api/v1/projects/{gone.id}", headers=ann.h)).status_code == 204
+    # An archived project in the trash is in the trash too.
+    assert (await client.post(f"/api/v1/projects/{shelved.id}/archive", headers=ann.h)).is_success
+    assert (await client.delete(f"/api/v1/projects/{shelved.id}", headers=ann.h)).is_success
+
+    def names(r: Any) -> list[str]:
+        assert r.status_code == 200, r.text
+        return [p["name"] for p in r.json()["items"]]
+
+    trashed = await client.get("/api/v1/projects", params={"trashed": "true"}, headers=ann.h)
+    assert names(trashed) == ["Gone", "Shelved"]
+    assert trashed.json()["items"][0]["deleted_at"] is not None
+    assert trashed.json()["items"][0]["role"] == "owner"
+    assert names(await client.get("/api/v1/projects", headers=ann.h)) == ["Kept"]
+    for other in (bob, eve):
+        r = await client.get("/api/v1/projects", params={"trashed": "true"}, headers=other.h)
+        assert names(r) == []
+    assert names(await client.get("/api/v1/projects", headers=bob.h)) == ["Kept"]
+    # Restored, it leaves the trash and is live again.
+    assert (await client.post(f"/api/v1/projects/{gone.id}/restore", headers=ann.h)).is_success
+    r = await client.get("/api/v1/projects", params={"trashed": "true"}, headers=ann.h)
+    assert names(r) == ["Shelved"]
+    r = await client.get("/api/v1/projects", params={"trashed": "maybe"}, headers=ann.h)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"][-1] == "trashed"
+
+
 async def test_project_list_filters_sorts_and_paginates(client, make_user, make_project):
     ann = await make_user()
     for i, status in enumerate(["active", "planning", "active"]):

@@ -75,18 +75,26 @@ async def list_for_user(
     sort: SortSpec,
     after: list[Any] | None,
     limit: int,
+    trashed: bool = False,
 ) -> list[tuple[Project, str]]:
-    """The live projects the user is a member of, with the user's role, one page."""
-    stmt = (
-        select(Project, Member.role)
-        .join(Member, and_(Member.project_id == Project.id, Member.user_id == user_id))
-        .where(Project.deleted_at.is_(None))
+    """The live projects the user is a member of, with the user's role, one page.
+
+    `trashed`: instead, the soft-deleted ones the user owns; only an owner may restore a
+    project, so the others' trash is none of their business (and stays invisible, as a
+    deleted project is to everyone else).
+    """
+    stmt = select(Project, Member.role).join(
+        Member, and_(Member.project_id == Project.id, Member.user_id == user_id)
     )
+    if trashed:
+        stmt = stmt.where(Project.deleted_at.is_not(None), Member.role == "owner")
+    else:
+        stmt = stmt.where(Project.deleted_at.is_(None))
     if status:
         stmt = stmt.where(Project.status.in_(status))
     if health:
         stmt = stmt.where(Project.health.in_(health))
-    if archived is not None:
+    if archived is not None and not trashed:  # the trash holds archived projects too
         stmt = stmt.where(
             Project.archived_at.is_not(None) if archived else Project.archived_at.is_(None)
         )

@@ -95,6 +95,13 @@ async def list_projects(
     archived: bool | None = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: ProjectSort = "name",
+    trashed: Annotated[
+        bool,
+        Query(
+            description="List the projects in the trash that the caller owns (and may restore) "
+            "instead of the live ones, archived or not (`archived` is then ignored)."
+        ),
+    ] = False,
 ) -> Page[ProjectRead]:
     """The projects the caller is a member of, filtered and sorted."""
     spec = repo.project_sort(sort)
@@ -108,6 +115,7 @@ async def list_projects(
         health=health,
         archived=archived,
         q=q,
+        trashed=trashed,
         sort=spec,
         after=after,
         limit=page.limit,
