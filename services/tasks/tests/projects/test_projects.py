@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 async def test_create_project_makes_owner_and_events(client, make_user, outbox):
     ann = await make_user("ann")
