@@ -98,10 +98,11 @@ export default function MembersPage() {
       {members.isError ? <FormError message={describe(members.error)} /> : null}
       <ul className="flex flex-col divide-y divide-slate-100 dark:divide-slate-900" aria-label="Members">
         {members.data?.map((m) => (
-          <li key={m.user_id} className="flex items-center gap-3 py-2 text-sm">
-            <span className="flex-1">
-              <span className="font-medium">{m.display_name ?? m.email}</span>
-              {m.display_name && m.email ? <span className="block text-xs text-slate-500">{m.email}</span> : null}
+          <li key={m.user_id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2 text-sm">
+            {/* On a phone the role and Remove go under the name rather than past the screen. */}
+            <span className="min-w-0 flex-1 basis-40">
+              <span className="block font-medium break-words">{m.display_name ?? m.email}</span>
+              {m.display_name && m.email ? <span className="block text-xs break-all text-slate-500">{m.email}</span> : null}
             </span>
             {manage ? (
               <>
