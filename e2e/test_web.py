@@ -1202,3 +1202,87 @@ async def test_invitations_moves_templates_trash_and_a_phone(web_app: System, br
     finally:
         await context.close()
         await http.aclose()
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.needs("auth", "tasks")
+async def test_a_board_of_a_thousand_tasks(web_app: System, browser: Any) -> None:
+    """1,000 tasks (a CSV import): the long column draws a window of cards, scrolls to its
+    last one, and a card from it still drags to another column."""
+    import httpx
+    from playwright.async_api import expect
+
+    base = web_app.gateway_url
+    email = f"web-big-{secrets.token_hex(4)}@example.com"
+    password = "web-e2e-" + secrets.token_urlsafe(12)
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.37")
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=60) as http:
+        made = await http.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": password, "display_name": "Big Board"},
+        )
+        assert made.status_code == 201, made.text
+        login = await http.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        made = await http.post(
+            "/api/v1/projects", json={"name": "Big Board", "key": "BB"}, headers=auth
+        )
+        assert made.status_code == 201, made.text
+        project = made.json()
+        rows = "\n".join(f"Backlog item {n:04d}" for n in range(1, 1001))
+        imported = await http.post(
+            f"/api/v1/projects/{project['id']}/import",
+            content=f"title\n{rows}\n",
+            headers={**auth, "Content-Type": "text/csv"},
+        )
+        assert imported.is_success, imported.text[:500]
+
+        context = await browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        try:
+            await _sign_in(page, base, email, password)
+            await page.goto(f"{base}/projects/{project['id']}/board")
+            todo = page.locator('section[data-status="todo"]')
+            await expect(todo.get_by_text("1000", exact=True)).to_be_visible(timeout=30_000)
+            await expect(_card(page, "todo", "Backlog item 0001")).to_be_visible()
+            drawn = await todo.locator("li[data-task-id]").count()
+            assert 0 < drawn < 100, f"{drawn} cards drawn of 1,000"
+            # The column scrolls on its own to its last card.
+            scroller = todo.locator('[data-windowed="true"]')
+            for _ in range(40):
+                await scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+                if await _card(page, "todo", "Backlog item 1000").count():
+                    break
+                await page.wait_for_timeout(100)
+            await expect(_card(page, "todo", "Backlog item 1000")).to_be_visible()
+            assert await todo.locator("li[data-task-id]").count() < 100
+            # A card of the long column drags to Done.
+            await scroller.evaluate("el => { el.scrollTop = 0; }")
+            first = _card(page, "todo", "Backlog item 0001")
+            await expect(first).to_be_visible()
+            await _drag(page, first, page.locator('section[data-status="done"]'))
+            await expect(_card(page, "done", "Backlog item 0001")).to_be_visible()
+            for _ in range(50):
+                found = await http.get(
+                    f"/api/v1/projects/{project['id']}/tasks",
+                    params={"q": "0001"},
+                    headers=auth,
+                )
+                assert found.status_code == 200, found.text
+                [task] = [t for t in found.json()["items"] if t["title"] == "Backlog item 0001"]
+                if task["status"] == "done":
+                    break
+                await page.wait_for_timeout(100)
+            assert task["status"] == "done", task
+            violations: list[str] = []
+            await _axe(page, "board of 1,000", violations)
+            assert not violations, "\n".join(violations)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                path = web_app.workdir / "web-failure-big-board.png"
+                await page.screenshot(path=str(path), full_page=False)
+                sys.stderr.write(f"\nscreenshot: {path}\n")
+            raise
+        finally:
+            await context.close()

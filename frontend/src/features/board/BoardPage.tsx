@@ -1,6 +1,12 @@
 /**
  * The board: a column per status, cards in position order. Dragging a card (mouse, touch or
  * keyboard: space, arrows, space) sets its status and position in one optimistic PATCH.
+ *
+ * A long column (WINDOWED_FROM cards or more) scrolls on its own and draws only the cards in
+ * view plus a few (@tanstack/react-virtual), so a board of 1,000 tasks draws tens of cards, not
+ * a thousand. Its SortableContext still holds every id in order; dnd-kit scrolls the column
+ * while a card is dragged over its edge, and the dragged card lives in the DragOverlay, so it
+ * may leave the drawn window without ending the drag.
  */
 import {
   closestCorners,
@@ -17,7 +23,8 @@ import {
 } from "@dnd-kit/core";
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
-import { useMemo, useState, type KeyboardEventHandler, type PointerEventHandler } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useMemo, useRef, useState, type KeyboardEventHandler, type PointerEventHandler } from "react";
 import { Link, useParams } from "react-router";
 
 import { describe } from "../../api/errors";
@@ -30,6 +37,11 @@ import { groupByStatus, positionAt } from "./positions";
 import { displayName, useProjectStatuses, wipState } from "./statuses";
 
 const COLUMN = "column:";
+/** From this many cards on, a column draws only the cards in view. */
+export const WINDOWED_FROM = 60;
+/** A card's height before it is measured (a title on one line, a due date), in px. */
+const CARD_ESTIMATE = 88;
+const CARD_GAP = 8;
 
 export default function BoardPage() {
   const { projectId = "" } = useParams();
@@ -135,13 +147,59 @@ function Column({ status, tasks, projectId }: { status: ProjectStatus; tasks: Ta
     >
       <ColumnHeader name={status.name} colour={status.colour} count={tasks.length} limit={status.wip_limit} />
       <SortableContext id={`${COLUMN}${status.id}`} items={tasks.map((t) => t.id)} strategy={verticalListSortingStrategy}>
-        <ul ref={setNodeRef} className="flex min-h-24 flex-col gap-2">
-          {tasks.map((task) => (
-            <SortableCard key={task.id} task={task} projectId={projectId} />
-          ))}
-        </ul>
+        {tasks.length >= WINDOWED_FROM ? (
+          <WindowedCards tasks={tasks} projectId={projectId} dropRef={setNodeRef} label={displayName(status.name)} />
+        ) : (
+          <ul ref={setNodeRef} className="flex min-h-24 flex-col gap-2">
+            {tasks.map((task) => (
+              <SortableCard key={task.id} task={task} projectId={projectId} />
+            ))}
+          </ul>
+        )}
       </SortableContext>
     </section>
+  );
+}
+
+/**
+ * A long column's cards: the column scrolls on its own (at most most of the screen high) and
+ * only the cards in view, with some above and below, are in the page; padding stands in for
+ * the others so the scrollbar is true.
+ */
+function WindowedCards({
+  tasks,
+  projectId,
+  dropRef,
+  label,
+}: {
+  tasks: Task[];
+  projectId: string;
+  dropRef: (element: HTMLElement | null) => void;
+  label: string;
+}) {
+  const scroller = useRef<HTMLDivElement | null>(null);
+  const virtualizer = useVirtualizer({
+    count: tasks.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => CARD_ESTIMATE,
+    getItemKey: (index) => tasks[index]?.id ?? index,
+    gap: CARD_GAP,
+    overscan: 6,
+    // Until the column is measured, draw as much as a column shows on a laptop.
+    initialRect: { width: 288, height: 640 },
+  });
+  const rows = virtualizer.getVirtualItems();
+  const top = rows[0]?.start ?? 0;
+  const bottom = rows.length ? virtualizer.getTotalSize() - (rows[rows.length - 1]?.end ?? 0) : 0;
+  return (
+    <div ref={scroller} data-windowed="true" aria-label={`${label}: ${tasks.length} cards`} role="group" className="max-h-[70vh] overflow-y-auto pr-1">
+      <ul ref={dropRef} className="flex min-h-24 flex-col gap-2" style={{ paddingTop: top, paddingBottom: bottom }}>
+        {rows.map((row) => {
+          const task = tasks[row.index]!;
+          return <SortableCard key={task.id} task={task} projectId={projectId} index={row.index} measure={virtualizer.measureElement} />;
+        })}
+      </ul>
+    </div>
   );
 }
 
@@ -171,11 +229,30 @@ export function ColumnHeader({ name, colour, count, limit }: { name: string; col
  * Space). The role and focus belong to the grip, not the card, so the link to the task is not
  * nested inside a button (axe-core's nested-interactive).
  */
-function SortableCard({ task, projectId }: { task: Task; projectId: string }) {
+function SortableCard({
+  task,
+  projectId,
+  index,
+  measure,
+}: {
+  task: Task;
+  projectId: string;
+  /** In a windowed column: the card's place, and the virtualiser's measuring ref. */
+  index?: number;
+  measure?: (element: Element | null) => void;
+}) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: task.id });
+  const ref = useCallback(
+    (element: HTMLLIElement | null) => {
+      setNodeRef(element);
+      measure?.(element);
+    },
+    [setNodeRef, measure],
+  );
   return (
     <li
-      ref={setNodeRef}
+      ref={ref}
+      data-index={index}
       style={{ transform: CSS.Transform.toString(transform), transition }}
       className={`relative ${isDragging ? "opacity-40" : ""}`}
       data-task-id={task.id}
