@@ -1,7 +1,8 @@
 """The images run with a read-only root filesystem and a writable /tmp only (the chart's
 readOnlyRootFilesystem and emptyDir, compose's read_only and tmpfs). No Docker engine runs
 here, so the same processes start the way the images start them, in a mount namespace whose
-root is remounted read-only with a fresh tmpfs on /tmp: the gateway (render.py, then nginx)
+root is remounted read-only with a fresh tmpfs on one scratch directory (the images' /tmp; not
+/tmp itself, which may hold the checkout, as CI's clone does): the gateway (render.py, then nginx)
 and an api with two uvicorn processes. Each must answer /healthz; a write anywhere else
 (a config rendered beside its template, a cache in the source tree) fails it."""
 
@@ -11,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import textwrap
 
 import pytest
@@ -22,16 +24,16 @@ SCRIPT = textwrap.dedent(
     set -e
     mount --make-rprivate /
     mount -o remount,bind,ro /
-    mount -t tmpfs tmpfs /tmp
+    mount -t tmpfs tmpfs "$W"
     if touch "$ROOT/.ro-probe" 2>/dev/null; then echo "root is still writable"; exit 3; fi
     cd "$ROOT"
     # As the images set them (Dockerfile, gateway/Dockerfile).
-    export PYTHONDONTWRITEBYTECODE=1 TMPDIR=/tmp HOME=/tmp
+    export PYTHONDONTWRITEBYTECODE=1 TMPDIR="$W" HOME="$W"
     SPA_ROOT="$ROOT/gateway/html/spa" GATEWAY_HTML_DIR="$ROOT/gateway/html" \\
-        GATEWAY_LISTEN="127.0.0.1:$GW_PORT" NGINX_LOG_DIR=/tmp/nginx/logs \\
-        python3 gateway/render.py --out /tmp/nginx >/dev/null
-    ln -sf /dev/null /tmp/nginx/logs/access.log
-    nginx -c /tmp/nginx/nginx.conf -p /tmp/nginx -e /dev/stderr -g 'daemon off;' & NGINX=$!
+        GATEWAY_LISTEN="127.0.0.1:$GW_PORT" NGINX_LOG_DIR="$W/nginx/logs" \\
+        python3 gateway/render.py --out "$W/nginx" >/dev/null
+    ln -sf /dev/null "$W/nginx/logs/access.log"
+    nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" -e /dev/stderr -g 'daemon off;' & NGINX=$!
     REPORTING_HOST=127.0.0.1 REPORTING_PORT="$API_PORT" REPORTING_LOG_LEVEL=WARNING \\
         .venv/bin/taskflow-reporting api --workers 2 & API=$!
     trap 'kill $NGINX $API 2>/dev/null; wait' EXIT
@@ -65,7 +67,7 @@ def _privileged() -> list[str]:
     if os.geteuid() == 0:
         return []
     if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], check=False).returncode == 0:
-        return ["sudo", "-n", "--preserve-env=ROOT,GW_PORT,API_PORT"]
+        return ["sudo", "-n", "--preserve-env=ROOT,W,GW_PORT,API_PORT"]
     pytest.fail("a read-only root needs root or passwordless sudo (unshare --mount)")
 
 
@@ -74,20 +76,27 @@ def test_gateway_and_api_run_on_a_read_only_root() -> None:
     for program in ("unshare", "nginx"):
         if shutil.which(program) is None and not os.path.exists(f"/usr/sbin/{program}"):
             pytest.fail(f"{program} is missing (make services installs nginx)")
+    # The one writable place, made before the root turns read-only (a mount point must exist).
+    (ROOT / ".dev").mkdir(exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix="ro-tmp-", dir=ROOT / ".dev")
     env = {
         **os.environ,
         "ROOT": str(ROOT),
+        "W": scratch,
         "GW_PORT": str(_free_port()),
         "API_PORT": str(_free_port()),
         "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin",
     }
-    proc = subprocess.run(
-        [*_privileged(), "unshare", "--mount", "--fork", "sh", "-c", SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=280,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [*_privileged(), "unshare", "--mount", "--fork", "sh", "-c", SCRIPT],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=280,
+            check=False,
+        )
+    finally:
+        os.rmdir(scratch)  # the tmpfs went with the namespace; the mount point is empty
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert proc.stdout.count(" 200") == 2, proc.stdout
