@@ -1243,7 +1243,9 @@ async def test_a_board_of_a_thousand_tasks(web_app: System, browser: Any) -> Non
         )
         assert imported.is_success, imported.text[:500]
 
+        assert AXE.is_file(), f"{AXE} is missing: npm ci in frontend/"
         context = await browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+        await context.add_init_script(path=str(AXE))
         page = await context.new_page()
         try:
             await _sign_in(page, base, email, password)

@@ -5,7 +5,7 @@ import { useEffect, type ReactNode } from "react";
 import { getAccessToken, onTokenChange } from "../api/session";
 import { useToast } from "../components/toasts";
 import { useAuth } from "../features/auth/AuthProvider";
-import { keysFor } from "./bridge";
+import { invalidationBatcher, keysFor } from "./bridge";
 import { LiveSocket } from "./socket";
 
 export function LiveProvider({ children }: { children: ReactNode }) {
@@ -15,10 +15,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (status !== "signed-in") return;
+    const batcher = invalidationBatcher((key) => void queryClient.invalidateQueries({ queryKey: key }));
     const socket = new LiveSocket({
       getToken: getAccessToken,
       onMessage: (message) => {
-        for (const key of keysFor(message)) void queryClient.invalidateQueries({ queryKey: key });
+        batcher.add(keysFor(message));
         if (message.type === "notification") toast.show(message.notification.title);
       },
     });
@@ -30,6 +31,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     return () => {
       off();
       socket.stop();
+      batcher.stop();
     };
   }, [status, queryClient, toast]);
 

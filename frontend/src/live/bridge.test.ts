@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
-import { keysFor } from "./bridge";
+import { invalidationBatcher, keysFor } from "./bridge";
 
 describe("keysFor", () => {
   it("refreshes the project's views and the task on a task event", () => {
@@ -30,5 +30,32 @@ describe("keysFor", () => {
   });
   it("ignores heartbeats", () => {
     expect(keysFor({ type: "ping" })).toEqual([]);
+  });
+});
+
+describe("invalidationBatcher", () => {
+  it("refetches each key once per window, however many events name it", () => {
+    vi.useFakeTimers();
+    try {
+      const seen: unknown[] = [];
+      const batcher = invalidationBatcher((key) => seen.push(key), 400);
+      for (let i = 0; i < 1000; i++) batcher.add([["projects", "p1"], ["tasks", `t${i % 3}`]]);
+      expect(seen).toEqual([]);
+      vi.advanceTimersByTime(400);
+      expect(seen).toEqual([["projects", "p1"], ["tasks", "t0"], ["tasks", "t1"], ["tasks", "t2"]]);
+      // A lone change later opens a window of its own.
+      batcher.add([["notifications"]]);
+      vi.advanceTimersByTime(399);
+      expect(seen).toHaveLength(4);
+      vi.advanceTimersByTime(1);
+      expect(seen.at(-1)).toEqual(["notifications"]);
+      // Stopped: what was gathered is dropped, nothing fires.
+      batcher.add([["tasks", "list"]]);
+      batcher.stop();
+      vi.advanceTimersByTime(1000);
+      expect(seen).toHaveLength(5);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -42,3 +42,39 @@ export function keysFor(message: LiveMessage): QueryKeyPrefix[] {
   if (event.type.startsWith("task.")) keys.push(["tasks", "list"]);
   return keys;
 }
+
+/** How long a burst of events is gathered before the views they touch are refetched. */
+export const INVALIDATION_WINDOW_MS = 400;
+
+export interface InvalidationBatcher {
+  add(keys: QueryKeyPrefix[]): void;
+  stop(): void;
+}
+
+/**
+ * Gathers the keys of the events of a short window and invalidates each once when it ends.
+ * A burst (an import of 1,000 tasks, a bulk edit) would otherwise refetch a board's every page
+ * once per event: a storm of requests that the gateway's per-address limit answers with 429.
+ * The first event opens the window, so a lone change still shows within the window's length.
+ */
+export function invalidationBatcher(invalidate: (key: QueryKeyPrefix) => void, windowMs = INVALIDATION_WINDOW_MS): InvalidationBatcher {
+  const pending = new Map<string, QueryKeyPrefix>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    timer = null;
+    const keys = [...pending.values()];
+    pending.clear();
+    for (const key of keys) invalidate(key);
+  };
+  return {
+    add(keys) {
+      for (const key of keys) pending.set(JSON.stringify(key), key);
+      if (pending.size && timer === null) timer = setTimeout(flush, windowMs);
+    },
+    stop() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      pending.clear();
+    },
+  };
+}

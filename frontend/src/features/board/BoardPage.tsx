@@ -215,7 +215,7 @@ export function ColumnHeader({ name, colour, count, limit }: { name: string; col
       <span
         data-wip-full={wip.full ? "true" : undefined}
         title={limit != null ? `WIP limit ${limit}` : undefined}
-        className={`rounded px-1.5 text-xs ${wip.full ? "bg-red-100 font-bold text-red-800 dark:bg-red-900 dark:text-red-100" : "text-slate-500"}`}
+        className={`rounded px-1.5 text-xs ${wip.full ? "bg-red-100 font-bold text-red-800 dark:bg-red-900 dark:text-red-100" : "text-slate-600 dark:text-slate-300"}`}
       >
         {wip.label}
         {wip.full ? <span className="sr-only"> (WIP limit reached)</span> : null}
