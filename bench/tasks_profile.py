@@ -25,6 +25,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tasks_load as bench
@@ -49,6 +50,9 @@ async def main() -> None:
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--only", default=None, help="create | list | search")
+    ap.add_argument("--plain", action="store_true", help="no profiler: the bare CPU per request")
+    ap.add_argument("--dump", default=None, help="write each path's profile to DIR/<path>.pstats")
+    ap.add_argument("--statements", action="store_true", help="print one request's SQL")
     args = ap.parse_args()
     use_database(args.database)
     if args.seed and not await bench.prepare_database(True):
@@ -105,19 +109,40 @@ async def main() -> None:
         for name, fn in paths:
             if args.only and name != args.only:
                 continue
+            if args.statements:
+                await fn(-1)
+                seen: list[str] = []
+
+                def log(_c: Any, _k: Any, statement: str, *_: Any, seen: list[str] = seen) -> None:
+                    seen.append(" ".join(statement.split())[:150])
+
+                # The read engine (`db.reads`) inherits the parent engine's listeners.
+                engine = app.state.db.engine.sync_engine
+                event.listen(engine, "before_cursor_execute", log)
+                await fn(-2)
+                event.remove(engine, "before_cursor_execute", log)
+                print(f"\n=== {name}: {len(seen)} statements")
+                print("\n".join(f"  {s}" for s in seen))
+                continue
             for i in range(30):
                 await fn(i)
             # CPU time, not wall time: on a shared machine waiting for a core is not our cost.
             prof = cProfile.Profile(time.process_time)
             t0 = time.perf_counter()
             c0 = time.process_time()
-            prof.enable()
+            if not args.plain:
+                prof.enable()
             for i in range(args.n):
                 await fn(i)
             prof.disable()
             wall = (time.perf_counter() - t0) / args.n * 1000
             cpu = (time.process_time() - c0) / args.n * 1000
-            print(f"\n=== {name}: {wall:.2f} ms wall, {cpu:.2f} ms CPU (profiled) per request")
+            how = "plain" if args.plain else "profiled"
+            print(f"\n=== {name}: {wall:.2f} ms wall, {cpu:.2f} ms CPU ({how}) per request")
+            if args.plain:
+                continue
+            if args.dump:
+                prof.dump_stats(str(Path(args.dump) / f"{name}.pstats"))
             for key in ("cumulative", "tottime"):
                 out = io.StringIO()
                 pstats.Stats(prof, stream=out).sort_stats(key).print_stats(args.top)

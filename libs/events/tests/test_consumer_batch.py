@@ -220,11 +220,10 @@ async def test_graceful_stop_handles_the_partial_batch(clean_db: Any, make_harne
     assert handled >= 1
     assert [r.event_id for r in await effects(clean_db)] == [e.id for e in envs[:handled]]
 
-    async def rest_back() -> bool:  # the rest return to the queue, unacked
-        return await h.ready_messages() == 3 - handled
-
-    await wait_until(rest_back, timeout=30)
-    # And a consumer started afterwards applies exactly the rest, each once.
+    # The rest went back to the queue unacked: a consumer started afterwards applies exactly
+    # them, each once. (Not asserted through the queue's ready count: on a loaded machine the
+    # broker was seen to report the nacked rest as ready only after 10-30 s, while
+    # nothing was lost; what a user meets is that the next consumer gets them.)
     again = Consumer(
         h.consumer.amqp_url,
         h.consumer.exchange,
@@ -236,7 +235,7 @@ async def test_graceful_stop_handles_the_partial_batch(clean_db: Any, make_harne
     stop_again = asyncio.Event()
     task = asyncio.create_task(again.run(stop_again))
     try:
-        await wait_until(lambda: again.handled == 3 - handled, timeout=30)
+        await wait_until(lambda: again.handled == 3 - handled, timeout=90)
     finally:
         stop_again.set()
         await asyncio.wait_for(task, 30)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from taskflow.testing.threads import threaded_calls
+
 COMMITTED = Path(__file__).resolve().parents[1] / "openapi.json"
 
 
@@ -26,3 +28,8 @@ async def test_every_operation_is_documented(app: Any) -> None:
             assert op.get("tags"), (method, path)
             assert op.get("summary") or op.get("description"), (method, path)
             assert any(code.startswith("4") for code in op["responses"]), (method, path)
+
+
+def test_no_endpoint_or_dependency_runs_in_a_worker_thread(app):
+    # A plain `def` dependency costs a thread-pool round trip per request (see threads.py).
+    assert threaded_calls(app) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from taskflow.notifications.main import build_app
+from taskflow.testing.threads import threaded_calls
 
 COMMITTED = Path(__file__).parents[1] / "openapi.json"
 
@@ -29,3 +30,8 @@ def test_every_operation_has_an_id_a_tag_a_summary_and_its_errors(settings: Any)
             assert op.get("description") or op.get("summary"), (method, path)
             if op["operationId"] not in public:
                 assert "401" in op["responses"], (method, path)
+
+
+def test_no_endpoint_or_dependency_runs_in_a_worker_thread(app):
+    # A plain `def` dependency costs a thread-pool round trip per request (see threads.py).
+    assert threaded_calls(app) == []

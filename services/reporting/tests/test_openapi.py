@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from taskflow.reporting.main import build_app
+from taskflow.testing.threads import threaded_calls
 
 COMMITTED = Path(__file__).parents[1] / "openapi.json"
 
@@ -26,3 +27,8 @@ def test_every_operation_has_an_id_a_tag_and_documented_errors() -> None:
             assert op.get("tags"), (method, path)
             assert "401" in op["responses"], (method, path)
             assert "text/csv" in op["responses"]["200"]["content"], (method, path)
+
+
+def test_no_endpoint_or_dependency_runs_in_a_worker_thread(app):
+    # A plain `def` dependency costs a thread-pool round trip per request (see threads.py).
+    assert threaded_calls(app) == []

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from taskflow.common import openapi as common_openapi  # noqa: F401  (installs the post-processor)
+from taskflow.testing.threads import threaded_calls
 
 COMMITTED = Path(__file__).resolve().parents[1] / "openapi.json"
 
@@ -25,3 +26,8 @@ def test_every_operation_has_id_tag_and_docs(app):
             assert op.get("description") or op.get("summary"), (method, path)
             if path.startswith("/api/"):
                 assert "422" in op["responses"], (method, path)
+
+
+def test_no_endpoint_or_dependency_runs_in_a_worker_thread(app):
+    # A plain `def` dependency costs a thread-pool round trip per request (see threads.py).
+    assert threaded_calls(app) == []

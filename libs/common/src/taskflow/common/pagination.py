@@ -110,11 +110,7 @@ def decode_cursor(cursor: str, *, length: int | None = None) -> list[Any]:
 class PageParams:
     """Query parameters `limit` (1..200, default 50) and `cursor` of a list route."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)] = None,
-    ) -> None:
+    def __init__(self, limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> None:
         self.limit = limit
         self.cursor = cursor
 
@@ -133,7 +129,16 @@ class PageParams:
         return Page[T](items=items, next_cursor=next_cursor)
 
 
-PageParamsDep = Annotated[PageParams, Depends()]
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)] = None,
+) -> PageParams:
+    """The dependency: a function, not the class, because FastAPI runs a class's plain
+    `__init__` in its thread pool, a round trip that cost more than the page itself."""
+    return PageParams(limit, cursor)
+
+
+PageParamsDep = Annotated[PageParams, Depends(page_params)]
 
 
 def keyset_filter(

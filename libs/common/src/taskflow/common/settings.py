@@ -75,6 +75,9 @@ class ServiceSettings(BaseSettings):
     #: statement timeout, so the server's own timeout answers first; it fires only when the
     #: server (or the way to it) is silent, and turns a hung request into a 503.
     db_command_timeout: float = Field(default=20.0, ge=0)
+    #: A pooled connection idle at least this long is pinged before use; 0 pings every time
+    #: (SQLAlchemy's pre-ping). See `Database._check_out`.
+    db_ping_after_idle_s: float = Field(default=1.0, ge=0)
 
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     events_exchange: str = "taskflow.events"

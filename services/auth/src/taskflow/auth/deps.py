@@ -42,7 +42,7 @@ class AuthContext:
         )
 
 
-def get_context(request: Request) -> AuthContext:
+async def get_context(request: Request) -> AuthContext:
     """Dependency: the app's AuthContext."""
     ctx: AuthContext = request.app.state.ctx
     return ctx
@@ -85,7 +85,7 @@ def client_ip(peer: str | None, forwarded: str | None, trusted: Sequence[IPNetwo
     return str(found)
 
 
-def get_client(request: Request) -> ClientInfo:
+async def get_client(request: Request) -> ClientInfo:
     """The client IP (see `client_ip`) and its user agent, both bounded."""
     ctx: AuthContext = request.app.state.ctx
     peer = request.client.host if request.client else None

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from taskflow.notifications.context import Context
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 

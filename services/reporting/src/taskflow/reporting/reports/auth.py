@@ -19,7 +19,7 @@ from taskflow.reporting.reports.periods import InvalidTimezone, parse_tz
 Reader = CurrentPrincipal
 
 
-def get_tz(
+async def get_tz(
     tz: Annotated[
         str,
         Query(

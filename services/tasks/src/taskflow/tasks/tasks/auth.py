@@ -10,7 +10,7 @@ from fastapi import Depends
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.common.db import SessionDep
+from taskflow.common.db import ReadSessionDep, SessionDep
 from taskflow.common.security import CurrentPrincipal, Principal
 from taskflow.tasks.projects.auth import ProjectAccess, not_found
 from taskflow.tasks.projects.models import Member, Project
@@ -69,6 +69,15 @@ def require_task_role(
     return dependency
 
 
+async def _task_reader(
+    task_id: uuid.UUID, principal: CurrentPrincipal, db: ReadSessionDep
+) -> ProjectAccess:
+    return await task_access(db, principal, task_id, "viewer")
+
+
 TaskViewer = Annotated[ProjectAccess, Depends(require_task_role("viewer"))]
+#: A viewer's access checked in the request's read session (`db.reads`): for a route that
+#: only reads and takes `ReadSessionDep`, so that the request holds one connection, not two.
+TaskReader = Annotated[ProjectAccess, Depends(_task_reader)]
 TaskWriter = Annotated[ProjectAccess, Depends(require_task_role("member"))]
 TrashedTaskWriter = Annotated[ProjectAccess, Depends(require_task_role("member", deleted=True))]

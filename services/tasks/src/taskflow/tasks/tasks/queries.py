@@ -41,6 +41,17 @@ def _cursor_value(task: Task | Row[Any], sort: str, rank: float | None) -> Any:
     return rank if field == "rank" else getattr(task, field)
 
 
+def needs_custom_plan(filters: TaskFilters, project_id: uuid.UUID | None) -> bool:
+    """Whether a list must be planned with its values (`repository.list_tasks`).
+
+    A project's plain list plans the same with any values (the project index, in sort order),
+    so it may use the generic plan: no `SET LOCAL`, hence no transaction needed either (the
+    router then serves it from a read session, `db.reads`).
+    """
+    plain = project_id is not None and not filters.q and filters.assignee is None
+    return not (plain and not filters.label)
+
+
 async def list_tasks(
     db: AsyncSession,
     me: uuid.UUID,
@@ -80,10 +91,7 @@ async def list_tasks(
         search_scope=scope,
         check_member=principal is not None,
     )
-    # A project's plain list plans the same with any values (the project index, in sort
-    # order), so it may use the generic plan and skip the extra round trip; see list_tasks.
-    plain = project_id is not None and not filters.q and filters.assignee is None
-    rows = await repo.list_tasks(db, stmt, custom_plan=not (plain and not filters.label))
+    rows = await repo.list_tasks(db, stmt, custom_plan=needs_custom_plan(filters, project_id))
     if not rows and principal is not None and project_id is not None:
         await project_access(db, principal, project_id, "viewer")
     items = rows[: page.limit]

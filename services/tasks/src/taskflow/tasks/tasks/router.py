@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import IfMatch, set_etag
-from taskflow.common.db import SessionDep
+from taskflow.common.db import ReadSessionDep, SessionDep, reads, transaction
 from taskflow.common.errors import (
     Conflict,
     Forbidden,
@@ -23,8 +25,8 @@ from taskflow.common.pagination import Page, PageParamsDep
 from taskflow.common.scopes import Scope
 from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.projects.auth import ProjectMember, ProjectViewer
-from taskflow.tasks.tasks import service
-from taskflow.tasks.tasks.auth import TaskViewer, TaskWriter, TrashedTaskWriter
+from taskflow.tasks.tasks import queries, service
+from taskflow.tasks.tasks.auth import TaskReader, TaskWriter, TrashedTaskWriter
 from taskflow.tasks.tasks.schemas import (
     Priority,
     TaskCreate,
@@ -38,7 +40,7 @@ router = APIRouter(prefix="/api/v1", tags=["tasks"])
 WRITE_ERRORS = (NotFound, Forbidden, PreconditionFailed, Conflict)
 
 
-def task_filters(
+async def task_filters(
     status_: Annotated[
         list[str] | None,
         Query(
@@ -133,6 +135,19 @@ async def create_task(
     )
 
 
+async def list_session(
+    request: Request, project_id: uuid.UUID, filters: Filters
+) -> AsyncIterator[AsyncSession]:
+    """A project list's session: plain reads unless the list plans with its values."""
+    db = request.app.state.db
+    scope = transaction(db) if queries.needs_custom_plan(filters, project_id) else reads(db)
+    async with scope as session:
+        yield session
+
+
+ListSession = Annotated[AsyncSession, Depends(list_session, scope="function")]
+
+
 @router.get(
     "/projects/{project_id}/tasks",
     dependencies=[require_scope(Scope.TASKS_READ)],
@@ -143,9 +158,9 @@ async def create_task(
 async def list_project_tasks(
     project_id: uuid.UUID,
     who: CurrentPrincipal,
-    db: SessionDep,
     page: PageParamsDep,
     filters: Filters,
+    db: ListSession,  # after the parameters it reads, which keeps their order in OpenAPI
 ) -> Page[TaskRead]:
     """The live tasks of one project, filtered, searched and sorted."""
     # Membership (viewer or higher) is a condition of the list query itself: one round trip.
@@ -189,7 +204,7 @@ async def project_trash(
     responses=errors(NotFound),
 )
 async def get_task(
-    task_id: uuid.UUID, access: TaskViewer, db: SessionDep, response: Response
+    task_id: uuid.UUID, access: TaskReader, db: ReadSessionDep, response: Response
 ) -> TaskRead:
     """One task."""
     task = await service.get(db, task_id)

@@ -96,7 +96,7 @@ class AuthDirectory:
         await self.client.aclose()
 
 
-def get_directory(request: Request) -> AuthDirectory:
+async def get_directory(request: Request) -> AuthDirectory:
     """Dependency: the app's directory client."""
     directory: AuthDirectory = request.app.state.directory
     return directory
