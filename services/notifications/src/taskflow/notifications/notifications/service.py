@@ -18,7 +18,7 @@ from taskflow.notifications.deliveries import repository as deliveries
 from taskflow.notifications.deliveries.state import Channel, Status
 from taskflow.notifications.notifications import repository
 from taskflow.notifications.notifications.models import Notification
-from taskflow.notifications.notifications.schemas import NotificationRead
+from taskflow.notifications.notifications.schemas import NotificationRead, to_read
 from taskflow.notifications.post_commit import on_commit
 from taskflow.notifications.preferences.models import Preferences
 from taskflow.notifications.preferences.schemas import NOT_DIGESTED, Kind, channels_for
@@ -38,10 +38,6 @@ class Planned:
     task_id: uuid.UUID | None = None
     actor_id: uuid.UUID | None = None
     data: dict[str, Any] = field(default_factory=dict)
-
-
-def to_read(n: Notification) -> NotificationRead:
-    return NotificationRead.model_validate(n)
 
 
 def live_message(n: Notification) -> dict[str, Any]:

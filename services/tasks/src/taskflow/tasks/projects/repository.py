@@ -213,7 +213,7 @@ async def member_emails(
 
 async def membership(
     db: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
-) -> Row[Any] | None:
+) -> Row[str, datetime | None, datetime | None] | None:
     """The user's `role` in the project with the project's `archived_at` and `deleted_at`;
     None when the user is not a member."""
     stmt = (

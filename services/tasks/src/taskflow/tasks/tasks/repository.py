@@ -316,7 +316,9 @@ async def stream_live_tasks(
         yield [(t, k) for t, k in rows]
 
 
-async def access_row(db: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUID) -> Row[Any] | None:
+async def access_row(
+    db: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUID
+) -> Row[uuid.UUID, datetime | None, str, datetime | None] | None:
     """The task's `project_id` and `deleted_at` with the user's `role` in its project and the
     project's `archived_at`; None when the task does not exist, its project is deleted or the
     user is not a member of it."""

@@ -43,7 +43,6 @@ from taskflow.tasks.db import OUTBOX
 from taskflow.tasks.webhooks import repository, schedule, signing
 from taskflow.tasks.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from taskflow.tasks.webhooks.outbound import Answer, Outbound
-from taskflow.tasks.webhooks.service import message_id
 
 log = get_logger("taskflow.tasks.webhooks")
 
@@ -153,7 +152,7 @@ class Dispatcher:
         body = delivery.payload.encode()
         # The signature's timestamp is the real send time: receivers check it against theirs.
         headers = signing.headers(
-            self._secrets(hook), message_id(delivery.id), int(time.time()), body
+            self._secrets(hook), signing.message_id(delivery.id), int(time.time()), body
         )
         answer = await self.outbound.post(hook.url, headers, body)
         if schedule.classify(answer) == "retry":
