@@ -38,6 +38,10 @@ class Planned:
     task_id: uuid.UUID | None = None
     actor_id: uuid.UUID | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: The trace its mail carries when it is not the one in hand: a reminder fires in the
+    #: scheduler, outside the event that scheduled it, and keeps that event's trace.
+    traceparent: str | None = None
+    request_id: str | None = None
 
 
 def live_message(n: Notification) -> dict[str, Any]:
@@ -96,6 +100,8 @@ async def notify(
                 base_url=ctx.settings.spa_base_url,
             )
             payload = mail.as_payload()
+            if p.traceparent is not None:
+                payload.update(traceparent=p.traceparent, request_id=p.request_id)
             payload.update(title=p.content.title, body=p.content.body, link=p.content.link)
             cal = channels_for(pref.kinds if pref else None, Kind.TASK_DUE).calendar
             if p.task_id is not None and cal and p.kind in (Kind.TASK_ASSIGNED, Kind.TASK_DUE):
