@@ -3,7 +3,7 @@
 A request's (or an event's) ``traceparent`` and request id reach every event written while it
 is handled, and every log line; a consumed event's context reaches the events its handler
 writes, in both the single-message and the batch path; with export on, the handler runs in a
-consumer span, child of the event's.
+consumer span, child of the event's, and the relay publishes each event in a producer span.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import aio_pika
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,7 @@ from taskflow.events import (
     Envelope,
     Event,
     Outbox,
+    OutboxRelay,
     QueueSpec,
     TaskCompleted,
     TaskCreated,
@@ -179,3 +180,63 @@ async def test_with_export_on_the_handler_runs_in_a_consumer_span_child_of_the_e
     # The caused event names the consumer span as its parent: same trace, the span's id.
     assert caused.traceparent == f"00-{TRACE}-{span.context.span_id:016x}-01"
     assert caused.requestid == "req-1"
+
+
+async def test_with_export_on_the_relay_publishes_each_event_in_a_producer_span(
+    clean_db: Any, amqp_url: str, exchange_name: str, collector: Any
+) -> None:
+    """One producer span per published event, child of the span that wrote it; an event
+    written outside any trace gets a span of a trace of its own. Unroutable: an error span."""
+    db = clean_db
+    outbox = Outbox(db.outbox, "taskflow/test")
+    async with db.sessionmaker() as session, session.begin():
+        with bound(TRACEPARENT, "req-1"):
+            traced = await outbox.add(session, example(TaskCreated), actor_id=None)
+        untraced = await outbox.add(session, example(TaskCreated), actor_id=None)
+        unroutable = await outbox.add(session, example(TaskCompleted), actor_id=None)
+    got = await collector("task.created")
+    exporter = InMemorySpanExporter()
+    configure_tracing(ServiceSettings(service_name="test"), exporter=exporter)
+    relay = OutboxRelay(db.engine, db.outbox, amqp_url, exchange_name, unroutable_base=0)
+    try:
+        assert await relay.publish_batch() == 2
+        await wait_until(lambda: len(got.messages) == 2)
+    finally:
+        await relay.close_broker()
+        shutdown_tracing()
+    spans = {
+        span.attributes["messaging.message.id"]: span for span in exporter.get_finished_spans()
+    }
+    assert sorted(spans) == sorted(str(e.id) for e in (traced, untraced, unroutable))
+    assert {s.kind for s in spans.values()} == {SpanKind.PRODUCER}
+    assert {s.name for s in spans.values()} == {f"{exchange_name} publish"}
+    child = spans[str(traced.id)]
+    assert format(child.context.trace_id, "032x") == TRACE
+    assert child.parent is not None
+    assert format(child.parent.span_id, "016x") == "00f067aa0ba902b7"
+    assert child.status.status_code is StatusCode.UNSET
+    assert spans[str(untraced.id)].parent is None
+    assert spans[str(unroutable.id)].status.status_code is StatusCode.ERROR
+    # The messages are as before: the envelope still names the span that wrote the event.
+    assert sorted(decode(m.body).traceparent or "" for m in got.messages) == ["", TRACEPARENT]
+
+
+async def test_with_export_off_the_relay_makes_no_span(
+    clean_db: Any, amqp_url: str, exchange_name: str, collector: Any
+) -> None:
+    db = clean_db
+    outbox = Outbox(db.outbox, "taskflow/test")
+    async with db.sessionmaker() as session, session.begin():
+        with bound(TRACEPARENT, "req-1"):
+            await outbox.add(session, example(TaskCreated), actor_id=None)
+    got = await collector("task.created")
+    exporter = InMemorySpanExporter()
+    configure_tracing(ServiceSettings(service_name="test"), exporter=exporter)
+    shutdown_tracing()  # export was on once and is off again: nothing may reach the exporter
+    relay = OutboxRelay(db.engine, db.outbox, amqp_url, exchange_name)
+    try:
+        assert await relay.publish_batch() == 1
+        await wait_until(lambda: len(got.messages) == 1)
+    finally:
+        await relay.close_broker()
+    assert exporter.get_finished_spans() == ()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notifications_testkit import completed, created, snapshot, uid, updated
+from notifications_testkit import completed, created, snapshot, uid, updated, user
 from sqlalchemy import select
 
+from taskflow.common.tracing import bound, trace_id_of
 from taskflow.events.contracts.tasks import Reminder
 from taskflow.events.envelope import Envelope
+from taskflow.notifications.deliveries.email import build_message
+from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.notifications.models import Notification
 from taskflow.notifications.reminders.service import Scheduler
 
@@ -184,3 +188,29 @@ async def test_a_custom_done_status_stops_reminders_by_its_category(
     clock.set(T0 + timedelta(hours=3, minutes=30))
     assert await scheduler.run_once() == 1
     assert [n.user_id for n in await _notes(sessionmaker, "reminder")] == [bob]
+
+
+async def test_the_reminder_mail_carries_the_trace_of_the_event_that_scheduled_it(
+    apply: Any, ctx: Any, sessionmaker: Any, clock: Any
+) -> None:
+    """The scheduler fires outside any request or event: the mail keeps the scheduling
+    event's trace (stored on the reminder row), so support can follow it from the request."""
+    alice = uid()
+    await apply(user(alice))
+    trace = secrets.token_hex(16)
+    # As the consumer runs a handler: under the event's trace and request id.
+    with bound(f"00-{trace}-00f067aa0ba902b7-01", "req-reminder-1"):
+        await _task_with_reminder(apply, alice, due=T0 + timedelta(hours=1))
+    clock.set(T0 + timedelta(minutes=30))
+    assert await Scheduler(ctx, sessionmaker).run_once() == 1
+    async with sessionmaker() as s:
+        (payload,) = (
+            await s.scalars(
+                select(Delivery.payload).where(
+                    Delivery.channel == "email", Delivery.kind == "reminder"
+                )
+            )
+        ).all()
+    assert trace_id_of(payload["traceparent"]) == trace
+    assert payload["request_id"] == "req-reminder-1"
+    assert build_message(ctx.settings, "a@example.test", payload)["X-Trace-Id"] == trace

@@ -4,10 +4,11 @@ We use the OpenTelemetry SDK for the spans and their export (OTLP over HTTP), an
 propagator to read and write ``traceparent``; the trace context a unit of work carries when
 export is off is in :mod:`taskflow.common.tracing`.
 
-Spans are made in two places only, where the unit of work starts: the HTTP middleware (one
-server span per request, named by its route template: raw paths carry ids and, for the
-calendar feeds, secrets, which is also why we do not use the ASGI instrumentation) and the
-events consumer (one consumer span per handled event, child of the event's ``traceparent``).
+Spans are made in three places only, where work starts or leaves the process: the HTTP
+middleware (one server span per request, named by its route template: raw paths carry ids and,
+for the calendar feeds, secrets, which is also why we do not use the ASGI instrumentation), the
+events consumer (one consumer span per handled event, child of the event's ``traceparent``)
+and the outbox relay (one producer span per published event, child of the same).
 
 Off (the default) means no provider: :func:`tracer` is OpenTelemetry's no-op tracer, no
 exporter is built and no export thread is started. The provider is ours, not the process-wide

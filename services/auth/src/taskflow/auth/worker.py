@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import delete
-
 from taskflow.auth.config import Settings
 from taskflow.auth.db import inbox, outbox_rows, utcnow
 from taskflow.auth.keys.service import purge_retired
 from taskflow.auth.memberships.handlers import MEMBERSHIP_EVENTS, handle_membership_event
-from taskflow.auth.sessions.models import MfaChallenge, Session
-from taskflow.auth.users.models import OneTimeToken
+from taskflow.auth.sessions import repository as sessions_repo
+from taskflow.auth.users import repository as users_repo
 from taskflow.common.db import Database
 from taskflow.common.logging import get_logger
 from taskflow.events import (
@@ -41,14 +39,16 @@ async def cleanup_once(db: Database) -> dict[str, int]:
     cutoff = utcnow() - KEEP_DEAD_ROWS
     counts: dict[str, int] = {}
     async with db.sessionmaker() as session, session.begin():
-        r = await session.execute(delete(Session).where(Session.expires_at < cutoff))
-        counts["sessions_expired"] = r.rowcount or 0  # type: ignore[attr-defined]
-        r = await session.execute(delete(Session).where(Session.revoked_at < cutoff))
-        counts["sessions_revoked"] = r.rowcount or 0  # type: ignore[attr-defined]
-        r = await session.execute(delete(MfaChallenge).where(MfaChallenge.expires_at < cutoff))
-        counts["mfa_challenges"] = r.rowcount or 0  # type: ignore[attr-defined]
-        r = await session.execute(delete(OneTimeToken).where(OneTimeToken.expires_at < cutoff))
-        counts["one_time_tokens"] = r.rowcount or 0  # type: ignore[attr-defined]
+        counts["sessions_expired"] = await sessions_repo.delete_sessions_expired_before(
+            session, cutoff
+        )
+        counts["sessions_revoked"] = await sessions_repo.delete_sessions_revoked_before(
+            session, cutoff
+        )
+        counts["mfa_challenges"] = await sessions_repo.delete_challenges_expired_before(
+            session, cutoff
+        )
+        counts["one_time_tokens"] = await users_repo.delete_tokens_expired_before(session, cutoff)
         counts["signing_keys"] = await purge_retired(session)
         conn = await session.connection()
         counts["outbox"] = await purge_published(conn, outbox_rows)

@@ -7,8 +7,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from taskflow.common.cli import Command, make_cli
 from taskflow.common.db import Database
 from taskflow.reporting.config import Settings
@@ -24,6 +22,7 @@ async def _worker(settings: Any) -> None:
 
 async def _rebuild(settings: Settings, batch: int) -> int:
     from taskflow.reporting.projection.rebuild import rebuild
+    from taskflow.reporting.projection.repository import lift_statement_timeout
 
     # No client-side answer timeout either: one page of a big rebuild may take minutes.
     db = Database(
@@ -32,7 +31,7 @@ async def _rebuild(settings: Settings, batch: int) -> int:
     try:
         async with db.sessionmaker() as session, session.begin():
             # A rebuild of a big log takes minutes: lift the API's statement timeout.
-            await session.execute(text("SET LOCAL statement_timeout = 0"))
+            await lift_statement_timeout(session)
             result = await rebuild(session, batch=batch)
     finally:
         await db.dispose()

@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.tasks.projects.models import Member
-from taskflow.tasks.users.models import User
+from taskflow.tasks.projects import repository as projects_repo
 
 #: `@` + a user id, or `@` + an email, or `@` + the local part of a member's email.
 MENTION = re.compile(
@@ -35,16 +33,14 @@ async def resolve_mentions(db: AsyncSession, project_id: uuid.UUID, body: str) -
             ids.append(uuid.UUID(t))
         except ValueError:
             words.append(t.lower())
-    conds = [Member.user_id.in_(ids)] if ids else []
-    if words:
-        conds.append(User.email.in_([w for w in words if "@" in w]))
-        conds.append(func.split_part(User.email, "@", 1).in_([w for w in words if "@" not in w]))
-    rows = await db.execute(
-        select(Member.user_id, User.email)
-        .outerjoin(User, User.id == Member.user_id)
-        .where(and_(Member.project_id == project_id, or_(*conds)))
+    rows = await projects_repo.members_matching(
+        db,
+        project_id,
+        ids=ids,
+        emails=[w for w in words if "@" in w],
+        local_parts=[w for w in words if "@" not in w],
     )
-    found = {uid: (email or "").lower() for uid, email in rows.all()}
+    found = {uid: (email or "").lower() for uid, email in rows}
     out: list[uuid.UUID] = []
     for t in tokens:
         for uid, email in found.items():

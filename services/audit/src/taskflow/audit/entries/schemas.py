@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -65,3 +66,10 @@ class ExportManifest(BaseModel):
     chain_head_seq: int
     chain_head_hash: str
     format: Literal["csv", "jsonl"]
+
+
+def to_read(row: Any) -> EntryRead:
+    """An entries row (with payload as text) as its wire shape."""
+    data = dict(row._mapping)
+    data["payload"] = json.loads(data["payload"])
+    return EntryRead.model_validate(data)

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from taskflow.audit.chain import store
 from taskflow.audit.entries import repository
 from taskflow.audit.entries.repository import EntryFilter
-from taskflow.audit.entries.schemas import EntryRead, VerifyRead
+from taskflow.audit.entries.schemas import EntryRead, VerifyRead, to_read
 from taskflow.common.errors import NotFound
 from taskflow.common.pagination import Page, PageParams
-
-
-def to_read(row: Any) -> EntryRead:
-    """An entries row (with payload as text) as its wire shape."""
-    data = dict(row._mapping)
-    data["payload"] = json.loads(data["payload"])
-    return EntryRead.model_validate(data)
 
 
 async def list_entries(db: AsyncSession, f: EntryFilter, params: PageParams) -> Page[EntryRead]:

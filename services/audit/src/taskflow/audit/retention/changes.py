@@ -19,28 +19,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from taskflow.audit.chain.append import NewEntry, append
 from taskflow.audit.chain.hashing import canonical_json
 from taskflow.audit.pg import driver
+from taskflow.audit.retention import repository
 
 RETENTION_CHANGED = "audit.retention_changed"
 LEGAL_HOLD_PLACED = "audit.legal_hold_placed"
 LEGAL_HOLD_LIFTED = "audit.legal_hold_lifted"
-
-_RECORD = text(
-    "INSERT INTO audit.admin_changes"
-    " (event_id, type, actor_id, subject, project_id, occurred_at, payload)"
-    " VALUES (:event_id, :type, :actor_id, :subject, :project_id, :occurred_at,"
-    " CAST(:payload AS json))"
-)
-
-_PENDING = """
-SELECT event_id, type, actor_id, subject, project_id, occurred_at, payload::text
-FROM audit.admin_changes ORDER BY occurred_at, event_id LIMIT $1 FOR UPDATE SKIP LOCKED
-"""
 
 
 async def record(
@@ -54,17 +42,15 @@ async def record(
     project_id: uuid.UUID | None = None,
 ) -> None:
     """Record one change (in the caller's transaction) for the worker to append."""
-    await db.execute(
-        _RECORD,
-        {
-            "event_id": uuid.uuid4(),
-            "type": type,
-            "actor_id": actor_id,
-            "subject": subject,
-            "project_id": project_id,
-            "occurred_at": datetime.now(UTC),
-            "payload": canonical_json({"before": before, "after": after}),
-        },
+    await repository.add_change(
+        db,
+        event_id=uuid.uuid4(),
+        type=type,
+        actor_id=actor_id,
+        subject=subject,
+        project_id=project_id,
+        occurred_at=datetime.now(UTC),
+        payload=canonical_json({"before": before, "after": after}),
     )
 
 
@@ -74,7 +60,7 @@ async def append_pending(writer: AsyncEngine, *, limit: int = 500) -> int:
     while True:
         async with writer.begin() as conn:
             pg = await driver(conn)
-            rows = await pg.fetch(_PENDING, limit)
+            rows = await repository.pending_changes(pg, limit)
             if not rows:
                 return total
             await append(
@@ -92,10 +78,7 @@ async def append_pending(writer: AsyncEngine, *, limit: int = 500) -> int:
                     for r in rows
                 ],
             )
-            await pg.execute(
-                "DELETE FROM audit.admin_changes WHERE event_id = ANY($1::uuid[])",
-                [r[0] for r in rows],
-            )
+            await repository.drop_changes(pg, [r[0] for r in rows])
         total += len(rows)
         if len(rows) < limit:
             return total

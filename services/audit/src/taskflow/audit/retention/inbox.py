@@ -13,13 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-_TRIM = text(
-    "DELETE FROM audit.inbox WHERE ctid IN ("
-    " SELECT ctid FROM audit.inbox WHERE handled_at < :cutoff LIMIT :chunk)"
-)
+from taskflow.audit.retention import repository
 
 
 async def trim_inbox(engine: AsyncEngine, *, days: int, now: datetime, chunk: int = 10_000) -> int:
@@ -28,7 +24,7 @@ async def trim_inbox(engine: AsyncEngine, *, days: int, now: datetime, chunk: in
     deleted = 0
     while True:
         async with engine.begin() as conn:
-            result = await conn.execute(_TRIM, {"cutoff": cutoff, "chunk": chunk})
-        deleted += result.rowcount
-        if result.rowcount < chunk:
+            count = await repository.trim_inbox_chunk(conn, cutoff, chunk)
+        deleted += count
+        if count < chunk:
             return deleted

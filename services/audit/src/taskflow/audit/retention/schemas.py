@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,3 +44,24 @@ class LegalHoldRead(BaseModel):
     reason: str | None
     created_at: datetime
     created_by: uuid.UUID | None
+
+
+def to_read(row: Any | None, default_days: int, floor_days: int) -> RetentionRead:
+    """The policy row (or the default when none) as served; never below the floor."""
+    if row is None:
+        return RetentionRead(
+            days=max(default_days, floor_days),
+            floor_days=floor_days,
+            source="default",
+            version=0,
+            updated_at=None,
+            updated_by=None,
+        )
+    return RetentionRead(
+        days=max(int(row.days), floor_days),
+        floor_days=floor_days,
+        source="policy",
+        version=row.version,
+        updated_at=row.updated_at,
+        updated_by=row.updated_by,
+    )

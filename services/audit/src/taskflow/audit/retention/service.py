@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.audit.retention import changes, repository
-from taskflow.audit.retention.schemas import LegalHoldRead, RetentionRead
+from taskflow.audit.retention.schemas import LegalHoldRead, RetentionRead, to_read
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Conflict, NotFound, Unprocessable
 from taskflow.common.security import Principal
 
 
-def _read(row: Any | None, default_days: int, floor_days: int) -> RetentionRead:
-    """The policy row (or the default when none) as served; never below the floor."""
-    if row is None:
-        return RetentionRead(
-            days=max(default_days, floor_days),
-            floor_days=floor_days,
-            source="default",
-            version=0,
-            updated_at=None,
-            updated_by=None,
-        )
-    return RetentionRead(
-        days=max(int(row.days), floor_days),
-        floor_days=floor_days,
-        source="policy",
-        version=row.version,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
-    )
-
-
 async def get_policy(db: AsyncSession, default_days: int, floor_days: int) -> RetentionRead:
     """The policy set through the api, or the settings' default (version 0)."""
-    return _read(await repository.get_policy(db), default_days, floor_days)
+    return to_read(await repository.get_policy(db), default_days, floor_days)
 
 
 async def set_policy(
@@ -63,9 +41,9 @@ async def set_policy(
             ],
         )
     row = await repository.get_policy(db, for_update=True)
-    before = _read(row, default_days, floor_days)
+    before = to_read(row, default_days, floor_days)
     check_version(before.version, expected_version)
-    new = _read(
+    new = to_read(
         await repository.put_policy(db, days, before.version + 1, who.user_id),
         default_days,
         floor_days,

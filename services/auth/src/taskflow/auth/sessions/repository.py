@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.db import utcnow
@@ -143,3 +143,22 @@ async def spend_challenge(db: AsyncSession, challenge_id: uuid.UUID, now: dateti
         .returning(MfaChallenge.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def delete_sessions_expired_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete sessions (their refresh tokens go with them) that expired before `cutoff`;
+    returns how many."""
+    result = await session.execute(delete(Session).where(Session.expires_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_sessions_revoked_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete sessions revoked before `cutoff`; returns how many."""
+    result = await session.execute(delete(Session).where(Session.revoked_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_challenges_expired_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete MFA challenges that expired before `cutoff`; returns how many."""
+    result = await session.execute(delete(MfaChallenge).where(MfaChallenge.expires_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.db import utcnow
@@ -138,3 +138,10 @@ async def spend_all_tokens(session: AsyncSession, user_id: uuid.UUID, purpose: s
         )
         .values(used_at=utcnow())
     )
+
+
+async def delete_tokens_expired_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete one-time tokens (verification, reset links) that expired before `cutoff`;
+    returns how many."""
+    result = await session.execute(delete(OneTimeToken).where(OneTimeToken.expires_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

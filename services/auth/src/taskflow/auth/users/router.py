@@ -31,6 +31,7 @@ from taskflow.auth.users.schemas import (
     UserRead,
     VerifyEmailRequest,
     normalise_email,
+    to_read,
 )
 from taskflow.common.concurrency import IfMatch, check_version, set_etag
 from taskflow.common.db import SessionDep
@@ -52,24 +53,6 @@ log = get_logger(__name__)
 
 accounts = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
 users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
-
-
-def to_read(user: User) -> UserRead:
-    return UserRead(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        timezone=user.timezone,
-        locale=user.locale,
-        is_active=user.is_active,
-        email_verified=user.email_verified_at is not None,
-        roles=list(user.roles),
-        mfa_enabled=user.mfa_enabled,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
-        last_login_at=user.last_login_at,
-        version=user.version,
-    )
 
 
 @accounts.post(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from taskflow.auth.users.models import User
 
 SystemRole = Literal["admin", "auditor", "user"]
 
@@ -155,3 +158,21 @@ class Accepted(BaseModel):
     """A request taken; nothing more is said (no account enumeration)."""
 
     status: Literal["accepted"] = "accepted"
+
+
+def to_read(user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        locale=user.locale,
+        is_active=user.is_active,
+        email_verified=user.email_verified_at is not None,
+        roles=list(user.roles),
+        mfa_enabled=user.mfa_enabled,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+        last_login_at=user.last_login_at,
+        version=user.version,
+    )

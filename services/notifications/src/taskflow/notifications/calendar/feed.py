@@ -7,16 +7,14 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import NotFound
+from taskflow.notifications.calendar import repository
 from taskflow.notifications.calendar.ics import TaskEntry, calendar
-from taskflow.notifications.calendar.models import CalendarFeed
 from taskflow.notifications.content import task_link
 from taskflow.notifications.projections import repository as projections
-from taskflow.notifications.projections.models import TaskProjection, UserProjection
+from taskflow.notifications.projections.models import TaskProjection
 
 FEED_PATH = "/api/v1/calendar/feeds/{secret}.ics"
 
@@ -50,33 +48,20 @@ def entry_for(task: TaskProjection, base_url: str) -> TaskEntry:
 async def rotate(session: AsyncSession, user_id: uuid.UUID) -> str:
     """Make a new secret for the user (the old URL stops working) and return it."""
     secret = secrets.token_urlsafe(32)
-    digest = hash_secret(secret)
-    stmt = insert(CalendarFeed).values(user_id=user_id, secret_hash=digest)
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=["user_id"], set_={"secret_hash": digest})
-    )
+    await repository.set_feed_secret(session, user_id, hash_secret(secret))
     return secret
 
 
 async def revoke(session: AsyncSession, user_id: uuid.UUID) -> None:
     """Forget the user's feed secret: its URL stops working (a deactivated account)."""
-    await session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user_id))
+    await repository.delete_feed(session, user_id)
 
 
 async def render(session: AsyncSession, secret: str, *, base_url: str, now: datetime) -> bytes:
     """The feed of the secret's owner; 404 for an unknown secret (no hint whether it existed)
     and for an owner known to be deactivated (the secret is also deleted when that is learnt,
     this covers a secret made while the deactivation was in flight)."""
-    user_id = (
-        await session.scalars(
-            select(CalendarFeed.user_id)
-            .outerjoin(UserProjection, UserProjection.id == CalendarFeed.user_id)
-            .where(
-                CalendarFeed.secret_hash == hash_secret(secret),
-                UserProjection.active.is_not(False),
-            )
-        )
-    ).first()
+    user_id = await repository.feed_owner(session, hash_secret(secret))
     if user_id is None:
         raise NotFound("No such feed.", code="feed_not_found")
     tasks = await projections.open_tasks_due_for(session, user_id)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from taskflow.notifications.notifications.models import Notification
 
 
 class NotificationRead(BaseModel):
@@ -37,3 +40,7 @@ class ReadAllResult(BaseModel):
     """How many notifications `read-all` marked read."""
 
     updated: int
+
+
+def to_read(n: Notification) -> NotificationRead:
+    return NotificationRead.model_validate(n)

@@ -18,7 +18,7 @@ from taskflow.notifications.deliveries import repository as deliveries
 from taskflow.notifications.deliveries.state import Channel, Status
 from taskflow.notifications.notifications import repository
 from taskflow.notifications.notifications.models import Notification
-from taskflow.notifications.notifications.schemas import NotificationRead
+from taskflow.notifications.notifications.schemas import NotificationRead, to_read
 from taskflow.notifications.post_commit import on_commit
 from taskflow.notifications.preferences.models import Preferences
 from taskflow.notifications.preferences.schemas import NOT_DIGESTED, Kind, channels_for
@@ -38,10 +38,10 @@ class Planned:
     task_id: uuid.UUID | None = None
     actor_id: uuid.UUID | None = None
     data: dict[str, Any] = field(default_factory=dict)
-
-
-def to_read(n: Notification) -> NotificationRead:
-    return NotificationRead.model_validate(n)
+    #: The trace its mail carries when it is not the one in hand: a reminder fires in the
+    #: scheduler, outside the event that scheduled it, and keeps that event's trace.
+    traceparent: str | None = None
+    request_id: str | None = None
 
 
 def live_message(n: Notification) -> dict[str, Any]:
@@ -100,6 +100,8 @@ async def notify(
                 base_url=ctx.settings.spa_base_url,
             )
             payload = mail.as_payload()
+            if p.traceparent is not None:
+                payload.update(traceparent=p.traceparent, request_id=p.request_id)
             payload.update(title=p.content.title, body=p.content.body, link=p.content.link)
             cal = channels_for(pref.kinds if pref else None, Kind.TASK_DUE).calendar
             if p.task_id is not None and cal and p.kind in (Kind.TASK_ASSIGNED, Kind.TASK_DUE):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from taskflow.notifications.preferences.models import Preferences
 
 
 class Kind(StrEnum):
@@ -92,3 +95,13 @@ def channels_for(stored: dict[str, object] | None, kind: str) -> ChannelSet:
     except ValueError:
         return ChannelSet()
     return resolve(stored)[k]
+
+
+def to_read(row: Preferences | None) -> PreferencesRead:
+    if row is None:
+        return PreferencesRead(kinds=resolve(None))
+    return PreferencesRead(
+        kinds=resolve(row.kinds),
+        digest=row.digest,
+        digest_hour=row.digest_hour,
+    )

@@ -11,29 +11,19 @@ from taskflow.notifications.db import utcnow
 from taskflow.notifications.deliveries import repository as deliveries
 from taskflow.notifications.deliveries.state import Channel
 from taskflow.notifications.preferences import repository
-from taskflow.notifications.preferences.models import Preferences
 from taskflow.notifications.preferences.schemas import (
     Kind,
     PreferencesRead,
     PreferencesUpdate,
     resolve,
+    to_read,
 )
 from taskflow.notifications.projections import repository as projections
 
 
-def _read(row: Preferences | None) -> PreferencesRead:
-    if row is None:
-        return PreferencesRead(kinds=resolve(None))
-    return PreferencesRead(
-        kinds=resolve(row.kinds),
-        digest=row.digest,
-        digest_hour=row.digest_hour,
-    )
-
-
 async def get(session: AsyncSession, user_id: uuid.UUID) -> PreferencesRead:
     """The user's preferences with defaults filled in."""
-    return _read(await repository.get(session, user_id))
+    return to_read(await repository.get(session, user_id))
 
 
 async def update(
@@ -61,7 +51,7 @@ async def update(
         else (current.digest_hour if current else 8),
         "updated_at": utcnow(),
     }
-    saved = _read(await repository.save(session, user_id, values))
+    saved = to_read(await repository.save(session, user_id, values))
     if ctx is not None and not was_on and saved.kinds[Kind.TASK_DUE].calendar:
         await _backfill_calendar(session, ctx, user_id)
     return saved

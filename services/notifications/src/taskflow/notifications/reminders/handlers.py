@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.tracing import current_request_id, current_traceparent
 from taskflow.events.contracts.tasks import TaskEvent, TaskSnapshot
 from taskflow.events.envelope import Envelope
 from taskflow.notifications.projections.handlers import TaskChange, is_open
@@ -42,4 +43,8 @@ async def sync_reminders(
             open_=is_open(snap), due_at=snap.due_at, reminders=times, assignees=snap.assignee_ids
         ),
         not_before=envelope.time,
+        # The handler runs under the event's trace (its consumer span when export is on):
+        # the reminder's mail, sent later by the scheduler, carries it on.
+        traceparent=current_traceparent(),
+        request_id=current_request_id(),
     )

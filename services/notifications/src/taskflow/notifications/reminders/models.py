@@ -17,6 +17,10 @@ class Reminder(Base):
 
     `fired_at` is the marker that makes it fire once: the scheduler sets it in the same
     transaction that writes the notification, on a row it holds with FOR UPDATE SKIP LOCKED.
+
+    `traceparent` and `request_id` are those of the event that scheduled the row (None for a
+    row made before they were kept): the mail it fires carries that trace, as every other mail
+    carries the trace of the event that decided it.
     """
 
     __tablename__ = "reminders"
@@ -31,6 +35,8 @@ class Reminder(Base):
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     fire_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    traceparent: Mapped[str | None] = mapped_column(String(55))
+    request_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

@@ -16,12 +16,19 @@ from taskflow.notifications.reminders.schedule import Wanted
 
 
 async def sync(
-    session: AsyncSession, task_id: uuid.UUID, wanted: Iterable[Wanted], *, not_before: datetime
+    session: AsyncSession,
+    task_id: uuid.UUID,
+    wanted: Iterable[Wanted],
+    *,
+    not_before: datetime,
+    traceparent: str | None = None,
+    request_id: str | None = None,
 ) -> None:
     """Make the task's unfired rows exactly `wanted`; fired rows are kept (they never refire).
 
     A wanted time already past when the change happened (`not_before`) is not added: that is a
-    reminder set in the past, not one missed while we were down.
+    reminder set in the past, not one missed while we were down. Rows added keep `traceparent`
+    and `request_id` (the scheduling event's); rows kept keep the trace they were made under.
     """
     wanted = set(wanted)
     existing = list(
@@ -43,6 +50,8 @@ async def sync(
                     "user_id": w.user_id,
                     "kind": w.kind,
                     "fire_at": w.fire_at,
+                    "traceparent": traceparent,
+                    "request_id": request_id,
                 }
                 for w in new
             ]

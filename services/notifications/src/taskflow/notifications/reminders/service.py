@@ -95,6 +95,8 @@ class Scheduler:
                             "late": late,
                             "task_key": task.key,
                         },
+                        traceparent=r.traceparent,
+                        request_id=r.request_id,
                     )
                 )
             await notify(session, self.ctx, planned)

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.logging import get_logger
 from taskflow.events.envelope import Envelope
 from taskflow.events.errors import EventError
-from taskflow.reporting.db import READ_MODELS, event_log
+from taskflow.reporting.projection import repository
 from taskflow.reporting.projection.handlers import project
 
 log = get_logger("taskflow.reporting.rebuild")
@@ -43,20 +42,12 @@ class RebuildResult:
 
 async def rebuild(session: AsyncSession, *, batch: int = 2000) -> RebuildResult:
     """Empty the read models and replay the whole event log, inside the caller's transaction."""
-    await session.execute(text("LOCK TABLE event_log IN SHARE MODE"))
-    for table in READ_MODELS:
-        await session.execute(delete(table))
+    await repository.lock_event_log(session)
+    await repository.empty_read_models(session)
     applied = skipped = 0
     last = 0
     while True:
-        rows = (
-            await session.execute(
-                select(event_log.c.seq, event_log.c.envelope)
-                .where(event_log.c.seq > last)
-                .order_by(event_log.c.seq)
-                .limit(batch)
-            )
-        ).all()
+        rows = await repository.event_log_page(session, last, batch)
         if not rows:
             break
         for seq, raw in rows:

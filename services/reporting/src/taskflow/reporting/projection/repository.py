@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.reporting.db import members, milestones, projects
+from taskflow.reporting.db import READ_MODELS, event_log, members, milestones, projects
 from taskflow.reporting.projection.models import (
     MembershipChange,
     MilestoneChange,
@@ -320,3 +320,32 @@ async def apply_milestone(session: AsyncSession, change: MilestoneChange) -> Non
             where=milestones.c.version < ins.excluded.version,
         )
     )
+
+
+async def lift_statement_timeout(session: AsyncSession) -> None:
+    """No statement timeout for the rest of the transaction (a rebuild takes minutes)."""
+    await session.execute(text("SET LOCAL statement_timeout = 0"))
+
+
+async def lock_event_log(session: AsyncSession) -> None:
+    """Hold the log still until the commit: the worker's next insert waits, readers do not."""
+    await session.execute(text("LOCK TABLE event_log IN SHARE MODE"))
+
+
+async def empty_read_models(session: AsyncSession) -> None:
+    """Delete every read model's rows (DELETE, not TRUNCATE: readers are not blocked and see
+    the old figures until the commit)."""
+    for table in READ_MODELS:
+        await session.execute(delete(table))
+
+
+async def event_log_page(session: AsyncSession, after: int, limit: int) -> list[tuple[int, Any]]:
+    """Up to `limit` entries of the event log after `seq` `after`, as `(seq, envelope)`, in
+    arrival order."""
+    rows = await session.execute(
+        select(event_log.c.seq, event_log.c.envelope)
+        .where(event_log.c.seq > after)
+        .order_by(event_log.c.seq)
+        .limit(limit)
+    )
+    return [(seq, raw) for seq, raw in rows.all()]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from taskflow.tasks.comments.models import Comment
 
 
 class CommentCreate(BaseModel):
@@ -39,3 +43,7 @@ class CommentRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     edited_at: datetime | None
+
+
+def to_read(c: Comment) -> CommentRead:
+    return CommentRead.model_validate(c)

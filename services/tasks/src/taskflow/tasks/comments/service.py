@@ -16,14 +16,10 @@ from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.comments import repository as repo
 from taskflow.tasks.comments.models import Comment
-from taskflow.tasks.comments.schemas import CommentRead
+from taskflow.tasks.comments.schemas import CommentRead, to_read
 from taskflow.tasks.mentions import resolve_mentions
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import repository as tasks_repo
-
-
-def to_read(c: Comment) -> CommentRead:
-    return CommentRead.model_validate(c)
 
 
 async def add(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from taskflow.tasks.invitations.models import Invitation
 
 from taskflow.tasks.projects.schemas import Role
 
@@ -41,3 +45,17 @@ class InvitationPreview(BaseModel):
     inviter_name: str | None
     role: Role
     expires_at: datetime
+
+
+def to_read(row: Invitation) -> InvitationRead:
+    """The API view of an invitation row."""
+    return InvitationRead(
+        id=row.id,
+        project_id=row.project_id,
+        email=row.email,
+        role=row.role,
+        invited_by=row.invited_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        expires_at=row.expires_at,
+    )

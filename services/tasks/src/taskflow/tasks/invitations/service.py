@@ -30,7 +30,7 @@ from taskflow.tasks.config import Settings
 from taskflow.tasks.invitations import repository as repo
 from taskflow.tasks.invitations.errors import TooManyInvitations
 from taskflow.tasks.invitations.models import Invitation
-from taskflow.tasks.invitations.schemas import InvitationPreview, InvitationRead
+from taskflow.tasks.invitations.schemas import InvitationPreview, InvitationRead, to_read
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects import service as projects
 from taskflow.tasks.projects.auth import ProjectAccess, not_found
@@ -54,20 +54,6 @@ def normalise(email: str) -> str:
 def token_digest(token: str) -> str:
     """SHA-256 (hex) of a link token, as stored: a leaked table opens no invitation."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def to_read(row: Invitation) -> InvitationRead:
-    """The API view of an invitation row."""
-    return InvitationRead(
-        id=row.id,
-        project_id=row.project_id,
-        email=row.email,
-        role=row.role,
-        invited_by=row.invited_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        expires_at=row.expires_at,
-    )
 
 
 async def add_or_invite(

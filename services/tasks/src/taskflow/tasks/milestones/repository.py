@@ -42,3 +42,39 @@ async def page_of_project(
     """One page of a project's milestones, in creation order."""
     stmt = select(Milestone).where(Milestone.project_id == project_id)
     return await keyset_page(db, stmt, [Milestone.id], page)
+
+
+async def milestone_in_project(db: AsyncSession, project_id: uuid.UUID, mid: uuid.UUID) -> bool:
+    """True when the milestone belongs to the project."""
+    row = await db.execute(
+        select(Milestone.id).where(Milestone.id == mid, Milestone.project_id == project_id)
+    )
+    return row.first() is not None
+
+
+async def milestone_titles(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Titles of these milestones."""
+    if not ids:
+        return {}
+    rows = await db.execute(select(Milestone.id, Milestone.title).where(Milestone.id.in_(ids)))
+    return dict(rows.all())
+
+
+async def milestones_by_title(db: AsyncSession, project_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """The project's milestones by lower-cased title (the oldest wins a tie)."""
+    rows = await db.execute(
+        select(Milestone.id, Milestone.title)
+        .where(Milestone.project_id == project_id)
+        .order_by(Milestone.created_at.desc(), Milestone.id.desc())
+    )
+    return {t.lower(): i for i, t in rows.all()}
+
+
+async def all_of_project(db: AsyncSession, project_id: uuid.UUID) -> list[Milestone]:
+    """Every milestone of the project, oldest first."""
+    stmt = (
+        select(Milestone)
+        .where(Milestone.project_id == project_id)
+        .order_by(Milestone.created_at, Milestone.id)
+    )
+    return list((await db.execute(stmt)).scalars())

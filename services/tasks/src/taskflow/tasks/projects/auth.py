@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Forbidden, NotFound
 from taskflow.common.security import CurrentPrincipal, Principal
+from taskflow.tasks.projects import repository
 from taskflow.tasks.projects.errors import ProjectArchived
-from taskflow.tasks.projects.models import Member, Project
 
 ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
 
@@ -71,13 +70,7 @@ async def project_access(
     allow_deleted: bool = False,
 ) -> ProjectAccess:
     """The caller's access to a project; 404 for non-members, 403 for a role too low."""
-    row = (
-        await db.execute(
-            select(Member.role, Project.archived_at, Project.deleted_at)
-            .join(Project, Project.id == Member.project_id)
-            .where(Member.project_id == project_id, Member.user_id == principal.user_id)
-        )
-    ).first()
+    row = await repository.membership(db, project_id, principal.user_id)
     if row is None or (row.deleted_at is not None and not allow_deleted):
         raise not_found(what)
     access = ProjectAccess(

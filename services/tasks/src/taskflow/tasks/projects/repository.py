@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -196,3 +197,67 @@ async def share_a_project(db: AsyncSession, user_id: uuid.UUID, other_id: uuid.U
         .limit(1)
     )
     return found is not None
+
+
+async def member_emails(
+    db: AsyncSession, project_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str | None]]:
+    """Each member of the project with the address the users projection knows (or None)."""
+    rows = await db.execute(
+        select(Member.user_id, User.email)
+        .outerjoin(User, User.id == Member.user_id)
+        .where(Member.project_id == project_id)
+    )
+    return [(uid, email) for uid, email in rows.all()]
+
+
+async def membership(
+    db: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+) -> Row[str, datetime | None, datetime | None] | None:
+    """The user's `role` in the project with the project's `archived_at` and `deleted_at`;
+    None when the user is not a member."""
+    stmt = (
+        select(Member.role, Project.archived_at, Project.deleted_at)
+        .join(Project, Project.id == Member.project_id)
+        .where(Member.project_id == project_id, Member.user_id == user_id)
+    )
+    return (await db.execute(stmt)).first()
+
+
+async def members_matching(
+    db: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    ids: list[uuid.UUID],
+    emails: list[str],
+    local_parts: list[str],
+) -> list[tuple[uuid.UUID, str | None]]:
+    """Members of the project named by one of `ids`, by an address in `emails` or by the
+    part before the `@` of their address, each with the address the users projection knows."""
+    conds = [Member.user_id.in_(ids)] if ids else []
+    if emails or local_parts:
+        conds.append(User.email.in_(emails))
+        conds.append(func.split_part(User.email, "@", 1).in_(local_parts))
+    rows = await db.execute(
+        select(Member.user_id, User.email)
+        .outerjoin(User, User.id == Member.user_id)
+        .where(and_(Member.project_id == project_id, or_(*conds)))
+    )
+    return [(uid, email) for uid, email in rows.all()]
+
+
+async def trashed_before(db: AsyncSession, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+    """Up to `limit` projects trashed before `cutoff`, locked (SKIP LOCKED: a purge running
+    elsewhere keeps its own)."""
+    stmt = (
+        select(Project.id)
+        .where(Project.deleted_at < cutoff)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await db.execute(stmt)).scalars())
+
+
+async def delete_projects(db: AsyncSession, project_ids: list[uuid.UUID]) -> None:
+    """Hard-delete these projects (what they hold goes with them by the foreign keys)."""
+    await db.execute(delete(Project).where(Project.id.in_(project_ids)))

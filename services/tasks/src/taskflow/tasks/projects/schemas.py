@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+if TYPE_CHECKING:
+    from taskflow.tasks.projects.models import Member, Project
+    from taskflow.tasks.users.models import User
 
 ProjectStatus = Literal["planning", "active", "on_hold", "completed"]
 ProjectHealth = Literal["on_track", "at_risk", "off_track"]
@@ -136,3 +140,41 @@ class MemberRead(BaseModel):
     email: str | None
     display_name: str | None
     created_at: datetime
+
+
+def to_read(project: Project, role: str | None) -> ProjectRead:
+    """The API view of a project row."""
+    total, done = project.tasks_total, project.tasks_done
+    return ProjectRead(
+        id=project.id,
+        key=project.key,
+        name=project.name,
+        description=project.description,
+        status=project.status,
+        health=project.health,
+        start_date=project.start_date,
+        target_date=project.target_date,
+        allow_completion_with_open_blockers=project.allow_completion_with_open_blockers,
+        progress=0 if total <= 0 else (done * 100) // total,
+        tasks_total=total,
+        tasks_done=done,
+        role=role,
+        version=project.version,
+        created_by=project.created_by,
+        created_at=project.created_at,
+        updated_at=project.updated_at,
+        archived_at=project.archived_at,
+        deleted_at=project.deleted_at,
+    )
+
+
+def member_read(member: Member, user: User | None) -> MemberRead:
+    """The API view of a membership."""
+    return MemberRead(
+        project_id=member.project_id,
+        user_id=member.user_id,
+        role=member.role,
+        email=user.email if user else None,
+        display_name=user.display_name if user else None,
+        created_at=member.created_at,
+    )

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import NotFound, Unprocessable
@@ -22,7 +21,9 @@ from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
 from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
+from taskflow.tasks.labels import repository as labels_repo
 from taskflow.tasks.labels.models import Label
+from taskflow.tasks.milestones import repository as milestones_repo
 from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.auth import ProjectAccess, project_access
 from taskflow.tasks.tasks import copies
@@ -110,22 +111,12 @@ async def copy_rest(
 ) -> None:
     """Labels, milestones (with `milestone.created`) and optionally the tasks."""
     project_id = access.project_id
-    labels = (
-        await db.execute(
-            select(Label).where(Label.project_id == template_id).order_by(Label.created_at)
-        )
-    ).scalars()
+    labels = await labels_repo.all_of_project(db, template_id)
     for label in labels:
         label_copy = Label(id=uuid7(), project_id=project_id, name=label.name, colour=label.colour)
         db.add(label_copy)
         copied.labels[label.id] = label_copy.id
-    milestones = (
-        await db.execute(
-            select(Milestone)
-            .where(Milestone.project_id == template_id)
-            .order_by(Milestone.created_at, Milestone.id)
-        )
-    ).scalars()
+    milestones = await milestones_repo.all_of_project(db, template_id)
     made: list[Milestone] = []
     for m in milestones:
         copy = Milestone(

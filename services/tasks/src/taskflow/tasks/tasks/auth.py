@@ -7,14 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.db import ReadSessionDep, SessionDep
 from taskflow.common.security import CurrentPrincipal, Principal
 from taskflow.tasks.projects.auth import ProjectAccess, not_found
-from taskflow.tasks.projects.models import Member, Project
-from taskflow.tasks.tasks.models import Task
+from taskflow.tasks.tasks import repository
 
 
 async def task_access(
@@ -29,17 +27,7 @@ async def task_access(
 
     `deleted`: False = the task must be live, True = it must be in the trash, None = either.
     """
-    row = (
-        await db.execute(
-            select(Task.project_id, Task.deleted_at, Member.role, Project.archived_at)
-            .join(Project, and_(Project.id == Task.project_id, Project.deleted_at.is_(None)))
-            .join(
-                Member,
-                and_(Member.project_id == Task.project_id, Member.user_id == principal.user_id),
-            )
-            .where(Task.id == task_id)
-        )
-    ).first()
+    row = await repository.access_row(db, task_id, principal.user_id)
     if row is None:
         raise not_found("task")
     if (deleted is False and row.deleted_at is not None) or (

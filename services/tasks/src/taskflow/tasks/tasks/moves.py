@@ -26,6 +26,8 @@ from taskflow.events.contracts.tasks import TaskMoved, TaskUnassigned
 from taskflow.tasks import domain_events as ev
 from taskflow.tasks.activity import service as activity
 from taskflow.tasks.dependencies import service as dependencies
+from taskflow.tasks.labels import repository as labels_repo
+from taskflow.tasks.milestones import repository as milestones_repo
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import repository as repo
@@ -148,11 +150,11 @@ async def move(
         await dependencies.check_completion(db, _as_in(root, target.project_id))
 
     all_labels = sorted({x for t in family for x in t.label_ids or []})
-    label_names = await repo.label_names(db, all_labels)
-    target_labels = await repo.labels_by_name(db, target.project_id)
+    label_names = await labels_repo.label_names(db, all_labels)
+    target_labels = await labels_repo.labels_by_name(db, target.project_id)
     milestones = sorted({t.milestone_id for t in family if t.milestone_id is not None})
-    milestone_titles = await repo.milestone_titles(db, milestones)
-    target_milestones = await repo.milestones_by_title(db, target.project_id)
+    milestone_titles = await milestones_repo.milestone_titles(db, milestones)
+    target_milestones = await milestones_repo.milestones_by_title(db, target.project_id)
     people = sorted({u for t in family for u in [*(t.assignee_ids or []), *(t.watcher_ids or [])]})
     members = await projects_repo.member_ids(db, target.project_id, people) if people else set()
     source_key = await repo.project_key(db, source.project_id)

@@ -15,18 +15,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import ProblemError
 from taskflow.common.logging import get_logger
 from taskflow.common.security import Principal
-from taskflow.tasks.activity.models import Activity
+from taskflow.tasks.activity import repository as activity_repo
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess
 from taskflow.tasks.projects.models import Project
+from taskflow.tasks.tasks import repository as tasks_repo
 from taskflow.tasks.tasks import service
 from taskflow.tasks.tasks.models import PRIORITIES, Task
 from taskflow.tasks.tasks.recurrence import RecurrenceError, next_after_completion, next_fixed
@@ -68,10 +67,7 @@ async def create_next(
     if project is None or project.deleted_at is not None or project.archived_at is not None:
         return None
     index = (task.occurrence_index or 0) + 1
-    exists = await db.execute(
-        select(Task.id).where(Task.series_id == task.series_id, Task.occurrence_index == index)
-    )
-    if exists.first() is not None:
+    if await tasks_repo.occurrence_exists(db, task.series_id, index):
         return None
     # The series owner's timezone: their wall clock is what the rule means.
     tz = await users_repo.timezone_of(db, task.created_by)
@@ -126,28 +122,11 @@ async def create_next(
     return await db.get(Task, created.id)
 
 
-async def due_fixed_series(db: AsyncSession, now: datetime, limit: int = 500) -> list[uuid.UUID]:
-    """Latest occurrences of fixed-schedule series whose due time has come."""
-    latest = (
-        select(Task.id, Task.due_at, Task.deleted_at, Task.recurrence)
-        .where(Task.series_id.is_not(None), Task.recurrence["mode"].astext == "fixed")
-        .ext(distinct_on(Task.series_id))
-        .order_by(Task.series_id, Task.occurrence_index.desc())
-        .subquery()
-    )
-    rows = await db.execute(
-        select(latest.c.id)
-        .where(latest.c.deleted_at.is_(None), latest.c.due_at <= now)
-        .limit(limit)
-    )
-    return list(rows.scalars())
-
-
 async def advance_fixed(db: AsyncSession, now: datetime | None = None) -> int:
     """One scan: for each due fixed series, create its next occurrence; returns how many."""
     now = now or datetime.now(UTC)
     made = 0
-    for task_id in await due_fixed_series(db, now):
+    for task_id in await tasks_repo.due_fixed_series(db, now):
         if await create_next(db, task_id, now=now) is not None:
             made += 1
     return made
@@ -156,30 +135,12 @@ async def advance_fixed(db: AsyncSession, now: datetime | None = None) -> int:
 async def purge_trash(db: AsyncSession, older_than: timedelta, batch: int = 1000) -> int:
     """Hard-delete tasks (with their comments) and projects trashed longer than `older_than`."""
     cutoff = datetime.now(UTC) - older_than
-    ids = list(
-        (
-            await db.execute(
-                select(Task.id)
-                .where(Task.deleted_at < cutoff)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
+    ids = await tasks_repo.trashed_before(db, cutoff, batch)
     if ids:
-        await db.execute(delete(Activity).where(Activity.task_id.in_(ids)))
-        await db.execute(delete(Task).where(Task.id.in_(ids)))
-    projects = list(
-        (
-            await db.execute(
-                select(Project.id)
-                .where(Project.deleted_at < cutoff)
-                .limit(100)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
+        await activity_repo.delete_of_tasks(db, ids)
+        await tasks_repo.delete_tasks(db, ids)
+    projects = await projects_repo.trashed_before(db, cutoff, 100)
     if projects:
-        await db.execute(delete(Activity).where(Activity.project_id.in_(projects)))
-        await db.execute(delete(Project).where(Project.id.in_(projects)))
+        await activity_repo.delete_of_projects(db, projects)
+        await projects_repo.delete_projects(db, projects)
     return len(ids) + len(projects)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -14,18 +15,17 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    delete,
     or_,
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.tasks.labels.models import Label
-from taskflow.tasks.milestones.models import Milestone
 from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.tasks.list_query import my_project_ids
 from taskflow.tasks.tasks.models import Task, TaskKeyRedirect
-from taskflow.tasks.users.models import User
 
 CLOSED = ("done", "cancelled")  # status categories
 
@@ -124,26 +124,6 @@ async def get_with_key(db: AsyncSession, task_id: uuid.UUID) -> tuple[Task, str]
 async def project_key(db: AsyncSession, project_id: uuid.UUID) -> str:
     """The key of a project (for `OPS-12`)."""
     return str((await db.execute(select(Project.key).where(Project.id == project_id))).scalar_one())
-
-
-async def labels_in_project(
-    db: AsyncSession, project_id: uuid.UUID, ids: list[uuid.UUID]
-) -> set[uuid.UUID]:
-    """Which of `ids` are labels of the project."""
-    if not ids:
-        return set()
-    rows = await db.execute(
-        select(Label.id).where(Label.project_id == project_id, Label.id.in_(ids))
-    )
-    return set(rows.scalars())
-
-
-async def milestone_in_project(db: AsyncSession, project_id: uuid.UUID, mid: uuid.UUID) -> bool:
-    """True when the milestone belongs to the project."""
-    row = await db.execute(
-        select(Milestone.id).where(Milestone.id == mid, Milestone.project_id == project_id)
-    )
-    return row.first() is not None
 
 
 async def parent_in_project(db: AsyncSession, project_id: uuid.UUID, pid: uuid.UUID) -> bool:
@@ -247,38 +227,6 @@ async def lock_tasks(db: AsyncSession, task_ids: list[uuid.UUID]) -> dict[uuid.U
     return {t.id: t for t in (await db.execute(stmt)).scalars()}
 
 
-async def label_names(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Names of these labels."""
-    if not ids:
-        return {}
-    rows = await db.execute(select(Label.id, Label.name).where(Label.id.in_(ids)))
-    return dict(rows.all())
-
-
-async def labels_by_name(db: AsyncSession, project_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    """The project's labels by lower-cased name (names are unique regardless of case)."""
-    rows = await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
-    return {n.lower(): i for i, n in rows.all()}
-
-
-async def milestone_titles(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Titles of these milestones."""
-    if not ids:
-        return {}
-    rows = await db.execute(select(Milestone.id, Milestone.title).where(Milestone.id.in_(ids)))
-    return dict(rows.all())
-
-
-async def milestones_by_title(db: AsyncSession, project_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    """The project's milestones by lower-cased title (the oldest wins a tie)."""
-    rows = await db.execute(
-        select(Milestone.id, Milestone.title)
-        .where(Milestone.project_id == project_id)
-        .order_by(Milestone.created_at.desc(), Milestone.id.desc())
-    )
-    return {t.lower(): i for i, t in rows.all()}
-
-
 async def carry_along(db: AsyncSession, task_ids: list[uuid.UUID], project_id: uuid.UUID) -> None:
     """Comments and activity of moved tasks follow them to their new project."""
     for table in ("comments", "activity"):
@@ -368,19 +316,56 @@ async def stream_live_tasks(
         yield [(t, k) for t, k in rows]
 
 
-async def project_label_names(db: AsyncSession, project_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """The project's label names by id."""
-    rows = await db.execute(select(Label.id, Label.name).where(Label.project_id == project_id))
-    return dict(rows.all())
-
-
-async def member_emails(
-    db: AsyncSession, project_id: uuid.UUID
-) -> list[tuple[uuid.UUID, str | None]]:
-    """Each member of the project with the address the users projection knows (or None)."""
-    rows = await db.execute(
-        select(Member.user_id, User.email)
-        .outerjoin(User, User.id == Member.user_id)
-        .where(Member.project_id == project_id)
+async def access_row(
+    db: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUID
+) -> Row[uuid.UUID, datetime | None, str, datetime | None] | None:
+    """The task's `project_id` and `deleted_at` with the user's `role` in its project and the
+    project's `archived_at`; None when the task does not exist, its project is deleted or the
+    user is not a member of it."""
+    stmt = (
+        select(Task.project_id, Task.deleted_at, Member.role, Project.archived_at)
+        .join(Project, and_(Project.id == Task.project_id, Project.deleted_at.is_(None)))
+        .join(Member, and_(Member.project_id == Task.project_id, Member.user_id == user_id))
+        .where(Task.id == task_id)
     )
-    return [(uid, email) for uid, email in rows.all()]
+    return (await db.execute(stmt)).first()
+
+
+async def occurrence_exists(db: AsyncSession, series_id: uuid.UUID, index: int) -> bool:
+    """True when the series already has its occurrence number `index` (live or trashed)."""
+    stmt = select(Task.id).where(Task.series_id == series_id, Task.occurrence_index == index)
+    return (await db.execute(stmt)).first() is not None
+
+
+async def due_fixed_series(db: AsyncSession, now: datetime, limit: int = 500) -> list[uuid.UUID]:
+    """Latest occurrences of fixed-schedule series whose due time has come."""
+    latest = (
+        select(Task.id, Task.due_at, Task.deleted_at, Task.recurrence)
+        .where(Task.series_id.is_not(None), Task.recurrence["mode"].astext == "fixed")
+        .ext(distinct_on(Task.series_id))
+        .order_by(Task.series_id, Task.occurrence_index.desc())
+        .subquery()
+    )
+    rows = await db.execute(
+        select(latest.c.id)
+        .where(latest.c.deleted_at.is_(None), latest.c.due_at <= now)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def trashed_before(db: AsyncSession, cutoff: datetime, limit: int) -> list[uuid.UUID]:
+    """Up to `limit` tasks trashed before `cutoff`, locked (SKIP LOCKED: a purge running
+    elsewhere keeps its own)."""
+    stmt = (
+        select(Task.id)
+        .where(Task.deleted_at < cutoff)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await db.execute(stmt)).scalars())
+
+
+async def delete_tasks(db: AsyncSession, task_ids: list[uuid.UUID]) -> None:
+    """Hard-delete these tasks (their comments go with them by the foreign key)."""
+    await db.execute(delete(Task).where(Task.id.in_(task_ids)))

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.clock import utcnow as now
 from taskflow.common.errors import Unprocessable
+from taskflow.tasks.labels import repository as labels_repo
+from taskflow.tasks.milestones import repository as milestones_repo
 from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import not_found
 from taskflow.tasks.tasks import repository as repo
@@ -69,7 +71,7 @@ async def validate_refs(
     errors: list[dict[str, Any]] = []
     labels = values.get("label_ids")
     if labels:
-        known = await repo.labels_in_project(db, project_id, labels)
+        known = await labels_repo.labels_in_project(db, project_id, labels)
         if unknown := [str(x) for x in labels if x not in known]:
             errors.append(
                 _err("label_ids", f"unknown labels: {', '.join(unknown)}", "unknown_label")
@@ -85,7 +87,9 @@ async def validate_refs(
                     )
                 )
     milestone = values.get("milestone_id")
-    if milestone is not None and not await repo.milestone_in_project(db, project_id, milestone):
+    if milestone is not None and not await milestones_repo.milestone_in_project(
+        db, project_id, milestone
+    ):
         errors.append(
             _err("milestone_id", "no such milestone in this project", "unknown_milestone")
         )

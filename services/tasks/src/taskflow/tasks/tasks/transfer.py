@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from taskflow.common.errors import ProblemError, Unprocessable
 from taskflow.common.spreadsheet import escape_formula
+from taskflow.tasks.labels import repository as labels_repo
+from taskflow.tasks.projects import repository as projects_repo
 from taskflow.tasks.projects.auth import ProjectAccess
 from taskflow.tasks.tasks import repository as repo
 from taskflow.tasks.tasks import service
@@ -68,8 +70,8 @@ async def export_csv(
     """
     async with sessions() as db, db.begin():
         await repo.read_only_snapshot(db)
-        labels = await repo.project_label_names(db, project_id)
-        emails = dict(await repo.member_emails(db, project_id))
+        labels = await labels_repo.project_label_names(db, project_id)
+        emails = dict(await projects_repo.member_emails(db, project_id))
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
@@ -141,8 +143,8 @@ async def import_csv(
             "The CSV needs a header row with at least a title column.",
             errors=[{"loc": ["body", "title"], "msg": "missing column", "type": "csv_header"}],
         )
-    label_ids = await repo.labels_by_name(db, access.project_id)
-    members = await repo.member_emails(db, access.project_id)
+    label_ids = await labels_repo.labels_by_name(db, access.project_id)
+    members = await projects_repo.member_emails(db, access.project_id)
     by_ref = {str(uid): uid for uid, _ in members} | {e.lower(): uid for uid, e in members if e}
     report: list[ImportRowResult] = []
     for n, raw in enumerate(_rows(reader), start=2):  # row 1 is the header

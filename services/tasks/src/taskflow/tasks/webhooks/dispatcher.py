@@ -30,7 +30,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.clock import utcnow
@@ -44,7 +43,6 @@ from taskflow.tasks.db import OUTBOX
 from taskflow.tasks.webhooks import repository, schedule, signing
 from taskflow.tasks.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from taskflow.tasks.webhooks.outbound import Answer, Outbound
-from taskflow.tasks.webhooks.service import message_id
 
 log = get_logger("taskflow.tasks.webhooks")
 
@@ -133,20 +131,7 @@ class Dispatcher:
     async def send_one(self) -> bool:
         """Claim one due delivery and attempt it; False when nothing was due."""
         async with self.db.sessionmaker.begin() as session:
-            claimed = (
-                await session.execute(
-                    select(WebhookDelivery, Webhook)
-                    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                    .where(
-                        WebhookDelivery.state == "pending",
-                        WebhookDelivery.next_attempt_at <= self.now(),
-                        Webhook.active.is_(True),
-                    )
-                    .order_by(WebhookDelivery.next_attempt_at)
-                    .limit(1)
-                    .with_for_update(of=WebhookDelivery, skip_locked=True)
-                )
-            ).first()
+            claimed = await repository.claim_due_delivery(session, self.now())
             if claimed is None:
                 return False
             delivery, hook = claimed
@@ -167,7 +152,7 @@ class Dispatcher:
         body = delivery.payload.encode()
         # The signature's timestamp is the real send time: receivers check it against theirs.
         headers = signing.headers(
-            self._secrets(hook), message_id(delivery.id), int(time.time()), body
+            self._secrets(hook), signing.message_id(delivery.id), int(time.time()), body
         )
         answer = await self.outbound.post(hook.url, headers, body)
         if schedule.classify(answer) == "retry":
@@ -190,15 +175,8 @@ class Dispatcher:
         decision = schedule.decide(answer, delivery.round_attempts + 1, now, self.rand)
         previous = None
         if decision.outcome != "succeeded":
-            # the newest attempt before this one (ids are time-ordered; the index is by id)
-            previous = (
-                await session.execute(
-                    select(WebhookAttempt.attempted_at)
-                    .where(WebhookAttempt.webhook_id == hook.id)
-                    .order_by(WebhookAttempt.id.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+            # the newest attempt before this one (this one is not written yet)
+            previous = await repository.last_attempt_at(session, hook.id)
         session.add(
             WebhookAttempt(
                 delivery_id=delivery.id,
@@ -221,11 +199,7 @@ class Dispatcher:
         delivery.last_error = answer.error
         self.sent += 1
         if decision.outcome == "succeeded":
-            await session.execute(
-                update(Webhook)
-                .where(Webhook.id == hook.id, Webhook.failing_since.is_not(None))
-                .values(failing_since=None)
-            )
+            await repository.clear_failing_since(session, hook.id)
         else:
             await self._failed(session, hook, now, previous)
         log.info(
@@ -242,25 +216,10 @@ class Dispatcher:
         """Extend the failure streak (or start one after a silence); disable the endpoint once
         it is long enough (once). `previous` is the endpoint's attempt before this one."""
         fresh = previous is None or now - previous > STREAK_GAP
-        since = (
-            await session.execute(
-                update(Webhook)
-                .where(Webhook.id == hook.id)
-                .values(failing_since=now if fresh else func.coalesce(Webhook.failing_since, now))
-                .returning(Webhook.failing_since)
-            )
-        ).scalar_one()
+        since = await repository.extend_failing_since(session, hook.id, now, fresh=fresh)
         if since is None or now - since < timedelta(days=self.settings.webhooks_disable_after_days):
             return
-        disabled = (
-            await session.execute(
-                update(Webhook)
-                .where(Webhook.id == hook.id, Webhook.active.is_(True))
-                .values(active=False, disabled_reason="failing", version=Webhook.version + 1)
-                .returning(Webhook.id)
-            )
-        ).first()
-        if disabled is None:
+        if not await repository.disable_failing(session, hook.id):
             return  # another dispatcher disabled it first
         admins = await repository.admin_ids(session, hook.project_id)
         event = WebhookDisabled(

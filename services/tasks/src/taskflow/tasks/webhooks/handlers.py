@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.events.contracts.base import Event
 from taskflow.events.contracts.tasks import TaskMoved
 from taskflow.events.envelope import Envelope
 from taskflow.tasks.webhooks import payloads, repository
-from taskflow.tasks.webhooks.models import WebhookDelivery
 
 
 def projects_of(event: Event) -> list[uuid.UUID]:
@@ -62,5 +60,4 @@ async def handle_project_event(session: AsyncSession, envelope: Envelope, event:
         ]
     if not rows:
         return
-    stmt = insert(WebhookDelivery).values(rows)
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["webhook_id", "event_id"]))
+    await repository.add_deliveries(session, rows)

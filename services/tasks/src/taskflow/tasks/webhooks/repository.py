@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.tasks.projects.models import Member
@@ -96,3 +97,79 @@ async def admin_ids(db: AsyncSession, project_id: uuid.UUID) -> list[uuid.UUID]:
         Member.project_id == project_id, Member.role.in_(("owner", "admin"))
     )
     return sorted((await db.execute(stmt)).scalars())
+
+
+async def add_deliveries(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert delivery rows; one that exists for its `(webhook_id, event_id)` is left as is
+    (a replay from the parking queue must not send an event twice)."""
+    stmt = insert(WebhookDelivery).values(rows)
+    await db.execute(stmt.on_conflict_do_nothing(index_elements=["webhook_id", "event_id"]))
+
+
+async def claim_due_delivery(
+    db: AsyncSession, now: datetime
+) -> tuple[WebhookDelivery, Webhook] | None:
+    """The most overdue pending delivery of an active endpoint, locked (SKIP LOCKED: another
+    dispatcher's claim is passed over), with its endpoint; None when nothing is due."""
+    row = (
+        await db.execute(
+            select(WebhookDelivery, Webhook)
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .where(
+                WebhookDelivery.state == "pending",
+                WebhookDelivery.next_attempt_at <= now,
+                Webhook.active.is_(True),
+            )
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(1)
+            .with_for_update(of=WebhookDelivery, skip_locked=True)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def last_attempt_at(db: AsyncSession, webhook_id: uuid.UUID) -> datetime | None:
+    """When the endpoint's newest attempt was made (ids are time-ordered; the index is by id)."""
+    stmt = (
+        select(WebhookAttempt.attempted_at)
+        .where(WebhookAttempt.webhook_id == webhook_id)
+        .order_by(WebhookAttempt.id.desc())
+        .limit(1)
+    )
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def clear_failing_since(db: AsyncSession, webhook_id: uuid.UUID) -> None:
+    """End the endpoint's failure streak (written only when there is one)."""
+    await db.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook_id, Webhook.failing_since.is_not(None))
+        .values(failing_since=None)
+    )
+
+
+async def extend_failing_since(
+    db: AsyncSession, webhook_id: uuid.UUID, now: datetime, *, fresh: bool
+) -> datetime | None:
+    """The start of the endpoint's failure streak after a failure at `now`: `now` for a fresh
+    streak, else the running one's start (or `now` when none runs)."""
+    since = now if fresh else func.coalesce(Webhook.failing_since, now)
+    stmt = (
+        update(Webhook)
+        .where(Webhook.id == webhook_id)
+        .values(failing_since=since)
+        .returning(Webhook.failing_since)
+    )
+    return (await db.execute(stmt)).scalar_one()
+
+
+async def disable_failing(db: AsyncSession, webhook_id: uuid.UUID) -> bool:
+    """Deactivate a still active endpoint for failing; False when it was no longer active
+    (another dispatcher disabled it first)."""
+    stmt = (
+        update(Webhook)
+        .where(Webhook.id == webhook_id, Webhook.active.is_(True))
+        .values(active=False, disabled_reason="failing", version=Webhook.version + 1)
+        .returning(Webhook.id)
+    )
+    return (await db.execute(stmt)).first() is not None

@@ -6,10 +6,18 @@ No read model carries a secret: it is returned once, by the create and rotate op
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from taskflow.tasks.webhooks.signing import message_id
+
+#: The most characters of a receiver's answer an attempt shows.
+EXCERPT_CHARS = 512
+
+if TYPE_CHECKING:
+    from taskflow.tasks.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 EventTypes = list[str]
 
@@ -116,3 +124,52 @@ class Requeued(BaseModel):
     """How many deliveries were queued again."""
 
     requeued: int
+
+
+def read(hook: Webhook, now: datetime | None = None) -> WebhookRead:
+    now = now or datetime.now(UTC)
+    overlap = hook.previous_expires_at if hook.previous_secret else None
+    return WebhookRead(
+        id=hook.id,
+        project_id=hook.project_id,
+        url=hook.url,
+        description=hook.description,
+        event_types=list(hook.event_types),
+        active=hook.active,
+        disabled_reason=hook.disabled_reason,
+        failing_since=hook.failing_since,
+        previous_secret_expires_at=overlap if overlap and overlap > now else None,
+        version=hook.version,
+        created_at=hook.created_at,
+        updated_at=hook.updated_at,
+    )
+
+
+def delivery_read(d: WebhookDelivery) -> DeliveryRead:
+    return DeliveryRead(
+        id=d.id,
+        webhook_id=d.webhook_id,
+        message_id=message_id(d.id),
+        event_id=d.event_id,
+        event_type=d.event_type,
+        state=d.state,
+        attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at if d.state == "pending" else None,
+        last_attempt_at=d.last_attempt_at,
+        last_status=d.last_status,
+        last_error=d.last_error,
+        created_at=d.created_at,
+    )
+
+
+def attempt_read(a: WebhookAttempt) -> AttemptRead:
+    return AttemptRead(
+        id=a.id,
+        delivery_id=a.delivery_id,
+        attempted_at=a.attempted_at,
+        status_code=a.status_code,
+        duration_ms=a.duration_ms,
+        outcome=a.outcome,
+        response_excerpt=a.response_excerpt[:EXCERPT_CHARS],
+        error=a.error,
+    )

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import uuid
 
 PREFIX = "whsec_"
 
@@ -39,3 +40,8 @@ def headers(secrets_: list[str], msg_id: str, timestamp: int, body: bytes) -> di
         "webhook-timestamp": str(timestamp),
         "webhook-signature": " ".join(signature(s, msg_id, timestamp, body) for s in secrets_),
     }
+
+
+def message_id(delivery_id: uuid.UUID) -> str:
+    """The `webhook-id` of a delivery: the same on every attempt and redelivery."""
+    return f"msg_{delivery_id.hex}"

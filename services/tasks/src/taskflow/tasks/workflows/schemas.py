@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from taskflow.tasks.workflows.models import ProjectStatus
 
 Category = Literal["backlog", "todo", "in_progress", "done", "cancelled"]
 StatusName = Annotated[str, Field(min_length=1, max_length=40)]
@@ -66,3 +69,20 @@ class WorkflowRead(BaseModel):
     """A project's statuses in board order (a workflow is small: at most 50 statuses)."""
 
     items: list[StatusRead]
+
+
+def to_read(s: ProjectStatus, count: int = 0) -> StatusRead:
+    """The API view of a status."""
+    return StatusRead(
+        id=s.id,
+        project_id=s.project_id,
+        name=s.name,
+        colour=s.colour,
+        category=s.category,
+        position=s.position,
+        wip_limit=s.wip_limit,
+        task_count=count,
+        version=s.version,
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+    )

@@ -31,26 +31,10 @@ from taskflow.tasks.workflows.schemas import (
     StatusRead,
     StatusUpdate,
     WorkflowRead,
+    to_read,
 )
 
 MAX_STATUSES = 50
-
-
-def to_read(s: ProjectStatus, count: int = 0) -> StatusRead:
-    """The API view of a status."""
-    return StatusRead(
-        id=s.id,
-        project_id=s.project_id,
-        name=s.name,
-        colour=s.colour,
-        category=s.category,
-        position=s.position,
-        wip_limit=s.wip_limit,
-        task_count=count,
-        version=s.version,
-        created_at=s.created_at,
-        updated_at=s.updated_at,
-    )
 
 
 def create_default(db: AsyncSession, project_id: uuid.UUID, ts: datetime) -> list[ProjectStatus]:
