@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Generic, TypeVar, Unpack
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -28,7 +28,7 @@ from taskflow.common.errors import Unprocessable
 
 T = TypeVar("T")
 #: A SELECT of any columns (one entity, or several as tuples).
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 MAX_CURSOR_CHARS = 1024
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
