@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from auth_testkit import Api, bearer
 
+from taskflow.common.pagination import decode_cursor
+
 
 async def test_me_patch_with_if_match_and_event(api: Api) -> None:
     _, pair = await api.signed_in()
@@ -87,6 +89,8 @@ async def test_admin_lists_pages_and_changes_roles(api: Api) -> None:
     page1 = r.json()
     assert len(page1["items"]) == 2
     assert page1["items"][0]["roles"] is not None
+    last = page1["items"][-1]  # the cursor carries the id as text: clients hold such cursors
+    assert decode_cursor(page1["next_cursor"]) == [last["email"], last["id"]]
     r = await api.client.get(
         "/api/v1/users", params={"limit": 2, "cursor": page1["next_cursor"]}, headers=bearer(pair)
     )

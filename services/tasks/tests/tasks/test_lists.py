@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+
+from taskflow.common.pagination import decode_cursor
 
 
 async def test_search_ranks_title_above_description_and_hides_deleted(
@@ -115,6 +118,8 @@ async def test_keyset_pagination_over_every_sort(client, make_user, make_project
             cursor = r.json()["next_cursor"]
             if not cursor:
                 break
+            last = r.json()["items"][-1]  # the cursor: sort name, sort value, id
+            assert decode_cursor(cursor)[0::2] == [sort, uuid.UUID(last["id"])]
         assert len({t["id"] for t in seen}) == 9, sort
         field = sort.lstrip("-")
         if field == "due_at":

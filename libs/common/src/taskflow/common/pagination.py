@@ -14,18 +14,21 @@ import binascii
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import Unprocessable
 
 T = TypeVar("T")
+#: A SELECT of any columns (one entity, or several as tuples).
+AnySelect = Select[*tuple[Any, ...]]
 MAX_CURSOR_CHARS = 1024
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -141,6 +144,19 @@ async def page_params(
 PageParamsDep = Annotated[PageParams, Depends(page_params)]
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a keyset sort order: its direction, and whether it may hold NULLs.
+
+    A nullable column sorts its NULLs last in either direction, so that rows without a value
+    (a task without a due date) come after the others and are still reached page by page.
+    """
+
+    column: Any  # a column or SQL expression
+    descending: bool = False
+    nullable: bool = False
+
+
 def keyset_filter(
     columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool = False
 ) -> ColumnElement[bool]:
@@ -161,36 +177,118 @@ def keyset_filter(
     return left < right if descending else left > right
 
 
-def keyset_filter_mixed(
-    columns: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[Any]
-) -> ColumnElement[bool]:
-    """The expanded OR form for keys whose columns sort in different directions."""
+def keyset_filter_mixed(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """The expanded OR form, for keys whose columns sort in different directions or hold NULLs.
+
+    Row i of the OR: the columns before i equal the cursor's values, column i is past its
+    value. NULLs sort last: a NULL value is passed by nothing but NULLs, and every NULL is
+    past a non-NULL value.
+    """
+    if len(keys) != len(values) or not keys:
+        raise ValueError("keys and values must have the same, non-zero length")
     clauses: list[ColumnElement[bool]] = []
-    for i, (col, desc) in enumerate(columns):
-        equal = [c == v for (c, _), v in zip(columns[:i], values[:i], strict=True)]
-        step = col < values[i] if desc else col > values[i]
+    for i, (k, value) in enumerate(zip(keys, values, strict=True)):
+        if value is None:
+            continue  # nothing sorts after NULL but NULL, which the next key's row covers
+        equal = [
+            p.column.is_(None) if v is None else p.column == v
+            for p, v in zip(keys[:i], values[:i], strict=True)
+        ]
+        step = k.column < value if k.descending else k.column > value
+        if k.nullable:
+            step = or_(step, k.column.is_(None))
         clauses.append(and_(*equal, step))
-    return or_(*clauses)
+    return or_(*clauses) if clauses else false()
 
 
-async def keyset_page(
-    db: AsyncSession,
-    stmt: Select[Any],
+def _order_by(keys: Sequence[SortKey]) -> list[Any]:
+    order: list[Any] = []
+    for k in keys:
+        if k.nullable:
+            order.append((k.column.desc() if k.descending else k.column.asc()).nulls_last())
+        else:
+            order.append(k.column.desc() if k.descending else k.column)
+    return order
+
+
+def _sort_keys(keys: Sequence[Any], descending: bool) -> list[SortKey]:
+    return [k if isinstance(k, SortKey) else SortKey(k, descending) for k in keys]
+
+
+def keyset_select(
+    stmt: AnySelect,
     keys: Sequence[Any],
     page: PageParams,
     *,
     descending: bool = False,
-) -> Page[Any]:
-    """One page of the ORM rows `stmt` selects, in the order of `keys` (ORM attributes, the
-    last one unique), continuing after the page's cursor.
+    parse: Callable[[list[Any]], Sequence[Any]] | None = None,
+    prefix: Sequence[str] = (),
+) -> AnySelect:
+    """`stmt` narrowed to one page: after the cursor, in the order of `keys`, `limit + 1` rows.
 
-    The one way every simple list route pages, so that cursors, the `limit + 1` fetch and the
-    index-friendly row comparison are the same everywhere. The cursor holds the last row's
-    `keys` values.
+    `keyset_page` runs it (see there for the arguments); a query that merges index-ordered
+    branches (the audit trail of a project) narrows each branch with it and pages the merge
+    with `keyset_page`.
     """
-    columns: list[ColumnElement[Any]] = list(keys)
-    if (after := page.after(length=len(columns))) is not None:
-        stmt = stmt.where(keyset_filter(columns, after, descending))
-    order = [c.desc() for c in columns] if descending else columns
-    rows = (await db.execute(stmt.order_by(*order).limit(page.limit + 1))).scalars().all()
-    return page.page(rows, lambda row: tuple(getattr(row, k.key) for k in keys))
+    sort = _sort_keys(keys, descending)
+    after = page.after(length=len(prefix) + len(sort))
+    if after is not None:
+        if after[: len(prefix)] != list(prefix):
+            raise Unprocessable(
+                "The cursor belongs to another sort order.",
+                code="invalid_cursor",
+                errors=[
+                    {"loc": ["query", "cursor"], "msg": "Invalid cursor", "type": "invalid_cursor"}
+                ],
+            )
+        values = after[len(prefix) :]
+        if parse is not None:
+            try:
+                values = list(parse(values))
+            except (ValueError, TypeError):
+                raise _invalid() from None
+        simple = len({k.descending for k in sort}) == 1 and not any(k.nullable for k in sort)
+        stmt = stmt.where(
+            keyset_filter([k.column for k in sort], values, sort[0].descending)
+            if simple
+            else keyset_filter_mixed(sort, values)
+        )
+    return stmt.order_by(*_order_by(sort)).limit(page.limit + 1)
+
+
+async def keyset_page(
+    db: AsyncSession,
+    stmt: AnySelect,
+    keys: Sequence[Any],
+    page: PageParams,
+    *,
+    descending: bool = False,
+    scalars: bool = True,
+    key: Callable[[Any], Sequence[Any]] | None = None,
+    parse: Callable[[list[Any]], Sequence[Any]] | None = None,
+    prefix: Sequence[str] = (),
+) -> Page[Any]:
+    """One page of the rows `stmt` selects, in the order of `keys`, after the page's cursor.
+
+    The one way every list route pages, so that cursors, the `limit + 1` fetch and the
+    index-friendly row comparison are the same everywhere.
+
+    - `keys`: ORM attributes or SQL expressions (sorting in the direction `descending`
+      says), or `SortKey`s for mixed directions and nullable columns; the last one unique.
+      Keys of one direction without NULLs get a row comparison, the others the OR form.
+    - `scalars`: the rows are ORM objects (`stmt` selects one entity); False for tuples
+      (`Row`s), which then usually need `key`.
+    - `key(row)`: the values the cursor holds for a row, one per key; by default the row's
+      attributes named like the keys.
+    - `parse(values)`: the decoded cursor's values as compared with `keys`, for a cursor that
+      carries a value in another form (text for an id); a ValueError means a forged cursor.
+    - `prefix`: constants leading the cursor (a sort order's name); a cursor made for another
+      prefix is a 422 `invalid_cursor`.
+    """
+    sort = _sort_keys(keys, descending)
+    paged = keyset_select(stmt, sort, page, parse=parse, prefix=prefix)
+    result = await db.execute(paged)
+    rows = result.scalars().all() if scalars else result.all()
+    names = [k.column.key for k in sort] if key is None else []
+    row_key = key or (lambda row: tuple(getattr(row, n) for n in names))
+    return page.page(rows, lambda row: (*prefix, *row_key(row)))

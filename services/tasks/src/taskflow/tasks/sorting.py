@@ -1,24 +1,16 @@
-"""Sort orders with keyset pagination, nullable sort columns included.
+"""Sort orders of the lists whose user picks the order (tasks, projects).
 
-`taskflow.common.pagination.keyset_filter` covers the non-null case (a row comparison that a
-composite index serves); a nullable column such as `due_at` needs the expanded form so that
-rows without a value come last in either direction and are still reachable page by page.
+A `SortSpec` names one order (`-due_at`) and gives `taskflow.common.pagination.keyset_page`
+its keys: the sorted column, then the row id in the same direction. A nullable column such
+as `due_at` keeps rows without a value last in either direction.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
-
-from taskflow.common.pagination import keyset_filter
-
-
-def cols(columns: list[Any]) -> list[ColumnElement[Any]]:
-    """ORM attributes as the column list `keyset_filter` takes (a typing bridge)."""
-    return columns
+from taskflow.common.pagination import SortKey
 
 
 @dataclass(frozen=True)
@@ -31,20 +23,6 @@ class SortSpec:
     desc: bool = False
     nullable: bool = False
 
-    def order_by(self) -> list[ColumnElement[Any]]:
-        """ORDER BY clauses: nulls always last, id as the tie-breaker."""
-        if self.desc:
-            first = self.expr.desc().nulls_last() if self.nullable else self.expr.desc()
-            return [first, self.id_col.desc()]
-        first = self.expr.asc().nulls_last() if self.nullable else self.expr.asc()
-        return [first, self.id_col.asc()]
-
-    def after(self, value: Any, last_id: uuid.UUID) -> ColumnElement[bool]:
-        """Rows strictly after the row whose sort key was `(value, last_id)`."""
-        id_step = self.id_col < last_id if self.desc else self.id_col > last_id
-        if not self.nullable:
-            return keyset_filter([self.expr, self.id_col], [value, last_id], self.desc)
-        if value is None:
-            return and_(self.expr.is_(None), id_step)
-        value_step = self.expr < value if self.desc else self.expr > value
-        return or_(value_step, and_(self.expr == value, id_step), self.expr.is_(None))
+    def keys(self) -> list[SortKey]:
+        """The keyset keys: the sort column, then the id as the tie-breaker."""
+        return [SortKey(self.expr, self.desc, self.nullable), SortKey(self.id_col, self.desc)]

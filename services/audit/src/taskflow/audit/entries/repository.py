@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
 from taskflow.audit.db import entries
+from taskflow.common.pagination import Page, PageParams, keyset_page, keyset_select
 
 _COLUMNS = (
     entries.c.seq,
@@ -75,29 +75,35 @@ def _filtered(f: EntryFilter, *, via: tuple[str, str] | None = None) -> Select[A
     return q
 
 
-async def page(
-    db: AsyncSession, f: EntryFilter, *, before_seq: int | None, limit: int
-) -> Sequence[Any]:
-    """Up to `limit` rows, newest first, with seq below `before_seq` (the cursor).
+async def page(db: AsyncSession, f: EntryFilter, params: PageParams) -> Page[Any]:
+    """One page of rows, newest first; the cursor is the last row's `(seq,)`.
 
     A project's trail also holds the entries that name it in another way (`ALSO_CONCERNS`):
     each way is its own index-ordered branch (the project index; the type index for the few
-    moves), merged by seq, rather than one OR that would have to sort the whole project.
+    moves), narrowed to the page by `keyset_select` and merged by seq, rather than one OR
+    that would have to sort the whole project.
     """
     vias: list[tuple[str, str] | None] = [None]
     if f.project_id is not None:
         vias += list(ALSO_CONCERNS.items())
-    branches = []
-    for via in vias:
-        q = _filtered(f, via=via)
-        if before_seq is not None:
-            q = q.where(entries.c.seq < before_seq)
-        branches.append(q.order_by(entries.c.seq.desc()).limit(limit))
-    if len(branches) == 1:
-        return list((await db.execute(branches[0])).all())
+    seq = [entries.c.seq]
+    if len(vias) == 1:
+        stmt = _filtered(f, via=None)
+        return await keyset_page(db, stmt, seq, params, descending=True, scalars=False, parse=_seq)
+    branches = [
+        keyset_select(_filtered(f, via=via), seq, params, descending=True, parse=_seq)
+        for via in vias
+    ]
     merged = union_all(*branches).subquery()
-    stmt = select(merged).order_by(merged.c.seq.desc()).limit(limit)
-    return list((await db.execute(stmt)).all())
+    stmt = select(merged)
+    return await keyset_page(
+        db, stmt, [merged.c.seq], params, descending=True, scalars=False, parse=_seq
+    )
+
+
+def _seq(values: list[Any]) -> tuple[int]:
+    """The cursor's seq as an int, as it was always read."""
+    return (int(values[0]),)
 
 
 async def by_event_id(db: AsyncSession, event_id: uuid.UUID) -> Any | None:

@@ -16,10 +16,8 @@ from taskflow.common.pagination import Page, PageParams
 
 async def list_entries(db: AsyncSession, f: EntryFilter, params: PageParams) -> Page[EntryRead]:
     """One page of entries, newest first."""
-    after = params.after(length=1)
-    before = int(after[0]) if after else None
-    rows = await repository.page(db, f, before_seq=before, limit=params.limit + 1)
-    return params.page([to_read(r) for r in rows], key=lambda e: (e.seq,))
+    result = await repository.page(db, f, params)
+    return Page[EntryRead](items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
 async def get_entry(db: AsyncSession, event_id: uuid.UUID) -> EntryRead:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.auth.db import utcnow
 from taskflow.auth.memberships.repository import co_members_of
 from taskflow.auth.users.models import OneTimeToken, User
+from taskflow.common.pagination import Page, PageParams, keyset_page
 
 
 async def get(
@@ -41,12 +42,15 @@ async def search(
     *,
     email: str | None,
     q: str | None,
-    after: tuple[str, uuid.UUID] | None,
-    limit: int,
+    page: PageParams,
     sharing_with: uuid.UUID | None = None,
-) -> Sequence[User]:
-    """Users ordered by (email, id) with keyset pagination; with `sharing_with`, only that user
-    and the people who share a project with them."""
+) -> Page[Any]:
+    """A page of users ordered by (email, id); with `sharing_with`, only that user and the
+    people who share a project with them.
+
+    The cursor carries the id as text (`[email, "<uuid>"]`), as it always has: clients hold
+    such cursors.
+    """
     stmt = select(User)
     if sharing_with is not None:
         stmt = stmt.where(or_(User.id == sharing_with, User.id.in_(co_members_of(sharing_with))))
@@ -60,10 +64,14 @@ async def search(
                 User.display_name.ilike(pattern, escape="\\"),
             )
         )
-    if after is not None:
-        stmt = stmt.where(func.row(User.email, User.id) > func.row(after[0], after[1]))
-    stmt = stmt.order_by(User.email, User.id).limit(limit)
-    return list(await session.scalars(stmt))
+    return await keyset_page(
+        session,
+        stmt,
+        [User.email, User.id],
+        page,
+        key=lambda u: (u.email, str(u.id)),
+        parse=lambda values: (str(values[0]), uuid.UUID(str(values[1]))),
+    )
 
 
 async def add_one_time_token(

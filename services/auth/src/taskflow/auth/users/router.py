@@ -260,18 +260,17 @@ async def list_users(
             code="filter_required",
             errors=[{"loc": ["query", "q"], "msg": "email or q is required", "type": "missing"}],
         )
-    after = page.after(length=2)
-    key = (str(after[0]), uuid.UUID(str(after[1]))) if after else None
-    rows = await service.search(
+    result = await service.search(
         db,
         email=normalise_email(email) if email else None,
         q=q,
-        after=key,
-        limit=page.limit + 1,
+        page=page,
         sharing_with=None if is_admin else caller.user.id,
     )
-    items = [_list_item(u, admin=is_admin) for u in rows]
-    return page.page(items, key=lambda u: (u.email, str(u.id)))
+    return Page[UserListItem](
+        items=[_list_item(u, admin=is_admin) for u in result.items],
+        next_cursor=result.next_cursor,
+    )
 
 
 def _list_item(user: User, *, admin: bool) -> UserListItem:

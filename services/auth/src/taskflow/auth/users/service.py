@@ -7,7 +7,6 @@ The one-time-link flows (verification, email change, password reset and change) 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +35,7 @@ from taskflow.auth.users.models import User
 from taskflow.auth.users.schemas import RegisterRequest, UserAdminUpdate, UserMeUpdate
 from taskflow.common.errors import Conflict, NotFound
 from taskflow.common.logging import get_logger
+from taskflow.common.pagination import Page, PageParams
 from taskflow.events.contracts.base import FieldChange
 from taskflow.events.contracts.users import (
     UserDeactivated,
@@ -158,19 +158,16 @@ async def search(
     *,
     email: str | None,
     q: str | None,
-    after: Any,
-    limit: int,
+    page: PageParams,
     sharing_with: uuid.UUID | None,
-) -> Sequence[User]:
+) -> Page[Any]:
     """Search users by exact email or a substring of email / display name.
 
     `sharing_with` (every caller but an admin) limits the search to that user and the people
     who share a project with them: an address nobody shares a project with is found the same
     way as one that has no account, which is not at all.
     """
-    return await repository.search(
-        db, email=email, q=q, after=after, limit=limit, sharing_with=sharing_with
-    )
+    return await repository.search(db, email=email, q=q, page=page, sharing_with=sharing_with)
 
 
 async def emails_visible_to(

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.common.pagination import keyset_filter
+from taskflow.common.pagination import Page, PageParams, keyset_page
 from taskflow.notifications.db import new_id
 from taskflow.notifications.deliveries.models import Delivery
 from taskflow.notifications.deliveries.state import Channel, Outcome, Status
@@ -132,18 +132,13 @@ async def calendar_trouble(session: AsyncSession, user_id: uuid.UUID, task_id: u
     return (await session.scalars(stmt.limit(1))).first() is not None
 
 
-async def page(
-    session: AsyncSession, *, status: str | None, after: Sequence[Any] | None, limit: int
-) -> list[Delivery]:
-    """Deliveries newest first, optionally of one status (admin view)."""
+async def page(session: AsyncSession, *, status: str | None, page: PageParams) -> Page[Any]:
+    """Deliveries newest first, optionally of one status (admin view), one page."""
     stmt = select(Delivery)
     if status is not None:
         stmt = stmt.where(Delivery.status == status)
-    if after is not None:
-        columns = [Delivery.__table__.c.created_at, Delivery.__table__.c.id]
-        stmt = stmt.where(keyset_filter(columns, after, descending=True))
-    stmt = stmt.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)
-    return list((await session.scalars(stmt)).all())
+    columns = [Delivery.__table__.c.created_at, Delivery.__table__.c.id]
+    return await keyset_page(session, stmt, columns, page, descending=True)
 
 
 async def get_for_update(session: AsyncSession, delivery_id: uuid.UUID) -> Delivery | None:

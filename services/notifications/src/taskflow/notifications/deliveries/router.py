@@ -42,8 +42,7 @@ async def list_deliveries(
     status: Annotated[DeliveryStatus | None, Query(description="Only this status.")] = None,
 ) -> Page[DeliveryRead]:
     """List deliveries, newest first (admin)."""
-    rows = await repository.page(db, status=status, after=page.after(2), limit=page.limit + 1)
-    out = page.page(rows, key=lambda d: (d.created_at, d.id))
+    out = await repository.page(db, status=status, page=page)
     return Page[DeliveryRead](
         items=[DeliveryRead.model_validate(d) for d in out.items], next_cursor=out.next_cursor
     )

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskflow.common.pagination import keyset_filter
+from taskflow.common.pagination import Page, PageParams, keyset_page
 from taskflow.notifications.notifications.models import Notification
 
 
@@ -30,27 +30,14 @@ async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
 
 
 async def page(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    *,
-    unread_only: bool,
-    after: Sequence[Any] | None,
-    limit: int,
-) -> list[Notification]:
-    """Newest first; `after` is the (created_at, id) of the last row of the previous page."""
+    session: AsyncSession, user_id: uuid.UUID, *, unread_only: bool, page: PageParams
+) -> Page[Any]:
+    """The user's notifications newest first, one page (the cursor is `(created_at, id)`)."""
     stmt = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    if after is not None:
-        stmt = stmt.where(
-            keyset_filter(
-                [Notification.__table__.c.created_at, Notification.__table__.c.id],
-                after,
-                descending=True,
-            )
-        )
-    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    return list((await session.scalars(stmt)).all())
+    columns = [Notification.__table__.c.created_at, Notification.__table__.c.id]
+    return await keyset_page(session, stmt, columns, page, descending=True)
 
 
 async def created_since(

@@ -155,10 +155,7 @@ async def list_page(
     session: AsyncSession, user_id: uuid.UUID, *, unread_only: bool, params: PageParams
 ) -> Page[NotificationRead]:
     """A page of the user's notifications, newest first."""
-    rows = await repository.page(
-        session, user_id, unread_only=unread_only, after=params.after(2), limit=params.limit + 1
-    )
-    page = params.page(rows, key=lambda n: (n.created_at, n.id))
+    page = await repository.page(session, user_id, unread_only=unread_only, page=params)
     return Page[NotificationRead](
         items=[to_read(n) for n in page.items], next_cursor=page.next_cursor
     )

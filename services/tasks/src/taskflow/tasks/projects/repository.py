@@ -11,9 +11,9 @@ from sqlalchemy import Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from taskflow.common.pagination import keyset_filter
+from taskflow.common.pagination import Page, PageParams, keyset_page
 from taskflow.tasks.projects.models import Member, Project
-from taskflow.tasks.sorting import SortSpec, cols
+from taskflow.tasks.sorting import SortSpec
 from taskflow.tasks.users.models import User
 
 PROGRESS = case(
@@ -74,11 +74,12 @@ async def list_for_user(
     archived: bool | None,
     q: str | None,
     sort: SortSpec,
-    after: list[Any] | None,
-    limit: int,
+    page: PageParams,
     trashed: bool = False,
-) -> list[tuple[Project, str]]:
-    """The live projects the user is a member of, with the user's role, one page.
+) -> Page[Any]:
+    """The live projects the user is a member of, as `(project, role)` rows, one page.
+
+    The cursor is `(sort name, the sort column's value, id)`.
 
     `trashed`: instead, the soft-deleted ones the user owns; only an owner may restore a
     project, so the others' trash is none of their business (and stays invisible, as a
@@ -102,10 +103,23 @@ async def list_for_user(
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(Project.name.ilike(pattern) | Project.key.ilike(pattern))
-    if after is not None:
-        stmt = stmt.where(sort.after(after[1], after[2]))
-    stmt = stmt.order_by(*sort.order_by()).limit(limit + 1)
-    return [(p, role) for p, role in (await db.execute(stmt)).all()]
+    field = sort.name.lstrip("-")
+    return await keyset_page(
+        db,
+        stmt,
+        sort.keys(),
+        page,
+        scalars=False,
+        key=lambda row: (_sort_value(row[0], field), row[0].id),
+        prefix=(sort.name,),
+    )
+
+
+def _sort_value(project: Project, field: str) -> Any:
+    """The value of the sort column in Python (`PROGRESS` as SQL computes it)."""
+    if field == "progress":
+        return project.tasks_done * 100 // project.tasks_total if project.tasks_total else 0
+    return getattr(project, field)
 
 
 async def bump_counter(
@@ -160,19 +174,21 @@ async def count_owners(db: AsyncSession, project_id: uuid.UUID) -> int:
     )
 
 
-async def list_members(
-    db: AsyncSession, project_id: uuid.UUID, *, after: list[Any] | None, limit: int
-) -> list[tuple[Member, User | None]]:
-    """Members with their projected profile, in join order."""
+async def list_members(db: AsyncSession, project_id: uuid.UUID, page: PageParams) -> Page[Any]:
+    """Members with their projected profile (`(member, user or None)` rows), in join order."""
     stmt = (
         select(Member, User)
         .outerjoin(User, User.id == Member.user_id)
         .where(Member.project_id == project_id)
     )
-    if after is not None:
-        stmt = stmt.where(keyset_filter(cols([Member.created_at, Member.user_id]), after))
-    stmt = stmt.order_by(Member.created_at, Member.user_id).limit(limit + 1)
-    return [(m, u) for m, u in (await db.execute(stmt)).all()]
+    return await keyset_page(
+        db,
+        stmt,
+        [Member.created_at, Member.user_id],
+        page,
+        scalars=False,
+        key=lambda row: (row[0].created_at, row[0].user_id),
+    )
 
 
 async def member_ids(

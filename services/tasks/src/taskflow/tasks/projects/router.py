@@ -104,11 +104,7 @@ async def list_projects(
     ] = False,
 ) -> Page[ProjectRead]:
     """The projects the caller is a member of, filtered and sorted."""
-    spec = repo.project_sort(sort)
-    after = page.after(length=3)
-    if after is not None and after[0] != sort:
-        raise Unprocessable("The cursor belongs to another sort order.", code="invalid_cursor")
-    rows = await repo.list_for_user(
+    result = await repo.list_for_user(
         db,
         who.user_id,
         status=status_,
@@ -116,22 +112,9 @@ async def list_projects(
         archived=archived,
         q=q,
         trashed=trashed,
-        sort=spec,
-        after=after,
-        limit=page.limit,
+        sort=repo.project_sort(sort),
+        page=page,
     )
-
-    def key(row: Any) -> tuple[Any, ...]:
-        p = row[0]
-        field = sort.lstrip("-")
-        value = (
-            p.tasks_done * 100 // p.tasks_total
-            if field == "progress" and p.tasks_total
-            else (0 if field == "progress" else getattr(p, field))
-        )
-        return (sort, value, p.id)
-
-    result = page.page(rows, key)
     return Page[ProjectRead](
         items=[service.to_read(p, role) for p, role in result.items], next_cursor=result.next_cursor
     )
@@ -245,10 +228,7 @@ async def list_members(
     access: ProjectViewer, db: SessionDep, page: PageParamsDep
 ) -> Page[MemberRead]:
     """The project's members with their names (for pickers)."""
-    rows = await repo.list_members(
-        db, access.project_id, after=page.after(length=2), limit=page.limit
-    )
-    result = page.page(rows, lambda r: (r[0].created_at, r[0].user_id))
+    result = await repo.list_members(db, access.project_id, page)
     return Page[MemberRead](
         items=[service.member_read(m, u) for m, u in result.items], next_cursor=result.next_cursor
     )

@@ -1,5 +1,5 @@
-"""The statement behind every task list and search: filters, full-text search, sort and
-keyset page. Building it does no I/O; `repository.list_tasks` runs it.
+"""The statement behind every task list and search: filters, full-text search and sort.
+Building it does no I/O; `repository.list_tasks` pages it with `keyset_page`.
 """
 
 from __future__ import annotations
@@ -179,12 +179,11 @@ def list_statement(
     project_id: uuid.UUID | None,
     filters: TaskFilters,
     sort_name: str,
-    after: list[Any] | None,
-    limit: int,
     search_scope: list[uuid.UUID] | None = None,
     check_member: bool = False,
-) -> Select[Any]:
-    """The SELECT of one page of live tasks the caller may see (a project or all of theirs).
+) -> tuple[Select[Any], SortSpec]:
+    """The SELECT of the live tasks the caller may see (a project or all of theirs), and its
+    sort order; `repository.list_tasks` pages it.
 
     Rows are plain Core rows (`LIST_COLUMNS`, `key`, `rank`), not ORM objects.
 
@@ -226,8 +225,4 @@ def list_statement(
         )
         matcher = query if not scope else query.op("&&")(scope_query(scope))
         stmt = stmt.where(Task.search.op("@@")(matcher))
-    stmt = _filters(stmt, filters, me)
-    sort = task_sort(sort_name, rank)
-    if after is not None:
-        stmt = stmt.where(sort.after(after[1], after[2]))
-    return stmt.order_by(*sort.order_by()).limit(limit + 1)
+    return _filters(stmt, filters, me), task_sort(sort_name, rank)

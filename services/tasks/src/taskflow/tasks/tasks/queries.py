@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import Unprocessable
-from taskflow.common.pagination import Page, PageParams, encode_cursor
+from taskflow.common.pagination import Page, PageParams
 from taskflow.common.security import Principal
 from taskflow.tasks.dependencies import service as dependencies
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
@@ -67,45 +67,37 @@ async def list_tasks(
     empty page pays for `project_access`, which raises the 404 of a non-member.
     """
     sort = _sort_of(filters)
-    after = page.after(length=3)
-    if after is not None and after[0] != sort:
-        raise Unprocessable(
-            "The cursor belongs to another sort order.",
-            code="invalid_cursor",
-            errors=[
-                {"loc": ["query", "cursor"], "msg": "Invalid cursor", "type": "invalid_cursor"}
-            ],
-        )
     scope: list[uuid.UUID] | None = None
     if filters.q and project_id is None:
         scope = await repo.my_project_id_list(db, me)
         if not scope:
             return Page[TaskRead](items=[], next_cursor=None)
-    stmt = list_query.list_statement(
+    stmt, spec = list_query.list_statement(
         me=me,
         project_id=project_id,
         filters=filters,
         sort_name=sort,
-        after=after,
-        limit=page.limit,
         search_scope=scope,
         check_member=principal is not None,
     )
-    rows = await repo.list_tasks(db, stmt, custom_plan=needs_custom_plan(filters, project_id))
-    if not rows and principal is not None and project_id is not None:
+    result = await repo.list_tasks(
+        db,
+        stmt,
+        spec,
+        page,
+        key=lambda r: (_cursor_value(r, sort, r.rank), r.id),
+        custom_plan=needs_custom_plan(filters, project_id),
+    )
+    if not result.items and principal is not None and project_id is not None:
         await project_access(db, principal, project_id, "viewer")
-    items = rows[: page.limit]
-    next_cursor = None
-    if len(rows) > page.limit and items:
-        last = items[-1]
-        next_cursor = encode_cursor(sort, _cursor_value(last, sort, last.rank), last.id)
-    return Page[TaskRead](items=[to_read(r, r.key, r.rank) for r in items], next_cursor=next_cursor)
+    return Page[TaskRead](
+        items=[to_read(r, r.key, r.rank) for r in result.items], next_cursor=result.next_cursor
+    )
 
 
 async def trash(db: AsyncSession, access: ProjectAccess, page: PageParams) -> Page[TaskRead]:
     """The project's trash, most recently deleted first."""
-    rows = await repo.trash(db, access.project_id, after=page.after(length=2), limit=page.limit)
-    result = page.page(rows, lambda r: (r[0].deleted_at, r[0].id))
+    result = await repo.trash(db, access.project_id, page)
     return Page[TaskRead](
         items=[to_read(t, k) for t, k in result.items], next_cursor=result.next_cursor
     )

@@ -6,7 +6,7 @@ The list statement itself is built in `list_query`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.pagination import Page, PageParams, keyset_page
 from taskflow.tasks.projects.models import Member, Project
+from taskflow.tasks.sorting import SortSpec
 from taskflow.tasks.tasks.list_query import my_project_ids
 from taskflow.tasks.tasks.models import Task, TaskKeyRedirect
 
@@ -157,9 +159,17 @@ async def my_project_id_list(db: AsyncSession, user_id: uuid.UUID) -> list[uuid.
 
 
 async def list_tasks(
-    db: AsyncSession, stmt: Select[Any], *, custom_plan: bool = False
-) -> list[Row[Any]]:
-    """Run a list statement.
+    db: AsyncSession,
+    stmt: Select[Any],
+    sort: SortSpec,
+    page: PageParams,
+    *,
+    key: Callable[[Any], Sequence[Any]],
+    custom_plan: bool = False,
+) -> Page[Any]:
+    """One page of a list statement (`list_query.list_statement`) in its sort order.
+
+    The cursor leads with the sort's name, so a cursor of another order is refused.
 
     `custom_plan`: plan with the actual values. asyncpg prepares statements, and after five runs
     PostgreSQL may switch to a generic plan, which cannot see how selective a tsquery, an
@@ -169,30 +179,30 @@ async def list_tasks(
     """
     if custom_plan:
         await db.execute(_CUSTOM_PLAN)
-    return list((await db.execute(stmt)).all())
+    return await keyset_page(
+        db, stmt, sort.keys(), page, scalars=False, key=key, prefix=(sort.name,)
+    )
 
 
 _CUSTOM_PLAN = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
-async def trash(
-    db: AsyncSession, project_id: uuid.UUID, *, after: list[Any] | None, limit: int
-) -> list[tuple[Task, str]]:
-    """Trashed tasks of a project, most recently deleted first."""
+async def trash(db: AsyncSession, project_id: uuid.UUID, page: PageParams) -> Page[Any]:
+    """Trashed tasks of a project with the project key, most recently deleted first."""
     stmt = (
         select(Task, Project.key)
         .join(Project, Project.id == Task.project_id)
         .where(Task.project_id == project_id, Task.deleted_at.is_not(None))
     )
-    if after is not None:
-        stmt = stmt.where(
-            or_(
-                Task.deleted_at < after[0],
-                and_(Task.deleted_at == after[0], Task.id < after[1]),
-            )
-        )
-    stmt = stmt.order_by(Task.deleted_at.desc(), Task.id.desc()).limit(limit + 1)
-    return [(t, k) for t, k in (await db.execute(stmt)).all()]
+    return await keyset_page(
+        db,
+        stmt,
+        [Task.deleted_at, Task.id],
+        page,
+        descending=True,
+        scalars=False,
+        key=lambda r: (r[0].deleted_at, r[0].id),
+    )
 
 
 async def subtree_ids(db: AsyncSession, task_id: uuid.UUID) -> list[uuid.UUID]:

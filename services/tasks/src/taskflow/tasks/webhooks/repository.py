@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskflow.common.pagination import Page, PageParams, keyset_page
 from taskflow.tasks.projects.models import Member
 from taskflow.tasks.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -26,13 +27,10 @@ async def count_for_project(db: AsyncSession, project_id: uuid.UUID) -> int:
     return int((await db.execute(stmt)).scalar_one())
 
 
-async def list_for_project(
-    db: AsyncSession, project_id: uuid.UUID, after: list[Any] | None, limit: int
-) -> list[Webhook]:
+async def list_for_project(db: AsyncSession, project_id: uuid.UUID, page: PageParams) -> Page[Any]:
+    """The project's endpoints, oldest first, one page."""
     stmt = select(Webhook).where(Webhook.project_id == project_id)
-    if after is not None:
-        stmt = stmt.where(Webhook.id > after[0])
-    return list((await db.execute(stmt.order_by(Webhook.id).limit(limit))).scalars())
+    return await keyset_page(db, stmt, [Webhook.id], page)
 
 
 async def active_for_project(db: AsyncSession, project_id: uuid.UUID) -> list[Webhook]:
@@ -41,27 +39,19 @@ async def active_for_project(db: AsyncSession, project_id: uuid.UUID) -> list[We
 
 
 async def deliveries(
-    db: AsyncSession, webhook_id: uuid.UUID, state: str | None, after: list[Any] | None, limit: int
-) -> list[WebhookDelivery]:
-    """Newest first."""
+    db: AsyncSession, webhook_id: uuid.UUID, state: str | None, page: PageParams
+) -> Page[Any]:
+    """Newest first, one page."""
     stmt = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
     if state is not None:
         stmt = stmt.where(WebhookDelivery.state == state)
-    if after is not None:
-        stmt = stmt.where(WebhookDelivery.id < after[0])
-    stmt = stmt.order_by(WebhookDelivery.id.desc()).limit(limit)
-    return list((await db.execute(stmt)).scalars())
+    return await keyset_page(db, stmt, [WebhookDelivery.id], page, descending=True)
 
 
-async def attempts(
-    db: AsyncSession, webhook_id: uuid.UUID, after: list[Any] | None, limit: int
-) -> list[WebhookAttempt]:
-    """Newest first."""
+async def attempts(db: AsyncSession, webhook_id: uuid.UUID, page: PageParams) -> Page[Any]:
+    """Newest first, one page."""
     stmt = select(WebhookAttempt).where(WebhookAttempt.webhook_id == webhook_id)
-    if after is not None:
-        stmt = stmt.where(WebhookAttempt.id < after[0])
-    stmt = stmt.order_by(WebhookAttempt.id.desc()).limit(limit)
-    return list((await db.execute(stmt)).scalars())
+    return await keyset_page(db, stmt, [WebhookAttempt.id], page, descending=True)
 
 
 async def get_delivery(

@@ -77,10 +77,7 @@ async def list_webhooks(
     access: ProjectAdmin, db: SessionDep, page: PageParamsDep
 ) -> Page[WebhookRead]:
     """The project's endpoints, oldest first (project admin)."""
-    rows = await repository.list_for_project(
-        db, access.project_id, page.after(length=1), page.limit + 1
-    )
-    result = page.page(rows, lambda h: (h.id,))
+    result = await repository.list_for_project(db, access.project_id, page)
     return Page[WebhookRead](
         items=[service.read(h) for h in result.items], next_cursor=result.next_cursor
     )
@@ -194,8 +191,7 @@ async def list_deliveries(
 ) -> Page[DeliveryRead]:
     """The endpoint's messages, newest first, optionally of one state (project admin)."""
     hook, _ = await webhook_access(db, who, webhook_id)
-    rows = await repository.deliveries(db, hook.id, state, page.after(length=1), page.limit + 1)
-    result = page.page(rows, lambda d: (d.id,))
+    result = await repository.deliveries(db, hook.id, state, page)
     return Page[DeliveryRead](
         items=[service.delivery_read(d) for d in result.items], next_cursor=result.next_cursor
     )
@@ -214,8 +210,7 @@ async def list_attempts(
     """The delivery log: every attempt, newest first, with status, duration and the first
     bytes of the answer (project admin)."""
     hook, _ = await webhook_access(db, who, webhook_id)
-    rows = await repository.attempts(db, hook.id, page.after(length=1), page.limit + 1)
-    result = page.page(rows, lambda a: (a.id,))
+    result = await repository.attempts(db, hook.id, page)
     return Page[AttemptRead](
         items=[service.attempt_read(a) for a in result.items], next_cursor=result.next_cursor
     )
