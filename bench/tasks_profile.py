@@ -49,7 +49,7 @@ async def main() -> None:
     ap.add_argument("--seed", action="store_true", help="(re)seed a small data set if empty")
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--top", type=int, default=25)
-    ap.add_argument("--only", default=None, help="create | list | search")
+    ap.add_argument("--only", default=None, help="create | list | detail | search")
     ap.add_argument("--plain", action="store_true", help="no profiler: the bare CPU per request")
     ap.add_argument("--dump", default=None, help="write each path's profile to DIR/<path>.pstats")
     ap.add_argument("--statements", action="store_true", help="print one request's SQL")
@@ -67,9 +67,14 @@ async def main() -> None:
     rows = await conn.fetch(
         "SELECT m.user_id, m.project_id FROM tasks.project_members m WHERE m.role = 'owner'"
     )
+    owned = await conn.fetch(
+        "SELECT m.user_id, t.id FROM tasks.project_members m JOIN tasks.tasks t"
+        " ON t.project_id = m.project_id AND t.deleted_at IS NULL WHERE m.role = 'owner' LIMIT 2000"
+    )
     await conn.close()
     rng = random.Random(1)
     pairs = [(r["user_id"], r["project_id"]) for r in rows]
+    readable = [(r["user_id"], r["id"]) for r in owned]
     tokens = {u: make_token(keys.primary, u, expires_in=3600) for u, _ in pairs}
 
     async with httpx.AsyncClient(
@@ -82,6 +87,13 @@ async def main() -> None:
                 f"/api/v1/projects/{p}/tasks",
                 params={"status": ["todo", "in_progress"], "sort": "due_at", "limit": 50},
                 headers={"Authorization": f"Bearer {tokens[u]}"},
+            )
+            assert r.status_code == 200, r.text
+
+        async def detail(i: int) -> None:
+            u, t = rng.choice(readable)
+            r = await client.get(
+                f"/api/v1/tasks/{t}", headers={"Authorization": f"Bearer {tokens[u]}"}
             )
             assert r.status_code == 200, r.text
 
@@ -104,7 +116,7 @@ async def main() -> None:
             assert r.status_code == 201, r.text
 
         paths: list[tuple[str, Any]] = [
-            ("create", create), ("list", list_project), ("search", search),
+            ("create", create), ("list", list_project), ("detail", detail), ("search", search),
         ]  # fmt: skip
         for name, fn in paths:
             if args.only and name != args.only:

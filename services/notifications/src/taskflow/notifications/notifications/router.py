@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from taskflow.common.db import SessionDep
+from taskflow.common.db import ReadSessionDep, SessionDep
 from taskflow.common.errors import NotFound, Unauthorized, Unprocessable, errors
 from taskflow.common.pagination import Page, PageParamsDep
 from taskflow.common.scopes import Scope
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 )
 async def list_notifications(
     who: CurrentPrincipal,
-    db: SessionDep,
+    db: ReadSessionDep,
     page: PageParamsDep,
     unread: Annotated[bool, Query(description="Only unread notifications.")] = False,
 ) -> Page[NotificationRead]:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import IfMatch, set_etag
-from taskflow.common.db import SessionDep
+from taskflow.common.db import ReadSessionDep, SessionDep
 from taskflow.common.errors import (
     Conflict,
     Forbidden,
@@ -88,7 +88,7 @@ async def create_project(
 )
 async def list_projects(
     who: CurrentPrincipal,
-    db: SessionDep,
+    db: ReadSessionDep,
     page: PageParamsDep,
     status_: Annotated[list[ProjectStatus] | None, Query(alias="status")] = None,
     health: Annotated[list[ProjectHealth] | None, Query()] = None,

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.common.errors import Unprocessable
 from taskflow.common.pagination import Page, PageParams
 from taskflow.common.security import Principal
-from taskflow.tasks.dependencies import service as dependencies
 from taskflow.tasks.projects.auth import ProjectAccess, not_found, project_access
 from taskflow.tasks.tasks import list_query
 from taskflow.tasks.tasks import repository as repo
@@ -21,10 +20,11 @@ from taskflow.tasks.tasks.schemas import TaskFilters, TaskRead, to_read
 
 async def get(db: AsyncSession, task_id: uuid.UUID) -> TaskRead:
     """One task (the caller's access was checked by the route dependency)."""
-    found = await repo.get_with_key(db, task_id)
+    found = await repo.get_for_read(db, task_id)
     if found is None:
         raise not_found("task")
-    return to_read(*found, blocked=await dependencies.is_blocked(db, task_id))
+    task, key, blocked = found
+    return to_read(task, key, blocked=blocked)
 
 
 def _sort_of(filters: TaskFilters) -> str:

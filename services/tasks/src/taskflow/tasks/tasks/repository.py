@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.pagination import Page, PageParams, keyset_page
+from taskflow.tasks.dependencies.repository import open_blocker_exists
 from taskflow.tasks.projects.models import Member, Project
 from taskflow.tasks.sorting import SortSpec
 from taskflow.tasks.tasks.list_query import my_project_ids
@@ -121,6 +122,18 @@ async def get_with_key(db: AsyncSession, task_id: uuid.UUID) -> tuple[Task, str]
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+async def get_for_read(db: AsyncSession, task_id: uuid.UUID) -> tuple[Task, str, bool] | None:
+    """A task, its project key and whether an open task blocks it, in one round trip."""
+    row = (
+        await db.execute(
+            select(Task, Project.key, open_blocker_exists().label("blocked"))
+            .join(Project, Project.id == Task.project_id)
+            .where(Task.id == task_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], bool(row[2]))
 
 
 async def project_key(db: AsyncSession, project_id: uuid.UUID) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import (
     AwareDatetime,
@@ -372,8 +372,8 @@ def to_read(
         description=task.description,
         status=task.status,
         status_id=task.status_id,
-        status_category=task.status_category,
-        priority=PRIORITIES[task.priority],
+        status_category=cast(Category, task.status_category),
+        priority=cast(Priority, PRIORITIES[task.priority]),
         label_ids=list(task.label_ids or []),
         assignee_ids=list(task.assignee_ids or []),
         watcher_ids=list(task.watcher_ids or []),
