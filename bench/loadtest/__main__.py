@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import floors
 import lag
 import mix
+import rare
 import report
 import system
 import world
@@ -43,6 +44,17 @@ def _dsn() -> str:
 def _tasks_dsn() -> str:
     name = os.environ.get("TASKFLOW_DB_NAME", "taskflow")
     return f"postgresql://taskflow_tasks@127.0.0.1:5432/{name}"
+
+
+def _configured_api_workers() -> int:
+    """API_WORKERS as `dev.sh` reads it: the environment, else `.env`, else 1."""
+    if value := os.environ.get("API_WORKERS"):
+        return int(value)
+    env = ROOT / ".env"
+    for line in env.read_text().splitlines() if env.exists() else []:
+        if line.strip().startswith("API_WORKERS="):
+            return int(line.split("=", 1)[1].strip())
+    return 1
 
 
 async def run_level(
@@ -111,6 +123,8 @@ async def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-floor", action="store_true")
     args = ap.parse_args(argv)
 
+    # The floor runs as many processes as each api: the same count `dev.sh` gives the apis.
+    args.api_workers = args.api_workers or _configured_api_workers()
     dev = system.DevSystem(args.gateway)
     if not args.reuse:
         if system.gateway_up(args.gateway):
@@ -129,15 +143,24 @@ async def main(argv: list[str] | None = None) -> int:
         print(f"  done in {time.perf_counter() - t0:.0f}s")
         # Pools, caches and query plans warm up first; this run is not reported.
         await run_level(args, team, "warm-up mix c8", 8, "mix")
+        await rare.plant(args.gateway, team)
         runs = []
         for level in [int(x) for x in args.levels.split(",")]:
             runs.append(await run_level(args, team, f"mix c{level}", level, "mix"))
+        searches: dict[str, dict[str, float]] = {}
         for kind in ("list", "detail", "create", "search"):
+            if kind == "create":
+                searches["before the create run"] = await rare.probe(args.gateway, team)
             runs.append(await run_level(args, team, f"{kind} c16", 16, kind))
+            if kind == "create":
+                created = runs[-1]["requests"]
+                searches[f"after it ({created} tasks created)"] = await rare.probe(
+                    args.gateway, team
+                )
         floor_lines = []
         if not args.no_floor:
             floor_lines = await run_floors(args, team, runs)
-        write_report(args, runs, floor_lines, load)
+        write_report(args, runs, floor_lines, load, searches)
     finally:
         if not args.reuse:
             dev.stop()
@@ -152,8 +175,7 @@ async def run_floors(
         for p in team.people
         for pid in p.projects
     }
-    workers = args.api_workers or 1
-    floor = floors.start_floor(_tasks_dsn(), statements, workers)
+    floor = floors.start_floor(_tasks_dsn(), statements, args.api_workers)
     lines = []
     try:
         # Same drive loop, same people, the floor's routes (X-User-Id instead of a token).
@@ -195,7 +217,11 @@ async def floor_detail(s: Any, w: world.World, p: world.Person, rng: Any) -> int
 
 
 def write_report(
-    args: argparse.Namespace, runs: list[dict[str, Any]], floor_lines: list[str], load: float
+    args: argparse.Namespace,
+    runs: list[dict[str, Any]],
+    floor_lines: list[str],
+    load: float,
+    searches: dict[str, dict[str, float]],
 ) -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -217,6 +243,10 @@ def write_report(
             "|---|---|---|---|---|---|",
             *floor_lines,
         ]
+    parts += [
+        "\n## A rare-term search, alone, around the create burst (`rare.py`)\n",
+        report.table(searches, [("p50", "p50 ms", ".1f"), ("max", "max ms", ".1f")]),
+    ]
     parts.append(f"\n![latency over time]({png.name})\n")
     text = "\n".join(parts)
     md = args.out / f"loadtest-{stamp}.md"
