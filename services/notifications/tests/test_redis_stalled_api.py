@@ -14,60 +14,29 @@ test_redis_stalled.py` and `auth/tests/test_redis_down.py`; the worker's in
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from taskflow.notifications.config import Settings
 from taskflow.notifications.main import build_app
-from taskflow.testing import free_port
-from taskflow.testing.faults import TcpProxy, open_proxy
+from taskflow.testing.faults import TcpProxy
+from taskflow.testing.served import proxy_to, timed
+from taskflow.testing.served import served as serve
 
 pytestmark = pytest.mark.timeout(60)
 
 REDIS_TIMEOUT = 0.5
 
 
-class ServedApp:
-    """The app on uvicorn in a thread of its own (its own event loop)."""
-
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("notifications api did not start")
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture
 async def proxy(redis_url: str) -> AsyncIterator[TcpProxy]:
-    parts = urlsplit(redis_url)
-    p = await open_proxy(parts.hostname or "127.0.0.1", parts.port or 6379, connect_timeout=2)
-    try:
+    async with proxy_to(redis_url, 6379) as p:
         yield p
-    finally:
-        await p.close()
 
 
 @pytest.fixture
@@ -78,19 +47,8 @@ async def served(settings: Settings, key_source: Any, proxy: TcpProxy) -> AsyncI
             "redis_timeout": REDIS_TIMEOUT,
         }
     )
-    runner = ServedApp(build_app(s, key_source=key_source))
-    base = await asyncio.to_thread(runner.start)
-    try:
+    async with serve(build_app(s, key_source=key_source), proxy) as base:
         yield base
-    finally:
-        await proxy.restore()
-        await asyncio.to_thread(runner.stop)
-
-
-async def _timed(c: httpx.AsyncClient, method: str, url: str, **kw: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
-    resp = await c.request(method, url, **kw)
-    return time.perf_counter() - started, resp
 
 
 async def test_stalled_redis_does_not_freeze_the_api(
@@ -103,12 +61,12 @@ async def test_stalled_redis_does_not_freeze_the_api(
         await proxy.stall()
         # A cached read waits on the silent Redis while plain reads are measured.
         cached = asyncio.create_task(
-            _timed(c, "GET", "/api/v1/notifications/unread-count", headers=h)
+            timed(c, "GET", "/api/v1/notifications/unread-count", headers=h)
         )
         await asyncio.sleep(0.05)
         reads = []
         for _ in range(5):
-            elapsed, resp = await _timed(c, "GET", "/api/v1/notifications", headers=h)
+            elapsed, resp = await timed(c, "GET", "/api/v1/notifications", headers=h)
             assert resp.status_code == 200, resp.text
             reads.append(elapsed)
             await asyncio.sleep(0.02)
@@ -120,7 +78,7 @@ async def test_stalled_redis_does_not_freeze_the_api(
         assert resp.json() == {"count": 0}  # from the database: the cache degrades
         assert elapsed < REDIS_TIMEOUT + 1.0, elapsed
         # A write commits; forgetting the cached count fails quietly after the commit.
-        elapsed, resp = await _timed(c, "POST", "/api/v1/notifications/read-all", headers=h)
+        elapsed, resp = await timed(c, "POST", "/api/v1/notifications/read-all", headers=h)
         assert resp.status_code < 300, resp.text
         assert elapsed < 2 * REDIS_TIMEOUT + 1.0, elapsed
         # And once Redis answers again the cache is used again, without a restart.

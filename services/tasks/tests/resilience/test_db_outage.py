@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -34,44 +33,20 @@ import aio_pika
 import httpx
 import orjson
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from taskflow.tasks.config import Settings
 from taskflow.tasks.main import build_app
 from taskflow.tasks.worker import run_worker
-from taskflow.testing import free_port, wait_until
+from taskflow.testing import wait_until
 from taskflow.testing.faults import TcpProxy, open_proxy
+from taskflow.testing.served import ServedApp
 
 #: Seconds of each fault (drop, then stall); the long variant sets it to 150 (5 minutes).
 PHASE = float(os.environ.get("TASKFLOW_DB_OUTAGE_SECONDS", "10")) / 2
 TIMEOUT = 1.0  # the app's connect, pool and command timeouts
 
 pytestmark = [pytest.mark.timeout(60 + 4 * PHASE)]
-
-
-class ServedApp:
-    """The app on uvicorn in a thread of its own (its own event loop)."""
-
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="critical")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("tasks api did not start")
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @dataclass
@@ -134,7 +109,7 @@ async def test_database_outage_under_load_loses_nothing_and_heals(
         }
     )
     owner = await make_user("owner")
-    runner = ServedApp(build_app(s, key_source=key_source))
+    runner = ServedApp(build_app(s, key_source=key_source), log_level="critical")
     base = await asyncio.to_thread(runner.start)
     stop_worker = asyncio.Event()
     worker = asyncio.create_task(run_worker(s, stop_worker))

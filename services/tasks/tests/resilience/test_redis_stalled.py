@@ -11,7 +11,6 @@ process-local breaker and succeeds.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -19,50 +18,21 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from taskflow.tasks.config import Settings
 from taskflow.tasks.main import build_app
-from taskflow.testing import free_port
-from taskflow.testing.faults import TcpProxy, open_proxy
+from taskflow.testing.faults import TcpProxy
+from taskflow.testing.served import proxy_to, timed
+from taskflow.testing.served import served as serve
 
 REDIS_TIMEOUT = 1.0
 
 
-class ServedApp:
-    """The app on uvicorn in a thread of its own (its own event loop)."""
-
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("tasks api did not start")
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture
 async def proxy(redis_url: str) -> AsyncIterator[TcpProxy]:
-    host_port = redis_url.split("//", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
-    host, port = host_port.split(":")
-    p = await open_proxy(host, int(port), connect_timeout=2)
-    try:
+    async with proxy_to(redis_url, 6379) as p:
         yield p
-    finally:
-        await p.close()
 
 
 @pytest.fixture
@@ -73,20 +43,8 @@ async def served(settings: Settings, key_source: Any, proxy: TcpProxy) -> AsyncI
             "redis_timeout": REDIS_TIMEOUT,
         }
     )
-    runner = ServedApp(build_app(s, key_source=key_source))
-    base = await asyncio.to_thread(runner.start)
-    try:
+    async with serve(build_app(s, key_source=key_source), proxy) as base:
         yield base
-    finally:
-        # Let held bytes go (and reset what is left) before stopping the server's loop.
-        await proxy.restore()
-        await asyncio.to_thread(runner.stop)
-
-
-async def _timed(c: httpx.AsyncClient, method: str, url: str, **kw: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
-    resp = await c.request(method, url, **kw)
-    return time.perf_counter() - started, resp
 
 
 async def test_stalled_redis_does_not_freeze_the_api(
@@ -109,7 +67,7 @@ async def test_stalled_redis_does_not_freeze_the_api(
 
         # A route whose breaker state is in Redis runs while plain reads are measured.
         add = asyncio.create_task(
-            _timed(
+            timed(
                 c,
                 "POST",
                 f"/api/v1/projects/{project}/members",
@@ -118,7 +76,7 @@ async def test_stalled_redis_does_not_freeze_the_api(
             )
         )
         keyed = asyncio.create_task(
-            _timed(
+            timed(
                 c,
                 "POST",
                 "/api/v1/projects",
@@ -129,7 +87,7 @@ async def test_stalled_redis_does_not_freeze_the_api(
         await asyncio.sleep(0.2)  # both are inside the app, waiting on Redis
         reads = []
         for _ in range(5):
-            elapsed, resp = await _timed(c, "GET", f"/api/v1/projects/{project}", headers=owner.h)
+            elapsed, resp = await timed(c, "GET", f"/api/v1/projects/{project}", headers=owner.h)
             assert resp.status_code == 200, resp.text
             reads.append(elapsed)
             await asyncio.sleep(0.05)
