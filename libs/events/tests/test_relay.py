@@ -346,3 +346,19 @@ async def _event_ids(db: Any, row_ids: list[int]) -> list[str]:
             select(db.outbox.c.event_id).where(db.outbox.c.id.in_(row_ids)).order_by(db.outbox.c.id)
         )
         return [str(e) for e in result.scalars()]
+
+
+async def test_a_bulk_add_keeps_every_event_in_list_order(clean_db: Any) -> None:
+    """One statement per 1,000 rows (parameter limit): 2,500 events, all there, ids in order."""
+    db = clean_db
+    outbox = Outbox(db.outbox, SOURCE)
+    aggregate = uuid7()
+    events = [make_event(aggregate, i + 1) for i in range(2500)]
+    async with db.sessionmaker() as session, session.begin():
+        envs = await outbox.add_many(session, events, actor_id=None)
+    async with db.engine.connect() as conn:
+        stored = [
+            r.event_id
+            for r in await conn.execute(select(db.outbox.c.event_id).order_by(db.outbox.c.id))
+        ]
+    assert stored == [e.id for e in envs]

@@ -94,6 +94,10 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
     )
 
 
+#: Outbox rows per INSERT: six parameters each, far below PostgreSQL's 65,535 per statement.
+_ROWS_PER_STATEMENT = 1000
+
+
 class Outbox:
     """Adds events to one service's outbox table inside the caller's transaction.
 
@@ -169,9 +173,16 @@ class Outbox:
             rows.append(self.row_for(env, event.aggregate_id()))
         if not rows:
             return envelopes
-        # executemany keeps list order, and with it id order within the transaction.
-        await session.execute(insert(self.table), rows)
-        await session.execute(select(func.pg_notify(self.notify_channel, "")))
+        # One round trip (per chunk): the rows go in by a data-modifying CTE, which PostgreSQL
+        # runs whether or not the outer query reads it, beside the notify (notifications of a
+        # transaction with the same channel and payload fold into one). A multi-row VALUES
+        # keeps list order, and with it id order within the transaction; chunks keep a bulk
+        # import's statement under PostgreSQL's 65,535 parameters.
+        notify = select(func.pg_notify(self.notify_channel, ""))
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _ROWS_PER_STATEMENT]
+            added = insert(self.table).values(chunk).returning(self.table.c.event_id).cte("added")
+            await session.execute(notify.add_cte(added))
         return envelopes
 
 
