@@ -11,7 +11,6 @@ from fastapi.responses import StreamingResponse
 
 from taskflow.audit.auth import Auditor
 from taskflow.audit.entries import export, service
-from taskflow.audit.entries.repository import EntryFilter
 from taskflow.audit.entries.schemas import EntryRead, VerifyRead
 from taskflow.common.db import SessionDep
 from taskflow.common.errors import Forbidden, NotFound, Unauthorized, Unprocessable, errors
@@ -53,8 +52,17 @@ async def list_events(
 ) -> Page[EntryRead]:
     """Search the log by actor, subject, project, type, trace and time of the event (newest
     first)."""
-    f = EntryFilter(actor_id, subject, project_id, type, start, end, trace_id)
-    return await service.list_entries(db, f, page)
+    return await service.list_entries(
+        db,
+        page,
+        actor_id=actor_id,
+        subject=subject,
+        project_id=project_id,
+        type=type,
+        occurred_from=start,
+        occurred_to=end,
+        trace_id=trace_id,
+    )
 
 
 @router.get(

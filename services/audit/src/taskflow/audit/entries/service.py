@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -14,8 +15,23 @@ from taskflow.common.errors import NotFound
 from taskflow.common.pagination import Page, PageParams
 
 
-async def list_entries(db: AsyncSession, f: EntryFilter, params: PageParams) -> Page[EntryRead]:
-    """One page of entries, newest first."""
+async def list_entries(
+    db: AsyncSession,
+    params: PageParams,
+    *,
+    actor_id: uuid.UUID | None = None,
+    subject: str | None = None,
+    project_id: uuid.UUID | None = None,
+    type: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    trace_id: str | None = None,
+) -> Page[EntryRead]:
+    """One page of the entries matching every filter given, newest first.
+
+    The filters are plain arguments so the router need not know the repository's filter type.
+    """
+    f = EntryFilter(actor_id, subject, project_id, type, occurred_from, occurred_to, trace_id)
     result = await repository.page(db, f, params)
     return Page[EntryRead](items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
 

@@ -3,6 +3,9 @@
 A channel's failures never touch another channel or the in-app notification (already
 committed). Calendar deliveries go first in each pass, so that an email sent in the same pass
 already knows whether the calendar is in trouble and then carries the .ics itself.
+
+The admin routes' rules (list, retry a failed delivery) are here too, at the end: the router
+reaches the deliveries table only through them.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from taskflow.common.errors import ServiceUnavailable
+from taskflow.common.errors import Conflict, NotFound, ServiceUnavailable
 from taskflow.common.logging import get_logger
+from taskflow.common.pagination import Page, PageParams
 from taskflow.common.resilience import AsyncCircuitBreaker, CircuitBreakerError
 from taskflow.common.tracing import bound
 from taskflow.events.contracts.notifications import NotificationDeliveryFailed
@@ -32,16 +36,21 @@ from taskflow.notifications.calendar.feed import entry_for
 from taskflow.notifications.calendar.ics import calendar as ics_calendar
 from taskflow.notifications.calendar.models import CalendarCollection
 from taskflow.notifications.config import Settings
+from taskflow.notifications.context import Context
 from taskflow.notifications.deliveries import email, repository
 from taskflow.notifications.deliveries.models import Delivery
+from taskflow.notifications.deliveries.schemas import DeliveryRead
 from taskflow.notifications.deliveries.state import (
     Channel,
     Outcome,
+    Status,
     after_breaker_open,
     after_failure,
     after_permanent_failure,
     after_success,
+    retry_allowed,
 )
+from taskflow.notifications.post_commit import on_commit
 from taskflow.notifications.projections import repository as projections
 
 log = get_logger(__name__)
@@ -315,3 +324,36 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return f"SMTP {exc.code}"
     return type(exc).__name__
+
+
+async def list_deliveries(
+    session: AsyncSession, page: PageParams, *, status: str | None = None
+) -> Page[DeliveryRead]:
+    """One page of deliveries, newest first, optionally of one status (the admin view)."""
+    out = await repository.page(session, status=status, page=page)
+    return Page[DeliveryRead](
+        items=[DeliveryRead.model_validate(d) for d in out.items], next_cursor=out.next_cursor
+    )
+
+
+async def retry(session: AsyncSession, ctx: Context, delivery_id: uuid.UUID) -> DeliveryRead:
+    """Make a failed (or stuck pending) delivery due now with one more attempt allowed, and
+    wake the sender once that is committed, so an admin's retry goes out at once.
+    """
+    row = await repository.get_for_update(session, delivery_id)
+    if row is None:
+        raise NotFound("No such delivery.", code="delivery_not_found")
+    if not retry_allowed(row.status) or row.payload is None:
+        raise Conflict("Only a failed or pending delivery can be retried.", code="not_retryable")
+    now = ctx.clock()
+    row.status = Status.PENDING.value
+    row.next_attempt_at = now
+    row.max_attempts = max(row.max_attempts, row.attempts + 1)
+    row.updated_at = now
+    await session.flush()
+
+    async def wake() -> None:
+        ctx.wake_sender()
+
+    on_commit(session, wake)
+    return DeliveryRead.model_validate(row)

@@ -51,11 +51,9 @@ from taskflow.common.security import (
 )
 from taskflow.common.security_events import request_security_event
 from taskflow.notifications.context import Context
+from taskflow.notifications.live import service
 from taskflow.notifications.live.hub import Connection, Hub
 from taskflow.notifications.live.throttle import TokenBucket
-from taskflow.notifications.notifications import repository
-from taskflow.notifications.notifications.service import live_message
-from taskflow.notifications.projections import repository as projections
 
 log = get_logger(__name__)
 router = APIRouter()
@@ -140,7 +138,7 @@ async def live(websocket: WebSocket, need: LiveScope) -> None:
         return
 
     async with db.sessionmaker() as session:
-        projects = await projections.projects_of(session, principal.user_id)
+        projects = await service.projects_of(session, principal.user_id)
     conn = Connection(websocket, principal.user_id, projects)
     lifetime = _Lifetime(_expiry(token))
     hub.register(conn)
@@ -264,9 +262,9 @@ async def _read(
                 conn.offer({"type": "error", "code": "rate_limited", "retry_after": retry})
                 continue
             async with db.sessionmaker() as session:
-                rows = await repository.created_since(session, conn.user_id, since, resume_limit)
-            for row in rows:
-                conn.offer(live_message(row))
-            conn.offer({"type": "resumed", "count": len(rows)})
+                missed = await service.missed_messages(session, conn.user_id, since, resume_limit)
+            for missed_message in missed:
+                conn.offer(missed_message)
+            conn.offer({"type": "resumed", "count": len(missed)})
         else:
             conn.offer({"type": "error", "code": "unknown_message"})

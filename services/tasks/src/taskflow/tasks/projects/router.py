@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.concurrency import IfMatch, set_etag
 from taskflow.common.db import ReadSessionDep, SessionDep
@@ -26,10 +25,8 @@ from taskflow.common.scopes import Scope
 from taskflow.common.security import CurrentPrincipal, bearer_token, require_scope
 from taskflow.tasks.config import Settings
 from taskflow.tasks.invitations import service as invitations
-from taskflow.tasks.projects import repository as repo
 from taskflow.tasks.projects import service
 from taskflow.tasks.projects.auth import (
-    ProjectAccess,
     ProjectAdmin,
     ProjectOwner,
     ProjectOwnerOfDeleted,
@@ -47,9 +44,8 @@ from taskflow.tasks.projects.schemas import (
     ProjectStatus,
     ProjectUpdate,
 )
-from taskflow.tasks.users import repository as users_repo
-from taskflow.tasks.users.client import Directory, RemoteUser
-from taskflow.tasks.users.models import User
+from taskflow.tasks.users import service as users
+from taskflow.tasks.users.client import Directory
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 WRITE_ERRORS = (NotFound, Forbidden, PreconditionFailed, Conflict)
@@ -104,7 +100,7 @@ async def list_projects(
     ] = False,
 ) -> Page[ProjectRead]:
     """The projects the caller is a member of, filtered and sorted."""
-    result = await repo.list_for_user(
+    return await service.list_for_user(
         db,
         who.user_id,
         status=status_,
@@ -112,11 +108,8 @@ async def list_projects(
         archived=archived,
         q=q,
         trashed=trashed,
-        sort=repo.project_sort(sort),
+        sort=sort,
         page=page,
-    )
-    return Page[ProjectRead](
-        items=[service.to_read(p, role) for p, role in result.items], next_cursor=result.next_cursor
     )
 
 
@@ -228,10 +221,7 @@ async def list_members(
     access: ProjectViewer, db: SessionDep, page: PageParamsDep
 ) -> Page[MemberRead]:
     """The project's members with their names (for pickers)."""
-    result = await repo.list_members(db, access.project_id, page)
-    return Page[MemberRead](
-        items=[service.member_read(m, u) for m, u in result.items], next_cursor=result.next_cursor
-    )
+    return await service.list_members(db, access.project_id, page)
 
 
 @router.post(
@@ -267,13 +257,13 @@ async def add_member(
     """
     token = bearer_token(request)
     if body.email is not None:
-        user = await users_repo.by_email(db, body.email)
+        user = await users.by_email(db, body.email)
         if user is None:
             # Auth answers only what the caller may see: co-members' addresses (and every
             # address for an admin), which is also what makes the answer below a 201.
             remote = await directory.by_email(body.email, token)
-            user = await _remember(db, remote) if remote is not None else None
-        if user is None or not await _may_see(db, access, user):
+            user = await users.remember(db, remote) if remote is not None else None
+        if user is None or not await service.may_see(db, access, user):
             settings: Settings = request.app.state.settings
             await invitations.add_or_invite(db, access, user, body.email, body.role, settings)
             return JSONResponse(
@@ -281,10 +271,10 @@ async def add_member(
             )
         return await service.add_member(db, access, user, body.role)
     assert body.user_id is not None
-    user = await users_repo.get(db, body.user_id)
+    user = await users.get(db, body.user_id)
     if user is None:
         remote = await directory.by_id(body.user_id, token)
-        user = await _remember(db, remote) if remote is not None else None
+        user = await users.remember(db, remote) if remote is not None else None
     if user is None or not user.is_active:
         raise Unprocessable(
             "No such user.",
@@ -292,25 +282,6 @@ async def add_member(
             errors=[{"loc": ["body", "user_id"], "msg": "no such user", "type": "unknown_user"}],
         )
     return await service.add_member(db, access, user, body.role)
-
-
-async def _remember(db: AsyncSession, remote: RemoteUser) -> User | None:
-    """Put a user auth just told us about into the projection (it may lag registration)."""
-    await users_repo.upsert(
-        db,
-        user_id=remote.id,
-        email=remote.email,
-        display_name=remote.display_name,
-        timezone=remote.timezone,
-    )
-    return await users_repo.get(db, remote.id)
-
-
-async def _may_see(db: AsyncSession, access: ProjectAccess, user: User) -> bool:
-    """Whether the caller may see this user's address: a system admin, or a co-member."""
-    if access.principal.has_role("admin") or user.id == access.user_id:
-        return True
-    return await repo.share_a_project(db, access.user_id, user.id)
 
 
 @router.patch(

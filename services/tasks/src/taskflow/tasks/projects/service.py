@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskflow.common.clock import utcnow as now
 from taskflow.common.concurrency import check_version
 from taskflow.common.errors import Forbidden, Unprocessable
+from taskflow.common.pagination import Page, PageParams
 from taskflow.common.security import Principal
 from taskflow.events.ids import uuid7
 from taskflow.tasks import domain_events as ev
@@ -24,12 +26,9 @@ from taskflow.tasks.projects.schemas import (
     ProjectCreate,
     ProjectRead,
     ProjectUpdate,
+    member_read,
+    to_read,
 )
-
-# The router still calls the mappings through this module (its list routes are being
-# rewritten to keyset_page, issue 11), hence the explicit re-exports.
-from taskflow.tasks.projects.schemas import member_read as member_read
-from taskflow.tasks.projects.schemas import to_read as to_read
 from taskflow.tasks.tasks import repository as tasks_repo
 from taskflow.tasks.tasks import service as tasks_service
 from taskflow.tasks.users.models import User
@@ -112,6 +111,37 @@ async def locked(
     if project is None:
         raise not_found()
     return project
+
+
+async def list_for_user(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    status: Sequence[str] | None,
+    health: Sequence[str] | None,
+    archived: bool | None,
+    q: str | None,
+    trashed: bool,
+    sort: str,
+    page: PageParams,
+) -> Page[ProjectRead]:
+    """One page of the projects the user is a member of (or, `trashed`, of the deleted ones
+    they own), filtered and in the order `sort` names, each with the user's role.
+    """
+    result = await repo.list_for_user(
+        db,
+        user_id,
+        status=status,
+        health=health,
+        archived=archived,
+        q=q,
+        trashed=trashed,
+        sort=repo.project_sort(sort),
+        page=page,
+    )
+    return Page[ProjectRead](
+        items=[to_read(p, role) for p, role in result.items], next_cursor=result.next_cursor
+    )
 
 
 async def get(db: AsyncSession, access: ProjectAccess) -> ProjectRead:
@@ -214,6 +244,27 @@ async def restore(db: AsyncSession, access: ProjectAccess) -> ProjectRead:
 
 
 # --- members -------------------------------------------------------------------------------
+
+
+async def list_members(
+    db: AsyncSession, project_id: uuid.UUID, page: PageParams
+) -> Page[MemberRead]:
+    """One page of the project's members with their projected names, in the order they joined."""
+    result = await repo.list_members(db, project_id, page)
+    return Page[MemberRead](
+        items=[member_read(m, u) for m, u in result.items], next_cursor=result.next_cursor
+    )
+
+
+async def may_see(db: AsyncSession, access: ProjectAccess, user: User) -> bool:
+    """Whether the caller may see this user's address: a system admin, or a co-member.
+
+    Adding a member by email must not tell the caller whether an address they may not see
+    has an account; this is the rule that decides which answer they get.
+    """
+    if access.principal.has_role("admin") or user.id == access.user_id:
+        return True
+    return await repo.share_a_project(db, access.user_id, user.id)
 
 
 def check_grant(access: ProjectAccess, role: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -23,7 +22,7 @@ from taskflow.common.scopes import Scope
 from taskflow.common.security import CurrentPrincipal, require_scope
 from taskflow.tasks.config import Settings
 from taskflow.tasks.projects.auth import ProjectAdmin
-from taskflow.tasks.webhooks import repository, service
+from taskflow.tasks.webhooks import service
 from taskflow.tasks.webhooks.auth import webhook_access
 from taskflow.tasks.webhooks.schemas import (
     AttemptRead,
@@ -35,6 +34,8 @@ from taskflow.tasks.webhooks.schemas import (
     WebhookCreated,
     WebhookRead,
     WebhookUpdate,
+    delivery_read,
+    read,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
@@ -77,10 +78,7 @@ async def list_webhooks(
     access: ProjectAdmin, db: SessionDep, page: PageParamsDep
 ) -> Page[WebhookRead]:
     """The project's endpoints, oldest first (project admin)."""
-    result = await repository.list_for_project(db, access.project_id, page)
-    return Page[WebhookRead](
-        items=[service.read(h) for h in result.items], next_cursor=result.next_cursor
-    )
+    return await service.list_for_project(db, access.project_id, page)
 
 
 @router.get(
@@ -96,7 +94,7 @@ async def get_webhook(
     """One endpoint, without its secret (project admin)."""
     hook, _ = await webhook_access(db, who, webhook_id)
     set_etag(response, hook.version)
-    return service.read(hook)
+    return read(hook)
 
 
 @router.patch(
@@ -121,7 +119,7 @@ async def update_webhook(
     check_version(hook, if_match)
     service.update(hook, body, _settings(request))
     set_etag(response, hook.version)
-    return service.read(hook)
+    return read(hook)
 
 
 @router.delete(
@@ -172,7 +170,7 @@ async def ping_webhook(
     hook, _ = await webhook_access(db, who, webhook_id)
     delivery = service.ping(db, hook)
     await db.flush()
-    return service.delivery_read(delivery)
+    return delivery_read(delivery)
 
 
 @router.get(
@@ -191,10 +189,7 @@ async def list_deliveries(
 ) -> Page[DeliveryRead]:
     """The endpoint's messages, newest first, optionally of one state (project admin)."""
     hook, _ = await webhook_access(db, who, webhook_id)
-    result = await repository.deliveries(db, hook.id, state, page)
-    return Page[DeliveryRead](
-        items=[service.delivery_read(d) for d in result.items], next_cursor=result.next_cursor
-    )
+    return await service.list_deliveries(db, hook.id, state, page)
 
 
 @router.get(
@@ -210,10 +205,7 @@ async def list_attempts(
     """The delivery log: every attempt, newest first, with status, duration and the first
     bytes of the answer (project admin)."""
     hook, _ = await webhook_access(db, who, webhook_id)
-    result = await repository.attempts(db, hook.id, page)
-    return Page[AttemptRead](
-        items=[service.attempt_read(a) for a in result.items], next_cursor=result.next_cursor
-    )
+    return await service.list_attempts(db, hook.id, page)
 
 
 @router.post(
@@ -229,7 +221,7 @@ async def redeliver(
 ) -> DeliveryRead:
     """Send one message again, with the same `webhook-id` and body (project admin)."""
     hook, _ = await webhook_access(db, who, webhook_id)
-    return service.delivery_read(await service.redeliver(db, hook, delivery_id))
+    return delivery_read(await service.redeliver(db, hook, delivery_id))
 
 
 @router.post(
@@ -245,6 +237,4 @@ async def redeliver_failed(
 ) -> Requeued:
     """Send every failed message created since `since` again (project admin)."""
     hook, _ = await webhook_access(db, who, webhook_id)
-    since = body.since if body.since.tzinfo else body.since.replace(tzinfo=UTC)
-    count = await repository.requeue_failed_since(db, hook.id, since, datetime.now(UTC))
-    return Requeued(requeued=count)
+    return Requeued(requeued=await service.redeliver_failed(db, hook.id, body.since))

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskflow.common.errors import Unprocessable
+from taskflow.common.pagination import Page, PageParams
 from taskflow.tasks.config import Settings
 from taskflow.tasks.projects.auth import ProjectAccess, not_found
 from taskflow.tasks.webhooks import payloads, repository, signing
@@ -22,17 +23,17 @@ from taskflow.tasks.webhooks.errors import DeliveryNotFailed, TooManyWebhooks
 from taskflow.tasks.webhooks.models import Webhook, WebhookDelivery
 from taskflow.tasks.webhooks.outbound import RefusedTarget, check_url, refusal
 from taskflow.tasks.webhooks.schemas import (
+    AttemptRead,
+    DeliveryRead,
     SecretRotated,
     WebhookCreate,
     WebhookCreated,
+    WebhookRead,
     WebhookUpdate,
+    attempt_read,
+    delivery_read,
+    read,
 )
-
-# The row-to-schema mappings live in schemas.py; the router still calls them through this
-# module (its list routes are being rewritten to keyset_page, issue 11), hence the re-exports.
-from taskflow.tasks.webhooks.schemas import attempt_read as attempt_read
-from taskflow.tasks.webhooks.schemas import delivery_read as delivery_read
-from taskflow.tasks.webhooks.schemas import read as read
 
 
 def _invalid(field: str, msg: str, kind: str, index: int | None = None) -> Unprocessable:
@@ -109,6 +110,14 @@ async def create(
     return WebhookCreated(**read(hook, now).model_dump(), secret=secret)
 
 
+async def list_for_project(
+    db: AsyncSession, project_id: uuid.UUID, page: PageParams
+) -> Page[WebhookRead]:
+    """One page of the project's endpoints, oldest first, without their secrets."""
+    result = await repository.list_for_project(db, project_id, page)
+    return Page[WebhookRead](items=[read(h) for h in result.items], next_cursor=result.next_cursor)
+
+
 def update(hook: Webhook, body: WebhookUpdate, settings: Settings) -> None:
     """Apply the changes; turning an endpoint on again, or a new URL, forgets its failure
     streak."""
@@ -175,3 +184,30 @@ async def redeliver(db: AsyncSession, hook: Webhook, delivery_id: uuid.UUID) -> 
         raise DeliveryNotFailed("The delivery is still pending; it will be tried again.")
     d.state, d.round_attempts, d.next_attempt_at = "pending", 0, datetime.now(UTC)
     return d
+
+
+async def list_deliveries(
+    db: AsyncSession, webhook_id: uuid.UUID, state: str | None, page: PageParams
+) -> Page[DeliveryRead]:
+    """One page of the endpoint's messages, newest first, optionally of one state."""
+    result = await repository.deliveries(db, webhook_id, state, page)
+    return Page[DeliveryRead](
+        items=[delivery_read(d) for d in result.items], next_cursor=result.next_cursor
+    )
+
+
+async def list_attempts(
+    db: AsyncSession, webhook_id: uuid.UUID, page: PageParams
+) -> Page[AttemptRead]:
+    """One page of the endpoint's delivery log: every attempt, newest first."""
+    result = await repository.attempts(db, webhook_id, page)
+    return Page[AttemptRead](
+        items=[attempt_read(a) for a in result.items], next_cursor=result.next_cursor
+    )
+
+
+async def redeliver_failed(db: AsyncSession, webhook_id: uuid.UUID, since: datetime) -> int:
+    """Queue again every failed message of the endpoint created since `since` (a time without
+    a zone is UTC); how many were queued."""
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return await repository.requeue_failed_since(db, webhook_id, since, datetime.now(UTC))
