@@ -13,7 +13,8 @@ queue spec, same `Database` settings) and measured alone:
 - webhooks: the `tasks.webhooks` fan-out consumer (no endpoint registered, as in the load test);
 - reporting: the reporting worker's consumer;
 - audit: the audit worker's batched chain consumer (as the writer role);
-- relay: the tasks service's outbox relay (rows in `tasks.outbox`, a queue bound to `#`).
+- relay: the tasks service's outbox relay (rows in `tasks.outbox`, a queue bound to `#`);
+- floor: a bare aio-pika consumer acking each message (added after the "before" run).
 
 The events are a realistic stream built from `taskflow.events.examples`: per task, a
 `task.created` (by one member, assigned to the other, watched by the creator), a
@@ -69,7 +70,7 @@ from taskflow.events.contracts.base import Event
 from taskflow.events.examples import OTHER_USER, PROJECT, USER, example, task_snapshot
 
 EXCHANGE = "taskflow.events"
-CASES = ("notifications", "webhooks", "reporting", "audit", "relay")
+CASES = ("notifications", "webhooks", "reporting", "audit", "relay", "floor")
 
 
 # -- the events ---------------------------------------------------------------------------
@@ -303,7 +304,40 @@ def build(case: str, env: Env) -> Runner:
             await db.dispose()
 
         return Runner(run=relay.run, settled=lambda: relay.published_total, close=close)
+    if case == "floor":
+        return _raw_runner(env.amqp)
     raise ValueError(case)
+
+
+def _raw_runner(url: str) -> Runner:
+    """The floor: a bare aio-pika consumer of a queue bound to everything, acking each message
+    (what any consumer pays per delivery before it decodes anything)."""
+    got = [0]
+    ready = asyncio.Event()
+
+    async def run(stop: asyncio.Event) -> None:
+        connection = await aio_pika.connect(url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=64)
+            ex = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+            queue = await channel.declare_queue(
+                "bench.floor", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            await queue.bind(ex, "#")
+
+            async def on(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                await message.ack()
+                got[0] += 1
+
+            await queue.consume(on)
+            ready.set()
+            await stop.wait()
+
+    async def close() -> None:
+        return None
+
+    return Runner(run=run, settled=lambda: got[0], close=close, ready=ready.wait)
 
 
 async def _drive(runner: Runner, target: int, limit: float) -> tuple[float, float]:
