@@ -27,7 +27,9 @@ How it keeps its promises:
   the unpublished rows. A stalled connection is caught by ``publish_timeout``.
 * **Wake-up.** A dedicated asyncpg connection LISTENs on the outbox channel (``pg_notify`` is
   delivered at commit); the relay also polls every ``poll_interval`` in case a notification is
-  lost (listener reconnecting, relay restarted).
+  lost (listener reconnecting, relay restarted). A partial batch took everything pending in
+  its partitions, so the relay then waits for the next notification rather than running an
+  empty batch; batches that follow one another closely are paced (``min_batch_interval``).
 """
 
 from __future__ import annotations
@@ -76,7 +78,10 @@ class OutboxRelay:
 
     ``run(stop)`` is the worker loop; ``publish_batch()`` does one round (tests, commands).
     ``max_partitions`` caps how many partitions one batch takes (None: all it can win), so that
-    several relays share the load instead of one taking every partition.
+    several relays share the load instead of one taking every partition. A notification that
+    comes less than ``min_batch_interval`` seconds after the last batch began waits for the
+    rest of it, so that rows committed close together share a batch (a quiet relay, or one
+    draining a backlog, waits nothing).
     """
 
     def __init__(
@@ -98,6 +103,7 @@ class OutboxRelay:
         name: str | None = None,
         unroutable_base: float = 1.0,
         unroutable_cap: float = 300.0,
+        min_batch_interval: float = 0.05,
     ) -> None:
         self.engine = engine
         self.table = table
@@ -115,6 +121,7 @@ class OutboxRelay:
         self.name = name or table.fullname
         self.unroutable_base = unroutable_base
         self.unroutable_cap = unroutable_cap
+        self.min_batch_interval = min_batch_interval
         #: Row id -> monotonic time before which an unroutable row is not sent again.
         self._held: dict[int, float] = {}
         self._lock_key = lock_key(table)
@@ -130,6 +137,9 @@ class OutboxRelay:
         #: Set while the loop waits for a notification or the next poll (nothing in hand).
         self.idle = asyncio.Event()
         self.published_total = 0
+        #: Whether the last batch may have left rows behind (it was full, or it claimed as many
+        #: partitions as it may): then the loop goes again at once instead of waiting.
+        self._more = False
 
     # -- broker -------------------------------------------------------------------------------
 
@@ -195,6 +205,7 @@ class OutboxRelay:
         caller backs off. Returns 0 when there is nothing to do (or other relays hold it all).
         """
         t = self.table
+        self._more = False
         async with self.engine.begin() as conn:
             parts = await self._claim_partitions(conn)
             if not parts:
@@ -205,6 +216,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
+            self._more = len(rows) >= self.batch_size or len(parts) >= self.max_partitions
             rows = self._not_held(rows)
             if not rows:
                 return 0
@@ -324,8 +336,10 @@ class OutboxRelay:
         """Publish until ``stop`` is set; a batch in flight is finished (confirmed) first."""
         listener = asyncio.create_task(self._listen(stop), name=f"relay-listen-{self.name}")
         try:
+            loop = asyncio.get_running_loop()
             while not stop.is_set():
                 self._wake.clear()
+                started = loop.time()
                 try:
                     count = await self.publish_batch()
                 except Exception as exc:
@@ -340,8 +354,13 @@ class OutboxRelay:
                     await sleep_or_stop(stop, delay)
                     continue
                 self.backoff.reset()
-                if count > 0:
-                    continue  # there may be more: go again at once
+                if count > 0 and self._more:
+                    continue  # rows may be left behind: go again at once
+                # A partial batch took every pending row of every partition it could claim.
+                # Rows committed since (or held by another relay until its commit) have
+                # notified ``_wake``, which was cleared before the batch, so the wait below
+                # returns at once for them; waiting here instead of running a second, empty
+                # batch saves a transaction per wake-up when events come one at a time.
                 wake = asyncio.ensure_future(self._wake.wait())
                 stopped = asyncio.ensure_future(stop.wait())
                 self.idle.set()
@@ -355,6 +374,12 @@ class OutboxRelay:
                     self.idle.clear()
                     wake.cancel()
                     stopped.cancel()
+                # Woken soon after the last batch began: let the rows of the next few
+                # milliseconds join this one. At tens of events a second, each event had a
+                # batch (a transaction and a confirm) of its own; a quiet system waits nothing.
+                pause = started + self.min_batch_interval - loop.time()
+                if pause > 0 and self._wake.is_set():
+                    await sleep_or_stop(stop, pause)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
