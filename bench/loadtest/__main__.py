@@ -159,7 +159,11 @@ async def main(argv: list[str] | None = None) -> int:
                 )
         floor_lines = []
         if not args.no_floor:
-            floor_lines = await run_floors(args, team, runs)
+            try:
+                floor_lines = await run_floors(args, team, runs)
+            except Exception as exc:  # the gateway's runs are still worth their report
+                print(f"the floors failed: {exc!r}", file=sys.stderr)
+                floor_lines = [f"| the floors failed: {exc!r} | | | | | |"]
         write_report(args, runs, floor_lines, load, searches)
     finally:
         if not args.reuse:

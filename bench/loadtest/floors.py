@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from sqlalchemy.dialects import postgresql
 
+from taskflow.common.pagination import PageParams, keyset_select
 from taskflow.tasks.tasks.list_query import list_statement
 from taskflow.tasks.tasks.schemas import TaskFilters
 
@@ -58,15 +59,15 @@ http {{
 
 def list_sql(user: str, project: str) -> str:
     """The tasks service's own first-page list statement for `user` in `project`."""
-    stmt = list_statement(
+    base, sort = list_statement(
         me=uuid.UUID(user),
         project_id=uuid.UUID(project),
         filters=TaskFilters(),
         sort_name="-created_at",
-        after=None,
-        limit=51,  # the service asks for one more row to know whether a next page exists
         check_member=True,
     )
+    # The first page as `repository.list_tasks` pages it: the sort's order, limit + 1 rows.
+    stmt = keyset_select(base, sort.keys(), PageParams(limit=50), prefix=(sort.name,))
     sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     return re.sub(r"(ARRAY\[(?:'[0-9a-f-]{36}'(?:, )?)+\])", r"\1::uuid[]", sql)
 
