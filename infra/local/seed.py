@@ -124,6 +124,11 @@ PROJECTS: list[dict[str, Any]] = [
 ]
 
 
+#: Answers a polite client waits out: the rate limit, and the gateway's 502/503/504 while the
+#: apis behind it are still starting (`make seed` right after `make dev` met them).
+_WAIT_OUT = (429, 502, 503, 504)
+
+
 class Api:
     """A small client for the gateway that waits out rate limits (429) like a polite client.
 
@@ -147,11 +152,12 @@ class Api:
         deadline = time.monotonic() + 90
         while True:
             response = await self.http.request(method, path, headers=headers, **kwargs)
-            if response.status_code != 429 or time.monotonic() > deadline:
+            if response.status_code not in _WAIT_OUT or time.monotonic() > deadline:
                 return response
             wait = float(response.headers.get("retry-after", "2") or 2)
-            print(f"  (rate limited on {path}; waiting)")
-            await asyncio.sleep(max(wait, 2.0))
+            why = "rate limited" if response.status_code == 429 else "the service is starting"
+            print(f"  ({why} on {path}; waiting)")
+            await asyncio.sleep(min(max(wait, 2.0), 5.0))
 
     async def aclose(self) -> None:
         await self.http.aclose()
