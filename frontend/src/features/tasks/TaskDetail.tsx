@@ -6,6 +6,7 @@ import { Link, useParams } from "react-router";
 import { tasksApi } from "../../api/client";
 import { ApiError, describe, unwrap } from "../../api/errors";
 import type { Activity, Comment, Task, TaskPriority } from "../../api/types";
+import { describeChange } from "./activity";
 import { Markdown } from "../../components/Markdown";
 import { useToast } from "../../components/toasts";
 import { Button, FormError, SelectField, Skeleton } from "../../components/ui";
@@ -241,13 +242,6 @@ function Comments({ taskId, names }: { taskId: string; names: Map<string, string
       </form>
     </section>
   );
-}
-
-function describeChange(a: Activity, names: Map<string, string>): string {
-  const who = (a.actor_id && names.get(a.actor_id)) || "Someone";
-  const fields = Object.keys(a.changes ?? {});
-  const action = a.action.replace(/^task\./, "").replace(/_/g, " ");
-  return fields.length && action === "updated" ? `${who} changed ${fields.join(", ")}` : `${who}: ${action}`;
 }
 
 function ActivityList({ taskId, names }: { taskId: string; names: Map<string, string> }) {
